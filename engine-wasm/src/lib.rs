@@ -1,0 +1,68 @@
+//! tickframe-engine: the browser side of the wire. JS calls `ingest_frame` once per frame, then reads
+//! the whole book through two typed views (`levels`, `summary`) over WASM memory: one boundary
+//! crossing per frame, not one per field.
+
+pub mod market_engine;
+
+use wasm_bindgen::prelude::*;
+
+pub use market_engine::{summary, IngestOutcome, MarketEngine, LEVEL_STRIDE};
+
+/// The engine handle JS holds. Free it with `.free()` (the store's `dispose()` does).
+#[wasm_bindgen]
+pub struct Engine {
+    core: MarketEngine,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Engine {
+        Engine { core: MarketEngine::new() }
+    }
+
+    /// Verify and apply one frame. Returns the outcome code (see `IngestOutcome`); throws on a frame
+    /// that fails verification, leaving the last good state in place.
+    pub fn ingest_frame(&mut self, bytes: &[u8], received_ms: f64) -> Result<u8, JsError> {
+        self.core.ingest_frame(bytes, received_ms).map(|o| o as u8).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Advance smoothed values (call once per animation frame).
+    pub fn tick(&mut self, now_ms: f64) {
+        self.core.tick(now_ms);
+    }
+
+    pub fn set_smoothing_ms(&mut self, ms: f64) {
+        self.core.set_smoothing_ms(ms);
+    }
+
+    pub fn reset_sequence(&mut self) {
+        self.core.reset_sequence();
+    }
+
+    /// Byte offset in WASM memory of the levels array: bids (best first) then asks, 3 f64 each.
+    pub fn levels_ptr(&self) -> usize {
+        self.core.levels().as_ptr() as usize
+    }
+
+    /// Byte offset in WASM memory of the summary array (`summary::LEN` f64s).
+    pub fn summary_ptr(&self) -> usize {
+        self.core.summary().as_ptr() as usize
+    }
+
+    pub fn symbol(&self) -> String {
+        self.core.symbol().to_string()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Number of f64 slots in the summary view.
+#[wasm_bindgen]
+pub fn summary_len() -> usize {
+    summary::LEN
+}

@@ -1,0 +1,173 @@
+//! The engine's pure-Rust core (no JS types, so it is tested natively): frame verification,
+//! sequence tracking, and the flat level layout JS reads through typed views.
+
+use tickframe_schema::{decode_frame, BookStatus, FrameError};
+
+/// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch.
+pub const LEVEL_STRIDE: usize = 3;
+
+/// Indices into [`MarketEngine::summary`].
+pub mod summary {
+    pub const SEQUENCE: usize = 0;
+    pub const TIMESTAMP_MS: usize = 1;
+    pub const RECEIVED_MS: usize = 2;
+    pub const LATENCY_MS: usize = 3;
+    pub const TICK_SIZE: usize = 4;
+    pub const LOT_SIZE: usize = 5;
+    pub const BEST_BID: usize = 6;
+    pub const BEST_ASK: usize = 7;
+    pub const MID: usize = 8;
+    pub const SPREAD: usize = 9;
+    pub const BID_TOTAL: usize = 10;
+    pub const ASK_TOTAL: usize = 11;
+    pub const IMBALANCE: usize = 12;
+    /// 0 live, 1 resyncing, 2 stale (as sent by the server).
+    pub const STATUS: usize = 13;
+    pub const HEARTBEAT: usize = 14;
+    pub const BID_LEN: usize = 15;
+    pub const ASK_LEN: usize = 16;
+    pub const FRAMES: usize = 17;
+    pub const GAPS: usize = 18;
+    pub const DUPLICATES: usize = 19;
+    pub const OUT_OF_ORDER: usize = 20;
+    pub const ERRORS: usize = 21;
+    pub const SMOOTH_SPREAD: usize = 22;
+    pub const SMOOTH_IMBALANCE: usize = 23;
+    pub const LEN: usize = 24;
+}
+
+/// What happened to a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum IngestOutcome {
+    /// Applied; the next expected sequence.
+    Applied = 0,
+    /// Applied, but frames were missed before it (each frame is a whole picture, so the book is right).
+    AppliedAfterGap = 1,
+    /// Same sequence as the last applied frame: ignored.
+    Duplicate = 2,
+    /// Older than the last applied frame: ignored, so the picture never goes back in time.
+    OutOfOrder = 3,
+}
+
+#[derive(Debug, Default)]
+pub struct MarketEngine {
+    levels: Vec<f64>,
+    summary: [f64; summary::LEN],
+    symbol: String,
+    last_seq: Option<u64>,
+    /// Time constant for smoothed values, in ms (63% of a step after this long, at any frame rate).
+    smoothing_ms: f64,
+    last_tick_ms: Option<f64>,
+}
+
+impl MarketEngine {
+    pub fn new() -> Self {
+        Self { smoothing_ms: 120.0, ..Default::default() }
+    }
+
+    /// Verify and apply one frame. On error nothing changes except the error count: the last good
+    /// picture stays.
+    pub fn ingest_frame(&mut self, bytes: &[u8], received_ms: f64) -> Result<IngestOutcome, FrameError> {
+        let frame = match decode_frame(bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                self.summary[summary::ERRORS] += 1.0;
+                return Err(e);
+            }
+        };
+        let seq = frame.sequence();
+        let outcome = match self.last_seq {
+            Some(last) if seq == last => IngestOutcome::Duplicate,
+            Some(last) if seq < last => IngestOutcome::OutOfOrder,
+            Some(last) if seq > last + 1 => IngestOutcome::AppliedAfterGap,
+            _ => IngestOutcome::Applied,
+        };
+        let s = &mut self.summary;
+        match outcome {
+            IngestOutcome::Duplicate => {
+                s[summary::DUPLICATES] += 1.0;
+                return Ok(outcome);
+            }
+            IngestOutcome::OutOfOrder => {
+                s[summary::OUT_OF_ORDER] += 1.0;
+                return Ok(outcome);
+            }
+            IngestOutcome::AppliedAfterGap => s[summary::GAPS] += 1.0,
+            IngestOutcome::Applied => {}
+        }
+        self.last_seq = Some(seq);
+
+        let bids = frame.bids().map(|v| v.len()).unwrap_or(0);
+        let asks = frame.asks().map(|v| v.len()).unwrap_or(0);
+        self.levels.clear();
+        self.levels.reserve((bids + asks) * LEVEL_STRIDE);
+        for side in [frame.bids(), frame.asks()].into_iter().flatten() {
+            let mut cumulative = 0.0;
+            for lvl in side.iter() {
+                cumulative += lvl.size();
+                self.levels.extend_from_slice(&[lvl.price(), lvl.size(), cumulative]);
+            }
+        }
+        if frame.symbol() != Some(self.symbol.as_str()) {
+            self.symbol = frame.symbol().unwrap_or("").to_string();
+        }
+        let first = s[summary::FRAMES] == 0.0;
+        s[summary::SEQUENCE] = seq as f64;
+        s[summary::TIMESTAMP_MS] = frame.timestamp_ms() as f64;
+        s[summary::RECEIVED_MS] = received_ms;
+        s[summary::LATENCY_MS] = received_ms - frame.timestamp_ms() as f64;
+        s[summary::TICK_SIZE] = frame.tick_size();
+        s[summary::LOT_SIZE] = frame.lot_size();
+        s[summary::BEST_BID] = frame.best_bid();
+        s[summary::BEST_ASK] = frame.best_ask();
+        s[summary::MID] = frame.mid_price();
+        s[summary::SPREAD] = frame.spread();
+        s[summary::BID_TOTAL] = frame.bid_total_size();
+        s[summary::ASK_TOTAL] = frame.ask_total_size();
+        s[summary::IMBALANCE] = frame.imbalance();
+        s[summary::STATUS] = match frame.status() {
+            BookStatus::Live => 0.0,
+            BookStatus::Resyncing => 1.0,
+            _ => 2.0,
+        };
+        s[summary::HEARTBEAT] = if frame.heartbeat() { 1.0 } else { 0.0 };
+        s[summary::BID_LEN] = bids as f64;
+        s[summary::ASK_LEN] = asks as f64;
+        s[summary::FRAMES] += 1.0;
+        if first {
+            s[summary::SMOOTH_SPREAD] = s[summary::SPREAD];
+            s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
+        }
+        Ok(outcome)
+    }
+
+    /// Advance smoothed values to `now_ms` with exponential easing: the same motion at any frame rate.
+    pub fn tick(&mut self, now_ms: f64) {
+        let dt = self.last_tick_ms.map_or(0.0, |t| (now_ms - t).max(0.0));
+        self.last_tick_ms = Some(now_ms);
+        let k = if self.smoothing_ms <= 0.0 { 1.0 } else { 1.0 - (-dt / self.smoothing_ms).exp() };
+        let s = &mut self.summary;
+        s[summary::SMOOTH_SPREAD] += (s[summary::SPREAD] - s[summary::SMOOTH_SPREAD]) * k;
+        s[summary::SMOOTH_IMBALANCE] += (s[summary::IMBALANCE] - s[summary::SMOOTH_IMBALANCE]) * k;
+    }
+
+    pub fn set_smoothing_ms(&mut self, ms: f64) {
+        self.smoothing_ms = if ms.is_finite() { ms.max(0.0) } else { 0.0 };
+    }
+
+    /// Forget the sequence (a new connection may be a restarted server counting from 1 again).
+    pub fn reset_sequence(&mut self) {
+        self.last_seq = None;
+    }
+
+    pub fn levels(&self) -> &[f64] {
+        &self.levels
+    }
+    pub fn summary(&self) -> &[f64; summary::LEN] {
+        &self.summary
+    }
+    pub fn symbol(&self) -> &str {
+        &self.symbol
+    }
+}

@@ -1,0 +1,38 @@
+//! Adapters turn one source's raw messages into changes of an exact [`L2Book`](crate::book::L2Book).
+
+pub mod sim;
+
+use crate::book::L2Book;
+
+/// What an adapter made of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The book changed (or was replaced by a snapshot).
+    Changed,
+    /// A valid message that changed nothing visible (a heartbeat, an identical level).
+    Unchanged,
+    /// A sequence gap: the book can no longer be trusted until the next snapshot.
+    Gap { expected: u64, got: u64 },
+}
+
+/// Why a message could not be applied. Always recoverable: counted, logged, never a panic.
+#[derive(Debug)]
+pub enum AdapterError {
+    Malformed(String),
+}
+
+impl std::fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdapterError::Malformed(why) => write!(f, "malformed message: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AdapterError {}
+
+/// A source-specific decoder feeding an exact book.
+pub trait Adapter: Send + 'static {
+    /// Apply one raw message to `book`.
+    fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError>;
+}

@@ -1,0 +1,24 @@
+//! The seam between "state" and "transport": anything that ingests messages and can render itself
+//! as a frame can be served by tickframe's tick loop, fan-out and WebSocket endpoint.
+
+use flatbuffers::FlatBufferBuilder;
+
+/// A market-data state machine served by the tick loop.
+///
+/// The tick loop owns the engine on one task (no locks): it calls [`ingest`](Self::ingest) for every
+/// inbound message, [`tick`](Self::tick) once per tick when something changed (or when a heartbeat
+/// is due), and [`snapshot`](Self::snapshot) when a client joins.
+pub trait ServerEngine: Send + 'static {
+    /// Apply one raw message from the source. Returns `true` when visible state changed, so the tick
+    /// loop can skip serializing unchanged state. Bad input must be counted and logged, never panic.
+    fn ingest(&mut self, msg: &[u8]) -> bool;
+
+    /// Serialize the current state as the next frame into `b` (reused across ticks: call
+    /// `b.reset()` first) and return the finished bytes. Each call advances the frame sequence.
+    fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8];
+
+    /// The current state as a frame for a client that just joined, carrying the sequence of the
+    /// last [`tick`](Self::tick) (so the next broadcast frame follows it with no gap). `None` when
+    /// there is nothing to show yet.
+    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>>;
+}

@@ -1,0 +1,133 @@
+//! HTTP surface: `/ws` (binary frames), `/healthz`, `/metrics`, `/symbols`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::client_session::{run_client_session, SessionLimits};
+use crate::fanout::FanoutHandle;
+use crate::metrics::Metrics;
+
+/// Limits applied at the HTTP edge.
+#[derive(Debug, Clone)]
+pub struct ServerLimits {
+    pub max_clients: u64,
+    /// Largest inbound WebSocket message accepted (the protocol is server-to-client).
+    pub max_inbound_bytes: usize,
+    /// Allowed `Origin` hosts; empty = localhost origins only. Requests without Origin (non-browsers) pass.
+    pub allowed_origins: Vec<String>,
+    pub session: SessionLimits,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self { max_clients: 10_000, max_inbound_bytes: 4096, allowed_origins: Vec::new(), session: SessionLimits::default() }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub symbol: String,
+    pub fanout: FanoutHandle,
+    pub metrics: Arc<Metrics>,
+    pub limits: Arc<ServerLimits>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/ws", get(ws_handler))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics_handler))
+        .route("/symbols", get(symbols_handler))
+        .with_state(state)
+}
+
+async fn metrics_handler(State(s): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()).into_response()
+}
+
+async fn symbols_handler(State(s): State<AppState>) -> Json<Vec<String>> {
+    Json(vec![s.symbol.clone()])
+}
+
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str() else { return false };
+    let host = origin.split("://").nth(1).unwrap_or("");
+    let hostname = if host.starts_with('[') {
+        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or("").to_string()
+    };
+    if allowed.is_empty() {
+        matches!(hostname.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+    } else {
+        allowed.iter().any(|a| a == origin || a == host || *a == hostname)
+    }
+}
+
+async fn ws_handler(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(s): State<AppState>,
+) -> Response {
+    if !origin_allowed(&headers, &s.limits.allowed_origins) {
+        tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "refused WebSocket: origin not allowed");
+        return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
+    }
+    // Reserve a slot before upgrading so the count can never exceed the limit.
+    let n = s.metrics.clients.fetch_add(1, Ordering::AcqRel);
+    if n >= s.limits.max_clients {
+        s.metrics.clients.fetch_sub(1, Ordering::AcqRel);
+        s.metrics.clients_rejected.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many clients\n").into_response();
+    }
+    let slot = ClientSlot(s.metrics.clone());
+    ws.max_message_size(s.limits.max_inbound_bytes)
+        .max_frame_size(s.limits.max_inbound_bytes)
+        .on_upgrade(move |socket| async move {
+            let _slot = slot; // released when the session ends, however it ends
+            use futures_util::StreamExt;
+            let (sink, stream) = socket.split();
+            let end = run_client_session(sink, stream, s.fanout.clone(), s.metrics.clone(), s.limits.session).await;
+            tracing::debug!(%peer, ?end, "client left");
+        })
+}
+
+/// Decrements the client count on drop (including when the upgrade never completes).
+struct ClientSlot(Arc<Metrics>);
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        self.0.clients.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localhost_origins_by_default() {
+        let h = |o: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ORIGIN, o.parse().unwrap());
+            m
+        };
+        assert!(origin_allowed(&HeaderMap::new(), &[]));
+        assert!(origin_allowed(&h("http://localhost:6006"), &[]));
+        assert!(origin_allowed(&h("http://127.0.0.1:6006"), &[]));
+        assert!(origin_allowed(&h("http://[::1]:6006"), &[]));
+        assert!(!origin_allowed(&h("https://evil.example"), &[]));
+        assert!(!origin_allowed(&h("http://localhost.evil.example"), &[]));
+        assert!(origin_allowed(&h("https://app.example"), &["https://app.example".into()]));
+    }
+}

@@ -1,0 +1,48 @@
+//! Exact decimal scaling between integer ticks/lots and the doubles the wire format carries.
+
+/// An instrument's identity and increments. Tick size is `tick_units * 10^-price_decimals`, lot size
+/// is `lot_units * 10^-size_decimals`, so conversions to `f64` are one exact integer division by a
+/// power of ten: the result is the double nearest the decimal value, the same one a parser of the
+/// decimal text would produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instrument {
+    pub symbol: String,
+    pub price_decimals: u32,
+    pub tick_units: i64,
+    pub size_decimals: u32,
+    pub lot_units: i64,
+}
+
+fn pow10(d: u32) -> f64 {
+    10f64.powi(d as i32)
+}
+
+impl Instrument {
+    pub fn tick_size(&self) -> f64 {
+        self.tick_units as f64 / pow10(self.price_decimals)
+    }
+    pub fn lot_size(&self) -> f64 {
+        self.lot_units as f64 / pow10(self.size_decimals)
+    }
+    pub fn price(&self, ticks: i64) -> f64 {
+        (ticks * self.tick_units) as f64 / pow10(self.price_decimals)
+    }
+    pub fn size(&self, lots: i64) -> f64 {
+        (lots * self.lot_units) as f64 / pow10(self.size_decimals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_match_decimal_text() {
+        let i = Instrument { symbol: "X".into(), price_decimals: 2, tick_units: 1, size_decimals: 4, lot_units: 1 };
+        assert_eq!(i.price(10001), "100.01".parse::<f64>().unwrap());
+        assert_eq!(i.size(3), "0.0003".parse::<f64>().unwrap());
+        assert_eq!(i.tick_size(), 0.01);
+        let tiny = Instrument { symbol: "Y".into(), price_decimals: 8, tick_units: 1, size_decimals: 0, lot_units: 1 };
+        assert_eq!(tiny.price(1234), "0.00001234".parse::<f64>().unwrap());
+    }
+}

@@ -1,0 +1,213 @@
+//! The standard [`ServerEngine`]: an adapter feeding an exact L2 book, rendered by [`FrameBuilder`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use flatbuffers::FlatBufferBuilder;
+use tickframe_schema::BookStatus;
+
+use crate::adapters::{Adapter, Applied};
+use crate::book::L2Book;
+use crate::engine::ServerEngine;
+use crate::frame_builder::{now_ms, FrameBuilder, FrameMeta};
+use crate::instrument::Instrument;
+
+/// Counters an engine exposes for /metrics. Shared, lock-free.
+#[derive(Debug, Default)]
+pub struct EngineCounters {
+    pub messages: AtomicU64,
+    pub errors: AtomicU64,
+    pub gaps: AtomicU64,
+}
+
+/// Default and maximum number of levels per side in a frame.
+pub const DEFAULT_DEPTH: usize = 50;
+pub const MAX_DEPTH: usize = 1000;
+
+pub struct OrderbookEngine<A: Adapter> {
+    adapter: A,
+    book: L2Book,
+    instrument: Instrument,
+    depth: usize,
+    sequence: u64,
+    status: BookStatus,
+    /// Whether visible state changed since the last tick (a tick without change is a heartbeat).
+    changed: bool,
+    frames: FrameBuilder,
+    counters: Arc<EngineCounters>,
+    clock: fn() -> u64,
+}
+
+impl<A: Adapter> OrderbookEngine<A> {
+    pub fn new(adapter: A, instrument: Instrument, depth: usize) -> Self {
+        Self {
+            adapter,
+            book: L2Book::new(),
+            instrument,
+            depth: depth.clamp(1, MAX_DEPTH),
+            sequence: 0,
+            // Nothing is trusted until the source's first snapshot.
+            status: BookStatus::Resyncing,
+            changed: false,
+            frames: FrameBuilder::default(),
+            counters: Arc::default(),
+            clock: now_ms,
+        }
+    }
+
+    /// Replace the wall clock (recordings and tests use simulated time).
+    pub fn with_clock(mut self, clock: fn() -> u64) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn counters(&self) -> Arc<EngineCounters> {
+        self.counters.clone()
+    }
+
+    pub fn book(&self) -> &L2Book {
+        &self.book
+    }
+
+    pub fn status(&self) -> BookStatus {
+        self.status
+    }
+
+    pub fn symbol(&self) -> &str {
+        &self.instrument.symbol
+    }
+
+    fn meta(&self, heartbeat: bool) -> FrameMeta {
+        FrameMeta { sequence: self.sequence, timestamp_ms: (self.clock)(), status: self.status, heartbeat }
+    }
+}
+
+impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
+    fn ingest(&mut self, msg: &[u8]) -> bool {
+        self.counters.messages.fetch_add(1, Ordering::Relaxed);
+        let changed = match self.adapter.apply(msg, &mut self.book) {
+            Ok(Applied::Changed) => {
+                self.status = BookStatus::Live;
+                true
+            }
+            Ok(Applied::Unchanged) => false,
+            Ok(Applied::Gap { expected, got }) => {
+                self.counters.gaps.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(symbol = %self.instrument.symbol, expected, got, "sequence gap: book marked resyncing");
+                let was = self.status;
+                self.status = BookStatus::Resyncing;
+                was != BookStatus::Resyncing
+            }
+            Err(e) => {
+                self.counters.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(symbol = %self.instrument.symbol, error = %e, bytes = msg.len(), "rejected source message");
+                false
+            }
+        };
+        self.changed |= changed;
+        changed
+    }
+
+    fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
+        self.sequence += 1;
+        let meta = self.meta(!self.changed);
+        self.changed = false;
+        self.frames.build(b, &self.book, &self.instrument, self.depth, meta)
+    }
+
+    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+        if self.sequence == 0 {
+            return None; // no frame has gone out yet: the first tick is the client's first frame
+        }
+        // Snapshots are rare (one per joining client): fresh scratch buffers keep `&self` honest.
+        Some(FrameBuilder::default().build(b, &self.book, &self.instrument, self.depth, self.meta(false)).to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::sim::SimAdapter;
+    use crate::book::Side;
+    use crate::sources::simulator::{sim_instrument, MarketSimulator};
+    use tickframe_schema::decode_frame;
+
+    fn engine() -> OrderbookEngine<SimAdapter> {
+        OrderbookEngine::new(SimAdapter::new(), sim_instrument(), DEFAULT_DEPTH).with_clock(|| 1_700_000_000_000)
+    }
+
+    #[test]
+    fn a_ticks_frame_decodes_back_to_the_book_it_came_from() {
+        let mut sim = MarketSimulator::new(1);
+        let mut e = engine();
+        assert!(e.ingest(&sim.snapshot_message()));
+        for _ in 0..100 {
+            e.ingest(&sim.step());
+        }
+        let mut b = FlatBufferBuilder::new();
+        let bytes = e.tick(&mut b).to_vec();
+        let f = decode_frame(&bytes).unwrap();
+        let inst = sim_instrument();
+        assert_eq!(f.sequence(), 1);
+        assert_eq!(f.timestamp_ms(), 1_700_000_000_000);
+        assert_eq!(f.symbol(), Some("SIM-USD"));
+        assert_eq!(f.tick_size(), 0.01);
+        assert_eq!(f.status(), BookStatus::Live);
+        assert!(!f.heartbeat());
+        let (bids, asks) = (f.bids().unwrap(), f.asks().unwrap());
+        assert_eq!(bids.len(), 50);
+        assert_eq!(asks.len(), 50);
+        for (lvl, (p, s)) in bids.iter().zip(e.book().bids()) {
+            assert_eq!((lvl.price(), lvl.size()), (inst.price(p), inst.size(s)));
+        }
+        for (lvl, (p, s)) in asks.iter().zip(e.book().asks()) {
+            assert_eq!((lvl.price(), lvl.size()), (inst.price(p), inst.size(s)));
+        }
+        let (bb, ba) = (e.book().best_bid().unwrap().0, e.book().best_ask().unwrap().0);
+        assert_eq!(f.best_bid(), inst.price(bb));
+        assert_eq!(f.best_ask(), inst.price(ba));
+        assert_eq!(f.spread(), inst.price(ba - bb));
+        assert_eq!(f.mid_price(), inst.price(bb + ba) / 2.0);
+        let bid_lots: i64 = e.book().bids().take(50).map(|l| l.1).sum();
+        let ask_lots: i64 = e.book().asks().take(50).map(|l| l.1).sum();
+        assert_eq!(f.bid_total_size(), inst.size(bid_lots));
+        assert_eq!(f.ask_total_size(), inst.size(ask_lots));
+        assert_eq!(f.imbalance(), (bid_lots - ask_lots) as f64 / (bid_lots + ask_lots) as f64);
+    }
+
+    #[test]
+    fn heartbeat_when_unchanged_and_snapshot_carries_last_sequence() {
+        let mut sim = MarketSimulator::new(1);
+        let mut e = engine();
+        let mut b = FlatBufferBuilder::new();
+        assert!(e.snapshot(&mut b).is_none(), "no snapshot before the first frame");
+        e.ingest(&sim.snapshot_message());
+        e.tick(&mut b);
+        let second = decode_frame(e.tick(&mut b)).unwrap();
+        assert!(second.heartbeat());
+        assert_eq!(second.sequence(), 2);
+        let mut sb = FlatBufferBuilder::new();
+        let snap = e.snapshot(&mut sb).unwrap();
+        assert_eq!(decode_frame(&snap).unwrap().sequence(), 2);
+        assert_eq!(decode_frame(e.tick(&mut b)).unwrap().sequence(), 3);
+    }
+
+    #[test]
+    fn bad_input_and_gaps_are_counted_and_flagged_never_panic() {
+        let mut sim = MarketSimulator::new(3);
+        let mut e = engine();
+        assert!(!e.ingest(b"\xff not json"));
+        assert_eq!(e.counters().errors.load(Ordering::Relaxed), 1);
+        e.ingest(&sim.snapshot_message());
+        assert_eq!(e.status(), BookStatus::Live);
+        sim.step();
+        assert!(e.ingest(&sim.step()), "gap is a visible change: status flips");
+        assert_eq!(e.status(), BookStatus::Resyncing);
+        assert_eq!(e.counters().gaps.load(Ordering::Relaxed), 1);
+        let mut b = FlatBufferBuilder::new();
+        assert_eq!(decode_frame(e.tick(&mut b)).unwrap().status(), BookStatus::Resyncing);
+        e.ingest(&sim.snapshot_message());
+        assert_eq!(e.status(), BookStatus::Live);
+        assert!(e.book().len(Side::Bid) >= 50);
+    }
+}

@@ -1,0 +1,88 @@
+//! The single task that owns a [`ServerEngine`]: ingests source messages, serializes at most one
+//! frame per tick into a reused builder, answers snapshot requests, and publishes.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use flatbuffers::FlatBufferBuilder;
+use tokio::sync::mpsc;
+
+use crate::engine::ServerEngine;
+use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
+use crate::metrics::Metrics;
+
+/// Tick-rate bounds (Hz) and default.
+pub const MIN_TICK_HZ: u32 = 20;
+pub const MAX_TICK_HZ: u32 = 100;
+pub const DEFAULT_TICK_HZ: u32 = 50;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TickLoopConfig {
+    pub tick_hz: u32,
+    /// A frame goes out at least this often even when nothing changed, so clients can tell live from stale.
+    pub heartbeat: Duration,
+}
+
+impl Default for TickLoopConfig {
+    fn default() -> Self {
+        Self { tick_hz: DEFAULT_TICK_HZ, heartbeat: Duration::from_secs(1) }
+    }
+}
+
+/// Run until `inbox` closes and every snapshot requester is gone.
+pub async fn run_tick_loop<E: ServerEngine>(
+    mut engine: E,
+    mut inbox: mpsc::Receiver<Bytes>,
+    mut snapshot_requests: mpsc::Receiver<SnapshotRequest>,
+    publisher: FanoutPublisher,
+    metrics: std::sync::Arc<Metrics>,
+    config: TickLoopConfig,
+) {
+    let hz = config.tick_hz.clamp(MIN_TICK_HZ, MAX_TICK_HZ);
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / hz as f64));
+    // After a stall, tick once and carry on: bursting missed ticks would send identical frames.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut builder = FlatBufferBuilder::with_capacity(64 * 1024);
+    let mut snapshot_builder = FlatBufferBuilder::with_capacity(64 * 1024);
+    let mut dirty = false;
+    let mut seq = 0u64;
+    let mut last_sent: Option<Instant> = None;
+    let (mut inbox_open, mut snapshots_open) = (true, true);
+
+    while inbox_open || snapshots_open {
+        tokio::select! {
+            biased; // ticks first: a flood of source messages must not starve the frame rate
+            _ = ticks.tick() => {
+                let heartbeat_due = last_sent.is_some_and(|t| t.elapsed() >= config.heartbeat);
+                if dirty || heartbeat_due {
+                    let started = Instant::now();
+                    // The one copy per tick: out of the reused builder into a shared, immutable Bytes.
+                    let bytes = Bytes::copy_from_slice(engine.tick(&mut builder));
+                    metrics.tick_nanos_total.fetch_add(started.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+                    metrics.ticks_serialized.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    seq += 1;
+                    publisher.publish(Frame { seq, bytes });
+                    metrics.frames_broadcast.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    dirty = false;
+                    last_sent = Some(Instant::now());
+                }
+            }
+            req = snapshot_requests.recv(), if snapshots_open => match req {
+                Some(reply) => {
+                    let frame = if seq == 0 { None } else {
+                        engine.snapshot(&mut snapshot_builder).map(|b| Frame { seq, bytes: Bytes::from(b) })
+                    };
+                    let _ = reply.send(frame); // the client may have left meanwhile
+                }
+                None => snapshots_open = false,
+            },
+            msg = inbox.recv(), if inbox_open => match msg {
+                Some(msg) => dirty |= engine.ingest(&msg),
+                None => {
+                    tracing::info!("source ended; serving the last book");
+                    inbox_open = false;
+                }
+            },
+        }
+    }
+}
