@@ -1,0 +1,24 @@
+import type { Preview } from '@storybook/react-vite';
+
+const preview: Preview = {
+  globalTypes: {
+    theme: {
+      description: 'Colour theme of the components',
+      toolbar: { title: 'Theme', icon: 'mirror', items: ['dark', 'light'], dynamicTitle: true },
+    },
+  },
+  initialGlobals: { theme: 'dark' },
+  decorators: [
+    (Story, { globals }) => (
+      <div data-theme={globals.theme ?? 'dark'} style={{ padding: 12, background: 'var(--tf-bg)', display: 'inline-block' }}>
+        <Story />
+      </div>
+    ),
+  ],
+  parameters: {
+    // Accessibility violations fail the story's test.
+    a11y: { test: 'error' },
+    layout: 'padded',
+  },
+};
+export default preview;

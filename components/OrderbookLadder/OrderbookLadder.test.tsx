@@ -1,0 +1,87 @@
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { createMarketStore } from '../store/createMarketStore';
+import { buildFrameTs, loadEngine, ManualSource, recordedFrames } from '../../tests/unit/engineFixtures';
+import { OrderbookLadder } from './OrderbookLadder';
+
+loadEngine();
+afterEach(cleanup);
+
+async function setup(depth = 5) {
+  const source = new ManualSource();
+  const store = createMarketStore({ source });
+  await store.ready;
+  const onLevelClick = vi.fn();
+  render(<OrderbookLadder store={store} depth={depth} onLevelClick={onLevelClick} />);
+  const push = async (frame: Uint8Array | ArrayBuffer) => {
+    await act(async () => {
+      source.push(frame);
+      await new Promise((r) => setTimeout(r, 40)); // one animation frame
+    });
+  };
+  return { store, source, push, onLevelClick };
+}
+
+const price = (row: HTMLElement) => row.querySelector('.tf-ladder__price')!.textContent;
+
+describe('OrderbookLadder with the real WASM engine', () => {
+  it('shows bids, asks and the spread from a server frame', async () => {
+    const { push, store } = await setup();
+    const frame = recordedFrames()[0];
+    await push(frame);
+    const book = store.getState().book!;
+    expect(price(screen.getByTestId('best-bid'))).toBe(book.bestBid.toLocaleString(undefined, { minimumFractionDigits: 2 }));
+    expect(price(screen.getByTestId('best-ask'))).toBe(book.bestAsk.toLocaleString(undefined, { minimumFractionDigits: 2 }));
+    expect(screen.getByTestId('spread-row').textContent).toContain(`Spread ${book.spread.toFixed(2)}`);
+    expect(screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'))).toHaveLength(10);
+    store.dispose();
+  });
+
+  it('never renders two distinct tiny prices as the same text', async () => {
+    const { push, store } = await setup();
+    await push(buildFrameTs({ sequence: 1, tickSize: 1e-8, bids: [[0.00001234, 5], [0.00001233, 1]], asks: [[0.00001235, 2]] }));
+    const texts = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row')).map(price);
+    expect(texts).toEqual(['0.00001235', '0.00001234', '0.00001233']);
+    store.dispose();
+  });
+
+  it('keyboard: arrows move focus, Enter reports the level', async () => {
+    const { push, store, onLevelClick } = await setup(3);
+    await push(buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 2]], asks: [[10.01, 3], [10.02, 4]] }));
+    const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
+    expect(rows.map((r) => r.tabIndex)).toEqual([0, -1, -1, -1]);
+    rows[0].focus();
+    fireEvent.keyDown(rows[0], { key: 'ArrowDown' });
+    fireEvent.keyDown(rows[1], { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(rows[2]);
+    fireEvent.keyDown(rows[2], { key: 'Enter' });
+    expect(onLevelClick).toHaveBeenCalledWith({ side: 'bid', price: 10, size: 1, cumulative: 1 });
+    fireEvent.click(rows[3]);
+    expect(onLevelClick).toHaveBeenLastCalledWith({ side: 'bid', price: 9.99, size: 2, cumulative: 3 });
+    store.dispose();
+  });
+
+  it('a malformed frame leaves the last good picture and counts an error', async () => {
+    const { push, store } = await setup();
+    await push(recordedFrames()[0]);
+    const before = price(screen.getByTestId('best-bid'));
+    const bad = recordedFrames()[1].slice();
+    bad.fill(0x7f, 12);
+    await push(bad);
+    expect(price(screen.getByTestId('best-bid'))).toBe(before);
+    expect(store.getState().rejected).toBe(1);
+    store.dispose();
+  });
+
+  it('dims a disconnected book and disables clicks', async () => {
+    const { push, store, source, onLevelClick } = await setup();
+    await push(recordedFrames()[0]);
+    await act(async () => source.events!.state('reconnecting'));
+    const ladder = document.querySelector('.tf-ladder')!;
+    expect(ladder.getAttribute('data-stale')).toBe('true');
+    fireEvent.click(screen.getByTestId('best-bid'));
+    expect(onLevelClick).not.toHaveBeenCalled();
+    store.dispose();
+  });
+});

@@ -1,0 +1,175 @@
+'use client';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+
+import { decimalsOf, fixedFormatter } from '../format/priceFormat';
+import type { Level } from '../store/bookSnapshot';
+import type { MarketStore } from '../store/createMarketStore';
+import { useMarket } from '../store/useMarket';
+import './OrderbookLadder.css';
+
+/** What `onLevelClick` receives. */
+export interface LevelClick {
+  side: 'bid' | 'ask';
+  price: number;
+  size: number;
+  cumulative: number;
+}
+
+export interface OrderbookLadderProps {
+  /** The market store feeding this ladder (`createMarketStore`). */
+  store: MarketStore;
+  /** Levels shown per side. Default 12. */
+  depth?: number;
+  /** Depth bars proportional to each level's size or to cumulative size. Default `'cumulative'`. */
+  barMode?: 'size' | 'cumulative';
+  /** Called when a level is clicked or activated with Enter/Space. Not called while the book is stale. */
+  onLevelClick?: (level: LevelClick) => void;
+  /** Locale for number formatting. Default: the user's. */
+  locale?: string;
+  /** Accessible name of the ladder. Default `"Order book <symbol>"`. */
+  label?: string;
+  /** Minimum interval between screen-reader announcements of the touch, in ms. Default 2000. */
+  announceEveryMs?: number;
+}
+
+interface Row extends LevelClick {
+  key: string;
+}
+
+/**
+ * Price ladder: asks above, bids below, a spread/mid row between. Keyboard: Arrow keys, Home/End
+ * move between levels (roving tabindex); Enter or Space activates. A stale or disconnected book is
+ * dimmed and its clicks disabled.
+ */
+export function OrderbookLadder({
+  store,
+  depth = 12,
+  barMode = 'cumulative',
+  onLevelClick,
+  locale,
+  label,
+  announceEveryMs = 2000,
+}: OrderbookLadderProps) {
+  const book = useMarket(store, (s) => s.book);
+  const stale = useMarket(store, (s) => s.stale || (s.book !== null && s.book.status !== 'live'));
+  const [focus, setFocus] = useState(0);
+  const rowRefs = useRef<(HTMLDivElement | null)[]>([]);
+
+  const rows = useMemo<Row[]>(() => {
+    if (!book) return [];
+    const toRow = (side: 'bid' | 'ask') => (l: Level) => ({ key: `${side}${l.price}`, side, ...l });
+    const asks = book.asks.slice(0, depth).map(toRow('ask')).reverse();
+    const bids = book.bids.slice(0, depth).map(toRow('bid'));
+    return [...asks, ...bids];
+  }, [book, depth]);
+
+  const priceFmt = fixedFormatter(decimalsOf(book?.tickSize ?? 0.01), locale);
+  const sizeFmt = fixedFormatter(decimalsOf(book?.lotSize ?? 1), locale);
+  const scale = useMemo(() => {
+    // One scale for both sides, so bar lengths compare across the spread.
+    let max = 0;
+    for (const r of rows) max = Math.max(max, barMode === 'size' ? r.size : r.cumulative);
+    return max > 0 ? 100 / max : 0;
+  }, [rows, barMode]);
+
+  const activate = useCallback(
+    (row: Row) => {
+      if (stale || !onLevelClick) return;
+      onLevelClick({ side: row.side, price: row.price, size: row.size, cumulative: row.cumulative });
+    },
+    [stale, onLevelClick],
+  );
+
+  const focusRow = (i: number) => {
+    const next = Math.max(0, Math.min(rows.length - 1, i));
+    setFocus(next);
+    rowRefs.current[next]?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>, i: number) => {
+    const moves: Record<string, number> = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: rows.length - 1, PageUp: i - 5, PageDown: i + 5 };
+    if (e.key in moves) {
+      e.preventDefault();
+      focusRow(moves[e.key]);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      activate(rows[i]);
+    }
+  };
+
+  const announcement = useThrottledAnnouncement(
+    book && book.bids.length && book.asks.length
+      ? `Best bid ${priceFmt.format(book.bestBid)}, best ask ${priceFmt.format(book.bestAsk)}, spread ${priceFmt.format(book.spread)}`
+      : 'No book',
+    announceEveryMs,
+  );
+
+  const name = label ?? `Order book ${book?.symbol ?? ''}`.trim();
+  const focusIndex = Math.min(focus, Math.max(0, rows.length - 1));
+  const asksShown = rows.filter((r) => r.side === 'ask').length;
+
+  const renderRow = (row: Row, i: number) => {
+    const isTouch = (row.side === 'ask' && i === asksShown - 1) || (row.side === 'bid' && i === asksShown);
+    const bar = (barMode === 'size' ? row.size : row.cumulative) * scale;
+    return (
+      <div
+        key={row.key}
+        ref={(el) => {
+          rowRefs.current[i] = el;
+        }}
+        role="row"
+        tabIndex={i === focusIndex ? 0 : -1}
+        aria-disabled={stale || undefined}
+        className={`tf-ladder__row tf-ladder__row--${row.side}`}
+        style={{ '--tf-bar': `${bar.toFixed(2)}%` } as React.CSSProperties}
+        data-testid={isTouch ? `best-${row.side}` : undefined}
+        onClick={() => {
+          setFocus(i);
+          activate(row);
+        }}
+        onKeyDown={(e) => onKeyDown(e, i)}
+      >
+        <span role="gridcell" className="tf-ladder__price">{priceFmt.format(row.price)}</span>
+        <span role="gridcell" className="tf-ladder__size">{sizeFmt.format(row.size)}</span>
+        <span role="gridcell" className="tf-ladder__cum">{sizeFmt.format(row.cumulative)}</span>
+      </div>
+    );
+  };
+
+  return (
+    <div className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}`} data-stale={stale || undefined}>
+      <div role="grid" aria-label={name} aria-rowcount={rows.length + 2} className="tf-ladder__grid">
+        <div role="row" className="tf-ladder__head">
+          <span role="columnheader">Price</span>
+          <span role="columnheader">Size</span>
+          <span role="columnheader">Total</span>
+        </div>
+        {rows.slice(0, asksShown).map((r, i) => renderRow(r, i))}
+        <div role="row" className="tf-ladder__spread" data-testid="spread-row">
+          <span role="gridcell">{book && book.bids.length && book.asks.length ? `Spread ${priceFmt.format(book.spread)}` : '—'}</span>
+          <span role="gridcell" className="tf-ladder__mid">{book && book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}</span>
+        </div>
+        {rows.slice(asksShown).map((r, i) => renderRow(r, i + asksShown))}
+        {!book && (
+          <div role="row" className="tf-ladder__empty">
+            <span role="gridcell">Waiting for data…</span>
+          </div>
+        )}
+      </div>
+      <div className="tf-visually-hidden" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </div>
+    </div>
+  );
+}
+
+/** The latest text, at most once per `everyMs`, so screen readers are not flooded at 50 Hz. */
+function useThrottledAnnouncement(text: string, everyMs: number): string {
+  const [shown, setShown] = useState(text);
+  const latest = useRef(text);
+  latest.current = text;
+  useEffect(() => {
+    const id = setInterval(() => setShown(latest.current), everyMs);
+    return () => clearInterval(id);
+  }, [everyMs]);
+  return shown;
+}

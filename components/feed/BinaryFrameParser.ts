@@ -1,0 +1,46 @@
+/**
+ * First stop for every message from a socket or a recording: cheap framing checks before the WASM
+ * engine runs the full FlatBuffers verifier. Bad input is counted and reported, never thrown past here.
+ */
+import type { Engine } from '../engine/initEngine';
+
+/** Largest frame accepted (1000 levels a side is ~32 KiB; anything near this is not ours). */
+export const MAX_FRAME_BYTES = 1 << 20;
+const IDENTIFIER = [0x54, 0x4b, 0x46, 0x52]; // "TKFR" at offset 4
+
+/** Result codes of a parse (the engine's `IngestOutcome`, plus rejection). */
+export type ParseOutcome = 'applied' | 'applied-after-gap' | 'duplicate' | 'out-of-order' | 'rejected';
+const OUTCOMES: ParseOutcome[] = ['applied', 'applied-after-gap', 'duplicate', 'out-of-order'];
+
+export class BinaryFrameParser {
+  /** Frames rejected before or by the engine. */
+  rejected = 0;
+  /** Why the last rejected frame was rejected. */
+  lastError: string | null = null;
+
+  constructor(private readonly engine: Engine) {}
+
+  /**
+   * Hand one message to the engine. Text messages, oversized or foreign buffers are rejected
+   * without reaching it; the engine verifies the rest. On rejection the last good book stays.
+   */
+  parse(data: unknown, receivedMs: number): ParseOutcome {
+    const bytes =
+      data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    if (!bytes) return this.reject(`expected a binary frame, got ${typeof data}`);
+    if (bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES) return this.reject(`frame size ${bytes.byteLength} out of range`);
+    if (IDENTIFIER.some((b, i) => bytes[4 + i] !== b)) return this.reject('not a tickframe frame (identifier)');
+    try {
+      return OUTCOMES[this.engine.ingest_frame(bytes, receivedMs)] ?? 'applied';
+    } catch (e) {
+      return this.reject(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private reject(why: string): ParseOutcome {
+    this.rejected += 1;
+    this.lastError = why;
+    if (typeof console !== 'undefined') console.warn(`tickframe: frame rejected: ${why}`);
+    return 'rejected';
+  }
+}

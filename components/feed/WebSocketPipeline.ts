@@ -1,0 +1,104 @@
+import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource';
+
+/** Options for {@link WebSocketPipeline}. */
+export interface WebSocketPipelineOptions {
+  /** Server URL, e.g. `ws://127.0.0.1:9001/ws`. */
+  url: string;
+  /** First reconnect delay in ms (doubles per failed attempt). Default 250. */
+  initialBackoffMs?: number;
+  /** Cap on the reconnect delay in ms. Default 10 000. */
+  maxBackoffMs?: number;
+  /** WebSocket constructor to use (tests, Node < 22). Default `globalThis.WebSocket`, looked up at start. */
+  WebSocketImpl?: typeof WebSocket;
+  /** Random source in [0, 1) for jitter (tests). Default `Math.random`. */
+  random?: () => number;
+}
+
+/**
+ * A live binary WebSocket feed that reconnects with exponential backoff and full jitter.
+ * At most one socket exists at a time: every socket belongs to a generation, and events from a
+ * socket of an older generation (a race between stop/start and a late `open`) are ignored.
+ */
+export class WebSocketPipeline implements FrameSource {
+  private socket: WebSocket | null = null;
+  private generation = 0;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private events: FrameSourceEvents | null = null;
+  /** Sockets this pipeline has created (for diagnostics and tests). */
+  socketsCreated = 0;
+
+  constructor(private readonly options: WebSocketPipelineOptions) {}
+
+  start(events: FrameSourceEvents): void {
+    this.stop();
+    this.events = events;
+    this.connect(++this.generation);
+  }
+
+  stop(): void {
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s) {
+      s.onopen = s.onmessage = s.onclose = s.onerror = null;
+      s.close(1000);
+    }
+    if (this.events) this.events.state('closed');
+    this.events = null;
+    this.attempt = 0;
+  }
+
+  /** Delay before reconnect attempt `n` (0-based): full jitter over an exponential ceiling. */
+  backoffMs(n: number): number {
+    const { initialBackoffMs = 250, maxBackoffMs = 10_000, random = Math.random } = this.options;
+    return Math.round(random() * Math.min(maxBackoffMs, initialBackoffMs * 2 ** n));
+  }
+
+  private connect(gen: number): void {
+    const WS = this.options.WebSocketImpl ?? globalThis.WebSocket;
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    let socket: WebSocket;
+    try {
+      socket = new WS(this.options.url);
+    } catch {
+      this.scheduleReconnect(gen);
+      return;
+    }
+    this.socketsCreated++;
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onopen = () => {
+      if (gen !== this.generation) return socket.close();
+      this.attempt = 0;
+      this.setState('open');
+    };
+    socket.onmessage = (ev: MessageEvent) => {
+      if (gen === this.generation && ev.data instanceof ArrayBuffer) this.events?.frame(ev.data, Date.now());
+    };
+    socket.onclose = () => {
+      if (gen !== this.generation) return;
+      this.socket = null;
+      this.scheduleReconnect(gen);
+    };
+    socket.onerror = () => {
+      /* a close event follows; reconnect is handled there */
+    };
+  }
+
+  private scheduleReconnect(gen: number): void {
+    if (gen !== this.generation) return;
+    this.setState('reconnecting');
+    const delay = this.backoffMs(this.attempt++);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (gen === this.generation) this.connect(gen);
+    }, delay);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.events?.state(state);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Reader for tickframe recordings (format: schema/RECORDING.md). Returns every whole, checksum-valid
+ * record of a truncated or corrupted file and says where it stopped.
+ */
+export interface RecordingHeader {
+  symbol: string;
+  tick_size: number;
+  lot_size: number;
+  created_ms: number;
+  tick_hz: number;
+  schema_hash: string;
+}
+
+export interface RecordedFrame {
+  receivedMs: number;
+  frame: Uint8Array;
+}
+
+export interface Recording {
+  header: RecordingHeader;
+  frames: RecordedFrame[];
+  /** Set when reading stopped early: why, and the byte offset of the first unread record. */
+  stopped: { reason: 'truncated' | 'bad-checksum' | 'oversized'; offset: number } | null;
+}
+
+const MAGIC = 'TKFRREC\0';
+const MAX_HEADER_BYTES = 64 * 1024;
+const MAX_FRAME_BYTES = 1 << 20;
+
+let crcTable: Uint32Array | null = null;
+/** CRC-32 (IEEE), as the Rust writer's crc32fast. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
+  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 16 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) throw new Error('not a tickframe recording (bad magic)');
+  const version = view.getUint16(8, true);
+  if (version !== 1) throw new Error(`unsupported recording version ${version}`);
+  const hlen = view.getUint32(12, true);
+  if (hlen > MAX_HEADER_BYTES || bytes.length < 16 + hlen) throw new Error(`bad recording header length ${hlen}`);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen))) as RecordingHeader;
+  const frames: RecordedFrame[] = [];
+  let at = 16 + hlen;
+  let stopped: Recording['stopped'] = null;
+  while (at < bytes.length) {
+    if (at + 16 > bytes.length) {
+      stopped = { reason: 'truncated', offset: at };
+      break;
+    }
+    const len = view.getUint32(at, true);
+    if (len > MAX_FRAME_BYTES) {
+      stopped = { reason: 'oversized', offset: at };
+      break;
+    }
+    if (at + 16 + len > bytes.length) {
+      stopped = { reason: 'truncated', offset: at };
+      break;
+    }
+    const frame = bytes.subarray(at + 16, at + 16 + len);
+    if (crc32(frame) !== view.getUint32(at + 4, true)) {
+      stopped = { reason: 'bad-checksum', offset: at };
+      break;
+    }
+    frames.push({ receivedMs: view.getFloat64(at + 8, true), frame });
+    at += 16 + len;
+  }
+  return { header, frames, stopped };
+}

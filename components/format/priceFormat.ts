@@ -1,0 +1,27 @@
+/**
+ * Exact display of prices and sizes: decimals come from the increment, so two distinct levels never
+ * render as the same text (0.00001234 with tick 1e-8 stays 0.00001234).
+ */
+
+/** Decimal places needed to show multiples of `increment` exactly (0.01 → 2, 0.25 → 2, 5 → 0, 1e-8 → 8). */
+export function decimalsOf(increment: number): number {
+  if (!(increment > 0) || !Number.isFinite(increment)) return 0;
+  for (let d = 0; d <= 15; d++) {
+    const scaled = increment * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return d;
+  }
+  return 15;
+}
+
+const cache = new Map<string, Intl.NumberFormat>();
+
+/** A cached Intl formatter with fixed decimals and grouping separators. */
+export function fixedFormatter(decimals: number, locale?: string): Intl.NumberFormat {
+  const key = `${locale ?? ''}|${decimals}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    cache.set(key, f);
+  }
+  return f;
+}

@@ -1,0 +1,12 @@
+/** tickframe: market UI components fed by a WASM order-book engine. */
+export { initEngine, initEngineSync, type EngineSource } from './engine/initEngine';
+export { BinaryFrameParser, MAX_FRAME_BYTES, type ParseOutcome } from './feed/BinaryFrameParser';
+export type { ConnectionState, FrameSource, FrameSourceEvents } from './feed/FrameSource';
+export { WebSocketPipeline, type WebSocketPipelineOptions } from './feed/WebSocketPipeline';
+export { ReplaySource, type ReplaySourceOptions } from './feed/ReplaySource';
+export { readRecording, type Recording, type RecordingHeader, type RecordedFrame } from './feed/recording';
+export { createMarketStore, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore';
+export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot';
+export { useMarket } from './store/useMarket';
+export { decimalsOf, fixedFormatter } from './format/priceFormat';
+export { OrderbookLadder, type OrderbookLadderProps, type LevelClick } from './OrderbookLadder/OrderbookLadder';

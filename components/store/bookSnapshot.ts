@@ -1,0 +1,109 @@
+/**
+ * Reads the engine's typed views into an immutable snapshot React can render. Views are created per
+ * read, because WASM memory growth detaches old ones.
+ */
+import type { Engine } from '../engine/initEngine';
+
+/** One price level as the components see it. */
+export interface Level {
+  price: number;
+  size: number;
+  /** Size summed from the touch through this level. */
+  cumulative: number;
+}
+
+export type BookStatus = 'live' | 'resyncing' | 'stale';
+
+/** One coherent picture of the book: every number comes from the same frame. */
+export interface BookSnapshot {
+  symbol: string;
+  sequence: number;
+  timestampMs: number;
+  latencyMs: number;
+  tickSize: number;
+  lotSize: number;
+  bestBid: number;
+  bestAsk: number;
+  mid: number;
+  spread: number;
+  bidTotal: number;
+  askTotal: number;
+  imbalance: number;
+  /** Smoothed spread and imbalance for gauges (eased by the engine's `tick`). */
+  smoothSpread: number;
+  smoothImbalance: number;
+  /** The server's trust state for this book. */
+  status: BookStatus;
+  bids: Level[];
+  asks: Level[];
+}
+
+/** Engine counters surfaced to the UI. */
+export interface FeedStats {
+  frames: number;
+  gaps: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** Frames the engine's verifier rejected. */
+  errors: number;
+}
+
+// Summary slot indices: must match engine-wasm/src/market_engine.rs `summary`.
+const S = {
+  SEQUENCE: 0, TIMESTAMP_MS: 1, LATENCY_MS: 3, TICK_SIZE: 4, LOT_SIZE: 5, BEST_BID: 6, BEST_ASK: 7, MID: 8,
+  SPREAD: 9, BID_TOTAL: 10, ASK_TOTAL: 11, IMBALANCE: 12, STATUS: 13, BID_LEN: 15, ASK_LEN: 16, FRAMES: 17,
+  GAPS: 18, DUPLICATES: 19, OUT_OF_ORDER: 20, ERRORS: 21, SMOOTH_SPREAD: 22, SMOOTH_IMBALANCE: 23, LEN: 24,
+} as const;
+const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
+
+export function readSummary(engine: Engine, memory: WebAssembly.Memory): Float64Array {
+  return new Float64Array(memory.buffer, engine.summary_ptr(), S.LEN);
+}
+
+export function readStats(summary: Float64Array): FeedStats {
+  return {
+    frames: summary[S.FRAMES],
+    gaps: summary[S.GAPS],
+    duplicates: summary[S.DUPLICATES],
+    outOfOrder: summary[S.OUT_OF_ORDER],
+    errors: summary[S.ERRORS],
+  };
+}
+
+function levels(view: Float64Array, from: number, count: number): Level[] {
+  const out: Level[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const o = (from + i) * 3;
+    out[i] = { price: view[o], size: view[o + 1], cumulative: view[o + 2] };
+  }
+  return out;
+}
+
+/** Snapshot the engine's current book, or null before the first frame. */
+export function readBook(engine: Engine, memory: WebAssembly.Memory, symbol: string): BookSnapshot | null {
+  const s = readSummary(engine, memory);
+  if (s[S.FRAMES] === 0) return null;
+  const nb = s[S.BID_LEN];
+  const na = s[S.ASK_LEN];
+  const view = new Float64Array(memory.buffer, engine.levels_ptr(), (nb + na) * 3);
+  return {
+    symbol,
+    sequence: s[S.SEQUENCE],
+    timestampMs: s[S.TIMESTAMP_MS],
+    latencyMs: s[S.LATENCY_MS],
+    tickSize: s[S.TICK_SIZE],
+    lotSize: s[S.LOT_SIZE],
+    bestBid: s[S.BEST_BID],
+    bestAsk: s[S.BEST_ASK],
+    mid: s[S.MID],
+    spread: s[S.SPREAD],
+    bidTotal: s[S.BID_TOTAL],
+    askTotal: s[S.ASK_TOTAL],
+    imbalance: s[S.IMBALANCE],
+    smoothSpread: s[S.SMOOTH_SPREAD],
+    smoothImbalance: s[S.SMOOTH_IMBALANCE],
+    status: STATUSES[s[S.STATUS]] ?? 'stale',
+    bids: levels(view, 0, nb),
+    asks: levels(view, nb, na),
+  };
+}

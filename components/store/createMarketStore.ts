@@ -1,0 +1,137 @@
+/**
+ * A framework-free market store (zustand vanilla), one per feed, so several books can share a page.
+ * Frames go to the engine as they arrive; the store publishes at most one snapshot per animation
+ * frame, so numbers and bars always come from the same frame, and pauses painting in hidden tabs.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+
+import { Engine, initEngine, type EngineSource } from '../engine/initEngine';
+import { BinaryFrameParser } from '../feed/BinaryFrameParser';
+import type { ConnectionState, FrameSource } from '../feed/FrameSource';
+import { readBook, readStats, readSummary, type BookSnapshot, type FeedStats } from './bookSnapshot';
+
+export interface MarketState {
+  /** Transport state of the source. */
+  connection: ConnectionState;
+  /** The newest coherent book, or null before the first frame. */
+  book: BookSnapshot | null;
+  /** True when no frame arrived for `staleAfterMs` while connected, or the connection is not open. */
+  stale: boolean;
+  stats: FeedStats;
+  /** Frames rejected by the parser or engine (malformed, foreign, oversized). */
+  rejected: number;
+  lastError: string | null;
+}
+
+export interface MarketStoreOptions {
+  /** Where frames come from: a `WebSocketPipeline` or a `ReplaySource`. */
+  source: FrameSource;
+  /** Silence (ms) after which an open feed's book counts as stale. Default 3000 (the server heartbeats every 1 s). */
+  staleAfterMs?: number;
+  /** Where the engine's `.wasm` is, if not beside its JS (see `initEngine`). */
+  engineSource?: EngineSource;
+  /** Start the source immediately. Default true. */
+  autoStart?: boolean;
+}
+
+export interface MarketStore extends StoreApi<MarketState> {
+  /** Resolves once the engine is loaded and the source started. */
+  ready: Promise<void>;
+  /** Stop the source, timers and animation frames and free the engine's memory. */
+  dispose(): void;
+}
+
+const emptyStats: FeedStats = { frames: 0, gaps: 0, duplicates: 0, outOfOrder: 0, errors: 0 };
+
+export function createMarketStore(options: MarketStoreOptions): MarketStore {
+  const staleAfterMs = options.staleAfterMs ?? 3000;
+  const store = createStore<MarketState>(() => ({
+    connection: 'idle',
+    book: null,
+    stale: true,
+    stats: emptyStats,
+    rejected: 0,
+    lastError: null,
+  }));
+  let engine: Engine | null = null;
+  let memory: WebAssembly.Memory | null = null;
+  let parser: BinaryFrameParser | null = null;
+  let disposed = false;
+  let dirty = false;
+  let scheduled: { cancel(): void } | null = null;
+  let lastFrameAt = 0;
+  let symbol = '';
+
+  const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
+  const schedule = () => {
+    if (scheduled || disposed) return;
+    if (typeof requestAnimationFrame === 'function' && !hidden()) {
+      const id = requestAnimationFrame(publish);
+      scheduled = { cancel: () => cancelAnimationFrame(id) };
+    } else {
+      // Hidden tab or no rAF (SSR, tests): publish rarely; nothing is painted anyway.
+      const id = setTimeout(publish, hidden() ? 1000 : 16);
+      scheduled = { cancel: () => clearTimeout(id) };
+    }
+  };
+
+  function publish(now: number = typeof performance !== 'undefined' ? performance.now() : Date.now()) {
+    scheduled = null;
+    if (!engine || !memory || !parser || disposed) return;
+    engine.tick(now);
+    if (!dirty) return;
+    dirty = false;
+    if (!symbol) symbol = engine.symbol();
+    const summary = readSummary(engine, memory);
+    store.setState({
+      book: readBook(engine, memory, symbol),
+      stats: readStats(summary),
+      rejected: parser.rejected,
+      lastError: parser.lastError,
+      stale: store.getState().connection !== 'open',
+    });
+  }
+
+  const staleTimer = setInterval(() => {
+    const s = store.getState();
+    const stale = s.connection !== 'open' || Date.now() - lastFrameAt > staleAfterMs;
+    if (stale !== s.stale) store.setState({ stale });
+  }, Math.min(1000, staleAfterMs / 2));
+
+  const start = async () => {
+    memory = await initEngine(options.engineSource);
+    if (disposed) return;
+    engine = new Engine();
+    parser = new BinaryFrameParser(engine);
+    options.source.start({
+      frame(data, receivedMs) {
+        if (!parser || !engine) return;
+        parser.parse(data, receivedMs);
+        lastFrameAt = Date.now();
+        dirty = true;
+        schedule();
+      },
+      state(connection) {
+        if (connection === 'open') engine?.reset_sequence();
+        if (connection === 'open') symbol = '';
+        store.setState({ connection, stale: connection !== 'open' || store.getState().stale });
+      },
+    });
+  };
+
+  const ready = options.autoStart === false ? Promise.resolve() : start();
+  ready.catch((e) => store.setState({ lastError: `engine failed to load: ${e instanceof Error ? e.message : e}` }));
+
+  return Object.assign(store, {
+    ready,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      options.source.stop();
+      scheduled?.cancel();
+      clearInterval(staleTimer);
+      engine?.free();
+      engine = null;
+    },
+  });
+}

@@ -1,0 +1,48 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+
+import { OrderbookLadder, WebSocketPipeline, useMarket, type MarketStore } from '../components';
+import { useStoryStore } from './support/useStoryStore';
+
+/** Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does). */
+function liveUrl(fallback: string): string {
+  if (typeof window === 'undefined') return fallback;
+  return new URLSearchParams(window.location.search).get('ws') ?? fallback;
+}
+
+function ConnectionHint({ store, url }: { store: MarketStore; url: string }) {
+  const connection = useMarket(store, (s) => s.connection);
+  const hasBook = useMarket(store, (s) => s.book !== null);
+  if (connection === 'open' && hasBook) return null;
+  return (
+    <p role="status" style={{ fontFamily: 'sans-serif', fontSize: 13 }}>
+      {connection === 'open' ? 'Connected, waiting for the first frame…' : `Not connected to ${url}. `}
+      {connection !== 'open' && (
+        <>
+          Start the local server with <code>npm start</code> (or <code>cargo run --release -p tickframe-server</code>).
+        </>
+      )}
+    </p>
+  );
+}
+
+function LiveLadder({ url, depth }: { url: string; depth: number }) {
+  const resolved = liveUrl(url);
+  const store = useStoryStore(() => new WebSocketPipeline({ url: resolved }), [resolved]);
+  if (!store) return null;
+  return (
+    <div>
+      <ConnectionHint store={store} url={resolved} />
+      <OrderbookLadder store={store} depth={depth} />
+    </div>
+  );
+}
+
+const meta = {
+  title: 'Live/OrderbookLadder',
+  component: LiveLadder,
+  args: { url: 'ws://127.0.0.1:9001/ws', depth: 12 },
+} satisfies Meta<typeof LiveLadder>;
+export default meta;
+
+/** Connected to `tickframe-server` on this machine (`npm start` runs it). */
+export const Live: StoryObj<typeof meta> = {};

@@ -1,0 +1,59 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+
+import { OrderbookLadder, ReplaySource, type OrderbookLadderProps } from '../components';
+import recordingUrl from './fixtures/sim-usd.tfrec?url';
+import { useStoryStore } from './support/useStoryStore';
+
+type Args = Omit<OrderbookLadderProps, 'store'> & { speed: number };
+
+function RecordedLadder({ speed, ...props }: Args) {
+  const store = useStoryStore(() => new ReplaySource({ recording: recordingUrl, speed }), [speed]);
+  return store ? <OrderbookLadder store={store} {...props} /> : null;
+}
+
+const meta = {
+  title: 'Components/OrderbookLadder',
+  component: RecordedLadder,
+  tags: ['autodocs'],
+  args: { depth: 12, barMode: 'cumulative', speed: 1, onLevelClick: fn() },
+  argTypes: {
+    barMode: { control: 'inline-radio', options: ['size', 'cumulative'] },
+    depth: { control: { type: 'range', min: 1, max: 50 } },
+    speed: { control: { type: 'select' }, options: [0.25, 0.5, 1, 2, 4, 16] },
+  },
+} satisfies Meta<typeof RecordedLadder>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** A recording made from the built-in simulator (`tickframe-server record-sim`), replayed through the real parser → WASM engine → store path. */
+export const Recorded: Story = {
+  play: async ({ canvasElement, args }) => {
+    const canvas = within(canvasElement);
+    const bestBid = await canvas.findByTestId('best-bid', {}, { timeout: 5000 });
+    const bestAsk = canvas.getByTestId('best-ask');
+    // Prices from the engine, formatted with the tick's 2 decimals; the book is never crossed.
+    const price = (el: HTMLElement) => Number(el.querySelector('.tf-ladder__price')!.textContent!.replace(/,/g, ''));
+    await expect(bestBid.querySelector('.tf-ladder__price')!.textContent).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+    await expect(price(bestBid)).toBeLessThan(price(bestAsk));
+    await expect(canvas.getAllByRole('row').length).toBe(12 * 2 + 2);
+
+    // Keyboard: focus the best bid, move down one level, activate with Enter.
+    await waitFor(() => expect(canvasElement.querySelector('[data-stale]')).toBeNull(), { timeout: 5000 });
+    const rows = canvas.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
+    rows[12].focus();
+    await userEvent.keyboard('{ArrowDown}');
+    await expect(document.activeElement).toBe(rows[13]);
+    const shown = Number(rows[13].querySelector('.tf-ladder__price')!.textContent!.replace(/,/g, ''));
+    await userEvent.keyboard('{Enter}');
+    await expect(args.onLevelClick).toHaveBeenCalledTimes(1);
+    const call = (args.onLevelClick as ReturnType<typeof fn>).mock.calls[0][0];
+    await expect(call.side).toBe('bid');
+    // The frame may have moved between reading and pressing; the price is a real level on a tick.
+    await expect(Math.abs(call.price - shown)).toBeLessThan(5);
+    await expect(Math.round(call.price * 100) / 100).toBe(call.price);
+  },
+};
+
+/** Depth bars proportional to each level's own size. */
+export const SizeBars: Story = { args: { barMode: 'size' } };

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+
+import { Engine } from '../../components/engine/initEngine';
+import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
+import { readBook, readStats, readSummary } from '../../components/store/bookSnapshot';
+import { buildFrameTs, loadEngine, recordedFrames } from './engineFixtures';
+
+const memory = loadEngine();
+
+describe('WASM engine (real module)', () => {
+  it('ingests a frame built by the TypeScript generated code', () => {
+    const engine = new Engine();
+    const frame = buildFrameTs({ sequence: 1, bids: [[100.25, 1.5], [100.24, 2]], asks: [[100.26, 0.75]], symbol: 'TS-USD' });
+    expect(engine.ingest_frame(frame, Date.now())).toBe(0);
+    const book = readBook(engine, memory, engine.symbol())!;
+    expect(book.symbol).toBe('TS-USD');
+    expect(book.bestBid).toBe(100.25);
+    expect(book.bids).toEqual([
+      { price: 100.25, size: 1.5, cumulative: 1.5 },
+      { price: 100.24, size: 2, cumulative: 3.5 },
+    ]);
+    expect(book.asks).toEqual([{ price: 100.26, size: 0.75, cumulative: 0.75 }]);
+    engine.free();
+  });
+
+  it('ingests frames built by the Rust server (the committed recording)', () => {
+    const engine = new Engine();
+    const frames = recordedFrames();
+    expect(frames.length).toBeGreaterThan(100);
+    for (const f of frames) expect(engine.ingest_frame(f, Date.now())).toBe(0);
+    const book = readBook(engine, memory, engine.symbol())!;
+    expect(book.symbol).toBe('SIM-USD');
+    expect(book.bids).toHaveLength(50);
+    expect(book.bestBid).toBeLessThan(book.bestAsk);
+    expect(readStats(readSummary(engine, memory)).frames).toBe(frames.length);
+    engine.free();
+  });
+
+  it('rejects garbage without panicking and keeps the last good state', () => {
+    const engine = new Engine();
+    const parser = new BinaryFrameParser(engine);
+    const good = recordedFrames()[0];
+    expect(parser.parse(good.slice().buffer, 0)).toBe('applied');
+    const before = readBook(engine, memory, 'SIM-USD');
+    const corrupt = good.slice();
+    for (let i = 8; i < corrupt.length; i += 5) corrupt[i] ^= 0xa5;
+    const inputs: unknown[] = ['text', new ArrayBuffer(0), new Uint8Array(64).buffer, good.slice(0, good.length / 2).buffer, corrupt.buffer];
+    for (const bad of inputs) expect(parser.parse(bad, 0)).toBe('rejected');
+    expect(parser.rejected).toBe(inputs.length);
+    expect(readBook(engine, memory, 'SIM-USD')).toEqual(before);
+    // The engine still works after all of that.
+    expect(parser.parse(recordedFrames()[1].slice().buffer, 0)).toBe('applied');
+    engine.free();
+  });
+});
