@@ -10,7 +10,7 @@ const preview: Preview = {
   initialGlobals: { theme: 'dark' },
   decorators: [
     (Story, { globals }) => (
-      <div data-theme={globals.theme ?? 'dark'} style={{ padding: 12, background: 'var(--tf-bg)', display: 'inline-block' }}>
+      <div data-theme={globals.theme ?? 'dark'} style={{ padding: 12, background: 'var(--tf-bg)', color: 'var(--tf-fg)', display: 'inline-block' }}>
         <Story />
       </div>
     ),

@@ -136,7 +136,7 @@ export function OrderbookLadder({
   };
 
   return (
-    <div className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}`} data-stale={stale || undefined}>
+    <div className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}`} data-stale={stale || undefined} data-sequence={book?.sequence}>
       <div role="grid" aria-label={name} aria-rowcount={rows.length + 2} className="tf-ladder__grid">
         <div role="row" className="tf-ladder__head">
           <span role="columnheader">Price</span>
