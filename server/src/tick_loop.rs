@@ -1,7 +1,9 @@
 //! The single task that owns a [`ServerEngine`]: ingests source messages, serializes at most one
 //! frame per tick into a reused builder, answers snapshot requests, and publishes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use flatbuffers::FlatBufferBuilder;
@@ -84,5 +86,64 @@ pub async fn run_tick_loop<E: ServerEngine>(
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fanout::fanout;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Counts ticks and checks the builder handed in is the same one every time.
+    struct CountingEngine {
+        ticks: Arc<AtomicUsize>,
+        builder_addr: Option<usize>,
+    }
+
+    impl ServerEngine for CountingEngine {
+        fn ingest(&mut self, msg: &[u8]) -> bool {
+            msg != b"same"
+        }
+        fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
+            let addr = b as *const _ as usize;
+            assert_eq!(*self.builder_addr.get_or_insert(addr), addr, "the builder is reused");
+            self.ticks.fetch_add(1, Ordering::Relaxed);
+            b.reset();
+            let s = b.create_string("frame");
+            b.finish_minimal(s);
+            b.finished_data()
+        }
+        fn snapshot(&self, _: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+            None
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn serializes_only_on_change_plus_heartbeats() {
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut frames = handle.subscribe();
+        let config = TickLoopConfig { tick_hz: 50, heartbeat: Duration::from_secs(1) };
+        tokio::spawn(run_tick_loop(
+            CountingEngine { ticks: ticks.clone(), builder_addr: None },
+            rx,
+            snaps,
+            publisher,
+            Arc::default(),
+            config,
+        ));
+        tx.send(Bytes::from_static(b"change")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(ticks.load(Ordering::Relaxed), 1, "one change, one frame; idle ticks serialize nothing");
+        tx.send(Bytes::from_static(b"same")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(ticks.load(Ordering::Relaxed), 1, "an unchanged ingest serializes nothing");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(ticks.load(Ordering::Relaxed), 2, "a heartbeat after 1 s of silence");
+        assert_eq!(frames.recv().await.unwrap().seq, 1);
+        assert_eq!(frames.recv().await.unwrap().seq, 2);
     }
 }
