@@ -10,3 +10,7 @@ export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSna
 export { useMarket } from './store/useMarket';
 export { decimalsOf, fixedFormatter } from './format/priceFormat';
 export { OrderbookLadder, type OrderbookLadderProps, type LevelClick } from './OrderbookLadder/OrderbookLadder';
+export { SpreadGauge, spreadLevel, type SpreadGaugeProps, type SpreadLevel } from './SpreadGauge/SpreadGauge';
+export { ImbalanceBar, windowImbalance, type ImbalanceBarProps, type ImbalanceWindow } from './ImbalanceBar/ImbalanceBar';
+export { ConnectionStatus, feedHealth, type ConnectionStatusProps, type FeedHealth } from './ConnectionStatus/ConnectionStatus';
+export { DepthChart, stepPath, type DepthChartProps, type DepthPoint } from './DepthChart/DepthChart';

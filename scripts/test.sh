@@ -18,6 +18,9 @@ cargo build --release --quiet -p tickframe-server
 step "storybook build (the end-to-end tests serve it as plain files)"
 npx storybook build -o storybook-static --quiet >test-results/storybook-build.txt 2>&1 || { cat test-results/storybook-build.txt; exit 1; }
 
+step "tsc --noEmit (types of components, stories, tests)"
+npx tsc --noEmit -p .
+
 step "vitest: unit (jsdom + real WASM) and storybook (stories in Chromium)"
 set +e
 npx vitest run --project unit --project storybook --reporter=default --reporter=json --outputFile.json=test-results/vitest.json

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 
-import { OrderbookLadder, WebSocketPipeline, useMarket, type MarketStore } from '../components';
+import { ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, SpreadGauge, WebSocketPipeline, useMarket, type MarketStore } from '../components';
 import { useStoryStore } from './support/useStoryStore';
 
 /** Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does). */
@@ -32,7 +32,15 @@ function LiveLadder({ url, depth }: { url: string; depth: number }) {
   return (
     <div>
       <ConnectionHint store={store} url={resolved} />
-      <OrderbookLadder store={store} depth={depth} />
+      <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
+        <OrderbookLadder store={store} depth={depth} />
+        <div style={{ display: 'grid', gap: 8 }}>
+          <ConnectionStatus store={store} />
+          <SpreadGauge store={store} tightBps={0.5} wideBps={2} />
+          <ImbalanceBar store={store} />
+          <DepthChart store={store} />
+        </div>
+      </div>
     </div>
   );
 }

@@ -85,3 +85,17 @@ describe('OrderbookLadder with the real WASM engine', () => {
     store.dispose();
   });
 });
+
+describe('OrderbookLadder grouping', () => {
+  it('groups exactly in ticks (bids floor, asks ceil) and formats with the grouping decimals', async () => {
+    const { push, store } = await setup(5);
+    await push(buildFrameTs({ sequence: 1, bids: [[100.09, 1], [100.05, 0.5], [99.99, 2]], asks: [[100.11, 1], [100.2, 0.25]] }));
+    act(() => store.setGrouping(10));
+    await act(async () => new Promise((r) => setTimeout(r, 40)));
+    const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
+    expect(rows.map(price)).toEqual(['100.2', '100.0', '99.9']);
+    expect(rows.map((r) => r.querySelector('.tf-ladder__size')!.textContent)).toEqual(['1.250', '1.500', '2.000']);
+    expect((screen.getByRole('combobox') as HTMLSelectElement).value).toBe('10');
+    store.dispose();
+  });
+});

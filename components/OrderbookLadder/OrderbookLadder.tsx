@@ -5,6 +5,7 @@ import { decimalsOf, fixedFormatter } from '../format/priceFormat';
 import type { Level } from '../store/bookSnapshot';
 import type { MarketStore } from '../store/createMarketStore';
 import { useMarket } from '../store/useMarket';
+import '../theme/tickframe.css';
 import './OrderbookLadder.css';
 
 /** What `onLevelClick` receives. */
@@ -30,6 +31,8 @@ export interface OrderbookLadderProps {
   label?: string;
   /** Minimum interval between screen-reader announcements of the touch, in ms. Default 2000. */
   announceEveryMs?: number;
+  /** Grouping choices offered, in multiples of the tick. `[]` hides the control. Default [1, 5, 10, 50, 100]. */
+  groupings?: number[];
 }
 
 interface Row extends LevelClick {
@@ -49,7 +52,9 @@ export function OrderbookLadder({
   locale,
   label,
   announceEveryMs = 2000,
+  groupings = [1, 5, 10, 50, 100],
 }: OrderbookLadderProps) {
+  const grouping = useMarket(store, (s) => s.grouping);
   const book = useMarket(store, (s) => s.book);
   const stale = useMarket(store, (s) => s.stale || (s.book !== null && s.book.status !== 'live'));
   const [focus, setFocus] = useState(0);
@@ -63,7 +68,9 @@ export function OrderbookLadder({
     return [...asks, ...bids];
   }, [book, depth]);
 
-  const priceFmt = fixedFormatter(decimalsOf(book?.tickSize ?? 0.01), locale);
+  // Decimals follow the grouping (0.01 × 10 → 1 decimal): fixed, so distinct levels never print alike.
+  const tickSize = book?.tickSize ?? 0.01;
+  const priceFmt = fixedFormatter(decimalsOf(tickSize * grouping), locale);
   const sizeFmt = fixedFormatter(decimalsOf(book?.lotSize ?? 1), locale);
   const scale = useMemo(() => {
     // One scale for both sides, so bar lengths compare across the spread.
@@ -137,6 +144,18 @@ export function OrderbookLadder({
 
   return (
     <div className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}`} data-stale={stale || undefined} data-sequence={book?.sequence}>
+      {groupings.length > 0 && (
+        <label className="tf-ladder__grouping">
+          Group
+          <select value={grouping} onChange={(e) => store.setGrouping(Number(e.target.value))}>
+            {groupings.map((g) => (
+              <option key={g} value={g}>
+                {fixedFormatter(decimalsOf(tickSize * g), locale).format(tickSize * g)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <div role="grid" aria-label={name} aria-rowcount={rows.length + 2} className="tf-ladder__grid">
         <div role="row" className="tf-ladder__head">
           <span role="columnheader">Price</span>

@@ -20,6 +20,8 @@ export interface MarketState {
   stats: FeedStats;
   /** Frames rejected by the parser or engine (malformed, foreign, oversized). */
   rejected: number;
+  /** Current grouping, in ticks per bucket (1 = levels as sent). */
+  grouping: number;
   lastError: string | null;
 }
 
@@ -37,6 +39,8 @@ export interface MarketStoreOptions {
 export interface MarketStore extends StoreApi<MarketState> {
   /** Resolves once the engine is loaded and the source started. */
   ready: Promise<void>;
+  /** Group levels into buckets of `multiple` ticks (bids floor, asks ceil, exact). 1 = as sent. */
+  setGrouping(multiple: number): void;
   /** Stop the source, timers and animation frames and free the engine's memory. */
   dispose(): void;
 }
@@ -51,6 +55,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     stale: true,
     stats: emptyStats,
     rejected: 0,
+    grouping: 1,
     lastError: null,
   }));
   let engine: Engine | null = null;
@@ -102,6 +107,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     memory = await initEngine(options.engineSource);
     if (disposed) return;
     engine = new Engine();
+    engine.set_grouping(store.getState().grouping);
     parser = new BinaryFrameParser(engine);
     options.source.start({
       frame(data, receivedMs) {
@@ -124,6 +130,14 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
 
   return Object.assign(store, {
     ready,
+    setGrouping(multiple: number) {
+      const g = Math.max(1, Math.floor(multiple) || 1);
+      store.setState({ grouping: g });
+      if (!engine) return;
+      engine.set_grouping(g);
+      dirty = true;
+      schedule();
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -132,6 +146,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       clearInterval(staleTimer);
       engine?.free();
       engine = null;
+      store.setState({ connection: 'closed', stale: true });
     },
   });
 }

@@ -2,6 +2,7 @@
 //! the whole book through two typed views (`levels`, `summary`) over WASM memory: one boundary
 //! crossing per frame, not one per field.
 
+pub mod grouping;
 pub mod market_engine;
 
 use wasm_bindgen::prelude::*;
@@ -30,6 +31,11 @@ impl Engine {
     /// Advance smoothed values (call once per animation frame).
     pub fn tick(&mut self, now_ms: f64) {
         self.core.tick(now_ms);
+    }
+
+    /// Group levels into buckets of `multiple` ticks (bids floor, asks ceil); 1 = as sent.
+    pub fn set_grouping(&mut self, multiple: u32) {
+        self.core.set_grouping(multiple);
     }
 
     pub fn set_smoothing_ms(&mut self, ms: f64) {

@@ -3,6 +3,8 @@
 
 use tickframe_schema::{decode_frame, BookStatus, FrameError};
 
+use crate::grouping::{group_levels, Increment};
+
 /// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch.
 pub const LEVEL_STRIDE: usize = 3;
 
@@ -59,11 +61,16 @@ pub struct MarketEngine {
     /// Time constant for smoothed values, in ms (63% of a step after this long, at any frame rate).
     smoothing_ms: f64,
     last_tick_ms: Option<f64>,
+    /// Group levels into buckets of this many ticks (1 = as sent).
+    group_ticks: i64,
+    /// The last applied frame's raw levels, kept so a grouping change re-renders without a new frame.
+    raw_bids: Vec<(f64, f64)>,
+    raw_asks: Vec<(f64, f64)>,
 }
 
 impl MarketEngine {
     pub fn new() -> Self {
-        Self { smoothing_ms: 120.0, ..Default::default() }
+        Self { smoothing_ms: 120.0, group_ticks: 1, ..Default::default() }
     }
 
     /// Verify and apply one frame. On error nothing changes except the error count: the last good
@@ -98,16 +105,13 @@ impl MarketEngine {
         }
         self.last_seq = Some(seq);
 
-        let bids = frame.bids().map(|v| v.len()).unwrap_or(0);
-        let asks = frame.asks().map(|v| v.len()).unwrap_or(0);
-        self.levels.clear();
-        self.levels.reserve((bids + asks) * LEVEL_STRIDE);
-        for side in [frame.bids(), frame.asks()].into_iter().flatten() {
-            let mut cumulative = 0.0;
-            for lvl in side.iter() {
-                cumulative += lvl.size();
-                self.levels.extend_from_slice(&[lvl.price(), lvl.size(), cumulative]);
-            }
+        self.raw_bids.clear();
+        self.raw_asks.clear();
+        if let Some(v) = frame.bids() {
+            self.raw_bids.extend(v.iter().map(|l| (l.price(), l.size())));
+        }
+        if let Some(v) = frame.asks() {
+            self.raw_asks.extend(v.iter().map(|l| (l.price(), l.size())));
         }
         if frame.symbol() != Some(self.symbol.as_str()) {
             self.symbol = frame.symbol().unwrap_or("").to_string();
@@ -132,13 +136,12 @@ impl MarketEngine {
             _ => 2.0,
         };
         s[summary::HEARTBEAT] = if frame.heartbeat() { 1.0 } else { 0.0 };
-        s[summary::BID_LEN] = bids as f64;
-        s[summary::ASK_LEN] = asks as f64;
         s[summary::FRAMES] += 1.0;
         if first {
             s[summary::SMOOTH_SPREAD] = s[summary::SPREAD];
             s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
         }
+        self.regroup();
         Ok(outcome)
     }
 
@@ -150,6 +153,24 @@ impl MarketEngine {
         let s = &mut self.summary;
         s[summary::SMOOTH_SPREAD] += (s[summary::SPREAD] - s[summary::SMOOTH_SPREAD]) * k;
         s[summary::SMOOTH_IMBALANCE] += (s[summary::IMBALANCE] - s[summary::SMOOTH_IMBALANCE]) * k;
+    }
+
+    /// Group levels into buckets of `multiple` ticks (bids floor, asks ceil). 1 shows levels as sent.
+    pub fn set_grouping(&mut self, multiple: u32) {
+        self.group_ticks = multiple.max(1) as i64;
+        self.regroup();
+    }
+
+    /// Rebuild the levels view from the raw levels: exact integer ticks and lots throughout.
+    fn regroup(&mut self) {
+        let tick = Increment::from_f64(self.summary[summary::TICK_SIZE]);
+        let lot = Increment::from_f64(self.summary[summary::LOT_SIZE]);
+        self.levels.clear();
+        group_levels(self.raw_bids.iter().copied(), true, tick, lot, self.group_ticks, &mut self.levels);
+        let bid_len = self.levels.len() / LEVEL_STRIDE;
+        group_levels(self.raw_asks.iter().copied(), false, tick, lot, self.group_ticks, &mut self.levels);
+        self.summary[summary::BID_LEN] = bid_len as f64;
+        self.summary[summary::ASK_LEN] = (self.levels.len() / LEVEL_STRIDE - bid_len) as f64;
     }
 
     pub fn set_smoothing_ms(&mut self, ms: f64) {

@@ -38,7 +38,9 @@ fn ingests_server_frames_into_the_typed_layout() {
     assert_eq!(lv[0], f.best_bid());
     assert_eq!(lv[50 * LEVEL_STRIDE], f.best_ask());
     let bids = f.bids().unwrap();
-    assert_eq!(lv[49 * LEVEL_STRIDE + 2], bids.iter().map(|l| l.size()).sum::<f64>(), "cumulative");
+    // Cumulative size is summed in exact lots (0.0001), not in floating point.
+    let lots: i64 = bids.iter().map(|l| (l.size() * 10_000.0).round() as i64).sum();
+    assert_eq!(lv[49 * LEVEL_STRIDE + 2], lots as f64 / 10_000.0, "cumulative");
 }
 
 #[test]

@@ -1,0 +1,131 @@
+'use client';
+import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
+
+import { decimalsOf, fixedFormatter } from '../format/priceFormat';
+import type { Level } from '../store/bookSnapshot';
+import type { MarketStore } from '../store/createMarketStore';
+import { useMarket } from '../store/useMarket';
+import '../theme/tickframe.css';
+import './DepthChart.css';
+
+/** A point under the cursor: a level and its side. */
+export interface DepthPoint {
+  side: 'bid' | 'ask';
+  price: number;
+  cumulative: number;
+}
+
+export interface DepthChartProps {
+  store: MarketStore;
+  /** Chart size in CSS pixels. Default 360 × 180. */
+  width?: number;
+  height?: number;
+  /** Called when the hovered or keyboard-selected level changes (link it to a ladder), or null on leave. */
+  onHover?: (point: DepthPoint | null) => void;
+  /** Locale for number formatting. Default: the user's. */
+  locale?: string;
+}
+
+/** SVG step path for one side's cumulative curve, from the touch outwards. */
+export function stepPath(levels: Level[], x: (p: number) => number, y: (c: number) => number): string {
+  if (levels.length === 0) return '';
+  let d = `M${x(levels[0].price).toFixed(1)},${y(0).toFixed(1)}`;
+  let prev = 0;
+  for (const l of levels) {
+    const px = x(l.price).toFixed(1);
+    d += `L${px},${y(prev).toFixed(1)}L${px},${y(l.cumulative).toFixed(1)}`;
+    prev = l.cumulative;
+  }
+  return d;
+}
+
+/**
+ * Cumulative depth of both sides as step curves. A crossed book (best bid ≥ best ask) is not drawn:
+ * the chart says so instead. Keyboard: focus the chart, Left/Right step through levels.
+ */
+export function DepthChart({ store, width = 360, height = 180, onHover, locale }: DepthChartProps) {
+  const book = useMarket(store, (s) => s.book);
+  const stale = useMarket(store, (s) => s.stale);
+  const [cursor, setCursor] = useState<number | null>(null);
+
+  const model = useMemo(() => {
+    if (!book || book.bids.length === 0 || book.asks.length === 0) return null;
+    if (book.bids[0].price >= book.asks[0].price) return { crossed: true as const };
+    const lo = book.bids[book.bids.length - 1].price;
+    const hi = book.asks[book.asks.length - 1].price;
+    const maxCum = Math.max(book.bids[book.bids.length - 1].cumulative, book.asks[book.asks.length - 1].cumulative) || 1;
+    const x = (p: number) => ((p - lo) / (hi - lo || 1)) * width;
+    const y = (c: number) => height - (c / maxCum) * (height - 4);
+    // All levels by price, for hover and keyboard stepping.
+    const points: DepthPoint[] = [
+      ...book.bids.map((l) => ({ side: 'bid' as const, price: l.price, cumulative: l.cumulative })).reverse(),
+      ...book.asks.map((l) => ({ side: 'ask' as const, price: l.price, cumulative: l.cumulative })),
+    ];
+    return { crossed: false as const, x, y, points, bidPath: stepPath(book.bids, x, y), askPath: stepPath(book.asks, x, y) };
+  }, [book, width, height]);
+
+  const fmt = fixedFormatter(decimalsOf(book?.tickSize ?? 0.01), locale);
+  const sizeFmt = fixedFormatter(decimalsOf(book?.lotSize ?? 1), locale);
+  const points = model && !model.crossed ? model.points : [];
+  const selected = cursor !== null ? points[Math.min(cursor, points.length - 1)] : undefined;
+
+  const select = (i: number | null) => {
+    const next = i === null || points.length === 0 ? null : Math.max(0, Math.min(points.length - 1, i));
+    setCursor(next);
+    onHover?.(next === null ? null : points[next]);
+  };
+  const onMove = (e: MouseEvent<SVGSVGElement>) => {
+    if (!model || model.crossed) return;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const px = ((e.clientX - rect.left) / rect.width) * width;
+    let best = 0;
+    points.forEach((p, i) => {
+      if (Math.abs(model.x(p.price) - px) < Math.abs(model.x(points[best].price) - px)) best = i;
+    });
+    select(best);
+  };
+  const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
+    const mid = Math.floor(points.length / 2);
+    if (e.key === 'ArrowLeft') select((cursor ?? mid) - 1);
+    else if (e.key === 'ArrowRight') select((cursor ?? mid - 1) + 1);
+    else if (e.key === 'Escape') select(null);
+    else return;
+    e.preventDefault();
+  };
+
+  const summary = book && model && !model.crossed
+    ? `Depth chart: ${fmt.format(book.bids[0].cumulative)} bid side from ${fmt.format(book.bids[0].price)}, asks from ${fmt.format(book.asks[0].price)}`
+    : 'Depth chart';
+
+  return (
+    <div className={`tf-depth${stale ? ' tf-depth--stale' : ''}`} style={{ width }}>
+      {model?.crossed ? (
+        <p role="alert" className="tf-depth__message">Crossed book (best bid ≥ best ask): depth hidden until it uncrosses</p>
+      ) : !model ? (
+        <p className="tf-depth__message">Waiting for a two-sided book…</p>
+      ) : (
+        <svg
+          width={width}
+          height={height}
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-label={summary}
+          tabIndex={0}
+          onMouseMove={onMove}
+          onMouseLeave={() => select(null)}
+          onKeyDown={onKey}
+          onBlur={() => select(null)}
+        >
+          <path d={`${model.bidPath}L${model.x(book!.bids[book!.bids.length - 1].price)},${height}Z`} className="tf-depth__area tf-depth__area--bid" />
+          <path d={`${model.askPath}L${model.x(book!.asks[book!.asks.length - 1].price)},${height}Z`} className="tf-depth__area tf-depth__area--ask" />
+          <path d={model.bidPath} className="tf-depth__line tf-depth__line--bid" />
+          <path d={model.askPath} className="tf-depth__line tf-depth__line--ask" />
+          {selected && <line x1={model.x(selected.price)} x2={model.x(selected.price)} y1={0} y2={height} className="tf-depth__cursor" />}
+        </svg>
+      )}
+      <div className="tf-depth__readout" aria-live="polite" data-testid="depth-readout">
+        {selected ? `${selected.side === 'bid' ? 'Bid' : 'Ask'} ${fmt.format(selected.price)} · cumulative ${sizeFmt.format(selected.cumulative)}` : '\u00a0'}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { afterEach, expect, it } from 'vitest';
+
+import { buildFrameTs, loadEngine, ManualSource } from '../../tests/unit/engineFixtures';
+import { createMarketStore } from '../store/createMarketStore';
+import { ImbalanceBar } from './ImbalanceBar';
+
+loadEngine();
+afterEach(cleanup);
+
+async function renderWith(window: Parameters<typeof ImbalanceBar>[0]['window']) {
+  const source = new ManualSource();
+  const store = createMarketStore({ source });
+  await store.ready;
+  render(<ImbalanceBar store={store} window={window} />);
+  await act(async () => {
+    // Top of book: 3 bid vs 1 ask. Deeper (beyond 2 levels / 10 bps): a big ask wall.
+    source.push(buildFrameTs({ sequence: 1, bids: [[100, 2], [99.99, 1]], asks: [[100.01, 1], [101, 100]] }));
+    await new Promise((r) => setTimeout(r, 40));
+  });
+  return store;
+}
+
+it('measures over the top N levels', async () => {
+  const store = await renderWith({ levels: 1 });
+  expect(screen.getByTestId('imbalance-value').textContent).toBe('+33%'); // (2-1)/(2+1)
+  expect(screen.getByRole('meter', { name: 'Imbalance, top 1 levels' }).getAttribute('aria-valuenow')).toBe('33');
+  store.dispose();
+});
+
+it('measures within X bps of mid', async () => {
+  const store = await renderWith({ bps: 10 });
+  expect(screen.getByTestId('imbalance-value').textContent).toBe('+50%'); // (3-1)/(3+1); the wall is 99 bps away
+  store.dispose();
+});
+
+it('the whole visible book tips to the asks', async () => {
+  const store = await renderWith({ levels: 10 });
+  expect(screen.getByTestId('imbalance-value').textContent).toBe('-94%'); // (3-101)/104
+  store.dispose();
+});

@@ -1,0 +1,93 @@
+//! Exact price grouping in integer ticks: bids floor to the group, asks ceil, sizes summed in lots.
+//! Doubles from the frame are converted to integers once, via the frame's tick and lot size.
+
+/// A decimal increment as `units × 10^-decimals` (0.01 → 1e-2, 0.25 → 25e-2, 5 → 5e0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Increment {
+    pub units: i64,
+    pub decimals: u32,
+}
+
+impl Increment {
+    /// Recover the decimal increment a double was parsed from (up to 12 decimals).
+    pub fn from_f64(x: f64) -> Increment {
+        if !(x.is_finite() && x > 0.0) {
+            return Increment { units: 1, decimals: 0 };
+        }
+        for d in 0..=12u32 {
+            let scaled = x * 10f64.powi(d as i32);
+            if (scaled - scaled.round()).abs() <= 1e-9 * scaled.max(1.0) {
+                return Increment { units: (scaled.round() as i64).max(1), decimals: d };
+            }
+        }
+        Increment { units: (x * 1e12).round().max(1.0) as i64, decimals: 12 }
+    }
+
+    /// How many increments `value` is (nearest integer: frame values are exact multiples).
+    pub fn count(&self, value: f64) -> i64 {
+        (value * 10f64.powi(self.decimals as i32) / self.units as f64).round() as i64
+    }
+
+    /// `n` increments as the double nearest the exact decimal.
+    pub fn value(&self, n: i64) -> f64 {
+        (n as i128 * self.units as i128) as f64 / 10f64.powi(self.decimals as i32)
+    }
+}
+
+/// Group `(price, size)` levels (best first) into buckets of `group` ticks; bids floor, asks ceil.
+/// Writes `[price, size, cumulative]` triples to `out`. `group` ≤ 1 copies the levels as they are.
+pub fn group_levels(levels: impl Iterator<Item = (f64, f64)>, is_bid: bool, tick: Increment, lot: Increment, group: i64, out: &mut Vec<f64>) {
+    let group = group.max(1);
+    let mut current: Option<(i64, i64)> = None; // (bucket price in ticks, size in lots)
+    let mut cumulative_lots: i64 = 0;
+    let mut flush = |bucket: (i64, i64), out: &mut Vec<f64>| {
+        cumulative_lots += bucket.1;
+        out.extend_from_slice(&[tick.value(bucket.0), lot.value(bucket.1), lot.value(cumulative_lots)]);
+    };
+    for (price, size) in levels {
+        let ticks = tick.count(price);
+        let lots = lot.count(size);
+        let bucket = if is_bid { ticks.div_euclid(group) * group } else { -((-ticks).div_euclid(group)) * group };
+        match current {
+            Some((b, l)) if b == bucket => current = Some((b, l + lots)),
+            Some(prev) => {
+                flush(prev, out);
+                current = Some((bucket, lots));
+            }
+            None => current = Some((bucket, lots)),
+        }
+    }
+    if let Some(last) = current {
+        flush(last, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn increments_round_trip() {
+        for (x, units, d) in [(0.01, 1, 2), (0.25, 25, 2), (5.0, 5, 0), (1e-8, 1, 8), (100.0, 100, 0), (0.0001, 1, 4)] {
+            assert_eq!(Increment::from_f64(x), Increment { units, decimals: d }, "{x}");
+        }
+        let t = Increment::from_f64(0.01);
+        assert_eq!(t.count(100.01), 10001);
+        assert_eq!(t.value(10001), 100.01);
+        let tiny = Increment::from_f64(1e-8);
+        assert_eq!(tiny.value(tiny.count(0.00001234)), 0.00001234);
+    }
+
+    #[test]
+    fn bids_floor_asks_ceil_sizes_summed() {
+        let (tick, lot) = (Increment::from_f64(0.01), Increment::from_f64(0.001));
+        let bids = [(100.09, 1.0), (100.05, 0.5), (100.00, 0.25), (99.99, 2.0)];
+        let mut out = Vec::new();
+        group_levels(bids.into_iter(), true, tick, lot, 10, &mut out); // group by 0.10
+        assert_eq!(out, vec![100.0, 1.75, 1.75, 99.9, 2.0, 3.75]);
+        let asks = [(100.01, 1.0), (100.10, 0.5), (100.11, 0.125)];
+        out.clear();
+        group_levels(asks.into_iter(), false, tick, lot, 10, &mut out);
+        assert_eq!(out, vec![100.1, 1.5, 1.5, 100.2, 0.125, 1.625]);
+    }
+}

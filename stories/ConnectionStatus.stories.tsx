@@ -1,0 +1,19 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, within } from 'storybook/test';
+
+import { ConnectionStatus } from '../components';
+import { RecordedMarket } from './support/RecordedMarket';
+
+function RecordedStatus() {
+  return <RecordedMarket>{(store) => <ConnectionStatus store={store} />}</RecordedMarket>;
+}
+
+const meta = { title: 'Components/ConnectionStatus', component: RecordedStatus, tags: ['autodocs'] } satisfies Meta<typeof RecordedStatus>;
+export default meta;
+
+export const Recorded: StoryObj<typeof meta> = {
+  play: async ({ canvasElement }) => {
+    const status = within(canvasElement).getByRole('status');
+    await expect(status).toBeTruthy();
+  },
+};

@@ -1,0 +1,42 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useState } from 'react';
+import { expect, userEvent, within } from 'storybook/test';
+
+import { ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, SpreadGauge, type DepthPoint } from '../components';
+import { RecordedMarket } from './support/RecordedMarket';
+
+function Dashboard() {
+  const [hover, setHover] = useState<DepthPoint | null>(null);
+  return (
+    <RecordedMarket>
+      {(store) => (
+        <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
+          <OrderbookLadder store={store} depth={10} />
+          <div style={{ display: 'grid', gap: 8 }}>
+            <ConnectionStatus store={store} />
+            <SpreadGauge store={store} tightBps={0.5} wideBps={2} />
+            <ImbalanceBar store={store} window={{ levels: 10 }} />
+            <DepthChart store={store} onHover={setHover} />
+            <span aria-live="off">{hover ? `linked: ${hover.side} ${hover.price}` : ''}</span>
+          </div>
+        </div>
+      )}
+    </RecordedMarket>
+  );
+}
+
+const meta = { title: 'Dashboard/All components', component: Dashboard } satisfies Meta<typeof Dashboard>;
+export default meta;
+
+/** Every component on one recorded feed; change the ladder's grouping and every price follows it. */
+export const Recorded: StoryObj<typeof meta> = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByTestId('best-bid', {}, { timeout: 5000 });
+    await userEvent.selectOptions(canvas.getByRole('combobox'), '10');
+    // Grouped by 0.10: the ladder's prices carry one decimal.
+    await expect(
+      await canvas.findByText(/^[\d,]+\.\d$/, { selector: '[data-testid="best-bid"] .tf-ladder__price' }, { timeout: 2000 }),
+    ).toBeTruthy();
+  },
+};

@@ -1,0 +1,30 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn, userEvent, within } from 'storybook/test';
+
+import { DepthChart, type DepthPoint } from '../components';
+import { RecordedMarket } from './support/RecordedMarket';
+
+function RecordedDepth(props: { width: number; height: number; onHover?: (p: DepthPoint | null) => void }) {
+  return <RecordedMarket>{(store) => <DepthChart store={store} {...props} />}</RecordedMarket>;
+}
+
+const meta = {
+  title: 'Components/DepthChart',
+  component: RecordedDepth,
+  tags: ['autodocs'],
+  args: { width: 360, height: 180, onHover: fn() },
+} satisfies Meta<typeof RecordedDepth>;
+export default meta;
+
+export const Recorded: StoryObj<typeof meta> = {
+  play: async ({ canvasElement, args }) => {
+    const canvas = within(canvasElement);
+    const chart = await canvas.findByRole('img', {}, { timeout: 5000 });
+    chart.focus();
+    await userEvent.keyboard('{ArrowLeft}');
+    await expect(args.onHover).toHaveBeenCalled();
+    const point = (args.onHover as ReturnType<typeof fn>).mock.calls.at(-1)![0];
+    await expect(point.side).toBe('bid');
+    await expect(canvas.getByTestId('depth-readout').textContent).toMatch(/^Bid [\d,]+\.\d{2} · cumulative/);
+  },
+};
