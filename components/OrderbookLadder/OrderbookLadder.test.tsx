@@ -99,3 +99,71 @@ describe('OrderbookLadder grouping', () => {
     store.dispose();
   });
 });
+
+describe('OrderbookLadder at depth', () => {
+  const deep = (seq: number, n: number, shift = 0) =>
+    buildFrameTs({
+      sequence: seq,
+      bids: Array.from({ length: n }, (_, i) => [100 - (i + shift) * 0.01, 1 + i] as [number, number]),
+      asks: Array.from({ length: n }, (_, i) => [100.01 + i * 0.01, 1 + i] as [number, number]),
+    });
+
+  it('500 levels a side: only the rows in view are in the DOM, centred on the spread', async () => {
+    const source = new ManualSource();
+    const store = createMarketStore({ source });
+    await store.ready;
+    render(<OrderbookLadder store={store} depth={500} height={400} rowHeight={20} groupings={[]} />);
+    await act(async () => {
+      source.push(deep(1, 500));
+      await new Promise((r) => setTimeout(r, 40));
+    });
+    const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
+    expect(rows.length).toBeLessThan(60); // 20 visible + overscan, not 1000
+    expect(screen.getByTestId('best-bid')).toBeTruthy();
+    expect(screen.getByTestId('best-ask')).toBeTruthy();
+    expect(screen.getByRole('grid').getAttribute('aria-rowcount')).toBe('1002');
+    store.dispose();
+  });
+
+  it('stops auto-centring when the user scrolls, and re-centres on request', async () => {
+    const source = new ManualSource();
+    const store = createMarketStore({ source });
+    await store.ready;
+    render(<OrderbookLadder store={store} depth={100} height={200} rowHeight={20} />);
+    await act(async () => {
+      source.push(deep(1, 100));
+      await new Promise((r) => setTimeout(r, 40));
+    });
+    const viewport = document.querySelector('.tf-ladder__viewport') as HTMLDivElement;
+    expect(viewport.scrollTop).toBe(100 * 20 + 10 - 100);
+    expect(screen.queryByRole('button', { name: 'Re-centre' })).toBeNull();
+    await act(async () => {
+      viewport.scrollTop = 0; // the user scrolls to the top of the asks
+      fireEvent.scroll(viewport);
+    });
+    await act(async () => {
+      source.push(deep(2, 100, 1));
+      await new Promise((r) => setTimeout(r, 40));
+    });
+    expect(viewport.scrollTop).toBe(0); // left where the user put it
+    fireEvent.click(screen.getByRole('button', { name: 'Re-centre' }));
+    await act(async () => new Promise((r) => setTimeout(r, 20)));
+    expect(viewport.scrollTop).toBe(100 * 20 + 10 - 100);
+    store.dispose();
+  });
+
+  it('flags changed levels for the flash, and not when flash is off', async () => {
+    const { push, store } = await setup(3);
+    await push(buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 2]], asks: [[10.01, 3]] }));
+    await push(buildFrameTs({ sequence: 2, bids: [[10, 2], [9.99, 2]], asks: [[10.01, 1]] }));
+    expect(screen.getByTestId('best-bid').getAttribute('data-change')).toBe('up');
+    expect(screen.getByTestId('best-ask').getAttribute('data-change')).toBe('down');
+    const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
+    expect(rows[2].getAttribute('data-change')).toBeNull();
+    cleanup();
+    render(<OrderbookLadder store={store} flash={false} />);
+    await push(buildFrameTs({ sequence: 3, bids: [[10, 5]], asks: [[10.01, 1]] }));
+    expect(screen.getByTestId('best-bid').getAttribute('data-change')).toBeNull();
+    store.dispose();
+  });
+});

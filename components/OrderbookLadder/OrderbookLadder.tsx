@@ -19,8 +19,14 @@ export interface LevelClick {
 export interface OrderbookLadderProps {
   /** The market store feeding this ladder (`createMarketStore`). */
   store: MarketStore;
-  /** Levels shown per side. Default 12. */
+  /** Levels shown per side (scrollable; only visible rows are rendered). Default 50. */
   depth?: number;
+  /** Height of the scrolling viewport in px. Default 480. */
+  height?: number;
+  /** Row height in px (rows are fixed-height so the list can be virtualized). Default 20. */
+  rowHeight?: number;
+  /** Briefly highlight levels that are new or changed size. Off under `prefers-reduced-motion`. Default true. */
+  flash?: boolean;
   /** Depth bars proportional to each level's size or to cumulative size. Default `'cumulative'`. */
   barMode?: 'size' | 'cumulative';
   /** Called when a level is clicked or activated with Enter/Space. Not called while the book is stale. */
@@ -37,7 +43,11 @@ export interface OrderbookLadderProps {
 
 interface Row extends LevelClick {
   key: string;
+  change: Level['change'];
 }
+
+/** Rows rendered beyond the viewport on each side, so fast scrolling shows no blank rows. */
+const OVERSCAN = 8;
 
 /**
  * Price ladder: asks above, bids below, a spread/mid row between. Keyboard: Arrow keys, Home/End
@@ -46,7 +56,10 @@ interface Row extends LevelClick {
  */
 export function OrderbookLadder({
   store,
-  depth = 12,
+  depth = 50,
+  height = 480,
+  rowHeight = 20,
+  flash = true,
   barMode = 'cumulative',
   onLevelClick,
   locale,
@@ -62,7 +75,7 @@ export function OrderbookLadder({
 
   const rows = useMemo<Row[]>(() => {
     if (!book) return [];
-    const toRow = (side: 'bid' | 'ask') => (l: Level) => ({ key: `${side}${l.price}`, side, ...l });
+    const toRow = (side: 'bid' | 'ask') => (l: Level): Row => ({ key: `${side}${l.price}`, side, ...l });
     const asks = book.asks.slice(0, depth).map(toRow('ask')).reverse();
     const bids = book.bids.slice(0, depth).map(toRow('bid'));
     return [...asks, ...bids];
@@ -87,11 +100,60 @@ export function OrderbookLadder({
     [stale, onLevelClick],
   );
 
+  const viewport = useRef<HTMLDivElement | null>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [autoCentre, setAutoCentre] = useState(true);
+  // Where the ladder itself last scrolled to: a scroll event elsewhere is the user's.
+  const programmaticTop = useRef<number | null>(null);
+  const pendingFocus = useRef<number | null>(null);
+
+  const asksShownCount = rows.filter((r) => r.side === 'ask').length;
+  // Layout: one list of asks, the spread row, then bids; row i of `rows` sits at list index i (+1 below the spread).
+  const listIndex = (i: number) => (i < asksShownCount ? i : i + 1);
+  const totalRows = rows.length + 1;
+  const scrollTo = (top: number) => {
+    const el = viewport.current;
+    const max = Math.max(0, totalRows * rowHeight - height);
+    const clamped = Math.max(0, Math.min(max, top));
+    programmaticTop.current = clamped;
+    if (el && el.scrollTop !== clamped) el.scrollTop = clamped;
+    setScrollTop(clamped);
+  };
+  const centreTop = asksShownCount * rowHeight + rowHeight / 2 - height / 2;
+  // Keep the spread in the middle while auto-centring, on every new book.
+  useEffect(() => {
+    if (autoCentre) scrollTo(centreTop);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [autoCentre, centreTop, height, rowHeight, totalRows]);
+
+  const onScroll = () => {
+    const el = viewport.current;
+    if (!el) return;
+    const ours = programmaticTop.current !== null && Math.abs(el.scrollTop - programmaticTop.current) < 1;
+    if (!ours && autoCentre) {
+      setAutoCentre(false); // the user took over; offer re-centre
+    }
+    setScrollTop(el.scrollTop);
+  };
+
   const focusRow = (i: number) => {
     const next = Math.max(0, Math.min(rows.length - 1, i));
     setFocus(next);
+    const top = listIndex(next) * rowHeight;
+    if (top < scrollTop || top + rowHeight > scrollTop + height) {
+      setAutoCentre(false);
+      scrollTo(top - height / 2);
+    }
+    pendingFocus.current = next;
     rowRefs.current[next]?.focus();
   };
+  useEffect(() => {
+    // A row scrolled into view by the keyboard is rendered only now: focus it.
+    if (pendingFocus.current !== null && document.activeElement !== rowRefs.current[pendingFocus.current]) {
+      rowRefs.current[pendingFocus.current]?.focus();
+    }
+    pendingFocus.current = null;
+  });
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>, i: number) => {
     const moves: Record<string, number> = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: rows.length - 1, PageUp: i - 5, PageDown: i + 5 };
     if (e.key in moves) {
@@ -112,7 +174,14 @@ export function OrderbookLadder({
 
   const name = label ?? `Order book ${book?.symbol ?? ''}`.trim();
   const focusIndex = Math.min(focus, Math.max(0, rows.length - 1));
-  const asksShown = rows.filter((r) => r.side === 'ask').length;
+  const asksShown = asksShownCount;
+  // Virtualization: only rows whose list position is within the viewport (plus overscan) exist in the DOM.
+  const firstVisible = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN);
+  const lastVisible = Math.min(totalRows - 1, Math.ceil((scrollTop + height) / rowHeight) + OVERSCAN);
+  const visible = (i: number) => {
+    const li = listIndex(i);
+    return (li >= firstVisible && li <= lastVisible) || i === focusIndex;
+  };
 
   const renderRow = (row: Row, i: number) => {
     const isTouch = (row.side === 'ask' && i === asksShown - 1) || (row.side === 'bid' && i === asksShown);
@@ -124,10 +193,12 @@ export function OrderbookLadder({
           rowRefs.current[i] = el;
         }}
         role="row"
+        aria-rowindex={listIndex(i) + 2}
         tabIndex={i === focusIndex ? 0 : -1}
         aria-disabled={stale || undefined}
         className={`tf-ladder__row tf-ladder__row--${row.side}`}
-        style={{ '--tf-bar': `${bar.toFixed(2)}%` } as React.CSSProperties}
+        data-change={flash && row.change !== 'same' ? row.change : undefined}
+        style={{ '--tf-bar': `${bar.toFixed(2)}%`, position: 'absolute', top: listIndex(i) * rowHeight, left: 0, right: 0 } as React.CSSProperties}
         data-testid={isTouch ? `best-${row.side}` : undefined}
         onClick={() => {
           setFocus(i);
@@ -156,24 +227,46 @@ export function OrderbookLadder({
           </select>
         </label>
       )}
-      <div role="grid" aria-label={name} aria-rowcount={rows.length + 2} className="tf-ladder__grid">
-        <div role="row" className="tf-ladder__head">
+      <div role="grid" aria-label={name} aria-rowcount={totalRows + 1} className="tf-ladder__grid">
+        <div role="row" aria-rowindex={1} className="tf-ladder__head">
           <span role="columnheader">Price</span>
           <span role="columnheader">Size</span>
           <span role="columnheader">Total</span>
         </div>
-        {rows.slice(0, asksShown).map((r, i) => renderRow(r, i))}
-        <div role="row" className="tf-ladder__spread" data-testid="spread-row">
-          <span role="gridcell">{book && book.bids.length && book.asks.length ? `Spread ${priceFmt.format(book.spread)}` : '—'}</span>
-          <span role="gridcell" className="tf-ladder__mid">{book && book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}</span>
-        </div>
-        {rows.slice(asksShown).map((r, i) => renderRow(r, i + asksShown))}
-        {!book && (
-          <div role="row" className="tf-ladder__empty">
-            <span role="gridcell">Waiting for data…</span>
+        <div
+          ref={viewport}
+          className="tf-ladder__viewport"
+          style={{ height, '--tf-row-height': `${rowHeight}px` } as React.CSSProperties}
+          onScroll={onScroll}
+          role="rowgroup"
+        >
+          <div style={{ position: 'relative', height: totalRows * rowHeight }}>
+            {rows.map((r, i) => (visible(i) ? renderRow(r, i) : null))}
+            {book && (
+              <div
+                role="row"
+                aria-rowindex={asksShown + 2}
+                className="tf-ladder__spread"
+                data-testid="spread-row"
+                style={{ position: 'absolute', top: asksShown * rowHeight, left: 0, right: 0 }}
+              >
+                <span role="gridcell">{book.bids.length && book.asks.length ? `Spread ${priceFmt.format(book.spread)}` : '—'}</span>
+                <span role="gridcell" className="tf-ladder__mid">{book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}</span>
+              </div>
+            )}
           </div>
-        )}
+          {!book && (
+            <div role="row" className="tf-ladder__empty">
+              <span role="gridcell">Waiting for data…</span>
+            </div>
+          )}
+        </div>
       </div>
+      {!autoCentre && (
+        <button type="button" className="tf-ladder__recentre" onClick={() => setAutoCentre(true)}>
+          Re-centre
+        </button>
+      )}
       <div className="tf-visually-hidden" aria-live="polite" aria-atomic="true">
         {announcement}
       </div>

@@ -10,7 +10,14 @@ export interface Level {
   size: number;
   /** Size summed from the touch through this level. */
   cumulative: number;
+  /** Change since the previous frame: `new` level, size `up` or `down`, or `same`. */
+  change: LevelChange;
 }
+
+export type LevelChange = 'same' | 'new' | 'up' | 'down';
+const CHANGES: LevelChange[] = ['same', 'new', 'up', 'down'];
+/** f64 slots per level in the engine's levels view (engine-wasm `LEVEL_STRIDE`). */
+const STRIDE = 4;
 
 export type BookStatus = 'live' | 'resyncing' | 'stale';
 
@@ -52,7 +59,8 @@ export interface FeedStats {
 const S = {
   SEQUENCE: 0, TIMESTAMP_MS: 1, LATENCY_MS: 3, TICK_SIZE: 4, LOT_SIZE: 5, BEST_BID: 6, BEST_ASK: 7, MID: 8,
   SPREAD: 9, BID_TOTAL: 10, ASK_TOTAL: 11, IMBALANCE: 12, STATUS: 13, BID_LEN: 15, ASK_LEN: 16, FRAMES: 17,
-  GAPS: 18, DUPLICATES: 19, OUT_OF_ORDER: 20, ERRORS: 21, SMOOTH_SPREAD: 22, SMOOTH_IMBALANCE: 23, LEN: 24,
+  GAPS: 18, DUPLICATES: 19, OUT_OF_ORDER: 20, ERRORS: 21, SMOOTH_SPREAD: 22, SMOOTH_IMBALANCE: 23, GONE_BIDS: 24,
+  GONE_ASKS: 25, LEN: 26,
 } as const;
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
 
@@ -73,8 +81,8 @@ export function readStats(summary: Float64Array): FeedStats {
 function levels(view: Float64Array, from: number, count: number): Level[] {
   const out: Level[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const o = (from + i) * 3;
-    out[i] = { price: view[o], size: view[o + 1], cumulative: view[o + 2] };
+    const o = (from + i) * STRIDE;
+    out[i] = { price: view[o], size: view[o + 1], cumulative: view[o + 2], change: CHANGES[view[o + 3]] ?? 'same' };
   }
   return out;
 }
@@ -85,7 +93,7 @@ export function readBook(engine: Engine, memory: WebAssembly.Memory, symbol: str
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];
   const na = s[S.ASK_LEN];
-  const view = new Float64Array(memory.buffer, engine.levels_ptr(), (nb + na) * 3);
+  const view = new Float64Array(memory.buffer, engine.levels_ptr(), (nb + na) * STRIDE);
   return {
     symbol,
     sequence: s[S.SEQUENCE],

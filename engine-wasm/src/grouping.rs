@@ -35,31 +35,50 @@ impl Increment {
 }
 
 /// Group `(price, size)` levels (best first) into buckets of `group` ticks; bids floor, asks ceil.
-/// Writes `[price, size, cumulative]` triples to `out`. `group` ≤ 1 copies the levels as they are.
-pub fn group_levels(levels: impl Iterator<Item = (f64, f64)>, is_bid: bool, tick: Increment, lot: Increment, group: i64, out: &mut Vec<f64>) {
+/// Writes `(bucket price in ticks, size in lots)` to `out`, best first. `group` ≤ 1 keeps levels as sent.
+pub fn group_levels(levels: impl Iterator<Item = (f64, f64)>, is_bid: bool, tick: Increment, lot: Increment, group: i64, out: &mut Vec<(i64, i64)>) {
     let group = group.max(1);
-    let mut current: Option<(i64, i64)> = None; // (bucket price in ticks, size in lots)
-    let mut cumulative_lots: i64 = 0;
-    let mut flush = |bucket: (i64, i64), out: &mut Vec<f64>| {
-        cumulative_lots += bucket.1;
-        out.extend_from_slice(&[tick.value(bucket.0), lot.value(bucket.1), lot.value(cumulative_lots)]);
-    };
     for (price, size) in levels {
         let ticks = tick.count(price);
         let lots = lot.count(size);
         let bucket = if is_bid { ticks.div_euclid(group) * group } else { -((-ticks).div_euclid(group)) * group };
-        match current {
-            Some((b, l)) if b == bucket => current = Some((b, l + lots)),
-            Some(prev) => {
-                flush(prev, out);
-                current = Some((bucket, lots));
-            }
-            None => current = Some((bucket, lots)),
+        match out.last_mut() {
+            Some((b, l)) if *b == bucket => *l += lots,
+            _ => out.push((bucket, lots)),
         }
     }
-    if let Some(last) = current {
-        flush(last, out);
+}
+
+/// How a level differs from the previous frame's level at the same price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LevelChange {
+    Same = 0,
+    New = 1,
+    Up = 2,
+    Down = 3,
+}
+
+/// Compare `now` with `before` (both best first, same side) by a merge walk: O(n), no hashing.
+/// Returns the change of every level in `now` and how many levels of `before` are gone.
+pub fn level_changes(now: &[(i64, i64)], before: &[(i64, i64)], is_bid: bool, out: &mut Vec<LevelChange>) -> usize {
+    // "Better" price first: higher for bids, lower for asks.
+    let ahead = |a: i64, b: i64| if is_bid { a > b } else { a < b };
+    let (mut j, mut gone) = (0, 0);
+    for &(p, l) in now {
+        while j < before.len() && ahead(before[j].0, p) {
+            gone += 1;
+            j += 1;
+        }
+        out.push(match before.get(j) {
+            Some(&(bp, bl)) if bp == p => {
+                j += 1;
+                if l > bl { LevelChange::Up } else if l < bl { LevelChange::Down } else { LevelChange::Same }
+            }
+            _ => LevelChange::New,
+        });
     }
+    gone + (before.len() - j)
 }
 
 #[cfg(test)]
@@ -84,10 +103,23 @@ mod tests {
         let bids = [(100.09, 1.0), (100.05, 0.5), (100.00, 0.25), (99.99, 2.0)];
         let mut out = Vec::new();
         group_levels(bids.into_iter(), true, tick, lot, 10, &mut out); // group by 0.10
-        assert_eq!(out, vec![100.0, 1.75, 1.75, 99.9, 2.0, 3.75]);
+        assert_eq!(out, vec![(10000, 1750), (9990, 2000)]);
         let asks = [(100.01, 1.0), (100.10, 0.5), (100.11, 0.125)];
         out.clear();
         group_levels(asks.into_iter(), false, tick, lot, 10, &mut out);
-        assert_eq!(out, vec![100.1, 1.5, 1.5, 100.2, 0.125, 1.625]);
+        assert_eq!(out, vec![(10010, 1500), (10020, 125)]);
+    }
+
+    #[test]
+    fn change_flags_by_merge_walk() {
+        use LevelChange::*;
+        let before = [(105, 1), (104, 5), (102, 2), (100, 1)];
+        let now = [(106, 1), (104, 6), (103, 1), (102, 1), (100, 1)];
+        let mut out = Vec::new();
+        assert_eq!(level_changes(&now, &before, true, &mut out), 1, "105 is gone");
+        assert_eq!(out, vec![New, Up, New, Down, Same]);
+        out.clear();
+        assert_eq!(level_changes(&[(10, 1)], &[(10, 1), (11, 1), (12, 1)], false, &mut out), 2);
+        assert_eq!(out, vec![Same]);
     }
 }

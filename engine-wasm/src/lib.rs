@@ -46,7 +46,7 @@ impl Engine {
         self.core.reset_sequence();
     }
 
-    /// Byte offset in WASM memory of the levels array: bids (best first) then asks, 3 f64 each.
+    /// Byte offset in WASM memory of the levels array: bids (best first) then asks, `LEVEL_STRIDE` f64 each.
     pub fn levels_ptr(&self) -> usize {
         self.core.levels().as_ptr() as usize
     }
@@ -65,6 +65,12 @@ impl Default for Engine {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Number of f64 per level in the levels view.
+#[wasm_bindgen]
+pub fn level_stride() -> usize {
+    LEVEL_STRIDE
 }
 
 /// Number of f64 slots in the summary view.

@@ -3,10 +3,11 @@
 
 use tickframe_schema::{decode_frame, BookStatus, FrameError};
 
-use crate::grouping::{group_levels, Increment};
+use crate::grouping::{group_levels, level_changes, Increment};
 
-/// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch.
-pub const LEVEL_STRIDE: usize = 3;
+/// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch, and the
+/// change since the previous frame (0 same, 1 new, 2 size up, 3 size down; see `LevelChange`).
+pub const LEVEL_STRIDE: usize = 4;
 
 /// Indices into [`MarketEngine::summary`].
 pub mod summary {
@@ -35,7 +36,10 @@ pub mod summary {
     pub const ERRORS: usize = 21;
     pub const SMOOTH_SPREAD: usize = 22;
     pub const SMOOTH_IMBALANCE: usize = 23;
-    pub const LEN: usize = 24;
+    /// Levels present in the previous frame and absent from this one, per side.
+    pub const GONE_BIDS: usize = 24;
+    pub const GONE_ASKS: usize = 25;
+    pub const LEN: usize = 26;
 }
 
 /// What happened to a frame.
@@ -66,6 +70,12 @@ pub struct MarketEngine {
     /// The last applied frame's raw levels, kept so a grouping change re-renders without a new frame.
     raw_bids: Vec<(f64, f64)>,
     raw_asks: Vec<(f64, f64)>,
+    /// Grouped levels in integer (ticks, lots), this frame's and the previous one's, per side.
+    bids: Vec<(i64, i64)>,
+    asks: Vec<(i64, i64)>,
+    prev_bids: Vec<(i64, i64)>,
+    prev_asks: Vec<(i64, i64)>,
+    changes: Vec<crate::grouping::LevelChange>,
 }
 
 impl MarketEngine {
@@ -159,18 +169,39 @@ impl MarketEngine {
     pub fn set_grouping(&mut self, multiple: u32) {
         self.group_ticks = multiple.max(1) as i64;
         self.regroup();
+        // A new grouping is a new picture, not a change of every level.
+        self.prev_bids.clone_from(&self.bids);
+        self.prev_asks.clone_from(&self.asks);
+        self.regroup();
     }
 
     /// Rebuild the levels view from the raw levels: exact integer ticks and lots throughout.
     fn regroup(&mut self) {
         let tick = Increment::from_f64(self.summary[summary::TICK_SIZE]);
         let lot = Increment::from_f64(self.summary[summary::LOT_SIZE]);
+        // Keep last frame's buckets for change flags; reuse allocations (hot path).
+        std::mem::swap(&mut self.bids, &mut self.prev_bids);
+        std::mem::swap(&mut self.asks, &mut self.prev_asks);
+        self.bids.clear();
+        self.asks.clear();
+        group_levels(self.raw_bids.iter().copied(), true, tick, lot, self.group_ticks, &mut self.bids);
+        group_levels(self.raw_asks.iter().copied(), false, tick, lot, self.group_ticks, &mut self.asks);
         self.levels.clear();
-        group_levels(self.raw_bids.iter().copied(), true, tick, lot, self.group_ticks, &mut self.levels);
-        let bid_len = self.levels.len() / LEVEL_STRIDE;
-        group_levels(self.raw_asks.iter().copied(), false, tick, lot, self.group_ticks, &mut self.levels);
-        self.summary[summary::BID_LEN] = bid_len as f64;
-        self.summary[summary::ASK_LEN] = (self.levels.len() / LEVEL_STRIDE - bid_len) as f64;
+        self.levels.reserve((self.bids.len() + self.asks.len()) * LEVEL_STRIDE);
+        for (is_bid, now, before, gone_slot) in [
+            (true, &self.bids, &self.prev_bids, summary::GONE_BIDS),
+            (false, &self.asks, &self.prev_asks, summary::GONE_ASKS),
+        ] {
+            self.changes.clear();
+            self.summary[gone_slot] = level_changes(now, before, is_bid, &mut self.changes) as f64;
+            let mut cumulative = 0i64;
+            for (&(p, l), &c) in now.iter().zip(&self.changes) {
+                cumulative += l;
+                self.levels.extend_from_slice(&[tick.value(p), lot.value(l), lot.value(cumulative), c as u8 as f64]);
+            }
+        }
+        self.summary[summary::BID_LEN] = self.bids.len() as f64;
+        self.summary[summary::ASK_LEN] = self.asks.len() as f64;
     }
 
     pub fn set_smoothing_ms(&mut self, ms: f64) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { Engine } from '../../components/engine/initEngine';
+import { Engine, summaryLength } from '../../components/engine/initEngine';
+import { level_stride } from '../../engine-wasm/pkg/tickframe_engine.js';
 import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
 import { readBook, readStats, readSummary } from '../../components/store/bookSnapshot';
 import { buildFrameTs, loadEngine, recordedFrames } from './engineFixtures';
@@ -8,6 +9,11 @@ import { buildFrameTs, loadEngine, recordedFrames } from './engineFixtures';
 const memory = loadEngine();
 
 describe('WASM engine (real module)', () => {
+  it('the TypeScript view layout matches the engine (summary slots, level stride)', () => {
+    expect(summaryLength()).toBe(26);
+    expect(level_stride()).toBe(4);
+  });
+
   it('ingests a frame built by the TypeScript generated code', () => {
     const engine = new Engine();
     const frame = buildFrameTs({ sequence: 1, bids: [[100.25, 1.5], [100.24, 2]], asks: [[100.26, 0.75]], symbol: 'TS-USD' });
@@ -16,10 +22,15 @@ describe('WASM engine (real module)', () => {
     expect(book.symbol).toBe('TS-USD');
     expect(book.bestBid).toBe(100.25);
     expect(book.bids).toEqual([
-      { price: 100.25, size: 1.5, cumulative: 1.5 },
-      { price: 100.24, size: 2, cumulative: 3.5 },
+      { price: 100.25, size: 1.5, cumulative: 1.5, change: 'new' },
+      { price: 100.24, size: 2, cumulative: 3.5, change: 'new' },
     ]);
-    expect(book.asks).toEqual([{ price: 100.26, size: 0.75, cumulative: 0.75 }]);
+    expect(book.asks).toEqual([{ price: 100.26, size: 0.75, cumulative: 0.75, change: 'new' }]);
+    // Next frame: one level grows, one shrinks, one is new, one is gone.
+    engine.ingest_frame(buildFrameTs({ sequence: 2, bids: [[100.25, 2], [100.23, 1]], asks: [[100.26, 0.5]] }), Date.now());
+    const next = readBook(engine, memory, '')!;
+    expect(next.bids.map((l) => l.change)).toEqual(['up', 'new']);
+    expect(next.asks.map((l) => l.change)).toEqual(['down']);
     engine.free();
   });
 
