@@ -4,8 +4,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const root = path.resolve(__dirname, '../..');
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Start `tickframe-server` on a free port; resolves with its address once it prints it. */
 export async function startServer(args: string[] = []): Promise<{ addr: string; proc: ChildProcess }> {

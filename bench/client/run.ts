@@ -1,0 +1,91 @@
+/**
+ * `npm run bench:client`: builds bench/client with Vite, serves it on 127.0.0.1, runs it in headless
+ * Chromium and writes bench-reports/client.{json,md} and client-frames.svg. A benchmark, not a test:
+ * it reports numbers against the targets and never fails on them.
+ *   BENCH_SECONDS=60 (render phase length)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import react from '@vitejs/plugin-react';
+import { chromium } from 'playwright';
+import { build } from 'vite';
+
+import { chromiumLaunch, root, serveStatic } from '../../tests/e2e/harness.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+const out = path.join(root, 'bench-reports');
+const site = path.join(out, 'client-site');
+mkdirSync(out, { recursive: true });
+
+// react-dom's profiling build: a production build whose <Profiler> still reports commits and durations.
+await build({
+  root: path.join(root, 'bench/client'),
+  base: './',
+  plugins: [react()],
+  logLevel: 'warn',
+  resolve: { alias: [{ find: /^react-dom\/client$/, replacement: 'react-dom/profiling' }] },
+  build: { outDir: site, emptyOutDir: true },
+});
+const server = await serveStatic(site);
+const browser = await chromium.launch({ ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const page = await browser.newPage();
+await page.goto(`${server.url}/index.html?seconds=${seconds}`);
+await page.waitForFunction(() => (window as unknown as { __bench?: unknown }).__bench, null, { timeout: (seconds + 120) * 1000 });
+const result = (await page.evaluate(() => (window as unknown as { __bench: unknown }).__bench)) as {
+  ok: boolean;
+  error?: string;
+  ingest: { levels: number; frameBytes: number; ingestFrameUs: Record<string, number>; jsonPathUs: Record<string, number>; speedup: number }[];
+  render: { frameIntervals: number[]; [k: string]: unknown };
+};
+await browser.close();
+await server.close();
+if (!result.ok) throw new Error(`benchmark page failed: ${result.error}`);
+
+const { frameIntervals, ...render } = result.render;
+const report = { date: new Date().toISOString(), chromium: browser.version(), ingest: result.ingest, render };
+writeFileSync(path.join(out, 'client.json'), JSON.stringify(report, null, 2));
+
+// SVG: frame intervals over the run, with the 16.7 ms (60 fps) line.
+const w = 800, h = 240, maxMs = Math.max(34, ...frameIntervals.slice(1));
+const pts = frameIntervals.slice(1).map((v, i, a) => `${((i / Math.max(1, a.length - 1)) * w).toFixed(1)},${(h - (v / maxMs) * h).toFixed(1)}`).join(' ');
+const y60 = h - (16.7 / maxMs) * h;
+writeFileSync(
+  path.join(out, 'client-frames.svg'),
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h + 20}" font-family="monospace" font-size="11">
+<rect width="100%" height="100%" fill="#fff"/><polyline fill="none" stroke="#2a6fdb" stroke-width="1" points="${pts}"/>
+<line x1="0" x2="${w}" y1="${y60}" y2="${y60}" stroke="#c00" stroke-dasharray="4 3"/><text x="4" y="${y60 - 4}" fill="#c00">16.7 ms</text>
+<text x="4" y="${h + 14}">frame interval (ms, max ${maxMs.toFixed(1)}) over ${render.seconds as number} s, all components fed at 100 Hz</text></svg>\n`,
+);
+
+const f = (x: number) => x.toFixed(2);
+const r = render as Record<string, any>;
+const md = `# Client benchmark (${report.date})
+
+Headless Chromium ${report.chromium}. Targets from issue #4 are shown beside each number; nothing here fails a build.
+
+## ingest_frame vs JSON.parse + JavaScript book update (same data)
+
+| levels/side | frame bytes | ingest_frame p50 / p99 / mean µs | JSON path p50 / p99 / mean µs | speed-up (means) |
+|---|---|---|---|---|
+${result.ingest.map((i) => `| ${i.levels} | ${i.frameBytes} | ${f(i.ingestFrameUs.p50)} / ${f(i.ingestFrameUs.p99)} / ${f(i.ingestFrameUs.mean)} | ${f(i.jsonPathUs.p50)} / ${f(i.jsonPathUs.p99)} / ${f(i.jsonPathUs.mean)} | ${f(i.speedup)}× |`).join('\n')}
+
+Targets: p99 ≤ 2 µs at 50 levels; ≥ 8× faster than the JSON path. performance.now() is coarsened in
+Chromium, so each sample is the per-call mean of a batch of 100 calls; percentiles are over batches.
+
+## All components at 100 Hz for ${f(r.seconds)} s
+
+| metric | value | target |
+|---|---|---|
+| React commits / s | ${f(r.commitsPerSecond)} | ≤ animation frames / s (${f(r.animationFramesPerSecond)}) |
+| commits per animation frame | ${f(r.commitsPerAnimationFrame)} | ≤ 1 |
+| frame interval p50 / p95 / max ms | ${f(r.frameIntervalMs.p50)} / ${f(r.frameIntervalMs.p95)} / ${f(r.frameIntervalMs.max)} | — |
+| React commit (render) p50 / p95 / max ms | ${f(r.reactCommitMs.p50)} / ${f(r.reactCommitMs.p95)} / ${f(r.reactCommitMs.max)} | p95 frame work ≤ 4 |
+| long tasks | ${r.longTasks.count} (${f(r.longTasks.totalMs)} ms) | 0 |
+| JS heap start → end | ${(r.heapBytes.start / 1e6).toFixed(1)} MB → ${(r.heapBytes.end / 1e6).toFixed(1)} MB (${(r.heapBytes.change * 100).toFixed(1)}%) | within 5% |
+
+![frame intervals](client-frames.svg)
+`;
+writeFileSync(path.join(out, 'client.md'), md);
+console.log(md);
+console.log(`wrote ${path.join(out, 'client.{json,md}')} and client-frames.svg`);
