@@ -58,7 +58,10 @@ async function ingestPhase(memory: WebAssembly.Memory) {
       for (let b = 0; b < n; b += BATCH) {
         const t0 = performance.now();
         for (let i = b; i < b + BATCH; i++) {
-          engine.ingest_frame(frames[i], 0);
+          // The store's path: BinaryFrameParser copies into the engine's reused input buffer.
+          const ptr = engine.input_buffer(frames[i].byteLength);
+          new Uint8Array(memory.buffer, ptr, frames[i].byteLength).set(frames[i]);
+          engine.ingest_input(frames[i].byteLength, 0);
           // What JS does per frame: one typed view over the levels.
           new Float64Array(memory.buffer, engine.levels_ptr(), levels * 2 * 4);
         }

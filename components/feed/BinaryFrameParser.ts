@@ -18,7 +18,15 @@ export class BinaryFrameParser {
   /** Why the last rejected frame was rejected. */
   lastError: string | null = null;
 
-  constructor(private readonly engine: Engine) {}
+  /**
+   * @param engine The engine frames go to.
+   * @param memory The engine's memory. Given, frames are copied straight into a reused buffer inside
+   *   it (no allocation per frame); without it, `ingest_frame` copies through wasm-bindgen.
+   */
+  constructor(
+    private readonly engine: Engine,
+    private readonly memory?: WebAssembly.Memory,
+  ) {}
 
   /**
    * Hand one message to the engine. Text messages, oversized or foreign buffers are rejected
@@ -31,7 +39,16 @@ export class BinaryFrameParser {
     if (bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES) return this.reject(`frame size ${bytes.byteLength} out of range`);
     if (IDENTIFIER.some((b, i) => bytes[4 + i] !== b)) return this.reject('not a tickframe frame (identifier)');
     try {
-      return OUTCOMES[this.engine.ingest_frame(bytes, receivedMs)] ?? 'applied';
+      let code: number;
+      if (this.memory) {
+        const ptr = this.engine.input_buffer(bytes.byteLength);
+        // View created after input_buffer: that call may have grown (and detached) memory.
+        new Uint8Array(this.memory.buffer, ptr, bytes.byteLength).set(bytes);
+        code = this.engine.ingest_input(bytes.byteLength, receivedMs);
+      } else {
+        code = this.engine.ingest_frame(bytes, receivedMs);
+      }
+      return OUTCOMES[code] ?? 'applied';
     } catch (e) {
       return this.reject(e instanceof Error ? e.message : String(e));
     }

@@ -108,7 +108,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     if (disposed) return;
     engine = new Engine();
     engine.set_grouping(store.getState().grouping);
-    parser = new BinaryFrameParser(engine);
+    parser = new BinaryFrameParser(engine, memory);
     options.source.start({
       frame(data, receivedMs) {
         if (!parser || !engine) return;

@@ -1,36 +1,51 @@
 //! Exact price grouping in integer ticks: bids floor to the group, asks ceil, sizes summed in lots.
 //! Doubles from the frame are converted to integers once, via the frame's tick and lot size.
 
-/// A decimal increment as `units × 10^-decimals` (0.01 → 1e-2, 0.25 → 25e-2, 5 → 5e0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A decimal increment as `units × 10^-decimals` (0.01 → 1e-2, 0.25 → 25e-2, 5 → 5e0), with its
+/// power of ten precomputed: `count` and `value` run per level per frame (the hot path).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Increment {
     pub units: i64,
     pub decimals: u32,
+    pow10: f64,
 }
 
 impl Increment {
+    pub fn new(units: i64, decimals: u32) -> Increment {
+        Increment { units: units.max(1), decimals, pow10: 10f64.powi(decimals as i32) }
+    }
+
     /// Recover the decimal increment a double was parsed from (up to 12 decimals).
     pub fn from_f64(x: f64) -> Increment {
         if !(x.is_finite() && x > 0.0) {
-            return Increment { units: 1, decimals: 0 };
+            return Increment::new(1, 0);
         }
+        let mut pow = 1.0;
         for d in 0..=12u32 {
-            let scaled = x * 10f64.powi(d as i32);
+            let scaled = x * pow;
             if (scaled - scaled.round()).abs() <= 1e-9 * scaled.max(1.0) {
-                return Increment { units: (scaled.round() as i64).max(1), decimals: d };
+                return Increment::new(scaled.round() as i64, d);
             }
+            pow *= 10.0;
         }
-        Increment { units: (x * 1e12).round().max(1.0) as i64, decimals: 12 }
+        Increment::new((x * 1e12).round() as i64, 12)
     }
 
     /// How many increments `value` is (nearest integer: frame values are exact multiples).
+    #[inline]
     pub fn count(&self, value: f64) -> i64 {
-        (value * 10f64.powi(self.decimals as i32) / self.units as f64).round() as i64
+        // Ties-to-even is one wasm instruction (f64.nearest); `round` is a libm call. Frame values are
+        // exact multiples, so no tie ever occurs.
+        (value * self.pow10 / self.units as f64).round_ties_even() as i64
     }
 
-    /// `n` increments as the double nearest the exact decimal.
+    /// `n` increments as the double nearest the exact decimal (one rounding: integer ÷ power of ten).
+    #[inline]
     pub fn value(&self, n: i64) -> f64 {
-        (n as i128 * self.units as i128) as f64 / 10f64.powi(self.decimals as i32)
+        match n.checked_mul(self.units) {
+            Some(v) => v as f64 / self.pow10,
+            None => n as f64 * self.units as f64 / self.pow10, // beyond 2^63: no exact answer exists anyway
+        }
     }
 }
 
@@ -88,7 +103,7 @@ mod tests {
     #[test]
     fn increments_round_trip() {
         for (x, units, d) in [(0.01, 1, 2), (0.25, 25, 2), (5.0, 5, 0), (1e-8, 1, 8), (100.0, 100, 0), (0.0001, 1, 4)] {
-            assert_eq!(Increment::from_f64(x), Increment { units, decimals: d }, "{x}");
+            assert_eq!(Increment::from_f64(x), Increment::new(units, d), "{x}");
         }
         let t = Increment::from_f64(0.01);
         assert_eq!(t.count(100.01), 10001);

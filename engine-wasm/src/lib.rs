@@ -13,18 +13,34 @@ pub use market_engine::{summary, IngestOutcome, MarketEngine, LEVEL_STRIDE};
 #[wasm_bindgen]
 pub struct Engine {
     core: MarketEngine,
+    /// Reused landing buffer for frames: JS copies a frame straight into WASM memory, no allocation.
+    input: Vec<u8>,
 }
 
 #[wasm_bindgen]
 impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine { core: MarketEngine::new() }
+        Engine { core: MarketEngine::new(), input: Vec::new() }
     }
 
     /// Verify and apply one frame. Returns the outcome code (see `IngestOutcome`); throws on a frame
     /// that fails verification, leaving the last good state in place.
     pub fn ingest_frame(&mut self, bytes: &[u8], received_ms: f64) -> Result<u8, JsError> {
+        self.core.ingest_frame(bytes, received_ms).map(|o| o as u8).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Make room for a frame of `len` bytes in the reused input buffer and return its address.
+    /// JS writes the frame there (re-creating its view first: this call may grow memory), then calls
+    /// `ingest_input`. Frames over 1 MiB get a zero-length buffer and are rejected by `ingest_input`.
+    pub fn input_buffer(&mut self, len: usize) -> usize {
+        self.input.resize(len.min(1 << 20), 0);
+        self.input.as_ptr() as usize
+    }
+
+    /// `ingest_frame` for the first `len` bytes of the input buffer.
+    pub fn ingest_input(&mut self, len: usize, received_ms: f64) -> Result<u8, JsError> {
+        let bytes = self.input.get(..len).ok_or_else(|| JsError::new("frame larger than the input buffer"))?;
         self.core.ingest_frame(bytes, received_ms).map(|o| o as u8).map_err(|e| JsError::new(&e.to_string()))
     }
 

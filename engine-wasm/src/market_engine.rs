@@ -76,6 +76,8 @@ pub struct MarketEngine {
     prev_bids: Vec<(i64, i64)>,
     prev_asks: Vec<(i64, i64)>,
     changes: Vec<crate::grouping::LevelChange>,
+    /// Increments derived from the last tick/lot size seen (recomputed only when those change).
+    increments: Option<(f64, f64, Increment, Increment)>,
 }
 
 impl MarketEngine {
@@ -177,8 +179,15 @@ impl MarketEngine {
 
     /// Rebuild the levels view from the raw levels: exact integer ticks and lots throughout.
     fn regroup(&mut self) {
-        let tick = Increment::from_f64(self.summary[summary::TICK_SIZE]);
-        let lot = Increment::from_f64(self.summary[summary::LOT_SIZE]);
+        let (ts, ls) = (self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
+        let (tick, lot) = match self.increments {
+            Some((t, l, tick, lot)) if t == ts && l == ls => (tick, lot),
+            _ => {
+                let inc = (Increment::from_f64(ts), Increment::from_f64(ls));
+                self.increments = Some((ts, ls, inc.0, inc.1));
+                inc
+            }
+        };
         // Keep last frame's buckets for change flags; reuse allocations (hot path).
         std::mem::swap(&mut self.bids, &mut self.prev_bids);
         std::mem::swap(&mut self.asks, &mut self.prev_asks);

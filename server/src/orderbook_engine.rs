@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn heartbeat_when_unchanged_and_snapshot_carries_last_sequence() {
-        let mut sim = MarketSimulator::new(1);
+        let sim = MarketSimulator::new(1);
         let mut e = engine();
         let mut b = FlatBufferBuilder::new();
         assert!(e.snapshot(&mut b).is_none(), "no snapshot before the first frame");

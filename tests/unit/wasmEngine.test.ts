@@ -47,9 +47,12 @@ describe('WASM engine (real module)', () => {
     engine.free();
   });
 
-  it('rejects garbage without panicking and keeps the last good state', () => {
+  it.each([
+    ['through wasm-bindgen', false],
+    ['through the reused input buffer', true],
+  ])('rejects garbage without panicking and keeps the last good state (%s)', (_how, inPlace) => {
     const engine = new Engine();
-    const parser = new BinaryFrameParser(engine);
+    const parser = new BinaryFrameParser(engine, inPlace ? memory : undefined);
     const good = recordedFrames()[0];
     expect(parser.parse(good.slice().buffer, 0)).toBe('applied');
     const before = readBook(engine, memory, 'SIM-USD');
