@@ -1,6 +1,7 @@
 /** Builds OrderbookFrames with the TypeScript code flatc generated from the schema (tests, benchmarks). */
 import * as flatbuffers from 'flatbuffers';
 
+export { BookStatus } from '../../schema/generated/ts/tickframe/schema';
 import { BookStatus, OrderbookFrame, PriceLevel } from '../../schema/generated/ts/tickframe/schema';
 
 export function buildFrameTs(opts: {
@@ -10,6 +11,7 @@ export function buildFrameTs(opts: {
   tickSize?: number;
   lotSize?: number;
   symbol?: string;
+  status?: BookStatus;
 }): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const symbol = b.createString(opts.symbol ?? 'TS-USD');
@@ -39,7 +41,7 @@ export function buildFrameTs(opts: {
   OrderbookFrame.addBidTotalSize(b, bidTotal);
   OrderbookFrame.addAskTotalSize(b, askTotal);
   OrderbookFrame.addImbalance(b, bidTotal + askTotal ? (bidTotal - askTotal) / (bidTotal + askTotal) : 0);
-  OrderbookFrame.addStatus(b, BookStatus.Live);
+  OrderbookFrame.addStatus(b, opts.status ?? BookStatus.Live);
   const frame = OrderbookFrame.endOrderbookFrame(b);
   b.finish(frame, 'TKFR');
   return b.asUint8Array();

@@ -1,0 +1,115 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, waitFor, within } from 'storybook/test';
+
+import { ConnectionStatus, DepthChart, OrderbookLadder, SpreadGauge, type ConnectionState } from '../components';
+import { BookStatus, buildFrameTs } from '../tests/support/buildFrame';
+import { ScriptedSource } from './support/ScriptedSource';
+import { useStoryStore } from './support/useStoryStore';
+
+type Book = [number, number][];
+const levels = (n: number, from: number, step: number, size = 1): Book => Array.from({ length: n }, (_, i) => [Math.round((from + i * step) * 1e8) / 1e8, size + (i % 7)]);
+
+interface EdgeArgs {
+  frames: () => Uint8Array[];
+  then?: ConnectionState;
+  depth?: number;
+}
+
+function Edge({ frames, then, depth = 10 }: EdgeArgs) {
+  const store = useStoryStore(() => new ScriptedSource(frames(), then));
+  if (!store) return null;
+  return (
+    <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
+      <OrderbookLadder store={store} depth={depth} height={300} groupings={[]} />
+      <div style={{ display: 'grid', gap: 8 }}>
+        <ConnectionStatus store={store} />
+        <SpreadGauge store={store} />
+        <DepthChart store={store} width={300} height={140} />
+      </div>
+    </div>
+  );
+}
+
+const meta = { title: 'Edge cases/Book', component: Edge } satisfies Meta<typeof Edge>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+const health = (el: HTMLElement) => within(el).getByRole('status').getAttribute('data-health');
+
+export const EmptyBook: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: [], asks: [] })] },
+  play: async ({ canvasElement }) => {
+    const c = within(canvasElement);
+    await waitFor(() => expect(c.getByTestId('spread-row').textContent).toContain('—'));
+    await expect(c.queryByTestId('best-bid')).toBeNull();
+    await expect(c.getByText(/Waiting for a two-sided book/)).toBeTruthy();
+  },
+};
+
+export const OneSidedBook: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(10, 100, -0.01), asks: [] })] },
+  play: async ({ canvasElement }) => {
+    const c = within(canvasElement);
+    await c.findByTestId('best-bid');
+    await expect(c.queryByTestId('best-ask')).toBeNull();
+    await expect(c.getByTestId('spread-price').textContent).toBe('—');
+  },
+};
+
+export const CrossedBook: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: [[100.05, 1]], asks: [[100.01, 1]] })] },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(/Crossed book/);
+  },
+};
+
+export const GapAndResync: Story = {
+  args: {
+    frames: () => [
+      buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01) }),
+      buildFrameTs({ sequence: 4, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01), status: BookStatus.Resyncing }),
+    ],
+  },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(health(canvasElement)).toBe('resyncing'));
+    await expect(within(canvasElement).getByRole('status')).toHaveTextContent('1 gaps');
+    await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+  },
+};
+
+export const Disconnected: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01) })], then: 'reconnecting' },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(health(canvasElement)).toBe('reconnecting'));
+    await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+  },
+};
+
+export const ThousandLevelsASide: Story = {
+  args: { depth: 1000, frames: () => [buildFrameTs({ sequence: 1, bids: levels(1000, 100, -0.01), asks: levels(1000, 100.01, 0.01) })] },
+  play: async ({ canvasElement }) => {
+    const c = within(canvasElement);
+    await c.findByTestId('best-bid');
+    const rendered = canvasElement.querySelectorAll('.tf-ladder__row').length;
+    await expect(rendered).toBeLessThan(100); // virtualized: 2000 levels, a screenful of rows
+    await expect(c.getByRole('grid').getAttribute('aria-rowcount')).toBe('2002');
+  },
+};
+
+export const TinyPrices: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, tickSize: 1e-8, bids: levels(10, 0.00001234, -1e-8), asks: levels(10, 0.00001235, 1e-8) })] },
+  play: async ({ canvasElement }) => {
+    const c = within(canvasElement);
+    const bid = await c.findByTestId('best-bid');
+    await expect(bid.querySelector('.tf-ladder__price')!.textContent).toBe('0.00001234');
+    await expect(c.getByTestId('best-ask').querySelector('.tf-ladder__price')!.textContent).toBe('0.00001235');
+  },
+};
+
+export const LargePrices: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, tickSize: 0.5, bids: levels(10, 1e7, -0.5), asks: levels(10, 1e7 + 0.5, 0.5) })] },
+  play: async ({ canvasElement }) => {
+    const bid = await within(canvasElement).findByTestId('best-bid');
+    await expect(bid.querySelector('.tf-ladder__price')!.textContent).toBe('10,000,000.0');
+  },
+};
