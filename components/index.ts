@@ -3,8 +3,9 @@ export { initEngine, initEngineSync, type EngineSource } from './engine/initEngi
 export { BinaryFrameParser, MAX_FRAME_BYTES, type ParseOutcome } from './feed/BinaryFrameParser';
 export type { ConnectionState, FrameSource, FrameSourceEvents } from './feed/FrameSource';
 export { WebSocketPipeline, type WebSocketPipelineOptions } from './feed/WebSocketPipeline';
-export { ReplaySource, type ReplaySourceOptions } from './feed/ReplaySource';
-export { readRecording, type Recording, type RecordingHeader, type RecordedFrame } from './feed/recording';
+export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource';
+export { RecordingTap } from './feed/RecordingTap';
+export { readRecording, RecordingWriter, crc32, type Recording, type RecordingHeader, type RecordedFrame } from './feed/recording';
 export { createMarketStore, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore';
 export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot';
 export { useMarket } from './store/useMarket';

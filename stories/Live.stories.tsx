@@ -1,6 +1,10 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 
-import { ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, SpreadGauge, WebSocketPipeline, useMarket, type MarketStore } from '../components';
+import { useRef, useState } from 'react';
+
+import {
+  ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, RecordingTap, SpreadGauge, WebSocketPipeline, useMarket, type MarketStore,
+} from '../components';
 import { useStoryStore } from './support/useStoryStore';
 
 /** Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does). */
@@ -25,13 +29,41 @@ function ConnectionHint({ store, url }: { store: MarketStore; url: string }) {
   );
 }
 
+/** Records what this live view received and offers it as a file download (replay it on the Replay page). */
+function Recorder({ tap, store }: { tap: RecordingTap; store: MarketStore }) {
+  const [recording, setRecording] = useState(false);
+  const toggle = () => {
+    if (!recording) {
+      const book = store.getState().book;
+      tap.record({ symbol: book?.symbol ?? '', tick_size: book?.tickSize ?? 0, lot_size: book?.lotSize ?? 0, tick_hz: 0, schema_hash: '' });
+      setRecording(true);
+      return;
+    }
+    const bytes = tap.finish();
+    setRecording(false);
+    if (!bytes) return;
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+    a.download = `tickframe-${new Date().toISOString().replace(/[:.]/g, '-')}.tfrec`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+  return (
+    <button type="button" onClick={toggle} aria-pressed={recording}>
+      {recording ? 'Stop and download recording' : 'Record'}
+    </button>
+  );
+}
+
 function LiveLadder({ url, depth }: { url: string; depth: number }) {
   const resolved = liveUrl(url);
-  const store = useStoryStore(() => new WebSocketPipeline({ url: resolved }), [resolved]);
-  if (!store) return null;
+  const tap = useRef<RecordingTap | null>(null);
+  const store = useStoryStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: resolved }))), [resolved]);
+  if (!store || !tap.current) return null;
   return (
     <div>
       <ConnectionHint store={store} url={resolved} />
+      <Recorder tap={tap.current} store={store} />
       <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
         <OrderbookLadder store={store} depth={depth} />
         <div style={{ display: 'grid', gap: 8 }}>

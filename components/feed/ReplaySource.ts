@@ -1,6 +1,9 @@
 import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource';
 import { readRecording, type Recording } from './recording';
 
+/** Frames delivered per task at speed 'max'. */
+const MAX_SPEED_BATCH = 64;
+
 /** Options for {@link ReplaySource}. */
 export interface ReplaySourceOptions {
   /** The recording: its bytes, or a URL to fetch them from. */
@@ -9,12 +12,27 @@ export interface ReplaySourceOptions {
   speed?: number | 'max';
   /** Start again from the first frame after the last. Default true. */
   loop?: boolean;
+  /** Start playing as soon as the recording is loaded. Default true. */
+  autoplay?: boolean;
+}
+
+/** Where playback is, reported on every frame and every control change. */
+export interface ReplayProgress {
+  /** Index of the next frame to play. */
+  index: number;
+  count: number;
+  /** Time of the last played frame since the first, in recorded ms. */
+  positionMs: number;
+  durationMs: number;
+  playing: boolean;
+  speed: number | 'max';
+  loop: boolean;
 }
 
 /**
  * Plays a recording through the same path as a live socket (`frame` events into the parser), at the
  * recorded timing scaled by `speed`. Frames are re-stamped with the current time on delivery, so
- * latency and staleness read as they did live.
+ * latency and staleness read as they did live. Controls: play, pause, speed, loop, seek, step.
  */
 export class ReplaySource implements FrameSource {
   private recording: Recording | null = null;
@@ -22,21 +40,24 @@ export class ReplaySource implements FrameSource {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private events: FrameSourceEvents | null = null;
   private speed: number | 'max';
+  private loop: boolean;
   private playing = false;
+  private listeners = new Set<(p: ReplayProgress) => void>();
 
   constructor(private readonly options: ReplaySourceOptions) {
     this.speed = options.speed ?? 1;
+    this.loop = options.loop ?? true;
   }
 
   start(events: FrameSourceEvents): void {
     this.events = events;
-    this.playing = true;
     this.state('connecting');
     this.load().then(
       () => {
         if (!this.events) return;
         this.state('open');
-        this.schedule(0);
+        if (this.options.autoplay ?? true) this.play();
+        else this.emitProgress();
       },
       (e) => {
         console.warn(`tickframe: cannot load recording: ${e instanceof Error ? e.message : e}`);
@@ -51,20 +72,58 @@ export class ReplaySource implements FrameSource {
     this.events = null;
   }
 
+  play(): void {
+    if (this.playing || !this.events || !this.recording) return;
+    this.playing = true;
+    this.schedule(0);
+    this.emitProgress();
+  }
+
   pause(): void {
     this.playing = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-  }
-
-  play(): void {
-    if (this.playing || !this.events) return;
-    this.playing = true;
-    this.schedule(0);
+    this.emitProgress();
   }
 
   setSpeed(speed: number | 'max'): void {
     this.speed = speed === 'max' ? 'max' : Math.min(16, Math.max(0.25, speed));
+    this.emitProgress();
+  }
+
+  setLoop(loop: boolean): void {
+    this.loop = loop;
+    this.emitProgress();
+  }
+
+  /** Show the frame at `ms` after the recording's start (the last frame at or before it) and continue from there. */
+  seek(ms: number): void {
+    const rec = this.recording;
+    if (!rec || rec.frames.length === 0) return;
+    const target = rec.frames[0].receivedMs + Math.max(0, ms);
+    let i = 0;
+    while (i + 1 < rec.frames.length && rec.frames[i + 1].receivedMs <= target) i++;
+    // Going anywhere but forward by one restarts sequences: announce it like a reconnect.
+    this.state('open');
+    this.index = i;
+    this.deliver();
+    if (this.playing) this.scheduleNext();
+    this.emitProgress();
+  }
+
+  /** Pause and show the next frame. */
+  step(): void {
+    this.pause();
+    if (!this.recording || this.recording.frames.length === 0) return;
+    if (this.index >= this.recording.frames.length) this.rewind();
+    this.deliver();
+    this.emitProgress();
+  }
+
+  /** Subscribe to progress; returns the unsubscribe function. */
+  onProgress(listener: (p: ReplayProgress) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The loaded recording (null until loaded). */
@@ -72,33 +131,78 @@ export class ReplaySource implements FrameSource {
     return this.recording;
   }
 
+  progress(): ReplayProgress {
+    const frames = this.recording?.frames ?? [];
+    const first = frames[0]?.receivedMs ?? 0;
+    const last = frames[Math.max(0, this.index - 1)]?.receivedMs ?? first;
+    return {
+      index: this.index,
+      count: frames.length,
+      positionMs: last - first,
+      durationMs: (frames[frames.length - 1]?.receivedMs ?? first) - first,
+      playing: this.playing,
+      speed: this.speed,
+      loop: this.loop,
+    };
+  }
+
   private async load(): Promise<void> {
     if (this.recording) return;
     const r = this.options.recording;
     const bytes = typeof r === 'string' || r instanceof URL ? await (await fetch(r)).arrayBuffer() : r;
     this.recording = readRecording(bytes);
+    if (this.recording.stopped) {
+      console.warn(`tickframe: recording ${this.recording.stopped.reason} at byte ${this.recording.stopped.offset}; playing the ${this.recording.frames.length} whole frames before it`);
+    }
+  }
+
+  private rewind(): void {
+    this.index = 0;
+    this.state('open'); // sequences restart
+  }
+
+  /** Deliver the frame at `index` and advance. */
+  private deliver(): void {
+    const rec = this.recording;
+    if (!rec || !this.events || this.index >= rec.frames.length) return;
+    // Copy out: consumers may keep or transfer the buffer.
+    this.events.frame(rec.frames[this.index++].frame.slice().buffer, Date.now());
   }
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.emit(), delayMs);
+    this.timer = setTimeout(() => this.tick(), delayMs);
   }
 
-  private emit(): void {
+  private scheduleNext(): void {
+    const rec = this.recording;
+    if (!rec) return;
+    const prev = rec.frames[this.index - 1];
+    const next = rec.frames[this.index];
+    const gap = prev && next ? Math.max(0, next.receivedMs - prev.receivedMs) : 0;
+    this.schedule(this.speed === 'max' ? 0 : gap / this.speed);
+  }
+
+  private tick(): void {
     const rec = this.recording;
     if (!rec || !this.playing || !this.events) return;
-    if (this.index >= rec.frames.length) {
-      if (!(this.options.loop ?? true) || rec.frames.length === 0) return this.pause();
-      this.index = 0;
-      // A loop restarts sequences: announce it like a reconnect so the engine accepts them.
-      this.state('open');
+    // At 'max', deliver a batch per task: timers clamp to ~4 ms, which would cap playback at 250 fps.
+    const batch = this.speed === 'max' ? MAX_SPEED_BATCH : 1;
+    for (let i = 0; i < batch; i++) {
+      if (this.index >= rec.frames.length) {
+        if (!this.loop || rec.frames.length === 0) return this.pause();
+        this.rewind();
+      }
+      this.deliver();
     }
-    const { frame, receivedMs } = rec.frames[this.index++];
-    // Copy out: consumers may keep or transfer the buffer.
-    this.events.frame(frame.slice().buffer, Date.now());
-    const next = rec.frames[this.index];
-    const gap = next ? Math.max(0, next.receivedMs - receivedMs) : 0;
-    this.schedule(this.speed === 'max' ? 0 : gap / this.speed);
+    this.scheduleNext();
+    this.emitProgress();
+  }
+
+  private emitProgress(): void {
+    if (this.listeners.size === 0) return;
+    const p = this.progress();
+    this.listeners.forEach((l) => l(p));
   }
 
   private state(s: ConnectionState): void {

@@ -79,3 +79,66 @@ export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
   }
   return { header, frames, stopped };
 }
+
+/**
+ * Writes the recording format in memory (the browser-side recorder). Byte-identical to the Rust
+ * writer for the same header and records (checked against committed test vectors).
+ */
+export class RecordingWriter {
+  private chunks: Uint8Array[] = [];
+  private bytes = 0;
+  /** Refuse to grow past this many bytes (a tab recording all day must not eat the machine). */
+  constructor(header: RecordingHeader, private readonly maxBytes = 256 * 1024 * 1024) {
+    const json = new TextEncoder().encode(
+      JSON.stringify({
+        symbol: header.symbol,
+        tick_size: header.tick_size,
+        lot_size: header.lot_size,
+        created_ms: header.created_ms,
+        tick_hz: header.tick_hz,
+        schema_hash: header.schema_hash,
+      }),
+    );
+    const head = new Uint8Array(16 + json.length);
+    head.set(new TextEncoder().encode(MAGIC));
+    const v = new DataView(head.buffer);
+    v.setUint16(8, 1, true);
+    v.setUint16(10, 0, true);
+    v.setUint32(12, json.length, true);
+    head.set(json, 16);
+    this.push(head);
+  }
+
+  /** Append one frame; returns false (and records nothing) once the size cap is reached. */
+  append(receivedMs: number, frame: Uint8Array): boolean {
+    if (frame.length > MAX_FRAME_BYTES || this.bytes + 16 + frame.length > this.maxBytes) return false;
+    const rec = new Uint8Array(16 + frame.length);
+    const v = new DataView(rec.buffer);
+    v.setUint32(0, frame.length, true);
+    v.setUint32(4, crc32(frame), true);
+    v.setFloat64(8, receivedMs, true);
+    rec.set(frame, 16);
+    this.push(rec);
+    return true;
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** The recording so far as one buffer. */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  private push(chunk: Uint8Array) {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+}

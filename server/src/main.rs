@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
-use flatbuffers::FlatBufferBuilder;
 use tickframe_server::adapters::sim::SimAdapter;
 use tickframe_server::client_session::SessionLimits;
-use tickframe_server::engine::ServerEngine;
 use tickframe_server::frame_builder::now_ms;
 use tickframe_server::orderbook_engine::{OrderbookEngine, DEFAULT_DEPTH};
 use tickframe_server::recording::{RecordingHeader, RecordingWriter};
-use tickframe_server::sources::simulator::{self, sim_instrument, MarketSimulator};
+use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
 use tickframe_server::{serve, ServeOptions, ServerLimits};
 use tokio::sync::mpsc;
@@ -181,29 +179,9 @@ async fn record_frames<W: std::io::Write + Send + 'static>(handle: tickframe_ser
     }
 }
 
-/// Simulated time: frame i is stamped start + i/tick_hz seconds and received 0–3 ms later.
 fn record_sim(out: PathBuf, frames: u32, seed: u64, depth: usize, tick_hz: u32) -> Result<(), Box<dyn std::error::Error>> {
-    static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    const START_MS: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z: fixed so the file is reproducible
-    let step_ms = 1000 / tick_hz.clamp(20, 100) as u64;
-    let mut sim = MarketSimulator::new(seed);
-    let mut engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), depth)
-        .with_clock(|| CLOCK.load(std::sync::atomic::Ordering::Relaxed));
-    let mut h = header(tick_hz);
-    h.created_ms = START_MS;
-    let mut w = RecordingWriter::new(std::io::BufWriter::new(std::fs::File::create(&out)?), &h)?;
-    engine.ingest(&sim.snapshot_message());
-    let mut b = FlatBufferBuilder::new();
-    // Simulator at 100 updates/s: 100/tick_hz updates between frames.
-    let per_frame = (100 / tick_hz.clamp(20, 100)).max(1);
-    for i in 0..frames as u64 {
-        for _ in 0..per_frame {
-            engine.ingest(&sim.step());
-        }
-        let t = START_MS + i * step_ms;
-        CLOCK.store(t, std::sync::atomic::Ordering::Relaxed);
-        w.append((t + i % 4) as f64, engine.tick(&mut b))?;
-    }
+    let file = std::io::BufWriter::new(std::fs::File::create(&out)?);
+    simulator::record_simulation(file, frames, seed, depth, tick_hz)?;
     println!("wrote {frames} frames to {}", out.display());
     Ok(())
 }

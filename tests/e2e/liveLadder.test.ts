@@ -75,3 +75,21 @@ it('the Live story shows the best bid of a frame this test received from the sam
   expect(errors).toEqual([]);
   ws.close();
 });
+
+it('the static Storybook build, served as plain files, shows a recorded story priced by the WASM engine', async () => {
+  const page = await browser.newPage();
+  const wasmTypes: string[] = [];
+  page.on('response', (r) => {
+    if (r.url().endsWith('.wasm')) wasmTypes.push(r.headers()['content-type'] ?? '');
+  });
+  await page.goto(`${site.url}/iframe.html?id=components-orderbookladder--recorded&viewMode=story`);
+  const bid = page.getByTestId('best-bid').locator('.tf-ladder__price');
+  await bid.waitFor({ timeout: 30_000 });
+  const text = (await bid.textContent())!;
+  // The recording's prices are around 1,000.00 with the tick's two decimals, formatted from engine values.
+  expect(text).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+  const ask = Number((await page.getByTestId('best-ask').locator('.tf-ladder__price').textContent())!.replace(/,/g, ''));
+  expect(Number(text.replace(/,/g, ''))).toBeLessThan(ask);
+  expect(wasmTypes).toEqual(['application/wasm']);
+  await page.close();
+});

@@ -143,10 +143,61 @@ pub async fn run(seed: u64, rate_hz: u32, inbox: mpsc::Sender<Bytes>) {
     }
 }
 
+/// Write a deterministic recording of `frames` simulator frames in simulated time: frame i is stamped
+/// 2026-01-01T00:00:00Z + i/tick_hz s and "received" 0–3 ms later. Same arguments, same bytes
+/// (the committed fixtures and test vectors are made with it).
+pub fn record_simulation<W: std::io::Write>(out: W, frames: u32, seed: u64, depth: usize, tick_hz: u32) -> std::io::Result<()> {
+    use crate::engine::ServerEngine;
+    use crate::orderbook_engine::OrderbookEngine;
+    use crate::recording::{RecordingHeader, RecordingWriter};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static CLOCK: AtomicU64 = AtomicU64::new(0);
+    const START_MS: u64 = 1_767_225_600_000;
+    let tick_hz = tick_hz.clamp(20, 100);
+    let inst = sim_instrument();
+    let header = RecordingHeader {
+        symbol: inst.symbol.clone(),
+        tick_size: inst.tick_size(),
+        lot_size: inst.lot_size(),
+        created_ms: START_MS,
+        tick_hz,
+        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
+    };
+    let mut w = RecordingWriter::new(out, &header)?;
+    let mut sim = MarketSimulator::new(seed);
+    let mut engine = OrderbookEngine::new(crate::adapters::sim::SimAdapter::new(), inst, depth)
+        .with_clock(|| CLOCK.load(Ordering::Relaxed));
+    engine.ingest(&sim.snapshot_message());
+    let mut b = flatbuffers::FlatBufferBuilder::new();
+    let per_frame = (100 / tick_hz).max(1); // simulator at 100 updates/s
+    for i in 0..frames as u64 {
+        for _ in 0..per_frame {
+            engine.ingest(&sim.step());
+        }
+        let t = START_MS + i * (1000 / tick_hz as u64);
+        CLOCK.store(t, Ordering::Relaxed);
+        w.append((t + i % 4) as f64, engine.tick(&mut b))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::adapters::{sim::SimAdapter, Adapter};
+
+    #[test]
+    fn committed_recording_test_vector_is_reproducible() {
+        // schema/test-vectors/recording-v1.tfrec is read by the TypeScript reader and writer tests too.
+        let mut fresh = Vec::new();
+        record_simulation(&mut fresh, 3, 3, 5, 50).unwrap();
+        let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/test-vectors/recording-v1.tfrec")).unwrap();
+        assert_eq!(fresh, committed, "regenerate with: tickframe-server record-sim --out schema/test-vectors/recording-v1.tfrec --frames 3 --seed 3 --depth 5");
+        let rec = crate::recording::read_recording(&committed).unwrap();
+        assert_eq!(rec.records.len(), 3);
+        assert_eq!(rec.records[1].recv_time_ms, 1_767_225_600_021.0);
+    }
 
     #[test]
     fn same_seed_same_messages_different_seed_different() {
