@@ -1,6 +1,8 @@
 import type { Preview } from '@storybook/react-vite';
+import { mswLoader } from 'msw-storybook-addon/csf3';
 
 const preview: Preview = {
+  loaders: [mswLoader()],
   globalTypes: {
     theme: {
       description: 'Colour theme of the components',

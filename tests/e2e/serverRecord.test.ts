@@ -1,0 +1,25 @@
+/** `tickframe-server --record` writes what it broadcasts, in the format the TypeScript reader reads. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import * as flatbuffers from 'flatbuffers';
+import { expect, it } from 'vitest';
+
+import { readRecording } from '../../components/feed/recording';
+import { OrderbookFrame } from '../../schema/generated/ts/tickframe/schema';
+import { startServer } from './harness';
+
+it('records broadcast frames to a file that replays', async () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tickframe-rec-')), 'live.tfrec');
+  const { proc } = await startServer(['--record', file, '--tick-hz', '50']);
+  await new Promise((r) => setTimeout(r, 1500));
+  proc.kill('SIGKILL'); // a crash: the file must still hold every whole record
+  await new Promise((r) => proc.once('exit', r));
+  const rec = readRecording(readFileSync(file));
+  expect(rec.header.symbol).toBe('SIM-USD');
+  expect(rec.header.tick_hz).toBe(50);
+  expect(rec.frames.length).toBeGreaterThan(20);
+  const seqs = rec.frames.map((f) => Number(OrderbookFrame.getRootAsOrderbookFrame(new flatbuffers.ByteBuffer(f.frame)).sequence()));
+  seqs.forEach((s, i) => expect(s).toBe(seqs[0] + i)); // every broadcast frame, in order
+});
