@@ -2,7 +2,8 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useState } from 'react';
 import { expect, userEvent, within } from 'storybook/test';
 
-import { ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, SpreadGauge, type DepthPoint } from '../components';
+import type { DepthPoint } from '../components';
+import { AllComponents } from './support/AllComponents';
 import { RecordedMarket } from './support/RecordedMarket';
 
 function Dashboard() {
@@ -10,15 +11,9 @@ function Dashboard() {
   return (
     <RecordedMarket>
       {(store) => (
-        <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
-          <OrderbookLadder store={store} depth={10} />
-          <div style={{ display: 'grid', gap: 8 }}>
-            <ConnectionStatus store={store} />
-            <SpreadGauge store={store} tightBps={0.5} wideBps={2} />
-            <ImbalanceBar store={store} window={{ levels: 10 }} />
-            <DepthChart store={store} onHover={setHover} />
-            <span aria-live="off">{hover ? `linked: ${hover.side} ${hover.price}` : ''}</span>
-          </div>
+        <div>
+          <AllComponents store={store} onHover={setHover} />
+          <span aria-live="off">{hover ? `linked: ${hover.side} ${hover.price}` : ''}</span>
         </div>
       )}
     </RecordedMarket>

@@ -2,9 +2,8 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 
 import { useRef, useState } from 'react';
 
-import {
-  ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, RecordingTap, SpreadGauge, WebSocketPipeline, useMarket, type MarketStore,
-} from '../components';
+import { RecordingTap, WebSocketPipeline, useMarket, type MarketStore } from '../components';
+import { AllComponents } from './support/AllComponents';
 import { useStoryStore } from './support/useStoryStore';
 
 /** Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does). */
@@ -64,15 +63,7 @@ function LiveLadder({ url, depth }: { url: string; depth: number }) {
     <div>
       <ConnectionHint store={store} url={resolved} />
       <Recorder tap={tap.current} store={store} />
-      <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
-        <OrderbookLadder store={store} depth={depth} />
-        <div style={{ display: 'grid', gap: 8 }}>
-          <ConnectionStatus store={store} />
-          <SpreadGauge store={store} tightBps={0.5} wideBps={2} />
-          <ImbalanceBar store={store} />
-          <DepthChart store={store} />
-        </div>
-      </div>
+      <AllComponents store={store} depth={depth} />
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 
-import { ConnectionStatus, DepthChart, ImbalanceBar, OrderbookLadder, SpreadGauge, WebSocketPipeline } from '../components';
+import { WebSocketPipeline } from '../components';
+import { AllComponents as ComponentsLayout } from './support/AllComponents';
 import { mockFeed, MOCK_FEED_URL } from './support/mockFeed';
 import { useStoryStore } from './support/useStoryStore';
 
@@ -9,17 +10,7 @@ import { useStoryStore } from './support/useStoryStore';
 function MockedLive() {
   const store = useStoryStore(() => new WebSocketPipeline({ url: MOCK_FEED_URL }));
   if (!store) return null;
-  return (
-    <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
-      <OrderbookLadder store={store} depth={10} height={300} />
-      <div style={{ display: 'grid', gap: 8 }}>
-        <ConnectionStatus store={store} />
-        <SpreadGauge store={store} tightBps={0.5} wideBps={2} />
-        <ImbalanceBar store={store} />
-        <DepthChart store={store} />
-      </div>
-    </div>
-  );
+  return <ComponentsLayout store={store} />;
 }
 
 const meta = {
