@@ -16,13 +16,18 @@ use crate::metrics::Metrics;
 pub struct SessionLimits {
     /// A client whose socket does not accept a frame within this time is disconnected.
     pub send_timeout: Duration,
+    /// Largest client message accepted; a bigger one closes the socket with 1009 (message too big).
+    pub max_inbound_bytes: usize,
 }
 
 impl Default for SessionLimits {
     fn default() -> Self {
-        Self { send_timeout: Duration::from_secs(2) }
+        Self { send_timeout: Duration::from_secs(2), max_inbound_bytes: 4096 }
     }
 }
+
+/// WebSocket close code for a message over the size limit (RFC 6455 §7.4.1).
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
 
 /// Why a session ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -31,6 +36,7 @@ pub enum SessionEnd {
     SendFailed,
     SendTimedOut,
     ServerShutdown,
+    MessageTooBig,
 }
 
 /// Serve one client until it leaves, errors, is too slow, or the server stops.
@@ -79,7 +85,19 @@ where
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return SessionEnd::ClientClosed,
                 // Pings are answered by the WebSocket layer; the protocol has no client messages yet.
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(_)) => { metrics.inbound_messages_ignored.fetch_add(1, Ordering::Relaxed); }
+                Some(Ok(m)) => {
+                    let len = match &m { Message::Text(t) => t.len(), Message::Binary(b) => b.len(), _ => 0 };
+                    if len > limits.max_inbound_bytes {
+                        tracing::warn!(len, limit = limits.max_inbound_bytes, "client message too big: closing with 1009");
+                        let close = Message::Close(Some(axum::extract::ws::CloseFrame {
+                            code: CLOSE_MESSAGE_TOO_BIG,
+                            reason: "message too big".into(),
+                        }));
+                        let _ = tokio::time::timeout(limits.send_timeout, sink.send(close)).await;
+                        return SessionEnd::MessageTooBig;
+                    }
+                    metrics.inbound_messages_ignored.fetch_add(1, Ordering::Relaxed);
+                }
             },
         }
     }

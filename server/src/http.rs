@@ -19,8 +19,6 @@ use crate::metrics::Metrics;
 #[derive(Debug, Clone)]
 pub struct ServerLimits {
     pub max_clients: u64,
-    /// Largest inbound WebSocket message accepted (the protocol is server-to-client).
-    pub max_inbound_bytes: usize,
     /// Allowed `Origin` hosts; empty = localhost origins only. Requests without Origin (non-browsers) pass.
     pub allowed_origins: Vec<String>,
     pub session: SessionLimits,
@@ -28,7 +26,7 @@ pub struct ServerLimits {
 
 impl Default for ServerLimits {
     fn default() -> Self {
-        Self { max_clients: 10_000, max_inbound_bytes: 4096, allowed_origins: Vec::new(), session: SessionLimits::default() }
+        Self { max_clients: 10_000, allowed_origins: Vec::new(), session: SessionLimits::default() }
     }
 }
 
@@ -91,8 +89,11 @@ async fn ws_handler(
         return (StatusCode::SERVICE_UNAVAILABLE, "too many clients\n").into_response();
     }
     let slot = ClientSlot(s.metrics.clone());
-    ws.max_message_size(s.limits.max_inbound_bytes)
-        .max_frame_size(s.limits.max_inbound_bytes)
+    // The WebSocket layer's own cap is a backstop; messages between the session limit and this one are
+    // read and answered with a 1009 close by the session.
+    let hard_cap = (s.limits.session.max_inbound_bytes * 16).max(64 * 1024);
+    ws.max_message_size(hard_cap)
+        .max_frame_size(hard_cap)
         .on_upgrade(move |socket| async move {
             let _slot = slot; // released when the session ends, however it ends
             use futures_util::StreamExt;

@@ -74,6 +74,9 @@ struct ServeArgs {
     /// Disconnect a client whose socket does not take a frame within this many milliseconds.
     #[arg(long, default_value_t = 2000)]
     send_timeout_ms: u64,
+    /// Largest client WebSocket message in bytes; bigger ones close the connection with 1009.
+    #[arg(long, default_value_t = 4096)]
+    max_inbound_bytes: usize,
     /// Allowed browser Origin (repeatable). Default: localhost origins only.
     #[arg(long = "allow-origin")]
     allow_origins: Vec<String>,
@@ -131,7 +134,7 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     options.limits = ServerLimits {
         max_clients: args.max_clients,
         allowed_origins: args.allow_origins,
-        session: SessionLimits { send_timeout: Duration::from_millis(args.send_timeout_ms) },
+        session: SessionLimits { send_timeout: Duration::from_millis(args.send_timeout_ms), max_inbound_bytes: args.max_inbound_bytes },
         ..Default::default()
     };
     if let Some(path) = args.record.clone() {

@@ -12,12 +12,16 @@ use tickframe_server::{serve, ServeOptions};
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 async fn start() -> std::net::SocketAddr {
+    start_with(50, ServeOptions::new("SIM-USD")).await
+}
+
+async fn start_with(depth: usize, options: ServeOptions) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 50);
+    let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), depth);
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
     tokio::spawn(simulator::run(5, 100, tx));
-    tokio::spawn(serve(engine, rx, listener, ServeOptions::new("SIM-USD"), std::future::pending()));
+    tokio::spawn(serve(engine, rx, listener, options, std::future::pending()));
     addr
 }
 
@@ -67,4 +71,74 @@ async fn wrong_origin_is_refused_and_localhost_accepted() {
     let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
     req.headers_mut().insert("Origin", "http://localhost:6006".parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_neither_delays_others_nor_grows_memory() {
+    use std::sync::atomic::Ordering;
+    let mut options = ServeOptions::new("SIM-USD");
+    options.tick.tick_hz = 100;
+    options.limits.session.send_timeout = Duration::from_millis(300);
+    let metrics = options.metrics.clone();
+    let addr = start_with(1000, options).await; // ~32 KB frames at 100 Hz: a stalled socket fills fast
+
+    // The stalled client: a tiny receive buffer, and it never reads after the handshake.
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let stream = sock.connect(addr).await.unwrap();
+    let (stalled, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream).await.unwrap();
+
+    let (mut healthy, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    let (mut prev, _) = next_seq(&mut healthy).await;
+    let mut worst_gap = Duration::ZERO;
+    let mut last = tokio::time::Instant::now();
+    for _ in 0..200 {
+        let (seq, _) = next_seq(&mut healthy).await;
+        assert!(seq > prev, "the healthy client keeps advancing");
+        prev = seq;
+        worst_gap = worst_gap.max(last.elapsed());
+        last = tokio::time::Instant::now();
+    }
+    // 200 frames at 100 Hz: a healthy client is never held up for the stalled one's send timeout.
+    assert!(worst_gap < Duration::from_millis(300), "healthy client waited {worst_gap:?}");
+    // Once the kernel's socket buffers are full, the stalled client is cut off by the send timeout
+    // instead of queueing frames without bound (the server holds at most CLIENT_BUFFER_FRAMES for it).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while metrics.slow_client_disconnects.load(Ordering::Relaxed) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "stalled client never disconnected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("stalled client disconnected after {:?}", last.elapsed());
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn an_oversized_client_message_closes_with_1009() {
+    use futures_util::SinkExt;
+    let addr = start().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    ws.send(Message::Text("x".repeat(10_000).into())).await.unwrap();
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(Some(frame)))) => break u16::from(frame.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, 1009);
+}
+
+#[tokio::test]
+async fn the_client_limit_refuses_extra_connections() {
+    let mut options = ServeOptions::new("SIM-USD");
+    options.limits.max_clients = 2;
+    let metrics = options.metrics.clone();
+    let addr = start_with(50, options).await;
+    let (_a, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    let (_b, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    assert!(tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.is_err());
+    assert_eq!(metrics.clients_rejected.load(std::sync::atomic::Ordering::Relaxed), 1);
+    drop(_a);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.is_ok(), "a freed slot is reusable");
 }
