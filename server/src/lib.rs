@@ -55,7 +55,7 @@ pub struct ServeOptions {
     pub tick: TickLoopConfig,
     pub limits: ServerLimits,
     pub metrics: Arc<Metrics>,
-    /// Called with every broadcast frame's subscriber handle before serving (e.g. to record).
+    /// Called once, before serving, with a handle on the fan-out (e.g. to subscribe a recorder).
     pub on_fanout: Option<Arc<dyn Fn(FanoutHandle) + Send + Sync>>,
 }
 
