@@ -1,14 +1,16 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useEffect } from 'react';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 
 import { OrderbookLadder, ReplaySource, type OrderbookLadderProps } from '../components';
 import recordingUrl from './fixtures/sim-usd.tfrec?url';
 import { useStoryStore } from './support/useStoryStore';
 
-type Args = Omit<OrderbookLadderProps, 'store'> & { speed: number };
+type Args = Omit<OrderbookLadderProps, 'store'> & { speed: number; grouping: number };
 
-function RecordedLadder({ speed, ...props }: Args) {
+function RecordedLadder({ speed, grouping, ...props }: Args) {
   const store = useStoryStore(() => new ReplaySource({ recording: recordingUrl, speed }), [speed]);
+  useEffect(() => store?.setGrouping(grouping), [store, grouping]);
   return store ? <OrderbookLadder store={store} {...props} /> : null;
 }
 
@@ -16,8 +18,9 @@ const meta = {
   title: 'Components/OrderbookLadder',
   component: RecordedLadder,
   tags: ['autodocs'],
-  args: { depth: 12, barMode: 'cumulative', speed: 1, onLevelClick: fn() },
+  args: { depth: 12, barMode: 'cumulative', speed: 1, grouping: 1, onLevelClick: fn() },
   argTypes: {
+    grouping: { control: 'select', options: [1, 5, 10, 50, 100], description: 'Ticks per price bucket (store.setGrouping)' },
     barMode: { control: 'inline-radio', options: ['size', 'cumulative'] },
     depth: { control: { type: 'range', min: 1, max: 50 } },
     speed: { control: { type: 'select' }, options: [0.25, 0.5, 1, 2, 4, 16] },
@@ -52,6 +55,30 @@ export const Recorded: Story = {
     // The frame may have moved between reading and pressing; the price is a real level on a tick.
     await expect(Math.abs(call.price - shown)).toBeLessThan(5);
     await expect(Math.round(call.price * 100) / 100).toBe(call.price);
+
+    // A click reports the clicked level's exact values as shown in its row.
+    const ask = canvas.getByTestId('best-ask');
+    const cells = () => [...ask.querySelectorAll('[role="gridcell"]')].map((c) => Number(c.textContent!.replace(/,/g, '')));
+    const before = cells();
+    await userEvent.click(ask);
+    const clicked = (args.onLevelClick as ReturnType<typeof fn>).mock.calls.at(-1)![0];
+    await expect(clicked.side).toBe('ask');
+    // The book moves at 50 Hz: the reported level is the one on screen at the click, which may be a frame newer.
+    const after = cells();
+    const matches = (c: number[]) => c[0] === clicked.price && c[1] === clicked.size && c[2] === clicked.cumulative;
+    await expect(matches(before) || matches(after)).toBe(true);
+  },
+};
+
+/** Grouped by 10 ticks (0.10): prices floor/ceil exactly and print with one decimal. */
+export const Grouped: Story = {
+  args: { grouping: 10 },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await waitFor(
+      () => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(/^[\d,]+\.\d$/),
+      { timeout: 5000 },
+    );
   },
 };
 
