@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use crate::orderbook_engine::EngineCounters;
 
+/// Upper bounds of the tick-duration histogram buckets, in seconds.
+pub const TICK_BUCKETS_SECONDS: [f64; 8] = [0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.01];
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub clients: AtomicU64,
@@ -18,31 +21,72 @@ pub struct Metrics {
     pub inbound_messages_ignored: AtomicU64,
     pub tick_nanos_total: AtomicU64,
     pub ticks_serialized: AtomicU64,
+    /// Tick serialization time histogram: counts per bucket of [`TICK_BUCKETS_SECONDS`] (+Inf last).
+    pub tick_buckets: [AtomicU64; TICK_BUCKETS_SECONDS.len() + 1],
     pub engine: std::sync::OnceLock<Arc<EngineCounters>>,
 }
 
 impl Metrics {
+    /// Record one tick's serialization time.
+    pub fn observe_tick(&self, d: std::time::Duration) {
+        self.tick_nanos_total.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+        self.ticks_serialized.fetch_add(1, Ordering::Relaxed);
+        let secs = d.as_secs_f64();
+        let i = TICK_BUCKETS_SECONDS.iter().position(|&le| secs <= le).unwrap_or(TICK_BUCKETS_SECONDS.len());
+        self.tick_buckets[i].fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let mut line = |name: &str, kind: &str, help: &str, v: u64| {
+        fn line(out: &mut String, name: &str, kind: &str, help: &str, v: u64) {
             let _ = write!(out, "# HELP tickframe_{name} {help}\n# TYPE tickframe_{name} {kind}\ntickframe_{name} {v}\n");
-        };
-        line("clients", "gauge", "Connected WebSocket clients.", g(&self.clients));
-        line("clients_rejected_total", "counter", "Connections refused at the client limit.", g(&self.clients_rejected));
-        line("frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));
-        line("frames_sent_total", "counter", "Frames written to clients.", g(&self.frames_sent));
-        line("bytes_sent_total", "counter", "Frame bytes written to clients.", g(&self.bytes_sent));
-        line("lag_skips_total", "counter", "Times a lagging client skipped to the newest frame.", g(&self.lag_skips));
-        line("slow_client_disconnects_total", "counter", "Clients dropped for exceeding the send timeout.", g(&self.slow_client_disconnects));
-        line("inbound_ignored_total", "counter", "Client messages ignored (the protocol is server-to-client).", g(&self.inbound_messages_ignored));
-        line("tick_seconds_sum_nanos", "counter", "Total nanoseconds spent serializing ticks.", g(&self.tick_nanos_total));
-        line("ticks_serialized_total", "counter", "Ticks that serialized a frame.", g(&self.ticks_serialized));
+        }
+        line(&mut out, "clients", "gauge", "Connected WebSocket clients.", g(&self.clients));
+        line(&mut out, "clients_rejected_total", "counter", "Connections refused at the client limit.", g(&self.clients_rejected));
+        line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));
+        line(&mut out, "frames_sent_total", "counter", "Frames written to clients.", g(&self.frames_sent));
+        line(&mut out, "bytes_sent_total", "counter", "Frame bytes written to clients.", g(&self.bytes_sent));
+        line(&mut out, "lag_skips_total", "counter", "Times a lagging client skipped to the newest frame.", g(&self.lag_skips));
+        line(&mut out, "slow_client_disconnects_total", "counter", "Clients dropped for exceeding the send timeout.", g(&self.slow_client_disconnects));
+        line(&mut out, "inbound_ignored_total", "counter", "Client messages ignored (the protocol is server-to-client).", g(&self.inbound_messages_ignored));
+        line(&mut out, "ticks_serialized_total", "counter", "Ticks that serialized a frame.", g(&self.ticks_serialized));
+        let _ = write!(out, "# HELP tickframe_tick_duration_seconds Time to serialize one tick's frame.\n# TYPE tickframe_tick_duration_seconds histogram\n");
+        let mut cumulative = 0;
+        for (i, le) in TICK_BUCKETS_SECONDS.iter().map(|b| b.to_string()).chain(["+Inf".to_string()]).enumerate() {
+            cumulative += g(&self.tick_buckets[i]);
+            let _ = writeln!(out, "tickframe_tick_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}");
+        }
+        let _ = write!(
+            out,
+            "tickframe_tick_duration_seconds_sum {}\ntickframe_tick_duration_seconds_count {}\n",
+            g(&self.tick_nanos_total) as f64 / 1e9,
+            g(&self.ticks_serialized)
+        );
         if let Some(e) = self.engine.get() {
-            line("ingest_messages_total", "counter", "Source messages ingested.", g(&e.messages));
-            line("ingest_errors_total", "counter", "Source messages rejected as malformed.", g(&e.errors));
-            line("sequence_gaps_total", "counter", "Source sequence gaps (book marked resyncing).", g(&e.gaps));
+            line(&mut out, "ingest_messages_total", "counter", "Source messages ingested.", g(&e.messages));
+            line(&mut out, "ingest_errors_total", "counter", "Source messages rejected as malformed.", g(&e.errors));
+            line(&mut out, "sequence_gaps_total", "counter", "Source sequence gaps (book marked resyncing).", g(&e.gaps));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_histogram_is_cumulative_prometheus_text() {
+        let m = Metrics::default();
+        m.observe_tick(std::time::Duration::from_micros(10));
+        m.observe_tick(std::time::Duration::from_micros(300));
+        m.observe_tick(std::time::Duration::from_millis(50));
+        let text = m.render();
+        assert!(text.contains("tickframe_tick_duration_seconds_bucket{le=\"0.000025\"} 1\n"), "{text}");
+        assert!(text.contains("tickframe_tick_duration_seconds_bucket{le=\"0.0005\"} 2\n"));
+        assert!(text.contains("tickframe_tick_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+        assert!(text.contains("tickframe_tick_duration_seconds_count 3\n"));
+        assert!(text.contains("# TYPE tickframe_clients gauge"));
     }
 }

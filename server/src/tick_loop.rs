@@ -60,8 +60,7 @@ pub async fn run_tick_loop<E: ServerEngine>(
                     let started = Instant::now();
                     // The one copy per tick: out of the reused builder into a shared, immutable Bytes.
                     let bytes = Bytes::copy_from_slice(engine.tick(&mut builder));
-                    metrics.tick_nanos_total.fetch_add(started.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
-                    metrics.ticks_serialized.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    metrics.observe_tick(started.elapsed());
                     seq += 1;
                     publisher.publish(Frame { seq, bytes });
                     metrics.frames_broadcast.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -78,7 +78,7 @@ async fn a_client_that_stops_reading_neither_delays_others_nor_grows_memory() {
     use std::sync::atomic::Ordering;
     let mut options = ServeOptions::new("SIM-USD");
     options.tick.tick_hz = 100;
-    options.limits.session.send_timeout = Duration::from_millis(300);
+    options.limits.session.send_timeout = Duration::from_secs(1);
     let metrics = options.metrics.clone();
     let addr = start_with(1000, options).await; // ~32 KB frames at 100 Hz: a stalled socket fills fast
 
@@ -99,8 +99,8 @@ async fn a_client_that_stops_reading_neither_delays_others_nor_grows_memory() {
         worst_gap = worst_gap.max(last.elapsed());
         last = tokio::time::Instant::now();
     }
-    // 200 frames at 100 Hz: a healthy client is never held up for the stalled one's send timeout.
-    assert!(worst_gap < Duration::from_millis(300), "healthy client waited {worst_gap:?}");
+    // 200 frames at 100 Hz: a healthy client is never held up for the stalled one's send timeout (1 s).
+    assert!(worst_gap < Duration::from_secs(1), "healthy client waited {worst_gap:?}");
     // Once the kernel's socket buffers are full, the stalled client is cut off by the send timeout
     // instead of queueing frames without bound (the server holds at most CLIENT_BUFFER_FRAMES for it).
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
