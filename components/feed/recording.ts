@@ -1,5 +1,5 @@
 /**
- * Reader for tickframe recordings (format: schema/RECORDING.md). Returns every whole, checksum-valid
+ * Reader for tickframe recordings (format: schema/README.md). Returns every whole, checksum-valid
  * record of a truncated or corrupted file and says where it stopped.
  */
 export interface RecordingHeader {

@@ -30,7 +30,7 @@ struct Cli {
 enum Command {
     /// Write a deterministic recording of simulator frames (simulated time, no sockets).
     RecordSim {
-        /// Output file (tickframe recording format, see schema/RECORDING.md).
+        /// Output file (tickframe recording format, see schema/README.md).
         #[arg(long)]
         out: PathBuf,
         /// Number of frames to record.

@@ -1,5 +1,5 @@
 //! Recordings: what the server broadcast, frame by frame, in the append-only format specified in
-//! `schema/RECORDING.md`. A crash loses at most the record being written; readers keep every whole
+//! `schema/README.md`. A crash loses at most the record being written; readers keep every whole
 //! record of a truncated or corrupted file and say where they stopped.
 
 use std::io::{self, Write};
