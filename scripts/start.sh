@@ -18,6 +18,10 @@ cleanup() {
   echo "tickframe: stopped server and Storybook"
 }
 trap cleanup INT TERM EXIT
+# If whoever started us (npm) dies without passing the signal on, stop too instead of leaving orphans.
+parent=$PPID
+( while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM $$ 2>/dev/null ) &
+pids+=($!)
 
 ./target/release/tickframe-server --listen "$SERVER_ADDR" &
 pids+=($!)
