@@ -87,9 +87,13 @@ function levels(view: Float64Array, from: number, count: number): Level[] {
   return out;
 }
 
-/** Snapshot the engine's current book, or null before the first frame. */
-export function readBook(engine: Engine, memory: WebAssembly.Memory, symbol: string): BookSnapshot | null {
-  const s = readSummary(engine, memory);
+/** Snapshot the engine's current book, or null before the first frame. Pass `summary` if already read. */
+export function readBook(
+  engine: Engine,
+  memory: WebAssembly.Memory,
+  symbol: string,
+  s: Float64Array = readSummary(engine, memory),
+): BookSnapshot | null {
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];
   const na = s[S.ASK_LEN];

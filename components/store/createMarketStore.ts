@@ -89,7 +89,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     if (!symbol) symbol = engine.symbol();
     const summary = readSummary(engine, memory);
     store.setState({
-      book: readBook(engine, memory, symbol),
+      book: readBook(engine, memory, symbol, summary),
       stats: readStats(summary),
       rejected: parser.rejected,
       lastError: parser.lastError,

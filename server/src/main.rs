@@ -11,7 +11,7 @@ use tickframe_server::adapters::sim::SimAdapter;
 use tickframe_server::client_session::SessionLimits;
 use tickframe_server::frame_builder::now_ms;
 use tickframe_server::orderbook_engine::{OrderbookEngine, DEFAULT_DEPTH};
-use tickframe_server::recording::{RecordingHeader, RecordingWriter};
+use tickframe_server::recording::RecordingWriter;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
 use tickframe_server::{serve, ServeOptions, ServerLimits};
@@ -92,18 +92,6 @@ fn parse_depth(s: &str) -> Result<usize, String> {
     }
 }
 
-fn header(tick_hz: u32) -> RecordingHeader {
-    let inst = sim_instrument();
-    RecordingHeader {
-        symbol: inst.symbol.clone(),
-        tick_size: inst.tick_size(),
-        lot_size: inst.lot_size(),
-        created_ms: now_ms(),
-        tick_hz,
-        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
-    }
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -139,7 +127,7 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     };
     if let Some(path) = args.record.clone() {
         let file = std::fs::File::create(&path).map_err(|e| format!("--record {}: {e}", path.display()))?;
-        let writer = RecordingWriter::new(std::io::BufWriter::new(file), &header(args.tick_hz))?;
+        let writer = RecordingWriter::new(std::io::BufWriter::new(file), &simulator::sim_recording_header(args.tick_hz, now_ms()))?;
         let writer = std::sync::Mutex::new(Some(writer));
         options.on_fanout = Some(Arc::new(move |handle| {
             if let Some(w) = writer.lock().ok().and_then(|mut w| w.take()) {

@@ -143,27 +143,33 @@ pub async fn run(seed: u64, rate_hz: u32, inbox: mpsc::Sender<Bytes>) {
     }
 }
 
+/// The recording header for frames of the simulated instrument.
+pub fn sim_recording_header(tick_hz: u32, created_ms: u64) -> crate::recording::RecordingHeader {
+    let inst = sim_instrument();
+    crate::recording::RecordingHeader {
+        symbol: inst.symbol.clone(),
+        tick_size: inst.tick_size(),
+        lot_size: inst.lot_size(),
+        created_ms,
+        tick_hz,
+        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
+    }
+}
+
 /// Write a deterministic recording of `frames` simulator frames in simulated time: frame i is stamped
 /// 2026-01-01T00:00:00Z + i/tick_hz s and "received" 0–3 ms later. Same arguments, same bytes
 /// (the committed fixtures and test vectors are made with it).
 pub fn record_simulation<W: std::io::Write>(out: W, frames: u32, seed: u64, depth: usize, tick_hz: u32) -> std::io::Result<()> {
     use crate::engine::ServerEngine;
     use crate::orderbook_engine::OrderbookEngine;
-    use crate::recording::{RecordingHeader, RecordingWriter};
+    use crate::recording::RecordingWriter;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static CLOCK: AtomicU64 = AtomicU64::new(0);
     const START_MS: u64 = 1_767_225_600_000;
     let tick_hz = tick_hz.clamp(20, 100);
     let inst = sim_instrument();
-    let header = RecordingHeader {
-        symbol: inst.symbol.clone(),
-        tick_size: inst.tick_size(),
-        lot_size: inst.lot_size(),
-        created_ms: START_MS,
-        tick_hz,
-        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
-    };
+    let header = sim_recording_header(tick_hz, START_MS);
     let mut w = RecordingWriter::new(out, &header)?;
     let mut sim = MarketSimulator::new(seed);
     let mut engine = OrderbookEngine::new(crate::adapters::sim::SimAdapter::new(), inst, depth)
