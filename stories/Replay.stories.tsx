@@ -2,7 +2,8 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 
-import { createMarketStore, DepthChart, OrderbookLadder, ReplaySource, SpreadGauge, type ReplayProgress } from '../components';
+import { createMarketStore, ReplaySource, type ReplayProgress } from '../components';
+import { AllComponents } from './support/AllComponents';
 import recordingUrl from './fixtures/sim-usd.tfrec?url';
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16, 'max'] as const;
@@ -83,13 +84,7 @@ function ReplayPlayer() {
           frame {p.index} / {p.count}
         </span>
       </div>
-      <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
-        <OrderbookLadder store={store} depth={10} height={300} />
-        <div style={{ display: 'grid', gap: 8 }}>
-          <SpreadGauge store={store} tightBps={0.5} wideBps={2} />
-          <DepthChart store={store} />
-        </div>
-      </div>
+      <AllComponents store={store} />
     </div>
   );
 }

@@ -1,25 +1,18 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
-import { loadEngine, ManualSource, recordedFrames } from '../../tests/unit/engineFixtures';
-import { createMarketStore } from '../store/createMarketStore';
+import { loadEngine, recordedFrames, startStore } from '../../tests/unit/engineFixtures';
 import { ConnectionStatus } from './ConnectionStatus';
 
 loadEngine();
 afterEach(cleanup);
 
 it('goes live with frames, counts gaps, then reconnecting and down', async () => {
-  const source = new ManualSource();
-  const store = createMarketStore({ source });
-  await store.ready;
+  const { store, source, push } = await startStore();
   render(<ConnectionStatus store={store} />);
   const status = () => screen.getByRole('status').getAttribute('data-health');
   const frames = recordedFrames();
-  await act(async () => {
-    source.push(frames[0]);
-    source.push(frames[2]); // frame 1 missed: a gap
-    await new Promise((r) => setTimeout(r, 40));
-  });
+  await push(frames[0], frames[2]); // frame 1 missed: a gap
   await act(async () => {
     await new Promise((r) => setTimeout(r, 600)); // the stale check runs
   });
@@ -32,14 +25,10 @@ it('goes live with frames, counts gaps, then reconnecting and down', async () =>
 });
 
 it('an open feed that goes silent is stale', async () => {
-  const source = new ManualSource();
-  const store = createMarketStore({ source, staleAfterMs: 200 });
-  await store.ready;
+  const { store, push } = await startStore({ staleAfterMs: 200 });
   render(<ConnectionStatus store={store} />);
-  await act(async () => {
-    source.push(recordedFrames()[0]);
-    await new Promise((r) => setTimeout(r, 400));
-  });
+  await push(recordedFrames()[0]);
+  await act(async () => new Promise((r) => setTimeout(r, 400)));
   expect(screen.getByRole('status').getAttribute('data-health')).toBe('stale');
   store.dispose();
 });

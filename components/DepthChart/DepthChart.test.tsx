@@ -1,23 +1,17 @@
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
 
-import { buildFrameTs, loadEngine, ManualSource } from '../../tests/unit/engineFixtures';
-import { createMarketStore } from '../store/createMarketStore';
+import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
 import { DepthChart } from './DepthChart';
 
 loadEngine();
 afterEach(cleanup);
 
 async function setup(frame: Uint8Array) {
-  const source = new ManualSource();
-  const store = createMarketStore({ source });
-  await store.ready;
+  const { store, push } = await startStore();
   const onHover = vi.fn();
   render(<DepthChart store={store} onHover={onHover} locale="en-US" />);
-  await act(async () => {
-    source.push(frame);
-    await new Promise((r) => setTimeout(r, 40));
-  });
+  await push(frame);
   return { store, onHover };
 }
 

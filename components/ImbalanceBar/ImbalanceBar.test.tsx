@@ -1,23 +1,17 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
-import { buildFrameTs, loadEngine, ManualSource } from '../../tests/unit/engineFixtures';
-import { createMarketStore } from '../store/createMarketStore';
+import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
 import { ImbalanceBar } from './ImbalanceBar';
 
 loadEngine();
 afterEach(cleanup);
 
 async function renderWith(window: Parameters<typeof ImbalanceBar>[0]['window']) {
-  const source = new ManualSource();
-  const store = createMarketStore({ source });
-  await store.ready;
+  const { store, push } = await startStore();
   render(<ImbalanceBar store={store} window={window} />);
-  await act(async () => {
-    // Top of book: 3 bid vs 1 ask. Deeper (beyond 2 levels / 10 bps): a big ask wall.
-    source.push(buildFrameTs({ sequence: 1, bids: [[100, 2], [99.99, 1]], asks: [[100.01, 1], [101, 100]] }));
-    await new Promise((r) => setTimeout(r, 40));
-  });
+  // Top of book: 3 bid vs 1 ask. Deeper (beyond 2 levels / 10 bps): a big ask wall.
+  await push(buildFrameTs({ sequence: 1, bids: [[100, 2], [99.99, 1]], asks: [[100.01, 1], [101, 100]] }));
   return store;
 }
 

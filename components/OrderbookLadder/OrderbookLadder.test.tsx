@@ -1,26 +1,17 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { createMarketStore } from '../store/createMarketStore';
-import { buildFrameTs, loadEngine, ManualSource, recordedFrames } from '../../tests/unit/engineFixtures';
+import { buildFrameTs, loadEngine, recordedFrames, startStore } from '../../tests/unit/engineFixtures';
 import { OrderbookLadder } from './OrderbookLadder';
 
 loadEngine();
 afterEach(cleanup);
 
 async function setup(depth = 5) {
-  const source = new ManualSource();
-  const store = createMarketStore({ source });
-  await store.ready;
+  const started = await startStore();
   const onLevelClick = vi.fn();
-  render(<OrderbookLadder store={store} depth={depth} onLevelClick={onLevelClick} />);
-  const push = async (frame: Uint8Array | ArrayBuffer) => {
-    await act(async () => {
-      source.push(frame);
-      await new Promise((r) => setTimeout(r, 40)); // one animation frame
-    });
-  };
-  return { store, source, push, onLevelClick };
+  render(<OrderbookLadder store={started.store} depth={depth} onLevelClick={onLevelClick} />);
+  return { ...started, onLevelClick };
 }
 
 const price = (row: HTMLElement) => row.querySelector('.tf-ladder__price')!.textContent;
@@ -109,14 +100,9 @@ describe('OrderbookLadder at depth', () => {
     });
 
   it('500 levels a side: only the rows in view are in the DOM, centred on the spread', async () => {
-    const source = new ManualSource();
-    const store = createMarketStore({ source });
-    await store.ready;
+    const { store, push } = await startStore();
     render(<OrderbookLadder store={store} depth={500} height={400} rowHeight={20} groupings={[]} />);
-    await act(async () => {
-      source.push(deep(1, 500));
-      await new Promise((r) => setTimeout(r, 40));
-    });
+    await push(deep(1, 500));
     const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
     expect(rows.length).toBeLessThan(60); // 20 visible + overscan, not 1000
     expect(screen.getByTestId('best-bid')).toBeTruthy();
@@ -126,14 +112,9 @@ describe('OrderbookLadder at depth', () => {
   });
 
   it('stops auto-centring when the user scrolls, and re-centres on request', async () => {
-    const source = new ManualSource();
-    const store = createMarketStore({ source });
-    await store.ready;
+    const { store, push } = await startStore();
     render(<OrderbookLadder store={store} depth={100} height={200} rowHeight={20} />);
-    await act(async () => {
-      source.push(deep(1, 100));
-      await new Promise((r) => setTimeout(r, 40));
-    });
+    await push(deep(1, 100));
     const viewport = document.querySelector('.tf-ladder__viewport') as HTMLDivElement;
     expect(viewport.scrollTop).toBe(100 * 20 + 10 - 100);
     expect(screen.queryByRole('button', { name: 'Re-centre' })).toBeNull();
@@ -141,10 +122,7 @@ describe('OrderbookLadder at depth', () => {
       viewport.scrollTop = 0; // the user scrolls to the top of the asks
       fireEvent.scroll(viewport);
     });
-    await act(async () => {
-      source.push(deep(2, 100, 1));
-      await new Promise((r) => setTimeout(r, 40));
-    });
+    await push(deep(2, 100, 1));
     expect(viewport.scrollTop).toBe(0); // left where the user put it
     fireEvent.click(screen.getByRole('button', { name: 'Re-centre' }));
     await act(async () => new Promise((r) => setTimeout(r, 20)));

@@ -1,22 +1,16 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
-import { buildFrameTs, loadEngine, ManualSource } from '../../tests/unit/engineFixtures';
-import { createMarketStore } from '../store/createMarketStore';
+import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
 import { SpreadGauge, spreadLevel } from './SpreadGauge';
 
 loadEngine();
 afterEach(cleanup);
 
 it('shows the spread as price, bps and percent from a real frame, classified by thresholds', async () => {
-  const source = new ManualSource();
-  const store = createMarketStore({ source });
-  await store.ready;
+  const { store, push } = await startStore();
   render(<SpreadGauge store={store} tightBps={2} wideBps={10} locale="en-US" />);
-  await act(async () => {
-    source.push(buildFrameTs({ sequence: 1, bids: [[99.95, 1]], asks: [[100.05, 1]] }));
-    await new Promise((r) => setTimeout(r, 40));
-  });
+  await push(buildFrameTs({ sequence: 1, bids: [[99.95, 1]], asks: [[100.05, 1]] }));
   expect(screen.getByTestId('spread-price').textContent).toBe('0.10');
   expect(screen.getByTestId('spread-bps').textContent).toBe('10.00');
   expect(screen.getByTestId('spread-pct').textContent).toBe('0.1000');

@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { act } from '@testing-library/react';
+
 import { initEngineSync } from '../../components/engine/initEngine';
+import { createMarketStore, type MarketStoreOptions } from '../../components/store/createMarketStore';
 import type { FrameSource, FrameSourceEvents } from '../../components/feed/FrameSource';
 import { readRecording } from '../../components/feed/recording';
 export { buildFrameTs } from '../support/buildFrame';
@@ -34,3 +37,20 @@ export class ManualSource implements FrameSource {
   }
 }
 
+
+/**
+ * A market store on a {@link ManualSource}, ready to use. `push` delivers frames and waits one
+ * animation frame inside `act`, so the published snapshot has rendered.
+ */
+export async function startStore(options: Omit<MarketStoreOptions, 'source'> = {}) {
+  const source = new ManualSource();
+  const store = createMarketStore({ source, ...options });
+  await store.ready;
+  const push = async (...frames: (Uint8Array | ArrayBuffer)[]) => {
+    await act(async () => {
+      frames.forEach((f) => source.push(f));
+      await new Promise((r) => setTimeout(r, 40));
+    });
+  };
+  return { source, store, push };
+}
