@@ -28,7 +28,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           environment: 'node',
-          include: ['tests/e2e/**/*.test.ts'],
+          include: ['tests/e2e/**/*.test.ts', 'tests/package/**/*.test.ts'],
+          // One file at a time: the timing checks in tests/e2e must not share 2 cores with app builds.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

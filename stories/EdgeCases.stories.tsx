@@ -1,10 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 
-import { ConnectionStatus, DepthChart, OrderbookLadder, SpreadGauge, type ConnectionState } from '../components';
+import { ConnectionStatus, DepthChart, OrderbookLadder, SpreadGauge, type ConnectionState, useMarketStore } from '../components';
 import { BookStatus, buildFrameTs } from '../tests/support/buildFrame';
 import { ScriptedSource } from './support/ScriptedSource';
-import { useStoryStore } from './support/useStoryStore';
 
 type Book = [number, number][];
 const levels = (n: number, from: number, step: number, size = 1): Book => Array.from({ length: n }, (_, i) => [Math.round((from + i * step) * 1e8) / 1e8, size + (i % 7)]);
@@ -16,7 +15,7 @@ interface EdgeArgs {
 }
 
 function Edge({ frames, then, depth = 10 }: EdgeArgs) {
-  const store = useStoryStore(() => new ScriptedSource(frames(), then));
+  const store = useMarketStore(() => new ScriptedSource(frames(), then));
   if (!store) return null;
   return (
     <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>

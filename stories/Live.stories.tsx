@@ -2,9 +2,8 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 
 import { useRef, useState } from 'react';
 
-import { RecordingTap, WebSocketPipeline, useMarket, type MarketStore } from '../components';
+import { RecordingTap, WebSocketPipeline, useMarket, type MarketStore, useMarketStore } from '../components';
 import { AllComponents } from './support/AllComponents';
-import { useStoryStore } from './support/useStoryStore';
 
 /** Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does). */
 function liveUrl(fallback: string): string {
@@ -57,7 +56,7 @@ function Recorder({ tap, store }: { tap: RecordingTap; store: MarketStore }) {
 function LiveLadder({ url, depth }: { url: string; depth: number }) {
   const resolved = liveUrl(url);
   const tap = useRef<RecordingTap | null>(null);
-  const store = useStoryStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: resolved }))), [resolved]);
+  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: resolved }))), [resolved]);
   if (!store || !tap.current) return null;
   return (
     <div>

@@ -1,14 +1,13 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 
-import { WebSocketPipeline } from '../components';
+import { WebSocketPipeline, useMarketStore } from '../components';
 import { AllComponents as ComponentsLayout } from './support/AllComponents';
 import { mockFeed, MOCK_FEED_URL } from './support/mockFeed';
-import { useStoryStore } from './support/useStoryStore';
 
 /** Every component on a WebSocketPipeline whose socket msw answers with a recording. */
 function MockedLive() {
-  const store = useStoryStore(() => new WebSocketPipeline({ url: MOCK_FEED_URL }));
+  const store = useMarketStore(() => new WebSocketPipeline({ url: MOCK_FEED_URL }));
   if (!store) return null;
   return <ComponentsLayout store={store} />;
 }

@@ -2,14 +2,13 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect } from 'react';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 
-import { OrderbookLadder, ReplaySource, type OrderbookLadderProps } from '../components';
+import { OrderbookLadder, ReplaySource, type OrderbookLadderProps, useMarketStore } from '../components';
 import recordingUrl from './fixtures/sim-usd.tfrec?url';
-import { useStoryStore } from './support/useStoryStore';
 
 type Args = Omit<OrderbookLadderProps, 'store'> & { speed: number; grouping: number };
 
 function RecordedLadder({ speed, grouping, ...props }: Args) {
-  const store = useStoryStore(() => new ReplaySource({ recording: recordingUrl, speed }), [speed]);
+  const store = useMarketStore(() => new ReplaySource({ recording: recordingUrl, speed }), [speed]);
   useEffect(() => store?.setGrouping(grouping), [store, grouping]);
   return store ? <OrderbookLadder store={store} {...props} /> : null;
 }

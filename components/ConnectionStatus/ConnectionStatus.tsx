@@ -1,6 +1,6 @@
 'use client';
-import type { MarketState, MarketStore } from '../store/createMarketStore';
-import { useMarket } from '../store/useMarket';
+import type { MarketState, MarketStore } from '../store/createMarketStore.js';
+import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './ConnectionStatus.css';
 

@@ -1,10 +1,10 @@
 'use client';
 import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 
-import { decimalsOf, fixedFormatter } from '../format/priceFormat';
-import type { Level } from '../store/bookSnapshot';
-import type { MarketStore } from '../store/createMarketStore';
-import { useMarket } from '../store/useMarket';
+import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
+import type { Level } from '../store/bookSnapshot.js';
+import type { MarketStore } from '../store/createMarketStore.js';
+import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './DepthChart.css';
 

@@ -1,7 +1,7 @@
 'use client';
-import type { Level } from '../store/bookSnapshot';
-import type { MarketStore } from '../store/createMarketStore';
-import { useMarket } from '../store/useMarket';
+import type { Level } from '../store/bookSnapshot.js';
+import type { MarketStore } from '../store/createMarketStore.js';
+import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './ImbalanceBar.css';
 

@@ -1,7 +1,7 @@
 'use client';
-import { decimalsOf, fixedFormatter } from '../format/priceFormat';
-import type { MarketStore } from '../store/createMarketStore';
-import { useMarket } from '../store/useMarket';
+import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
+import type { MarketStore } from '../store/createMarketStore.js';
+import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './SpreadGauge.css';
 

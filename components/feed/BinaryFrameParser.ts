@@ -2,7 +2,7 @@
  * First stop for every message from a socket or a recording: cheap framing checks before the WASM
  * engine runs the full FlatBuffers verifier. Bad input is counted and reported, never thrown past here.
  */
-import type { Engine } from '../engine/initEngine';
+import type { Engine } from '../engine/initEngine.js';
 
 /** Largest frame accepted (1000 levels a side is ~32 KiB; anything near this is not ours). */
 export const MAX_FRAME_BYTES = 1 << 20;

@@ -1,5 +1,5 @@
-import type { FrameSource, FrameSourceEvents } from './FrameSource';
-import { RecordingWriter, type RecordingHeader } from './recording';
+import type { FrameSource, FrameSourceEvents } from './FrameSource.js';
+import { RecordingWriter, type RecordingHeader } from './recording.js';
 
 /**
  * Wraps a source and records every frame it delivers while recording is on: the browser-side

@@ -1,5 +1,5 @@
-import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource';
-import { readRecording, type Recording } from './recording';
+import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource.js';
+import { readRecording, type Recording } from './recording.js';
 
 /** Frames delivered per task at speed 'max'. */
 const MAX_SPEED_BATCH = 64;

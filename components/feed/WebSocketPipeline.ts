@@ -1,4 +1,4 @@
-import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource';
+import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource.js';
 
 /** Options for {@link WebSocketPipeline}. */
 export interface WebSocketPipelineOptions {

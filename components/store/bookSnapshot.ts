@@ -2,7 +2,7 @@
  * Reads the engine's typed views into an immutable snapshot React can render. Views are created per
  * read, because WASM memory growth detaches old ones.
  */
-import type { Engine } from '../engine/initEngine';
+import type { Engine } from '../engine/initEngine.js';
 
 /** One price level as the components see it. */
 export interface Level {

@@ -5,10 +5,10 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
-import { Engine, initEngine, type EngineSource } from '../engine/initEngine';
-import { BinaryFrameParser } from '../feed/BinaryFrameParser';
-import type { ConnectionState, FrameSource } from '../feed/FrameSource';
-import { readBook, readStats, readSummary, type BookSnapshot, type FeedStats } from './bookSnapshot';
+import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
+import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
+import type { ConnectionState, FrameSource } from '../feed/FrameSource.js';
+import { readBook, readStats, readSummary, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
 
 export interface MarketState {
   /** Transport state of the source. */

@@ -1,6 +1,6 @@
 /** React binding: a thin `useSyncExternalStore` over the vanilla store (via zustand's `useStore`). */
 import { useStore } from 'zustand';
-import type { MarketState, MarketStore } from './createMarketStore';
+import type { MarketState, MarketStore } from './createMarketStore.js';
 
 /**
  * Subscribe to a slice of a market store. Return stable values from `selector` (a field, or use
