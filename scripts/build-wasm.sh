@@ -16,8 +16,8 @@ step "wasm-pack build engine-wasm (release, --target web)"
 # The Debian route puts /usr/bin (rustc-web with the wasm32 std) first for this build only.
 PATH="${TICKFRAME_WASM_PATH:+$TICKFRAME_WASM_PATH:}$PATH" CARGO_TARGET_DIR="$TICKFRAME_ROOT/target/wasm" \
   wasm-pack --quiet build engine-wasm --release --target web --out-dir pkg --no-pack >&2
-step "wasm-opt -Oz (npm binaryen)"
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+step "wasm-opt -O3 (npm binaryen)"
+wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   "$pkg/tickframe_engine_bg.wasm" -o "$pkg/tickframe_engine_bg.wasm"
 echo "$want" >"$stamp"
 step "engine-wasm/pkg: $(wc -c <"$pkg/tickframe_engine_bg.wasm") bytes of wasm"

@@ -2,7 +2,7 @@
  * Loads the WASM engine once per page. Nothing runs at import time (SSR-safe): call `initEngine()`
  * before creating a store, or let `createMarketStore` do it.
  */
-import init, { Engine, initSync, summary_len } from '../../engine-wasm/pkg/tickframe_engine.js';
+import init, { Engine, initSync, rejected_code, summary_len } from '../../engine-wasm/pkg/tickframe_engine.js';
 
 export { Engine };
 
@@ -39,4 +39,10 @@ export function engineMemory(): WebAssembly.Memory {
 /** Number of f64 slots in an engine's summary view. */
 export function summaryLength(): number {
   return summary_len();
+}
+
+let rejected: number | undefined;
+/** The code `Engine.ingest_input` returns for a frame that failed verification. */
+export function rejectedCode(): number {
+  return (rejected ??= rejected_code());
 }

@@ -2,7 +2,7 @@
  * First stop for every message from a socket or a recording: cheap framing checks before the WASM
  * engine runs the full FlatBuffers verifier. Bad input is counted and reported, never thrown past here.
  */
-import type { Engine } from '../engine/initEngine.js';
+import { rejectedCode, type Engine } from '../engine/initEngine.js';
 
 /** Largest frame accepted (1000 levels a side is ~32 KiB; anything near this is not ours). */
 export const MAX_FRAME_BYTES = 1 << 20;
@@ -23,6 +23,9 @@ export class BinaryFrameParser {
    * @param memory The engine's memory. Given, frames are copied straight into a reused buffer inside
    *   it (no allocation per frame); without it, `ingest_frame` copies through wasm-bindgen.
    */
+  /** A view over the engine's input buffer, reused while memory and buffer stay put (no garbage per frame). */
+  private input: Uint8Array | null = null;
+
   constructor(
     private readonly engine: Engine,
     private readonly memory?: WebAssembly.Memory,
@@ -37,14 +40,19 @@ export class BinaryFrameParser {
       data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
     if (!bytes) return this.reject(`expected a binary frame, got ${typeof data}`);
     if (bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES) return this.reject(`frame size ${bytes.byteLength} out of range`);
-    if (IDENTIFIER.some((b, i) => bytes[4 + i] !== b)) return this.reject('not a tickframe frame (identifier)');
+    if (bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3]) return this.reject('not a tickframe frame (identifier)');
     try {
       let code: number;
       if (this.memory) {
         const ptr = this.engine.input_buffer(bytes.byteLength);
-        // View created after input_buffer: that call may have grown (and detached) memory.
-        new Uint8Array(this.memory.buffer, ptr, bytes.byteLength).set(bytes);
+        // Checked after input_buffer: that call may have moved the buffer or grown (detached) memory.
+        let input = this.input;
+        if (!input || input.buffer !== this.memory.buffer || input.byteOffset !== ptr || input.length < bytes.byteLength) {
+          input = this.input = new Uint8Array(this.memory.buffer, ptr, bytes.byteLength);
+        }
+        input.set(bytes);
         code = this.engine.ingest_input(bytes.byteLength, receivedMs);
+        if (code === rejectedCode()) return this.reject(this.engine.last_error());
       } else {
         code = this.engine.ingest_frame(bytes, receivedMs);
       }

@@ -60,12 +60,17 @@ const S = {
   SEQUENCE: 0, TIMESTAMP_MS: 1, LATENCY_MS: 3, TICK_SIZE: 4, LOT_SIZE: 5, BEST_BID: 6, BEST_ASK: 7, MID: 8,
   SPREAD: 9, BID_TOTAL: 10, ASK_TOTAL: 11, IMBALANCE: 12, STATUS: 13, BID_LEN: 15, ASK_LEN: 16, FRAMES: 17,
   GAPS: 18, DUPLICATES: 19, OUT_OF_ORDER: 20, ERRORS: 21, SMOOTH_SPREAD: 22, SMOOTH_IMBALANCE: 23, GONE_BIDS: 24,
-  GONE_ASKS: 25, LEN: 26,
+  GONE_ASKS: 25, STALE: 26, LEN: 27,
 } as const;
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
 
 export function readSummary(engine: Engine, memory: WebAssembly.Memory): Float64Array {
   return new Float64Array(memory.buffer, engine.summary_ptr(), S.LEN);
+}
+
+/** The engine's verdict at its last `tick(now)`: no verified frame within the stale threshold. */
+export function readEngineStale(summary: Float64Array): boolean {
+  return summary[S.STALE] === 1;
 }
 
 export function readStats(summary: Float64Array): FeedStats {

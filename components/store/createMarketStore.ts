@@ -8,7 +8,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
 import type { ConnectionState, FrameSource } from '../feed/FrameSource.js';
-import { readBook, readStats, readSummary, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
+import { readBook, readEngineStale, readStats, readSummary, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
 
 export interface MarketState {
   /** Transport state of the source. */
@@ -64,7 +64,6 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   let disposed = false;
   let dirty = false;
   let scheduled: { cancel(): void } | null = null;
-  let lastFrameAt = 0;
   let symbol = '';
 
   const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
@@ -80,10 +79,11 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     }
   };
 
-  function publish(now: number = typeof performance !== 'undefined' ? performance.now() : Date.now()) {
+  function publish() {
     scheduled = null;
     if (!engine || !memory || !parser || disposed) return;
-    engine.tick(now);
+    // The engine's clock is the frames' receive clock (Date.now()), for easing and staleness alike.
+    engine.tick(Date.now());
     if (!dirty) return;
     dirty = false;
     if (!symbol) symbol = engine.symbol();
@@ -93,13 +93,16 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       stats: readStats(summary),
       rejected: parser.rejected,
       lastError: parser.lastError,
-      stale: store.getState().connection !== 'open',
+      stale: store.getState().connection !== 'open' || readEngineStale(summary),
     });
   }
 
+  // Silence is noticed even when no frame arrives to trigger a publish: the engine decides.
   const staleTimer = setInterval(() => {
+    if (!engine || !memory || disposed) return;
+    engine.tick(Date.now());
     const s = store.getState();
-    const stale = s.connection !== 'open' || Date.now() - lastFrameAt > staleAfterMs;
+    const stale = s.connection !== 'open' || readEngineStale(readSummary(engine, memory));
     if (stale !== s.stale) store.setState({ stale });
   }, Math.min(1000, staleAfterMs / 2));
 
@@ -107,13 +110,13 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     memory = await initEngine(options.engineSource);
     if (disposed) return;
     engine = new Engine();
+    engine.set_stale_after_ms(staleAfterMs);
     engine.set_grouping(store.getState().grouping);
     parser = new BinaryFrameParser(engine, memory);
     options.source.start({
       frame(data, receivedMs) {
         if (!parser || !engine) return;
         parser.parse(data, receivedMs);
-        lastFrameAt = Date.now();
         dirty = true;
         schedule();
       },

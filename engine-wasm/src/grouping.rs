@@ -8,11 +8,15 @@ pub struct Increment {
     pub units: i64,
     pub decimals: u32,
     pow10: f64,
+    /// `pow10 / units`: increments per unit of value, so `count` is one multiply.
+    per_unit: f64,
 }
 
 impl Increment {
     pub fn new(units: i64, decimals: u32) -> Increment {
-        Increment { units: units.max(1), decimals, pow10: 10f64.powi(decimals as i32) }
+        let units = units.max(1);
+        let pow10 = 10f64.powi(decimals as i32);
+        Increment { units, decimals, pow10, per_unit: pow10 / units as f64 }
     }
 
     /// Recover the decimal increment a double was parsed from (up to 12 decimals).
@@ -35,28 +39,32 @@ impl Increment {
     #[inline]
     pub fn count(&self, value: f64) -> i64 {
         // Ties-to-even is one wasm instruction (f64.nearest); `round` is a libm call. Frame values are
-        // exact multiples, so no tie ever occurs.
-        (value * self.pow10 / self.units as f64).round_ties_even() as i64
+        // exact multiples, so the product is within a few ulps of an integer: no tie ever occurs.
+        (value * self.per_unit).round_ties_even() as i64
     }
 
     /// `n` increments as the double nearest the exact decimal (one rounding: integer ÷ power of ten).
     #[inline]
     pub fn value(&self, n: i64) -> f64 {
-        match n.checked_mul(self.units) {
-            Some(v) => v as f64 / self.pow10,
-            None => n as f64 * self.units as f64 / self.pow10, // beyond 2^63: no exact answer exists anyway
-        }
+        // The product is exact in f64 below 2^53 (every real price in ticks), so this equals
+        // `(n * units) as f64 / pow10`; above it, both round the same product once. No i64 overflow
+        // check: in wasm that is a 128-bit multiply libcall, three times per level per frame.
+        n as f64 * self.units as f64 / self.pow10
     }
 }
 
-/// Group `(price, size)` levels (best first) into buckets of `group` ticks; bids floor, asks ceil.
-/// Writes `(bucket price in ticks, size in lots)` to `out`, best first. `group` ≤ 1 keeps levels as sent.
-pub fn group_levels(levels: impl Iterator<Item = (f64, f64)>, is_bid: bool, tick: Increment, lot: Increment, group: i64, out: &mut Vec<(i64, i64)>) {
+/// Group `(ticks, lots)` levels (best first) into buckets of `group` ticks; bids floor, asks ceil.
+/// Writes `(bucket in ticks, size in lots)` to `out`, best first. `group` ≤ 1 keeps levels as sent.
+pub fn group_levels(levels: &[(i64, i64)], is_bid: bool, group: i64, out: &mut Vec<(i64, i64)>) {
     let group = group.max(1);
-    for (price, size) in levels {
-        let ticks = tick.count(price);
-        let lots = lot.count(size);
-        let bucket = if is_bid { ticks.div_euclid(group) * group } else { -((-ticks).div_euclid(group)) * group };
+    for &(ticks, lots) in levels {
+        let bucket = if group == 1 {
+            ticks // as sent (the hot path): no division
+        } else if is_bid {
+            ticks.div_euclid(group) * group
+        } else {
+            -((-ticks).div_euclid(group)) * group
+        };
         match out.last_mut() {
             Some((b, l)) if *b == bucket => *l += lots,
             _ => out.push((bucket, lots)),
@@ -75,25 +83,34 @@ pub enum LevelChange {
 }
 
 /// Compare `now` with `before` (both best first, same side) by a merge walk: O(n), no hashing.
-/// Returns the change of every level in `now` and how many levels of `before` are gone.
-pub fn level_changes(now: &[(i64, i64)], before: &[(i64, i64)], is_bid: bool, out: &mut Vec<LevelChange>) -> usize {
+/// Calls `each(index in now, change)` in order and returns how many levels of `before` are gone.
+#[inline]
+pub fn walk_changes(now: &[(i64, i64)], before: &[(i64, i64)], is_bid: bool, mut each: impl FnMut(usize, LevelChange)) -> usize {
     // "Better" price first: higher for bids, lower for asks.
     let ahead = |a: i64, b: i64| if is_bid { a > b } else { a < b };
     let (mut j, mut gone) = (0, 0);
-    for &(p, l) in now {
+    for (i, &(p, l)) in now.iter().enumerate() {
         while j < before.len() && ahead(before[j].0, p) {
             gone += 1;
             j += 1;
         }
-        out.push(match before.get(j) {
-            Some(&(bp, bl)) if bp == p => {
-                j += 1;
-                if l > bl { LevelChange::Up } else if l < bl { LevelChange::Down } else { LevelChange::Same }
-            }
-            _ => LevelChange::New,
-        });
+        each(
+            i,
+            match before.get(j) {
+                Some(&(bp, bl)) if bp == p => {
+                    j += 1;
+                    if l > bl { LevelChange::Up } else if l < bl { LevelChange::Down } else { LevelChange::Same }
+                }
+                _ => LevelChange::New,
+            },
+        );
     }
     gone + (before.len() - j)
+}
+
+/// [`walk_changes`] collected into `out`.
+pub fn level_changes(now: &[(i64, i64)], before: &[(i64, i64)], is_bid: bool, out: &mut Vec<LevelChange>) -> usize {
+    walk_changes(now, before, is_bid, |_, c| out.push(c))
 }
 
 #[cfg(test)]
@@ -115,13 +132,14 @@ mod tests {
     #[test]
     fn bids_floor_asks_ceil_sizes_summed() {
         let (tick, lot) = (Increment::from_f64(0.01), Increment::from_f64(0.001));
-        let bids = [(100.09, 1.0), (100.05, 0.5), (100.00, 0.25), (99.99, 2.0)];
+        let exact = |xs: &[(f64, f64)]| xs.iter().map(|&(p, s)| (tick.count(p), lot.count(s))).collect::<Vec<_>>();
+        let bids = exact(&[(100.09, 1.0), (100.05, 0.5), (100.00, 0.25), (99.99, 2.0)]);
         let mut out = Vec::new();
-        group_levels(bids.into_iter(), true, tick, lot, 10, &mut out); // group by 0.10
+        group_levels(&bids, true, 10, &mut out); // group by 0.10
         assert_eq!(out, vec![(10000, 1750), (9990, 2000)]);
-        let asks = [(100.01, 1.0), (100.10, 0.5), (100.11, 0.125)];
+        let asks = exact(&[(100.01, 1.0), (100.10, 0.5), (100.11, 0.125)]);
         out.clear();
-        group_levels(asks.into_iter(), false, tick, lot, 10, &mut out);
+        group_levels(&asks, false, 10, &mut out);
         assert_eq!(out, vec![(10010, 1500), (10020, 125)]);
     }
 

@@ -15,13 +15,22 @@ pub struct Engine {
     core: MarketEngine,
     /// Reused landing buffer for frames: JS copies a frame straight into WASM memory, no allocation.
     input: Vec<u8>,
+    /// Why the last `ingest_input` returned `REJECTED`.
+    last_error: String,
 }
+
+/// `ingest_input`'s code for a frame that failed verification (after `IngestOutcome`'s codes).
+#[wasm_bindgen]
+pub fn rejected_code() -> u8 {
+    REJECTED
+}
+const REJECTED: u8 = 255;
 
 #[wasm_bindgen]
 impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine { core: MarketEngine::new(), input: Vec::new() }
+        Engine { core: MarketEngine::new(), input: Vec::new(), last_error: String::new() }
     }
 
     /// Verify and apply one frame. Returns the outcome code (see `IngestOutcome`); throws on a frame
@@ -32,19 +41,38 @@ impl Engine {
 
     /// Make room for a frame of `len` bytes in the reused input buffer and return its address.
     /// JS writes the frame there (re-creating its view first: this call may grow memory), then calls
-    /// `ingest_input`. Frames over 1 MiB get a zero-length buffer and are rejected by `ingest_input`.
+    /// `ingest_input`. The buffer only grows (to at most 1 MiB), so steady state costs nothing here;
+    /// a larger frame is rejected by `ingest_input`.
     pub fn input_buffer(&mut self, len: usize) -> usize {
-        self.input.resize(len.min(1 << 20), 0);
+        if self.input.len() < len {
+            self.input.resize(len.min(1 << 20), 0);
+        }
         self.input.as_ptr() as usize
     }
 
-    /// `ingest_frame` for the first `len` bytes of the input buffer.
-    pub fn ingest_input(&mut self, len: usize, received_ms: f64) -> Result<u8, JsError> {
-        let bytes = self.input.get(..len).ok_or_else(|| JsError::new("frame larger than the input buffer"))?;
-        self.core.ingest_frame(bytes, received_ms).map(|o| o as u8).map_err(|e| JsError::new(&e.to_string()))
+    /// `ingest_frame` for the first `len` bytes of the input buffer. Returns the `IngestOutcome` code,
+    /// or `rejected_code()` (see `last_error()`): a plain number, so the hot path throws nothing.
+    pub fn ingest_input(&mut self, len: usize, received_ms: f64) -> u8 {
+        let Some(bytes) = self.input.get(..len) else {
+            self.last_error = format!("frame of {len} bytes is larger than the input buffer");
+            return REJECTED;
+        };
+        match self.core.ingest_frame(bytes, received_ms) {
+            Ok(outcome) => outcome as u8,
+            Err(e) => {
+                self.last_error = e.to_string();
+                REJECTED
+            }
+        }
     }
 
-    /// Advance smoothed values (call once per animation frame).
+    /// Why the last `ingest_input` was rejected.
+    pub fn last_error(&self) -> String {
+        self.last_error.clone()
+    }
+
+    /// Advance smoothed values and staleness to `now_ms` (the clock frames' receive times use; call
+    /// once per animation frame).
     pub fn tick(&mut self, now_ms: f64) {
         self.core.tick(now_ms);
     }
@@ -52,6 +80,11 @@ impl Engine {
     /// Group levels into buckets of `multiple` ticks (bids floor, asks ceil); 1 = as sent.
     pub fn set_grouping(&mut self, multiple: u32) {
         self.core.set_grouping(multiple);
+    }
+
+    /// Silence (ms) after which `tick(now)` marks the book stale (summary slot `STALE`).
+    pub fn set_stale_after_ms(&mut self, ms: f64) {
+        self.core.set_stale_after_ms(ms);
     }
 
     pub fn set_smoothing_ms(&mut self, ms: f64) {

@@ -3,7 +3,7 @@
 
 use tickframe_schema::{decode_frame, BookStatus, FrameError};
 
-use crate::grouping::{group_levels, level_changes, Increment};
+use crate::grouping::{group_levels, walk_changes, Increment};
 
 /// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch, and the
 /// change since the previous frame (0 same, 1 new, 2 size up, 3 size down; see `LevelChange`).
@@ -39,7 +39,9 @@ pub mod summary {
     /// Levels present in the previous frame and absent from this one, per side.
     pub const GONE_BIDS: usize = 24;
     pub const GONE_ASKS: usize = 25;
-    pub const LEN: usize = 26;
+    /// 1 when no verified frame arrived within the stale threshold before the last `tick(now)`.
+    pub const STALE: usize = 26;
+    pub const LEN: usize = 27;
 }
 
 /// What happened to a frame.
@@ -65,24 +67,30 @@ pub struct MarketEngine {
     /// Time constant for smoothed values, in ms (63% of a step after this long, at any frame rate).
     smoothing_ms: f64,
     last_tick_ms: Option<f64>,
+    /// Silence (ms, receive clock) after which the book counts as stale.
+    stale_after_ms: f64,
+    /// When the last verified frame (applied, duplicate or heartbeat) arrived.
+    last_heard_ms: Option<f64>,
     /// Group levels into buckets of this many ticks (1 = as sent).
     group_ticks: i64,
-    /// The last applied frame's raw levels, kept so a grouping change re-renders without a new frame.
-    raw_bids: Vec<(f64, f64)>,
-    raw_asks: Vec<(f64, f64)>,
+    /// The last applied frame's levels as sent, in (ticks, lots): kept so a grouping change
+    /// re-renders without a new frame.
+    raw_bids: Vec<(i64, i64)>,
+    raw_asks: Vec<(i64, i64)>,
     /// Grouped levels in integer (ticks, lots), this frame's and the previous one's, per side.
     bids: Vec<(i64, i64)>,
     asks: Vec<(i64, i64)>,
     prev_bids: Vec<(i64, i64)>,
     prev_asks: Vec<(i64, i64)>,
-    changes: Vec<crate::grouping::LevelChange>,
     /// Increments derived from the last tick/lot size seen (recomputed only when those change).
     increments: Option<(f64, f64, Increment, Increment)>,
 }
 
 impl MarketEngine {
     pub fn new() -> Self {
-        Self { smoothing_ms: 120.0, group_ticks: 1, ..Default::default() }
+        let mut e = Self { smoothing_ms: 120.0, stale_after_ms: 3000.0, group_ticks: 1, ..Default::default() };
+        e.summary[summary::STALE] = 1.0;
+        e
     }
 
     /// Verify and apply one frame. On error nothing changes except the error count: the last good
@@ -95,6 +103,9 @@ impl MarketEngine {
                 return Err(e);
             }
         };
+        // Any verified frame proves the server is alive, even one we do not apply.
+        self.last_heard_ms = Some(received_ms);
+        self.summary[summary::STALE] = 0.0;
         let seq = frame.sequence();
         let outcome = match self.last_seq {
             Some(last) if seq == last => IngestOutcome::Duplicate,
@@ -117,17 +128,20 @@ impl MarketEngine {
         }
         self.last_seq = Some(seq);
 
+        // Doubles become exact integers once, here; everything after is integer maths.
+        let (tick, lot) = self.increments(frame.tick_size(), frame.lot_size());
         self.raw_bids.clear();
         self.raw_asks.clear();
         if let Some(v) = frame.bids() {
-            self.raw_bids.extend(v.iter().map(|l| (l.price(), l.size())));
+            self.raw_bids.extend(v.iter().map(|l| (tick.count(l.price()), lot.count(l.size()))));
         }
         if let Some(v) = frame.asks() {
-            self.raw_asks.extend(v.iter().map(|l| (l.price(), l.size())));
+            self.raw_asks.extend(v.iter().map(|l| (tick.count(l.price()), lot.count(l.size()))));
         }
         if frame.symbol() != Some(self.symbol.as_str()) {
             self.symbol = frame.symbol().unwrap_or("").to_string();
         }
+        let s = &mut self.summary;
         let first = s[summary::FRAMES] == 0.0;
         s[summary::SEQUENCE] = seq as f64;
         s[summary::TIMESTAMP_MS] = frame.timestamp_ms() as f64;
@@ -157,8 +171,13 @@ impl MarketEngine {
         Ok(outcome)
     }
 
-    /// Advance smoothed values to `now_ms` with exponential easing: the same motion at any frame rate.
+    /// Advance smoothed values to `now_ms` (the receive clock) with exponential easing — the same
+    /// motion at any frame rate — and re-evaluate staleness.
     pub fn tick(&mut self, now_ms: f64) {
+        self.summary[summary::STALE] = match self.last_heard_ms {
+            Some(t) if now_ms - t <= self.stale_after_ms => 0.0,
+            _ => 1.0,
+        };
         let dt = self.last_tick_ms.map_or(0.0, |t| (now_ms - t).max(0.0));
         self.last_tick_ms = Some(now_ms);
         let k = if self.smoothing_ms <= 0.0 { 1.0 } else { 1.0 - (-dt / self.smoothing_ms).exp() };
@@ -177,40 +196,51 @@ impl MarketEngine {
         self.regroup();
     }
 
-    /// Rebuild the levels view from the raw levels: exact integer ticks and lots throughout.
-    fn regroup(&mut self) {
-        let (ts, ls) = (self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
-        let (tick, lot) = match self.increments {
-            Some((t, l, tick, lot)) if t == ts && l == ls => (tick, lot),
+    /// The tick and lot increments for these sizes (recomputed only when they change).
+    fn increments(&mut self, tick_size: f64, lot_size: f64) -> (Increment, Increment) {
+        match self.increments {
+            Some((t, l, tick, lot)) if t == tick_size && l == lot_size => (tick, lot),
             _ => {
-                let inc = (Increment::from_f64(ts), Increment::from_f64(ls));
-                self.increments = Some((ts, ls, inc.0, inc.1));
-                inc
+                let (tick, lot) = (Increment::from_f64(tick_size), Increment::from_f64(lot_size));
+                self.increments = Some((tick_size, lot_size, tick, lot));
+                (tick, lot)
             }
-        };
+        }
+    }
+
+    /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.
+    fn regroup(&mut self) {
+        let (tick, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
         // Keep last frame's buckets for change flags; reuse allocations (hot path).
         std::mem::swap(&mut self.bids, &mut self.prev_bids);
         std::mem::swap(&mut self.asks, &mut self.prev_asks);
         self.bids.clear();
         self.asks.clear();
-        group_levels(self.raw_bids.iter().copied(), true, tick, lot, self.group_ticks, &mut self.bids);
-        group_levels(self.raw_asks.iter().copied(), false, tick, lot, self.group_ticks, &mut self.asks);
+        group_levels(&self.raw_bids, true, self.group_ticks, &mut self.bids);
+        group_levels(&self.raw_asks, false, self.group_ticks, &mut self.asks);
         self.levels.clear();
         self.levels.reserve((self.bids.len() + self.asks.len()) * LEVEL_STRIDE);
         for (is_bid, now, before, gone_slot) in [
             (true, &self.bids, &self.prev_bids, summary::GONE_BIDS),
             (false, &self.asks, &self.prev_asks, summary::GONE_ASKS),
         ] {
-            self.changes.clear();
-            self.summary[gone_slot] = level_changes(now, before, is_bid, &mut self.changes) as f64;
+            // One pass per side: change flag, cumulative size and the f64 layout together.
+            let levels = &mut self.levels;
             let mut cumulative = 0i64;
-            for (&(p, l), &c) in now.iter().zip(&self.changes) {
+            let gone = walk_changes(now, before, is_bid, |i, c| {
+                let (p, l) = now[i];
                 cumulative += l;
-                self.levels.extend_from_slice(&[tick.value(p), lot.value(l), lot.value(cumulative), c as u8 as f64]);
-            }
+                levels.extend_from_slice(&[tick.value(p), lot.value(l), lot.value(cumulative), c as u8 as f64]);
+            });
+            self.summary[gone_slot] = gone as f64;
         }
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
+    }
+
+    /// Silence after which `tick` marks the book stale (the server heartbeats at least every second).
+    pub fn set_stale_after_ms(&mut self, ms: f64) {
+        self.stale_after_ms = if ms.is_finite() { ms.max(0.0) } else { 3000.0 };
     }
 
     pub fn set_smoothing_ms(&mut self, ms: f64) {

@@ -112,3 +112,25 @@ fn smoothing_is_frame_rate_independent() {
     let (x, y) = (a.summary()[s::SMOOTH_IMBALANCE], b.summary()[s::SMOOTH_IMBALANCE]);
     assert!((x - y).abs() < 1e-9, "{x} vs {y}");
 }
+
+#[test]
+fn stale_after_a_configurable_silence_and_live_again_on_any_verified_frame() {
+    let frames = server_frames(2);
+    let mut m = MarketEngine::new();
+    m.tick(0.0);
+    assert_eq!(m.summary()[s::STALE], 1.0, "no frame yet: stale");
+    m.set_stale_after_ms(500.0);
+    m.ingest_frame(&frames[0], 1_000.0).unwrap();
+    m.tick(1_400.0);
+    assert_eq!(m.summary()[s::STALE], 0.0);
+    m.tick(1_501.0);
+    assert_eq!(m.summary()[s::STALE], 1.0, "501 ms of silence > 500 ms");
+    // A duplicate still proves the server is alive (heartbeats repeat nothing new either).
+    assert_eq!(m.ingest_frame(&frames[0], 1_600.0).unwrap(), IngestOutcome::Duplicate);
+    m.tick(1_700.0);
+    assert_eq!(m.summary()[s::STALE], 0.0);
+    // Garbage does not.
+    assert!(m.ingest_frame(b"not a frame at all", 2_500.0).is_err());
+    m.tick(2_500.0);
+    assert_eq!(m.summary()[s::STALE], 1.0);
+}
