@@ -152,12 +152,16 @@ async function renderPhase() {
     (window as unknown as { gc?: () => void }).gc?.(); // Chromium started with --expose-gc: measure live heap, not garbage
     return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
   };
-  await new Promise((r) => setTimeout(r, 2000)); // warm up
+  await new Promise((r) => setTimeout(r, 5000)); // warm up: JIT, first renders, pools filled
   const longTasks: number[] = [];
   const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
   obs.observe({ type: 'longtask', buffered: false });
   const heapStart = heap();
-  const frameTimes: number[] = [];
+  // Preallocated, so the benchmark's own bookkeeping does not grow the heap it measures.
+  const frameTimes = new Float64Array(Math.ceil(seconds * 250));
+  let frameCount = 0;
+  const heapSamples: number[] = [heapStart];
+  const sampler = setInterval(() => heapSamples.push(heap()), 10_000);
   commits = 0;
   commitMs.length = 0;
   const rafStart = performance.now();
@@ -165,7 +169,7 @@ async function renderPhase() {
   await new Promise<void>((done) => {
     let last = performance.now();
     const loop = (now: number) => {
-      frameTimes.push(now - last);
+      if (frameCount < frameTimes.length) frameTimes[frameCount++] = now - last;
       last = now;
       rafs++;
       if (now - rafStart < seconds * 1000) requestAnimationFrame(loop);
@@ -175,7 +179,10 @@ async function renderPhase() {
   });
   const elapsed = (performance.now() - rafStart) / 1000;
   obs.disconnect();
+  clearInterval(sampler);
   const heapEnd = heap();
+  heapSamples.push(heapEnd);
+  const frames = Array.from(frameTimes.subarray(0, frameCount));
   root.unmount();
   store.dispose();
   return {
@@ -184,11 +191,11 @@ async function renderPhase() {
     commitsPerSecond: commits / elapsed,
     animationFramesPerSecond: rafs / elapsed,
     commitsPerAnimationFrame: commits / rafs,
-    frameIntervalMs: { p50: pct(frameTimes, 50), p95: pct(frameTimes, 95), max: Math.max(...frameTimes) },
+    frameIntervalMs: { p50: pct(frames, 50), p95: pct(frames, 95), max: Math.max(...frames) },
     reactCommitMs: { p50: pct(commitMs, 50), p95: pct(commitMs, 95), max: Math.max(0, ...commitMs) },
     longTasks: { count: longTasks.length, totalMs: longTasks.reduce((a, b) => a + b, 0) },
-    heapBytes: { start: heapStart, end: heapEnd, change: heapStart ? (heapEnd - heapStart) / heapStart : 0 },
-    frameIntervals: frameTimes,
+    heapBytes: { start: heapStart, end: heapEnd, change: heapStart ? (heapEnd - heapStart) / heapStart : 0, samples: heapSamples },
+    frameIntervals: frames,
   };
 }
 

@@ -86,7 +86,7 @@ the per-call p99.
 | frame interval p50 / p95 / max ms | ${f(r.frameIntervalMs.p50)} / ${f(r.frameIntervalMs.p95)} / ${f(r.frameIntervalMs.max)} | — |
 | React commit (render) p50 / p95 / max ms | ${f(r.reactCommitMs.p50)} / ${f(r.reactCommitMs.p95)} / ${f(r.reactCommitMs.max)} | p95 frame work ≤ 4 |
 | long tasks | ${r.longTasks.count} (${f(r.longTasks.totalMs)} ms) | 0 |
-| JS heap start → end | ${(r.heapBytes.start / 1e6).toFixed(1)} MB → ${(r.heapBytes.end / 1e6).toFixed(1)} MB (${(r.heapBytes.change * 100).toFixed(1)}%) | within 5% |
+| JS heap start → end (after a full GC) | ${(r.heapBytes.start / 1e6).toFixed(2)} MB → ${(r.heapBytes.end / 1e6).toFixed(2)} MB (${(r.heapBytes.change * 100).toFixed(1)}%); every 10 s: ${r.heapBytes.samples.map((b: number) => (b / 1e6).toFixed(2)).join(', ')} MB | within 5% |
 
 ![frame intervals](client-frames.svg)
 `;
