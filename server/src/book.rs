@@ -66,6 +66,32 @@ impl L2Book {
         }
     }
 
+    /// Multiply every price by `price_factor` and size by `size_factor` (a finer decimal scale).
+    /// Returns false, changing nothing, if any value would overflow.
+    pub fn rescale(&mut self, price_factor: i64, size_factor: i64) -> bool {
+        let scale = |m: &BTreeMap<i64, i64>| -> Option<BTreeMap<i64, i64>> {
+            m.iter().map(|(p, s)| Some((p.checked_mul(price_factor)?, s.checked_mul(size_factor)?))).collect()
+        };
+        match (scale(&self.bids), scale(&self.asks)) {
+            (Some(b), Some(a)) => {
+                self.bids = b;
+                self.asks = a;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keep only the best `depth` levels of each side (a venue's subscribed depth).
+    pub fn truncate(&mut self, depth: usize) {
+        while self.bids.len() > depth {
+            self.bids.pop_first();
+        }
+        while self.asks.len() > depth {
+            self.asks.pop_last();
+        }
+    }
+
     pub fn is_crossed(&self) -> bool {
         matches!((self.best_bid(), self.best_ask()), (Some((b, _)), Some((a, _))) if b >= a)
     }

@@ -21,8 +21,10 @@
 
 pub mod adapters;
 pub mod book;
+pub mod check_capture;
 pub mod client_session;
 pub mod engine;
+pub mod exchange;
 pub mod fanout;
 pub mod frame_builder;
 pub mod http;

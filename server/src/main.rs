@@ -46,6 +46,22 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_TICK_HZ)]
         tick_hz: u32,
     },
+    /// Replay a capture (JSON Lines, see the README) as fast as possible through a venue adapter —
+    /// the same adapter and book code as the live path — and print a summary line of counters.
+    /// Exits non-zero only when the file cannot be read.
+    CheckCapture {
+        /// The venue whose messages the capture holds.
+        #[arg(long, value_parser = tickframe_server::adapters::VENUES)]
+        exchange: String,
+        /// Only this symbol (as the venue writes it, or with any separators: XMR/USD = XMR-USD).
+        #[arg(long)]
+        symbol: Option<String>,
+        /// Print one JSON line with the top of book after every applied book update.
+        #[arg(long)]
+        emit_top: bool,
+        /// The capture file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -96,10 +112,12 @@ fn parse_depth(s: &str) -> Result<usize, String> {
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr) // stdout is for output (check-capture's JSON lines, the listen address)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::RecordSim { out, frames, seed, depth, tick_hz }) => record_sim(out, frames, seed, depth, tick_hz),
+        Some(Command::CheckCapture { exchange, symbol, emit_top, file }) => check_capture(&exchange, symbol.as_deref(), emit_top, &file),
         None => run(cli.serve).await,
     };
     match result {
@@ -108,6 +126,19 @@ async fn main() -> std::process::ExitCode {
             eprintln!("tickframe-server: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+fn check_capture(exchange: &str, symbol: Option<&str>, emit_top: bool, file: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let mut venue = tickframe_server::adapters::venue_by_name(exchange).ok_or_else(|| format!("unknown --exchange {exchange:?}"))?;
+    let input = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match tickframe_server::check_capture::check_capture(venue.as_mut(), input, symbol, emit_top, &mut out) {
+        // Output closed early (`| head`): not a problem with the input.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("{}: {e}", file.display()).into()),
+        Ok(_) => Ok(()),
     }
 }
 

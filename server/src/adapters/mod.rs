@@ -1,6 +1,9 @@
 //! Adapters turn one source's raw messages into changes of an exact [`L2Book`](crate::book::L2Book).
 
+pub mod binance;
+pub mod kraken;
 pub mod sim;
+pub mod venue;
 
 use crate::book::L2Book;
 
@@ -35,4 +38,18 @@ impl std::error::Error for AdapterError {}
 pub trait Adapter: Send + 'static {
     /// Apply one raw message to `book`.
     fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError>;
+}
+
+/// Venue names accepted by `--exchange` and `--source <venue>:<symbol>`.
+/// (`kraken` reads v2 and, in captures, v1 messages.)
+pub const VENUES: [&str; 3] = ["binance", "binance-usdm", "kraken"];
+
+/// A fresh adapter for a venue name.
+pub fn venue_by_name(name: &str) -> Option<Box<dyn venue::Venue>> {
+    Some(match name {
+        "binance" => Box::new(binance::Binance::new(binance::Market::Spot)),
+        "binance-usdm" => Box::new(binance::Binance::new(binance::Market::UsdM)),
+        "kraken" => Box::new(kraken::Kraken::new(kraken::Protocol::V2)),
+        _ => return None,
+    })
 }

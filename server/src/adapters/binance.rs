@@ -1,0 +1,274 @@
+//! Binance spot (`<symbol>@depth` diffs + REST `/api/v3/depth` snapshot) and USD-M futures (the
+//! same, plus the `pu` chain), following Binance's documented sync: buffer diffs, fetch a
+//! snapshot, drop diffs it already contains, check that the first one brackets it, then require
+//! contiguity. Any break is a gap: the book is cleared and a new snapshot fetched.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::AdapterError;
+use crate::book::Side;
+
+/// Diffs buffered per symbol while waiting for a snapshot (Binance sends 10/s per symbol).
+const MAX_BUFFERED: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Market {
+    Spot,
+    UsdM,
+}
+
+#[derive(Debug, Clone)]
+struct Diff {
+    first: u64,
+    last: u64,
+    prev: Option<u64>,
+    bids: Vec<(String, String)>,
+    asks: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default)]
+struct Sync {
+    buffer: VecDeque<Diff>,
+    /// The last applied update id, once synced.
+    last: Option<u64>,
+    /// The snapshot's id while the first diff after it is still to be bracket-checked.
+    bracket: Option<u64>,
+    snapshot_requested: bool,
+}
+
+pub struct Binance {
+    market: Market,
+    books: BTreeMap<String, SymbolBook>,
+    sync: BTreeMap<String, Sync>,
+    depth_limit: u32,
+}
+
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    e: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct DepthUpdate<'a> {
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(rename = "U")]
+    first: u64,
+    u: u64,
+    #[serde(default)]
+    pu: Option<u64>,
+    #[serde(borrow)]
+    b: Vec<[Cow<'a, str>; 2]>,
+    #[serde(borrow)]
+    a: Vec<[Cow<'a, str>; 2]>,
+}
+
+#[derive(Deserialize)]
+struct DepthSnapshot<'a> {
+    #[serde(rename = "lastUpdateId")]
+    last_update_id: u64,
+    #[serde(borrow)]
+    bids: Vec<[Cow<'a, str>; 2]>,
+    #[serde(borrow)]
+    asks: Vec<[Cow<'a, str>; 2]>,
+}
+
+fn owned(levels: Vec<[Cow<'_, str>; 2]>) -> Vec<(String, String)> {
+    levels.into_iter().map(|[p, q]| (p.into_owned(), q.into_owned())).collect()
+}
+
+impl Binance {
+    pub fn new(market: Market) -> Self {
+        Self { market, books: BTreeMap::new(), sync: BTreeMap::new(), depth_limit: 1000 }
+    }
+
+    fn snapshot_url(&self, symbol: &str) -> String {
+        match self.market {
+            Market::Spot => format!("https://api.binance.com/api/v3/depth?symbol={symbol}&limit={}", self.depth_limit),
+            Market::UsdM => format!("https://fapi.binance.com/fapi/v1/depth?symbol={symbol}&limit={}", self.depth_limit),
+        }
+    }
+
+    /// The WebSocket URL for these symbols' diff streams.
+    pub fn stream_url(&self, symbols: &[String]) -> String {
+        let streams: Vec<String> = symbols.iter().map(|s| format!("{}@depth@100ms", s.to_lowercase())).collect();
+        match self.market {
+            Market::Spot => format!("wss://stream.binance.com:9443/stream?streams={}", streams.join("/")),
+            Market::UsdM => format!("wss://fstream.binance.com/stream?streams={}", streams.join("/")),
+        }
+    }
+
+    fn request_snapshot(&mut self, symbol: &str, report: &mut Report) {
+        let url = self.snapshot_url(symbol);
+        let sync = self.sync.entry(symbol.to_string()).or_default();
+        if !sync.snapshot_requested {
+            sync.snapshot_requested = true;
+            report.actions.push(VenueAction::FetchSnapshot { symbol: symbol.to_string(), url });
+        }
+    }
+
+    fn gap(&mut self, symbol: &str, expected: u64, got: u64, report: &mut Report) {
+        tracing::warn!(venue = self.name(), symbol, expected, got, "sequence gap: resyncing from a new snapshot");
+        report.note(symbol, Note::Gap);
+        start_resync(&mut self.books, symbol, report);
+        let sync = self.sync.entry(symbol.to_string()).or_default();
+        (sync.last, sync.bracket, sync.snapshot_requested) = (None, None, false);
+        self.request_snapshot(symbol, report);
+    }
+
+    /// Apply a diff to a synced book, or report why it cannot be.
+    fn apply(&mut self, symbol: &str, d: &Diff, report: &mut Report) -> Result<(), AdapterError> {
+        let sync = self.sync.entry(symbol.to_string()).or_default();
+        let Some(last) = sync.last else { return Ok(()) };
+        if let Some(snap) = sync.bracket {
+            // Already in the snapshot: skip. (USD-M: drop u < lastUpdateId; spot: u <= lastUpdateId.)
+            let stale = match self.market {
+                Market::Spot => d.last <= snap,
+                Market::UsdM => d.last < snap,
+            };
+            if stale {
+                return Ok(());
+            }
+            let brackets = match self.market {
+                Market::Spot => d.first <= snap + 1 && snap < d.last,
+                Market::UsdM => d.first <= snap && snap <= d.last,
+            };
+            if !brackets {
+                let expected = snap + 1;
+                self.gap(symbol, expected, d.first, report);
+                return Ok(());
+            }
+            sync.bracket = None;
+        } else {
+            let contiguous = match self.market {
+                Market::Spot => d.first == last + 1,
+                Market::UsdM => d.prev == Some(last),
+            };
+            if !contiguous {
+                let got = if self.market == Market::Spot { d.first } else { d.prev.unwrap_or(0) };
+                let expected = if self.market == Market::Spot { last + 1 } else { last };
+                self.gap(symbol, expected, got, report);
+                return Ok(());
+            }
+        }
+        let book = &mut self.books.entry(symbol.to_string()).or_default().book;
+        for (side, levels) in [(Side::Bid, &d.bids), (Side::Ask, &d.asks)] {
+            for (p, q) in levels {
+                book.set_text(side, p, q).map_err(malformed)?;
+            }
+        }
+        if let Some(s) = self.sync.get_mut(symbol) {
+            s.last = Some(d.last);
+        }
+        report.updates.push(BookUpdate { symbol: symbol.to_string(), update_id: d.last.to_string(), snapshot: false });
+        Ok(())
+    }
+
+    fn on_diff(&mut self, u: DepthUpdate<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        let symbol = u.s.into_owned();
+        let diff = Diff { first: u.first, last: u.u, prev: u.pu, bids: owned(u.b), asks: owned(u.a) };
+        let synced = self.sync.get(&symbol).is_some_and(|s| s.last.is_some());
+        if synced {
+            return self.apply(&symbol, &diff, report);
+        }
+        self.books.entry(symbol.clone()).or_default();
+        let sync = self.sync.entry(symbol.clone()).or_default();
+        if sync.buffer.len() >= MAX_BUFFERED {
+            sync.buffer.pop_front();
+        }
+        sync.buffer.push_back(diff);
+        self.request_snapshot(&symbol, report);
+        Ok(())
+    }
+
+    fn on_snapshot(&mut self, symbol: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
+        let snap: DepthSnapshot = serde_json::from_str(body).map_err(|e| malformed(format!("depth snapshot for {symbol}: {e}")))?;
+        let mut book = crate::exchange::exchange_book::ExchangeBook::new();
+        for (side, levels) in [(Side::Bid, &snap.bids), (Side::Ask, &snap.asks)] {
+            for [p, q] in levels {
+                book.set_text(side, p, q).map_err(malformed)?;
+            }
+        }
+        let entry = self.books.entry(symbol.to_string()).or_default();
+        entry.book = book;
+        entry.state = SyncState::Live;
+        let sync = self.sync.entry(symbol.to_string()).or_default();
+        sync.last = Some(snap.last_update_id);
+        sync.bracket = Some(snap.last_update_id);
+        sync.snapshot_requested = false;
+        report.updates.push(BookUpdate { symbol: symbol.to_string(), update_id: snap.last_update_id.to_string(), snapshot: true });
+        let buffered: Vec<Diff> = sync.buffer.drain(..).collect();
+        for d in &buffered {
+            self.apply(symbol, d, report)?;
+            if self.sync.get(symbol).is_some_and(|s| s.last.is_none()) {
+                break; // the buffer did not bracket the snapshot: a new one is on its way
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `symbol=` parameter of a REST URL.
+fn query_symbol(url: &str) -> Option<&str> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|kv| kv.strip_prefix("symbol="))
+}
+
+impl Venue for Binance {
+    fn name(&self) -> &'static str {
+        match self.market {
+            Market::Spot => "binance",
+            Market::UsdM => "binance-usdm",
+        }
+    }
+
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        match input {
+            VenueInput::Connected => {
+                // A new connection: every book must be re-synced from a fresh snapshot.
+                for sync in self.sync.values_mut() {
+                    *sync = Sync::default();
+                }
+                for b in self.books.values_mut() {
+                    b.book.clear();
+                    b.state = SyncState::AwaitingSnapshot;
+                }
+                Ok(())
+            }
+            VenueInput::Http { url, body } => {
+                if !url.contains("/depth") {
+                    return Ok(()); // exchangeInfo and other REST calls
+                }
+                let symbol = query_symbol(url).ok_or_else(|| malformed(format!("depth URL without symbol: {url}")))?.to_string();
+                self.on_snapshot(&symbol, body, report)
+            }
+            VenueInput::Message(text) => {
+                let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
+                let (event, raw) = match probe.data {
+                    Some(data) => {
+                        let inner: Probe = serde_json::from_str(data.get()).map_err(malformed)?;
+                        (inner.e.map(Cow::into_owned), data.get())
+                    }
+                    None => (probe.e.map(Cow::into_owned), text),
+                };
+                if event.as_deref() != Some("depthUpdate") {
+                    return Ok(()); // trades, tickers, candles, subscription acks
+                }
+                let update: DepthUpdate = serde_json::from_str(raw).map_err(|e| malformed(format!("depthUpdate: {e}")))?;
+                self.on_diff(update, report)
+            }
+        }
+    }
+
+    fn books(&self) -> &BTreeMap<String, SymbolBook> {
+        &self.books
+    }
+}

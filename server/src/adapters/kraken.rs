@@ -1,0 +1,257 @@
+//! Kraken WebSocket `book`, v2 (JSON objects, bare-number prices) and v1 (arrays, string prices, as
+//! in captures). Every update carries a CRC32 of the top 10 levels; it is verified on every message
+//! from the number text as Kraken formats it, and the book is truncated to the subscribed depth as
+//! Kraken's guide requires. A mismatch clears the book and resubscribes.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::AdapterError;
+use crate::book::Side;
+use crate::exchange::decimal::format_fixed;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    V1,
+    V2,
+}
+
+/// Per pair: the subscribed depth and the decimals Kraken prints prices and sizes with.
+#[derive(Debug, Clone, Copy, Default)]
+struct PairFormat {
+    depth: usize,
+    price_dp: u32,
+    qty_dp: u32,
+}
+
+pub struct Kraken {
+    protocol: Protocol,
+    books: BTreeMap<String, SymbolBook>,
+    formats: BTreeMap<String, PairFormat>,
+    /// Messages applied per pair (Kraken sends no sequence numbers: the checksum is the check).
+    counts: BTreeMap<String, u64>,
+    depth: usize,
+}
+
+/// Decimals as written (trailing zeros count: "5541.30000" has 5).
+fn text_decimals(text: &str) -> u32 {
+    text.split_once('.').map_or(0, |(_, f)| f.len() as u32)
+}
+
+/// Kraken's checksum of a book: top 10 asks (low → high) then top 10 bids (high → low); each price
+/// and size as printed, without the point and leading zeros; CRC32 of the concatenation.
+pub fn book_checksum(book: &crate::exchange::exchange_book::ExchangeBook, price_dp: u32, qty_dp: u32) -> u32 {
+    let mut text = String::with_capacity(20 * 24);
+    let push = |text: &mut String, value: i64, book_dp: u32, dp: u32| {
+        let v = value * 10i64.pow(dp.saturating_sub(book_dp));
+        let s = format_fixed(v, dp).replace('.', "");
+        text.push_str(s.trim_start_matches('0'));
+    };
+    let b = book.book();
+    for (p, q) in b.asks().take(10).chain(b.bids().take(10)) {
+        push(&mut text, p, book.price_decimals(), price_dp);
+        push(&mut text, q, book.size_decimals(), qty_dp);
+    }
+    crc32fast::hash(text.as_bytes())
+}
+
+#[derive(Deserialize)]
+struct V2Message<'a> {
+    #[serde(default)]
+    channel: Option<&'a str>,
+    #[serde(rename = "type", default)]
+    kind: Option<&'a str>,
+    #[serde(borrow, default)]
+    data: Vec<V2Book<'a>>,
+}
+
+#[derive(Deserialize)]
+struct V2Book<'a> {
+    symbol: String,
+    #[serde(borrow, default)]
+    bids: Vec<V2Level<'a>>,
+    #[serde(borrow, default)]
+    asks: Vec<V2Level<'a>>,
+    checksum: u32,
+}
+
+#[derive(Deserialize)]
+struct V2Level<'a> {
+    #[serde(borrow)]
+    price: &'a RawValue,
+    #[serde(borrow)]
+    qty: &'a RawValue,
+}
+
+impl Kraken {
+    pub fn new(protocol: Protocol) -> Self {
+        Self { protocol, books: BTreeMap::new(), formats: BTreeMap::new(), counts: BTreeMap::new(), depth: 10 }
+    }
+
+    /// Subscribed depth for live connections (10, 25, 100, 500 or 1000).
+    pub fn with_depth(mut self, depth: usize) -> Self {
+        self.depth = depth;
+        self
+    }
+
+    /// The v2 subscribe message for these symbols ("BTC/USD").
+    pub fn subscribe_message(&self, symbols: &[String]) -> String {
+        serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": symbols, "depth": self.depth}}).to_string()
+    }
+
+    /// Apply one message's levels for `pair` (snapshot replaces), truncate, verify the checksum.
+    fn apply(&mut self, pair: &str, snapshot: bool, levels: &[(Side, &str, &str)], checksum: Option<u32>, depth: usize, report: &mut Report) -> Result<(), AdapterError> {
+        let entry = self.books.entry(pair.to_string()).or_default();
+        if !snapshot && entry.state != SyncState::Live {
+            return Ok(()); // resyncing: wait for the snapshot the resubscribe brings
+        }
+        // Parse everything before touching the book, so a malformed message changes nothing.
+        let mut next = if snapshot { Default::default() } else { entry.book.clone() };
+        let fmt = self.formats.entry(pair.to_string()).or_default();
+        for &(side, price, qty) in levels {
+            next.set_text(side, price, qty).map_err(malformed)?;
+            fmt.price_dp = fmt.price_dp.max(text_decimals(price));
+            fmt.qty_dp = fmt.qty_dp.max(text_decimals(qty));
+        }
+        if snapshot {
+            fmt.depth = depth;
+        }
+        next.truncate(fmt.depth.max(1));
+        let fmt = *fmt;
+        entry.book = next;
+        entry.state = SyncState::Live;
+        let n = self.counts.entry(pair.to_string()).or_default();
+        *n += 1;
+        let update_id = n.to_string();
+        if let Some(expected) = checksum {
+            let got = book_checksum(&entry.book, fmt.price_dp, fmt.qty_dp);
+            if got != expected {
+                tracing::warn!(venue = self.name(), pair, expected, got, "checksum mismatch: resubscribing");
+                report.note(pair, Note::ChecksumFailed);
+                start_resync(&mut self.books, pair, report);
+                report.actions.push(VenueAction::Send { symbol: pair.to_string(), messages: self.resubscribe(pair) });
+                return Ok(());
+            }
+            report.note(pair, Note::ChecksumOk);
+        }
+        report.updates.push(BookUpdate { symbol: pair.to_string(), update_id, snapshot });
+        Ok(())
+    }
+
+    fn resubscribe(&self, pair: &str) -> Vec<String> {
+        match self.protocol {
+            Protocol::V2 => vec![
+                serde_json::json!({"method": "unsubscribe", "params": {"channel": "book", "symbol": [pair], "depth": self.depth}}).to_string(),
+                serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": [pair], "depth": self.depth}}).to_string(),
+            ],
+            Protocol::V1 => vec![
+                serde_json::json!({"event": "unsubscribe", "pair": [pair], "subscription": {"name": "book", "depth": self.depth}}).to_string(),
+                serde_json::json!({"event": "subscribe", "pair": [pair], "subscription": {"name": "book", "depth": self.depth}}).to_string(),
+            ],
+        }
+    }
+
+    fn on_v2(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+        let msg: V2Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Kraken v2 message: {e}")))?;
+        if msg.channel != Some("book") {
+            return Ok(()); // heartbeat, status, acks, other channels
+        }
+        let snapshot = match msg.kind {
+            Some("snapshot") => true,
+            Some("update") => false,
+            other => return Err(malformed(format!("book message of type {other:?}"))),
+        };
+        for b in &msg.data {
+            let mut levels = Vec::with_capacity(b.bids.len() + b.asks.len());
+            for (side, ls) in [(Side::Bid, &b.bids), (Side::Ask, &b.asks)] {
+                levels.extend(ls.iter().map(|l| (side, l.price.get(), l.qty.get())));
+            }
+            let depth = if snapshot { self.depth.max(b.bids.len()).max(b.asks.len()) } else { 0 };
+            self.apply(&b.symbol, snapshot, &levels, Some(b.checksum), depth, report)?;
+        }
+        Ok(())
+    }
+
+    fn on_v1(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
+        let Some(parts) = value.as_array() else {
+            return Ok(()); // {"event": ...}: heartbeat, systemStatus, subscriptionStatus
+        };
+        // [channelID, {..}, ({..},) "book-<depth>", "PAIR"]
+        let (Some(pair), Some(channel)) = (parts.last().and_then(|v| v.as_str()), parts.len().checked_sub(2).and_then(|i| parts[i].as_str())) else {
+            return Err(malformed("array message without channel and pair"));
+        };
+        let Some(depth) = channel.strip_prefix("book-") else {
+            return Ok(()); // ticker, trade, spread, ohlc
+        };
+        let depth: usize = depth.parse().map_err(|_| malformed(format!("channel {channel:?}")))?;
+        let bodies = &parts[1..parts.len() - 2];
+        let mut snapshot = false;
+        let mut checksum = None;
+        let mut levels = Vec::new();
+        for body in bodies {
+            let obj = body.as_object().ok_or_else(|| malformed("book body is not an object"))?;
+            for (key, v) in obj {
+                let side = match key.as_str() {
+                    "as" | "bs" => {
+                        snapshot = true;
+                        if key == "as" { Side::Ask } else { Side::Bid }
+                    }
+                    "a" => Side::Ask,
+                    "b" => Side::Bid,
+                    "c" => {
+                        let c = v.as_str().and_then(|c| c.parse::<u32>().ok()).ok_or_else(|| malformed(format!("checksum {v}")))?;
+                        checksum = Some(c);
+                        continue;
+                    }
+                    _ => continue,
+                };
+                for level in v.as_array().ok_or_else(|| malformed(format!("{key} is not a list")))? {
+                    let l = level.as_array().filter(|l| l.len() >= 2).ok_or_else(|| malformed(format!("level {level}")))?;
+                    let (Some(p), Some(q)) = (l[0].as_str(), l[1].as_str()) else {
+                        return Err(malformed(format!("level {level}")));
+                    };
+                    levels.push((side, p, q));
+                }
+            }
+        }
+        self.apply(pair, snapshot, &levels, checksum, depth, report)
+    }
+}
+
+impl Venue for Kraken {
+    fn name(&self) -> &'static str {
+        match self.protocol {
+            Protocol::V2 => "kraken",
+            Protocol::V1 => "kraken-v1",
+        }
+    }
+
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        match input {
+            VenueInput::Connected => {
+                for b in self.books.values_mut() {
+                    b.book.clear();
+                    b.state = SyncState::AwaitingSnapshot;
+                }
+                Ok(())
+            }
+            VenueInput::Http { .. } => Ok(()),
+            VenueInput::Message(text) => {
+                // Captures may hold either protocol: v1 book data are arrays, v2 messages objects.
+                if text.trim_start().starts_with('[') || self.protocol == Protocol::V1 && !text.contains("\"channel\"") {
+                    self.on_v1(text, report)
+                } else {
+                    self.on_v2(text, report)
+                }
+            }
+        }
+    }
+
+    fn books(&self) -> &BTreeMap<String, SymbolBook> {
+        &self.books
+    }
+}

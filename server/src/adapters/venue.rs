@@ -1,0 +1,109 @@
+//! Exchange adapters: one per venue, turning its WebSocket messages and REST snapshots into exact
+//! books per symbol, with that venue's sequencing and checksum rules. The same adapter serves a live
+//! connection, a capture replayed by the server, and `check-capture`.
+
+use std::collections::BTreeMap;
+
+use crate::adapters::AdapterError;
+use crate::exchange::exchange_book::ExchangeBook;
+
+/// One input to an adapter, as a live connection or a capture delivers it.
+#[derive(Debug, Clone, Copy)]
+pub enum VenueInput<'a> {
+    /// A WebSocket (re)connected: per-connection state (sequences, subscriptions) starts over.
+    Connected,
+    /// A WebSocket text message.
+    Message(&'a str),
+    /// A REST response body, e.g. a depth snapshot, with the URL it came from.
+    Http { url: &'a str, body: &'a str },
+}
+
+/// Whether a symbol's book can be shown as live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncState {
+    /// Waiting for the first snapshot.
+    #[default]
+    AwaitingSnapshot,
+    Live,
+    /// A gap or checksum mismatch: the book is not trustworthy until a new snapshot.
+    Resyncing,
+}
+
+/// One symbol's book and its sync state.
+#[derive(Debug, Clone, Default)]
+pub struct SymbolBook {
+    pub book: ExchangeBook,
+    pub state: SyncState,
+}
+
+/// What the adapter wants done to recover (a live connection does it; a capture cannot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VenueAction {
+    /// Fetch a REST depth snapshot from this URL and feed it back as `VenueInput::Http`.
+    FetchSnapshot { symbol: String, url: String },
+    /// Send these messages on the WebSocket (unsubscribe + subscribe, for a resubscribe).
+    Send { symbol: String, messages: Vec<String> },
+}
+
+/// An applied book update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookUpdate {
+    pub symbol: String,
+    /// The venue's final update id, sequence or seqId for this message (decimal text).
+    pub update_id: String,
+    pub snapshot: bool,
+}
+
+/// Something worth counting that happened to a symbol's book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    Gap,
+    Resync,
+    ChecksumOk,
+    ChecksumFailed,
+}
+
+/// Everything one input did, for counters, `check-capture` and the live client.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub updates: Vec<BookUpdate>,
+    pub notes: Vec<(String, Note)>,
+    pub actions: Vec<VenueAction>,
+}
+
+impl Report {
+    pub fn clear(&mut self) {
+        self.updates.clear();
+        self.notes.clear();
+        self.actions.clear();
+    }
+
+    pub fn note(&mut self, symbol: &str, note: Note) {
+        self.notes.push((symbol.to_string(), note));
+    }
+}
+
+/// A venue's decoder and book keeper.
+pub trait Venue: Send + 'static {
+    /// Short name, as in `--source <venue>:<symbol>` and `check-capture --exchange`.
+    fn name(&self) -> &'static str;
+
+    /// Apply one input. Non-book messages (trades, tickers, acks) are fine and change nothing; a
+    /// message that cannot be understood is an error, and the books stay as they were.
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError>;
+
+    /// Books by venue symbol.
+    fn books(&self) -> &BTreeMap<String, SymbolBook>;
+}
+
+/// Mark a symbol as resyncing: its book is cleared so no stale level is ever shown as live.
+pub(crate) fn start_resync(books: &mut BTreeMap<String, SymbolBook>, symbol: &str, report: &mut Report) {
+    let b = books.entry(symbol.to_string()).or_default();
+    b.book.clear();
+    b.state = SyncState::Resyncing;
+    report.note(symbol, Note::Resync);
+}
+
+pub(crate) fn malformed(why: impl std::fmt::Display) -> AdapterError {
+    AdapterError::Malformed(why.to_string())
+}

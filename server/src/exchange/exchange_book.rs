@@ -1,0 +1,98 @@
+//! One venue symbol's exact book, fed with decimal text. Its scale (decimals of price and size) grows
+//! to fit the finest text seen, so no level is ever rounded; the integer book is rescaled when it does.
+
+use crate::book::{L2Book, Side};
+use crate::exchange::decimal::{format_scaled, Decimal};
+use crate::instrument::Instrument;
+
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeBook {
+    book: L2Book,
+    price_decimals: u32,
+    size_decimals: u32,
+}
+
+impl ExchangeBook {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set a level from its price and size text; size 0 deletes. Returns whether the book changed.
+    pub fn set_text(&mut self, side: Side, price: &str, size: &str) -> Result<bool, String> {
+        let (p, s) = (Decimal::parse(price)?, Decimal::parse(size)?);
+        if p.mantissa <= 0 || s.mantissa < 0 {
+            return Err(format!("price {price:?} / size {size:?} out of range"));
+        }
+        self.fit(p.decimals, s.decimals)?;
+        let too_big = || format!("price {price:?} or size {size:?} too large");
+        let (p, s) = (p.scaled(self.price_decimals).ok_or_else(too_big)?, s.scaled(self.size_decimals).ok_or_else(too_big)?);
+        Ok(self.book.set(side, p, s))
+    }
+
+    /// Grow the scale to at least these decimals, rescaling the book.
+    fn fit(&mut self, price_decimals: u32, size_decimals: u32) -> Result<(), String> {
+        if price_decimals <= self.price_decimals && size_decimals <= self.size_decimals {
+            return Ok(());
+        }
+        let (pd, sd) = (price_decimals.max(self.price_decimals), size_decimals.max(self.size_decimals));
+        let pf = 10i64.pow(pd - self.price_decimals);
+        let sf = 10i64.pow(sd - self.size_decimals);
+        if !self.book.rescale(pf, sf) {
+            return Err("book values too large for a finer scale".into());
+        }
+        (self.price_decimals, self.size_decimals) = (pd, sd);
+        Ok(())
+    }
+
+    pub fn clear(&mut self) {
+        self.book.clear();
+    }
+
+    pub fn truncate(&mut self, depth: usize) {
+        self.book.truncate(depth);
+    }
+
+    pub fn book(&self) -> &L2Book {
+        &self.book
+    }
+
+    pub fn price_decimals(&self) -> u32 {
+        self.price_decimals
+    }
+
+    pub fn size_decimals(&self) -> u32 {
+        self.size_decimals
+    }
+
+    /// The instrument the integer book is expressed in (for frames).
+    pub fn instrument(&self, symbol: &str) -> Instrument {
+        Instrument { symbol: symbol.to_string(), price_decimals: self.price_decimals, tick_units: 1, size_decimals: self.size_decimals, lot_units: 1 }
+    }
+
+    /// Best bid and ask as decimal text: `((price, size), (price, size))`.
+    pub fn top_text(&self) -> (Option<(String, String)>, Option<(String, String)>) {
+        let text = |(p, s): (i64, i64)| (format_scaled(p, self.price_decimals), format_scaled(s, self.size_decimals));
+        (self.book.best_bid().map(text), self.book.best_ask().map(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_grows_without_rounding_anything() {
+        let mut b = ExchangeBook::new();
+        assert!(b.set_text(Side::Bid, "100.5", "2").unwrap());
+        assert!(b.set_text(Side::Ask, "100.75", "0.001").unwrap());
+        assert_eq!((b.price_decimals(), b.size_decimals()), (2, 3));
+        assert_eq!(b.book().best_bid(), Some((10050, 2000)));
+        let (bid, ask) = b.top_text();
+        assert_eq!(bid, Some(("100.5".into(), "2".into())));
+        assert_eq!(ask, Some(("100.75".into(), "0.001".into())));
+        assert!(b.set_text(Side::Ask, "100.75", "0").unwrap(), "size 0 deletes");
+        assert_eq!(b.book().best_ask(), None);
+        assert!(b.set_text(Side::Bid, "abc", "1").is_err());
+        assert!(b.set_text(Side::Bid, "-1", "1").is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! Exchange data as it arrives: exact decimal text, per-symbol books at a scale that fits it, and
+//! capture files of raw traffic.
+
+pub mod capture;
+pub mod decimal;
+pub mod exchange_book;
