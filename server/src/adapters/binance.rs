@@ -124,6 +124,15 @@ impl Binance {
         self.request_snapshot(symbol, report);
     }
 
+    /// Keep a diff that could not be applied: the next snapshot must be bracketed by it (or older ones).
+    fn rebuffer(&mut self, symbol: &str, d: &Diff) {
+        let sync = self.sync.entry(symbol.to_string()).or_default();
+        if sync.buffer.len() >= MAX_BUFFERED {
+            sync.buffer.pop_front();
+        }
+        sync.buffer.push_back(d.clone());
+    }
+
     /// Apply a diff to a synced book, or report why it cannot be.
     fn apply(&mut self, symbol: &str, d: &Diff, report: &mut Report) -> Result<(), AdapterError> {
         let sync = self.sync.entry(symbol.to_string()).or_default();
@@ -144,6 +153,7 @@ impl Binance {
             if !brackets {
                 let expected = snap + 1;
                 self.gap(symbol, expected, d.first, report);
+                self.rebuffer(symbol, d);
                 return Ok(());
             }
             sync.bracket = None;
@@ -156,15 +166,13 @@ impl Binance {
                 let got = if self.market == Market::Spot { d.first } else { d.prev.unwrap_or(0) };
                 let expected = if self.market == Market::Spot { last + 1 } else { last };
                 self.gap(symbol, expected, got, report);
+                self.rebuffer(symbol, d);
                 return Ok(());
             }
         }
         let book = &mut self.books.entry(symbol.to_string()).or_default().book;
-        for (side, levels) in [(Side::Bid, &d.bids), (Side::Ask, &d.asks)] {
-            for (p, q) in levels {
-                book.set_text(side, p, q).map_err(malformed)?;
-            }
-        }
+        let levels = d.bids.iter().map(|(p, q)| (Side::Bid, p.as_str(), q.as_str())).chain(d.asks.iter().map(|(p, q)| (Side::Ask, p.as_str(), q.as_str())));
+        book.set_many(levels).map_err(malformed)?;
         if let Some(s) = self.sync.get_mut(symbol) {
             s.last = Some(d.last);
         }
@@ -192,11 +200,8 @@ impl Binance {
     fn on_snapshot(&mut self, symbol: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
         let snap: DepthSnapshot = serde_json::from_str(body).map_err(|e| malformed(format!("depth snapshot for {symbol}: {e}")))?;
         let mut book = crate::exchange::exchange_book::ExchangeBook::new();
-        for (side, levels) in [(Side::Bid, &snap.bids), (Side::Ask, &snap.asks)] {
-            for [p, q] in levels {
-                book.set_text(side, p, q).map_err(malformed)?;
-            }
-        }
+        let levels = snap.bids.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(snap.asks.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
+        book.set_many(levels).map_err(malformed)?;
         let entry = self.books.entry(symbol.to_string()).or_default();
         entry.book = book;
         entry.state = SyncState::Live;
@@ -206,10 +211,14 @@ impl Binance {
         sync.snapshot_requested = false;
         report.updates.push(BookUpdate { symbol: symbol.to_string(), update_id: snap.last_update_id.to_string(), snapshot: true });
         let buffered: Vec<Diff> = sync.buffer.drain(..).collect();
-        for d in &buffered {
+        for (i, d) in buffered.iter().enumerate() {
             self.apply(symbol, d, report)?;
             if self.sync.get(symbol).is_some_and(|s| s.last.is_none()) {
-                break; // the buffer did not bracket the snapshot: a new one is on its way
+                // The buffer did not bracket the snapshot: keep the newer diffs for the next one.
+                for later in &buffered[i + 1..] {
+                    self.rebuffer(symbol, later);
+                }
+                break;
             }
         }
         Ok(())

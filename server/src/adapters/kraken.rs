@@ -108,20 +108,23 @@ impl Kraken {
         if !snapshot && entry.state != SyncState::Live {
             return Ok(()); // resyncing: wait for the snapshot the resubscribe brings
         }
-        // Parse everything before touching the book, so a malformed message changes nothing.
-        let mut next = if snapshot { Default::default() } else { entry.book.clone() };
+        // All levels or none: a malformed message changes nothing.
+        let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
+        let next = if snapshot { &mut fresh } else { &mut entry.book };
+        next.set_many(levels.iter().copied()).map_err(malformed)?;
+        if snapshot {
+            entry.book = fresh;
+        }
         let fmt = self.formats.entry(pair.to_string()).or_default();
-        for &(side, price, qty) in levels {
-            next.set_text(side, price, qty).map_err(malformed)?;
+        for &(_, price, qty) in levels {
             fmt.price_dp = fmt.price_dp.max(text_decimals(price));
             fmt.qty_dp = fmt.qty_dp.max(text_decimals(qty));
         }
         if snapshot {
             fmt.depth = depth;
         }
-        next.truncate(fmt.depth.max(1));
+        entry.book.truncate(fmt.depth.max(1));
         let fmt = *fmt;
-        entry.book = next;
         entry.state = SyncState::Live;
         let n = self.counts.entry(pair.to_string()).or_default();
         *n += 1;

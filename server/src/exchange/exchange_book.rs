@@ -29,6 +29,35 @@ impl ExchangeBook {
         Ok(self.book.set(side, p, s))
     }
 
+    /// Apply several levels atomically: every text is parsed and the scale fitted first, so a bad
+    /// level anywhere leaves the book exactly as it was. Returns whether anything changed.
+    pub fn set_many<'t>(&mut self, levels: impl IntoIterator<Item = (Side, &'t str, &'t str)>) -> Result<bool, String> {
+        let (mut pd, mut sd) = (self.price_decimals, self.size_decimals);
+        let mut parsed = Vec::new();
+        for (side, price, size) in levels {
+            let (p, s) = (Decimal::parse(price)?, Decimal::parse(size)?);
+            if p.mantissa <= 0 || s.mantissa < 0 {
+                return Err(format!("price {price:?} / size {size:?} out of range"));
+            }
+            (pd, sd) = (pd.max(p.decimals), sd.max(s.decimals));
+            parsed.push((side, p, s));
+        }
+        let too_big = |p: &Decimal, s: &Decimal| format!("level {p:?} / {s:?} too large for the book's scale");
+        let scaled: Vec<(Side, i64, i64)> = parsed
+            .iter()
+            .map(|(side, p, s)| match (p.scaled(pd), s.scaled(sd)) {
+                (Some(a), Some(b)) => Ok((*side, a, b)),
+                _ => Err(too_big(p, s)),
+            })
+            .collect::<Result<_, _>>()?;
+        self.fit(pd, sd)?;
+        let mut changed = false;
+        for (side, p, s) in scaled {
+            changed |= self.book.set(side, p, s);
+        }
+        Ok(changed)
+    }
+
     /// Grow the scale to at least these decimals, rescaling the book.
     fn fit(&mut self, price_decimals: u32, size_decimals: u32) -> Result<(), String> {
         if price_decimals <= self.price_decimals && size_decimals <= self.size_decimals {
@@ -94,5 +123,10 @@ mod tests {
         assert_eq!(b.book().best_ask(), None);
         assert!(b.set_text(Side::Bid, "abc", "1").is_err());
         assert!(b.set_text(Side::Bid, "-1", "1").is_err());
+        let before = b.book().clone();
+        assert!(b.set_many([(Side::Bid, "99", "1"), (Side::Ask, "1x", "1")]).is_err());
+        assert_eq!(b.book(), &before, "a bad level anywhere changes nothing");
+        assert!(b.set_many([(Side::Bid, "99.125", "1"), (Side::Ask, "101", "0.5")]).unwrap());
+        assert_eq!(b.price_decimals(), 3);
     }
 }

@@ -1,0 +1,189 @@
+//! Every venue adapter on the project's own small fixtures: snapshot sync, gap → resync, checksum
+//! mismatch → resubscribe, crossed input, malformed and unknown messages (errors, never a panic,
+//! and the book unchanged).
+
+use tickframe_server::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
+use tickframe_server::adapters::venue_by_name;
+
+fn feed(v: &mut dyn Venue, input: VenueInput<'_>) -> Report {
+    let mut r = Report::default();
+    v.handle(input, &mut r).expect("message applies");
+    r
+}
+
+fn top(v: &dyn Venue, symbol: &str) -> (Option<(String, String)>, Option<(String, String)>) {
+    v.books()[symbol].book.top_text()
+}
+
+fn some(p: &str, q: &str) -> Option<(String, String)> {
+    Some((p.to_string(), q.to_string()))
+}
+
+/// Malformed messages are errors that leave every book as it was; unknown ones are ignored.
+fn rejects_garbage_without_changing_books(v: &mut dyn Venue, symbol: &str, bad: &[&str]) {
+    let before = v.books()[symbol].book.book().clone();
+    for msg in bad {
+        let mut r = Report::default();
+        assert!(v.handle(VenueInput::Message(msg), &mut r).is_err(), "accepted {msg}");
+        assert!(r.updates.is_empty());
+        assert_eq!(v.books()[symbol].book.book(), &before, "changed by {msg}");
+    }
+}
+
+mod binance {
+    use super::*;
+
+    fn diff(first: u64, last: u64, bids: &str, asks: &str) -> String {
+        format!(r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":{first},"u":{last},"b":{bids},"a":{asks}}}}}"#)
+    }
+    const SNAPSHOT_URL: &str = "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000";
+    const SNAPSHOT: &str = r#"{"lastUpdateId":100,"bids":[["100.00","1.0"],["99.50","2.0"]],"asks":[["100.50","1.5"],["101.00","3.0"]]}"#;
+
+    #[test]
+    fn buffers_diffs_fetches_a_snapshot_and_follows_the_documented_sync() {
+        let mut v = venue_by_name("binance").unwrap();
+        let r = feed(v.as_mut(), VenueInput::Message(&diff(95, 100, r#"[["99.00","5"]]"#, "[]")));
+        assert_eq!(r.actions, vec![VenueAction::FetchSnapshot { symbol: "BTCUSDT".into(), url: SNAPSHOT_URL.into() }]);
+        assert_eq!(v.books()["BTCUSDT"].state, SyncState::AwaitingSnapshot);
+        // Still buffering: no second request.
+        let r = feed(v.as_mut(), VenueInput::Message(&diff(101, 103, r#"[["100.00","0"]]"#, "[]")));
+        assert!(r.actions.is_empty() && r.updates.is_empty());
+        let r = feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
+        // The snapshot, then only the diff that brackets it (95..=100 is already in the snapshot).
+        let ids: Vec<(&str, bool)> = r.updates.iter().map(|u| (u.update_id.as_str(), u.snapshot)).collect();
+        assert_eq!(ids, vec![("100", true), ("103", false)]);
+        assert_eq!(top(v.as_ref(), "BTCUSDT").0, some("99.5", "2"), "100.00 deleted by size 0");
+        assert!(v.books()["BTCUSDT"].book.book().bids().all(|(p, _)| p != 9900), "the stale diff was not applied");
+        let r = feed(v.as_mut(), VenueInput::Message(&diff(104, 104, "[]", r#"[["100.25","0.5"]]"#)));
+        assert_eq!(r.updates[0].update_id, "104");
+        assert_eq!(top(v.as_ref(), "BTCUSDT").1, some("100.25", "0.5"));
+        assert_eq!(v.books()["BTCUSDT"].state, SyncState::Live);
+    }
+
+    #[test]
+    fn a_gap_clears_the_book_and_fetches_a_new_snapshot() {
+        let mut v = venue_by_name("binance").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
+        feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
+        let r = feed(v.as_mut(), VenueInput::Message(&diff(105, 106, r#"[["100.10","1"]]"#, "[]")));
+        assert_eq!(r.notes, vec![("BTCUSDT".into(), Note::Gap), ("BTCUSDT".into(), Note::Resync)]);
+        assert!(matches!(r.actions[..], [VenueAction::FetchSnapshot { .. }]));
+        let b = &v.books()["BTCUSDT"];
+        assert_eq!(b.state, SyncState::Resyncing);
+        assert_eq!(b.book.book().len(tickframe_server::book::Side::Bid), 0, "nothing stale is kept");
+        // A snapshot older than the buffered diffs cannot be bracketed: still a gap, not a wrong book.
+        let r = feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
+        assert!(r.notes.contains(&("BTCUSDT".into(), Note::Gap)));
+        assert_ne!(v.books()["BTCUSDT"].state, SyncState::Live);
+    }
+
+    #[test]
+    fn crossed_input_is_applied_as_sent_and_visible_to_checks() {
+        let mut v = venue_by_name("binance").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
+        feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
+        feed(v.as_mut(), VenueInput::Message(&diff(102, 102, r#"[["100.75","1"]]"#, "[]")));
+        assert!(v.books()["BTCUSDT"].book.book().is_crossed());
+    }
+
+    #[test]
+    fn malformed_and_unknown_messages() {
+        let mut v = venue_by_name("binance").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
+        feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
+        for unknown in [r#"{"result":null,"id":1}"#, r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","p":"1"}}"#] {
+            assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
+        }
+        let bad_number = diff(102, 102, r#"[["100.60","1"],["1e5","1"]]"#, "[]");
+        let bad_shape = diff(102, 102, r#"[["100.60"]]"#, "[]");
+        rejects_garbage_without_changing_books(v.as_mut(), "BTCUSDT", &["{", "[1,2", r#"{"e":"depthUpdate"}"#, &bad_number, &bad_shape]);
+        let mut r = Report::default();
+        assert!(v.handle(VenueInput::Http { url: SNAPSHOT_URL, body: "<html>busy</html>" }, &mut r).is_err());
+    }
+
+    #[test]
+    fn usdm_follows_the_pu_chain() {
+        let mut v = venue_by_name("binance-usdm").unwrap();
+        let d = |first: u64, last: u64, pu: u64| format!(r#"{{"e":"depthUpdate","s":"BTCUSDT","U":{first},"u":{last},"pu":{pu},"b":[["100.00","2"]],"a":[]}}"#);
+        feed(v.as_mut(), VenueInput::Message(&d(90, 105, 89)));
+        let url = "https://fapi.binance.com/fapi/v1/depth?symbol=BTCUSDT&limit=1000";
+        let r = feed(v.as_mut(), VenueInput::Http { url, body: SNAPSHOT });
+        assert_eq!(r.updates.len(), 2, "snapshot 100 and the diff 90..=105 that brackets it");
+        assert!(feed(v.as_mut(), VenueInput::Message(&d(106, 110, 105))).notes.is_empty());
+        let r = feed(v.as_mut(), VenueInput::Message(&d(112, 115, 111)));
+        assert!(r.notes.contains(&("BTCUSDT".into(), Note::Gap)), "pu 111 ≠ last u 110");
+    }
+}
+
+mod kraken {
+    use super::*;
+
+    /// A v2 book message with the checksum computed the way Kraken documents it.
+    fn v2(kind: &str, bids: &[(&str, &str)], asks: &[(&str, &str)], checksum: u32) -> String {
+        let levels = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
+        format!(r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"ETH/USD","bids":[{}],"asks":[{}],"checksum":{checksum},"timestamp":"2026-01-01T00:00:00Z"}}]}}"#, levels(bids), levels(asks))
+    }
+
+    fn crc(asks: &[(&str, &str)], bids: &[(&str, &str)]) -> u32 {
+        let strip = |s: &str| s.replace('.', "").trim_start_matches('0').to_string();
+        let text: String = asks.iter().chain(bids).map(|(p, q)| strip(p) + &strip(q)).collect();
+        crc32fast::hash(text.as_bytes())
+    }
+
+    #[test]
+    fn verifies_every_checksum_and_resubscribes_on_a_mismatch() {
+        let mut v = venue_by_name("kraken").unwrap();
+        let bids = [("2000.10", "1.50000000"), ("2000.00", "0.00100000")];
+        let asks = [("2000.20", "2.00000000")];
+        let r = feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
+        assert_eq!(r.notes, vec![("ETH/USD".into(), Note::ChecksumOk)]);
+        assert_eq!(top(v.as_ref(), "ETH/USD").0, some("2000.1", "1.5"));
+        // An update: the checksum covers the whole top of book after it, printed as Kraken prints.
+        let after_bids = [("2000.15", "0.50000000"), ("2000.10", "1.50000000"), ("2000.00", "0.00100000")];
+        let r = feed(v.as_mut(), VenueInput::Message(&v2("update", &[("2000.15", "0.50000000")], &[], crc(&asks, &after_bids))));
+        assert_eq!(r.notes, vec![("ETH/USD".into(), Note::ChecksumOk)]);
+        // A wrong checksum: the book is cleared (never shown wrong) and the pair resubscribed.
+        let r = feed(v.as_mut(), VenueInput::Message(&v2("update", &[("2000.16", "1.00000000")], &[], 12345)));
+        assert_eq!(r.notes, vec![("ETH/USD".into(), Note::ChecksumFailed), ("ETH/USD".into(), Note::Resync)]);
+        match &r.actions[..] {
+            [VenueAction::Send { messages, .. }] => {
+                assert!(messages[0].contains("unsubscribe") && messages[1].contains("\"subscribe\""));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(v.books()["ETH/USD"].state, SyncState::Resyncing);
+        assert!(top(v.as_ref(), "ETH/USD").0.is_none());
+        // Updates are ignored until the resubscription's snapshot.
+        assert!(feed(v.as_mut(), VenueInput::Message(&v2("update", &[("2000.17", "1.00000000")], &[], 1))).updates.is_empty());
+        let r = feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
+        assert_eq!(r.updates.len(), 1);
+        assert_eq!(v.books()["ETH/USD"].state, SyncState::Live);
+    }
+
+    #[test]
+    fn v1_arrays_truncate_to_the_subscribed_depth() {
+        let mut v = venue_by_name("kraken").unwrap();
+        let snap = r#"[7,{"as":[["10.5","1.000","1"],["10.6","1.000","1"]],"bs":[["10.4","2.000","1"],["10.3","2.000","1"]]},"book-2","X/Y"]"#;
+        feed(v.as_mut(), VenueInput::Message(snap));
+        // A better bid pushes 10.3 out of a depth-2 book.
+        let upd = r#"[7,{"b":[["10.45","1.000","2"]]},"book-2","X/Y"]"#;
+        let r = feed(v.as_mut(), VenueInput::Message(upd));
+        assert_eq!(r.updates.len(), 1);
+        let bids: Vec<_> = v.books()["X/Y"].book.book().bids().collect();
+        assert_eq!(bids.len(), 2);
+        assert_eq!(top(v.as_ref(), "X/Y").0, some("10.45", "1"));
+    }
+
+    #[test]
+    fn malformed_and_unknown_messages() {
+        let mut v = venue_by_name("kraken").unwrap();
+        let bids = [("1.5", "1.0")];
+        let asks = [("1.6", "1.0")];
+        feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
+        for unknown in [r#"{"channel":"heartbeat"}"#, r#"{"event":"heartbeat"}"#, r#"[1,{"a":["1","2"]},"ticker","ETH/USD"]"#] {
+            assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
+        }
+        let bad_price = v2("update", &[("\"abc\"", "1.0")], &[], 0);
+        rejects_garbage_without_changing_books(v.as_mut(), "ETH/USD", &["{", r#"{"channel":"book","type":"weird","data":[]}"#, &bad_price, r#"[1,{"b":[["1.5"]]},"book-10","ETH/USD"]"#]);
+    }
+}
