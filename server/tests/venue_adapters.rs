@@ -187,3 +187,150 @@ mod kraken {
         rejects_garbage_without_changing_books(v.as_mut(), "ETH/USD", &["{", r#"{"channel":"book","type":"weird","data":[]}"#, &bad_price, r#"[1,{"b":[["1.5"]]},"book-10","ETH/USD"]"#]);
     }
 }
+
+mod coinbase {
+    use super::*;
+
+    fn l2(seq: u64, kind: &str, updates: &[(&str, &str, &str)]) -> String {
+        let ups: Vec<String> = updates.iter().map(|(s, p, q)| format!(r#"{{"side":"{s}","event_time":"t","price_level":"{p}","new_quantity":"{q}"}}"#)).collect();
+        format!(r#"{{"channel":"l2_data","client_id":"","timestamp":"t","sequence_num":{seq},"events":[{{"type":"{kind}","product_id":"BTC-USD","updates":[{}]}}]}}"#, ups.join(","))
+    }
+
+    #[test]
+    fn snapshot_absolute_updates_heartbeats_and_a_sequence_gap() {
+        let mut v = venue_by_name("coinbase").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&l2(0, "snapshot", &[("bid", "100.01", "1.5"), ("offer", "100.02", "2")])));
+        feed(v.as_mut(), VenueInput::Message(&l2(1, "update", &[("bid", "100.01", "0.25")])));
+        assert_eq!(top(v.as_ref(), "BTC-USD").0, some("100.01", "0.25"), "new_quantity is absolute");
+        // Heartbeats advance the same sequence.
+        feed(v.as_mut(), VenueInput::Message(r#"{"channel":"heartbeats","sequence_num":2,"events":[{"current_time":"t","heartbeat_counter":1}]}"#));
+        assert_eq!(feed(v.as_mut(), VenueInput::Message(&l2(3, "update", &[("offer", "100.02", "0")]))).updates.len(), 1);
+        assert_eq!(top(v.as_ref(), "BTC-USD").1, None);
+        let r = feed(v.as_mut(), VenueInput::Message(&l2(5, "update", &[("bid", "100.00", "1")])));
+        assert!(r.notes.contains(&("BTC-USD".into(), Note::Gap)));
+        assert!(matches!(&r.actions[..], [VenueAction::Send { messages, .. }] if messages[1].contains("level2")));
+        assert_eq!(v.books()["BTC-USD"].state, SyncState::Resyncing);
+        assert!(feed(v.as_mut(), VenueInput::Message(&l2(6, "update", &[("bid", "99", "1")]))).updates.is_empty(), "ignored until a snapshot");
+        feed(v.as_mut(), VenueInput::Message(&l2(7, "snapshot", &[("bid", "101", "1"), ("offer", "101.5", "1")])));
+        assert_eq!(v.books()["BTC-USD"].state, SyncState::Live);
+    }
+
+    #[test]
+    fn crossed_malformed_and_unknown() {
+        let mut v = venue_by_name("coinbase").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&l2(0, "snapshot", &[("bid", "100", "1"), ("offer", "101", "1")])));
+        feed(v.as_mut(), VenueInput::Message(&l2(1, "update", &[("bid", "102", "1")])));
+        assert!(v.books()["BTC-USD"].book.book().is_crossed());
+        assert!(feed(v.as_mut(), VenueInput::Message(r#"{"channel":"subscriptions","sequence_num":2,"events":[]}"#)).updates.is_empty());
+        rejects_garbage_without_changing_books(v.as_mut(), "BTC-USD", &["{", "42", "\"text\""]);
+        // A sequenced book message that cannot be applied is lost data: an error, and a resync
+        // rather than a book that silently misses it.
+        for (seq, bad) in [(3, l2(3, "update", &[("middle", "100", "1")])), (5, l2(5, "update", &[("bid", "100", "lots")]))] {
+            let mut r = Report::default();
+            assert!(v.handle(VenueInput::Message(&bad), &mut r).is_err(), "seq {seq}");
+            assert_eq!(v.books()["BTC-USD"].state, SyncState::Resyncing);
+            assert!(v.books()["BTC-USD"].book.book().best_bid().is_none());
+            assert!(matches!(&r.actions[..], [VenueAction::Send { .. }]));
+            feed(v.as_mut(), VenueInput::Message(&l2(seq + 1, "snapshot", &[("bid", "100", "1"), ("offer", "101", "1")])));
+        }
+    }
+}
+
+mod bybit {
+    use super::*;
+
+    fn ob(kind: &str, u: u64, b: &str, a: &str) -> String {
+        format!(r#"{{"topic":"orderbook.2.BTCUSDT","type":"{kind}","ts":1,"data":{{"s":"BTCUSDT","b":{b},"a":{a},"u":{u},"seq":9}},"cts":1}}"#)
+    }
+
+    #[test]
+    fn snapshot_deltas_u_continuity_restart_and_gap() {
+        let mut v = venue_by_name("bybit").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&ob("snapshot", 10, r#"[["100.5","1"],["100.4","2"]]"#, r#"[["100.6","1"]]"#)));
+        let r = feed(v.as_mut(), VenueInput::Message(&ob("delta", 11, r#"[["100.55","3"]]"#, "[]")));
+        assert_eq!(r.updates[0].update_id, "11");
+        assert_eq!(v.books()["BTCUSDT"].book.book().bids().count(), 2, "truncated to depth 2");
+        assert_eq!(top(v.as_ref(), "BTCUSDT").0, some("100.55", "3"));
+        // u = 1: Bybit restarted the stream; the delta is a fresh snapshot.
+        let r = feed(v.as_mut(), VenueInput::Message(&ob("delta", 1, r#"[["99","1"]]"#, r#"[["99.5","1"]]"#)));
+        assert!(r.updates[0].snapshot);
+        assert_eq!(top(v.as_ref(), "BTCUSDT").0, some("99", "1"));
+        let r = feed(v.as_mut(), VenueInput::Message(&ob("delta", 3, "[]", "[]")));
+        assert!(r.notes.contains(&("BTCUSDT".into(), Note::Gap)));
+        assert!(matches!(&r.actions[..], [VenueAction::Send { messages, .. }] if messages[1].contains("orderbook.2.BTCUSDT")));
+        assert_eq!(v.books()["BTCUSDT"].state, SyncState::Resyncing);
+    }
+
+    #[test]
+    fn crossed_malformed_and_unknown() {
+        let mut v = venue_by_name("bybit").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&ob("snapshot", 10, r#"[["100","1"]]"#, r#"[["101","1"]]"#)));
+        feed(v.as_mut(), VenueInput::Message(&ob("delta", 11, r#"[["101.5","1"]]"#, "[]")));
+        assert!(v.books()["BTCUSDT"].book.book().is_crossed());
+        for unknown in [r#"{"success":true,"op":"subscribe"}"#, r#"{"topic":"publicTrade.BTCUSDT","data":[]}"#] {
+            assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
+        }
+        rejects_garbage_without_changing_books(v.as_mut(), "BTCUSDT", &["{", &ob("delta", 12, r#"[["1e3","1"]]"#, "[]"), &ob("weird", 12, "[]", "[]")]);
+    }
+}
+
+mod okx {
+    use super::*;
+
+    fn crc(bids: &[(&str, &str)], asks: &[(&str, &str)]) -> i64 {
+        let mut parts = Vec::new();
+        for i in 0..bids.len().max(asks.len()) {
+            if let Some((p, q)) = bids.get(i) {
+                parts.extend([*p, *q]);
+            }
+            if let Some((p, q)) = asks.get(i) {
+                parts.extend([*p, *q]);
+            }
+        }
+        crc32fast::hash(parts.join(":").as_bytes()) as i32 as i64
+    }
+
+    fn books(action: &str, prev: i64, seq: i64, bids: &[(&str, &str)], asks: &[(&str, &str)], checksum: i64) -> String {
+        let ls = |l: &[(&str, &str)]| l.iter().map(|(p, q)| format!(r#"["{p}","{q}","0","1"]"#)).collect::<Vec<_>>().join(",");
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"{action}","data":[{{"asks":[{}],"bids":[{}],"ts":"1","checksum":{checksum},"prevSeqId":{prev},"seqId":{seq}}}]}}"#,
+            ls(asks),
+            ls(bids)
+        )
+    }
+
+    #[test]
+    fn seq_chain_and_checksum_from_the_printed_text() {
+        let mut v = venue_by_name("okx").unwrap();
+        let (bids, asks) = ([("8476.90", "2"), ("8476.5", "1")], [("8477.1", "0.50")]);
+        let r = feed(v.as_mut(), VenueInput::Message(&books("snapshot", -1, 100, &bids, &asks, crc(&bids, &asks))));
+        assert_eq!(r.notes, vec![("BTC-USDT".into(), Note::ChecksumOk)]);
+        assert_eq!(top(v.as_ref(), "BTC-USDT").0, some("8476.9", "2"));
+        let after = [("8476.90", "2"), ("8476.7", "4"), ("8476.5", "1")];
+        let r = feed(v.as_mut(), VenueInput::Message(&books("update", 100, 101, &[("8476.7", "4")], &[], crc(&after, &asks))));
+        assert_eq!(r.notes, vec![("BTC-USDT".into(), Note::ChecksumOk)]);
+        // A zero checksum is not verified.
+        assert!(feed(v.as_mut(), VenueInput::Message(&books("update", 101, 101, &[], &[], 0))).notes.is_empty());
+        // Wrong checksum → resync + resubscribe.
+        let r = feed(v.as_mut(), VenueInput::Message(&books("update", 101, 102, &[("8476.8", "1")], &[], 42)));
+        assert_eq!(r.notes, vec![("BTC-USDT".into(), Note::ChecksumFailed), ("BTC-USDT".into(), Note::Resync)]);
+        assert!(matches!(&r.actions[..], [VenueAction::Send { messages, .. }] if messages[1].contains("\"books\"")));
+        // Fresh snapshot, then a broken chain.
+        feed(v.as_mut(), VenueInput::Message(&books("snapshot", -1, 200, &bids, &asks, 0)));
+        let r = feed(v.as_mut(), VenueInput::Message(&books("update", 199, 201, &[], &[], 0)));
+        assert_eq!(r.notes, vec![("BTC-USDT".into(), Note::Gap), ("BTC-USDT".into(), Note::Resync)]);
+        assert_eq!(v.books()["BTC-USDT"].state, SyncState::Resyncing);
+    }
+
+    #[test]
+    fn crossed_malformed_and_unknown() {
+        let mut v = venue_by_name("okx").unwrap();
+        feed(v.as_mut(), VenueInput::Message(&books("snapshot", -1, 1, &[("10", "1")], &[("11", "1")], 0)));
+        feed(v.as_mut(), VenueInput::Message(&books("update", 1, 2, &[("12", "1")], &[], 0)));
+        assert!(v.books()["BTC-USDT"].book.book().is_crossed());
+        for unknown in ["pong", r#"{"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}}"#, r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[]}"#] {
+            assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
+        }
+        rejects_garbage_without_changing_books(v.as_mut(), "BTC-USDT", &["{", &books("update", 2, 3, &[("x", "1")], &[], 0), &books("replace", 2, 3, &[], &[], 0)]);
+    }
+}

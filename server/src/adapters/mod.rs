@@ -1,7 +1,10 @@
 //! Adapters turn one source's raw messages into changes of an exact [`L2Book`](crate::book::L2Book).
 
 pub mod binance;
+pub mod bybit;
+pub mod coinbase;
 pub mod kraken;
+pub mod okx;
 pub mod sim;
 pub mod venue;
 
@@ -42,14 +45,17 @@ pub trait Adapter: Send + 'static {
 
 /// Venue names accepted by `--exchange` and `--source <venue>:<symbol>`.
 /// (`kraken` reads v2 and, in captures, v1 messages.)
-pub const VENUES: [&str; 3] = ["binance", "binance-usdm", "kraken"];
+pub const VENUES: [&str; 6] = ["binance", "binance-usdm", "coinbase", "kraken", "bybit", "okx"];
 
 /// A fresh adapter for a venue name.
 pub fn venue_by_name(name: &str) -> Option<Box<dyn venue::Venue>> {
     Some(match name {
         "binance" => Box::new(binance::Binance::new(binance::Market::Spot)),
         "binance-usdm" => Box::new(binance::Binance::new(binance::Market::UsdM)),
+        "coinbase" => Box::new(coinbase::Coinbase::new()),
         "kraken" => Box::new(kraken::Kraken::new(kraken::Protocol::V2)),
+        "bybit" => Box::new(bybit::Bybit::new()),
+        "okx" => Box::new(okx::Okx::new()),
         _ => return None,
     })
 }

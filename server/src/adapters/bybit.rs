@@ -1,0 +1,118 @@
+//! Bybit v5 `orderbook.{depth}.{symbol}`: a snapshot, then deltas whose update id `u` increases by
+//! one. `u` = 1 (a service restart) or a new snapshot resets the book; any other break is a gap:
+//! the book is cleared and the topic resubscribed.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::AdapterError;
+use crate::book::Side;
+
+pub struct Bybit {
+    books: BTreeMap<String, SymbolBook>,
+    last_u: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    topic: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(borrow, default)]
+    b: Vec<[Cow<'a, str>; 2]>,
+    #[serde(borrow, default)]
+    a: Vec<[Cow<'a, str>; 2]>,
+    u: u64,
+}
+
+impl Default for Bybit {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bybit {
+    pub fn new() -> Self {
+        Self { books: BTreeMap::new(), last_u: BTreeMap::new() }
+    }
+}
+
+impl Venue for Bybit {
+    fn name(&self) -> &'static str {
+        "bybit"
+    }
+
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        let text = match input {
+            VenueInput::Connected => {
+                self.last_u.clear();
+                for b in self.books.values_mut() {
+                    b.book.clear();
+                    b.state = SyncState::AwaitingSnapshot;
+                }
+                return Ok(());
+            }
+            VenueInput::Http { .. } => return Ok(()),
+            VenueInput::Message(text) => text,
+        };
+        let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Bybit message: {e}")))?;
+        let Some(topic) = msg.topic.as_deref().filter(|t| t.starts_with("orderbook.")) else {
+            return Ok(()); // pong, subscription acks, other topics
+        };
+        let depth: usize = topic.split('.').nth(1).and_then(|d| d.parse().ok()).ok_or_else(|| malformed(format!("topic {topic:?}")))?;
+        let data = msg.data.ok_or_else(|| malformed("orderbook message without data"))?;
+        let data: Data = serde_json::from_str(data.get()).map_err(|e| malformed(format!("orderbook data: {e}")))?;
+        let symbol = data.s.to_string();
+        let levels = data.b.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(data.a.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
+        // u = 1 on a delta means Bybit restarted the stream: treat it as a snapshot.
+        let snapshot = match msg.kind.as_deref() {
+            Some("snapshot") => true,
+            Some("delta") => data.u == 1,
+            other => return Err(malformed(format!("orderbook message type {other:?}"))),
+        };
+        let entry = self.books.entry(symbol.clone()).or_default();
+        if snapshot {
+            let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
+            fresh.set_many(levels).map_err(malformed)?;
+            entry.book = fresh;
+            entry.state = SyncState::Live;
+        } else {
+            if entry.state != SyncState::Live {
+                return Ok(());
+            }
+            let last = self.last_u.get(&symbol).copied().unwrap_or(0);
+            if data.u != last + 1 {
+                tracing::warn!(venue = "bybit", symbol, expected = last + 1, got = data.u, "update id gap: resubscribing");
+                report.note(&symbol, Note::Gap);
+                start_resync(&mut self.books, &symbol, report);
+                let messages = vec![
+                    serde_json::json!({"op": "unsubscribe", "args": [topic]}).to_string(),
+                    serde_json::json!({"op": "subscribe", "args": [topic]}).to_string(),
+                ];
+                report.actions.push(VenueAction::Send { symbol, messages });
+                return Ok(());
+            }
+            entry.book.set_many(levels).map_err(malformed)?;
+        }
+        entry.book.truncate(depth);
+        self.last_u.insert(symbol.clone(), data.u);
+        report.updates.push(BookUpdate { symbol, update_id: data.u.to_string(), snapshot });
+        Ok(())
+    }
+
+    fn books(&self) -> &BTreeMap<String, SymbolBook> {
+        &self.books
+    }
+}

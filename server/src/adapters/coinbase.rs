@@ -1,0 +1,163 @@
+//! Coinbase Advanced Trade `level2` (`l2_data` snapshot/update events, `new_quantity` absolute)
+//! with the `heartbeats` channel. `sequence_num` counts every message on a connection: a gap means
+//! messages were lost, so every book is cleared and resubscribed.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::AdapterError;
+use crate::book::Side;
+
+pub struct Coinbase {
+    books: BTreeMap<String, SymbolBook>,
+    last_seq: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    channel: Option<Cow<'a, str>>,
+    #[serde(default)]
+    sequence_num: Option<u64>,
+    #[serde(borrow, default)]
+    events: Vec<Event<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    product_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    updates: Vec<Update<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Update<'a> {
+    #[serde(borrow)]
+    side: Cow<'a, str>,
+    #[serde(borrow)]
+    price_level: Cow<'a, str>,
+    #[serde(borrow)]
+    new_quantity: Cow<'a, str>,
+}
+
+impl Default for Coinbase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Coinbase {
+    pub fn new() -> Self {
+        Self { books: BTreeMap::new(), last_seq: None }
+    }
+
+    /// Subscribe messages for these products: level2 plus heartbeats (keeps quiet books' sequence moving).
+    pub fn subscribe_messages(products: &[String]) -> Vec<String> {
+        vec![
+            serde_json::json!({"type": "subscribe", "product_ids": products, "channel": "level2"}).to_string(),
+            serde_json::json!({"type": "subscribe", "channel": "heartbeats"}).to_string(),
+        ]
+    }
+}
+
+impl Coinbase {
+    /// Clear every book and resubscribe: messages were lost.
+    fn resync_all(&mut self, note: Note, report: &mut Report) {
+        let symbols: Vec<String> = self.books.keys().cloned().collect();
+        for s in &symbols {
+            if note != Note::Resync {
+                report.note(s, note);
+            }
+            start_resync(&mut self.books, s, report);
+        }
+        if !symbols.is_empty() {
+            let messages = vec![
+                serde_json::json!({"type": "unsubscribe", "product_ids": symbols, "channel": "level2"}).to_string(),
+                serde_json::json!({"type": "subscribe", "product_ids": symbols, "channel": "level2"}).to_string(),
+            ];
+            report.actions.push(VenueAction::Send { symbol: symbols.join(","), messages });
+        }
+    }
+
+    fn apply_l2(&mut self, msg: &Message<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        for ev in &msg.events {
+            let product = ev.product_id.as_deref().ok_or_else(|| malformed("l2_data event without product_id"))?;
+            let snapshot = match ev.kind.as_deref() {
+                Some("snapshot") => true,
+                Some("update") => false,
+                other => return Err(malformed(format!("l2_data event type {other:?}"))),
+            };
+            let mut levels = Vec::with_capacity(ev.updates.len());
+            for u in &ev.updates {
+                let side = match u.side.as_ref() {
+                    "bid" => Side::Bid,
+                    "offer" | "ask" => Side::Ask,
+                    other => return Err(malformed(format!("side {other:?}"))),
+                };
+                levels.push((side, u.price_level.as_ref(), u.new_quantity.as_ref()));
+            }
+            let entry = self.books.entry(product.to_string()).or_default();
+            if !snapshot && entry.state != SyncState::Live {
+                continue; // resyncing: wait for the resubscription's snapshot
+            }
+            if snapshot {
+                let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
+                fresh.set_many(levels).map_err(malformed)?;
+                entry.book = fresh;
+                entry.state = SyncState::Live;
+            } else {
+                entry.book.set_many(levels).map_err(malformed)?;
+            }
+            let update_id = msg.sequence_num.map_or_else(String::new, |s| s.to_string());
+            report.updates.push(BookUpdate { symbol: product.to_string(), update_id, snapshot });
+        }
+        Ok(())
+    }
+}
+
+impl Venue for Coinbase {
+    fn name(&self) -> &'static str {
+        "coinbase"
+    }
+
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        let text = match input {
+            VenueInput::Connected => {
+                self.last_seq = None;
+                for b in self.books.values_mut() {
+                    b.book.clear();
+                    b.state = SyncState::AwaitingSnapshot;
+                }
+                return Ok(());
+            }
+            VenueInput::Http { .. } => return Ok(()),
+            VenueInput::Message(text) => text,
+        };
+        let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Coinbase message: {e}")))?;
+        // Every message on the connection carries the next sequence_num, whatever its channel.
+        if let Some(seq) = msg.sequence_num {
+            let expected = self.last_seq.map(|l| l + 1);
+            self.last_seq = Some(seq);
+            if let Some(expected) = expected.filter(|e| *e != seq) {
+                tracing::warn!(venue = "coinbase", expected, got = seq, "sequence gap: resubscribing");
+                self.resync_all(Note::Gap, report);
+                return Ok(());
+            }
+        }
+        if msg.channel.as_deref() != Some("l2_data") {
+            return Ok(()); // heartbeats, subscriptions, other channels
+        }
+        // The sequence is consumed: an l2_data message we cannot apply is lost data, so resync.
+        self.apply_l2(&msg, report).inspect_err(|_| self.resync_all(Note::Resync, report))
+    }
+
+    fn books(&self) -> &BTreeMap<String, SymbolBook> {
+        &self.books
+    }
+}

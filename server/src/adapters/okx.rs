@@ -1,0 +1,197 @@
+//! OKX `books`: a snapshot, then updates chained by `prevSeqId` = the previous `seqId`; the CRC32
+//! checksum (top 25 bids and asks interleaved, as the exchange printed them) is verified whenever
+//! the exchange sends a non-zero one. A break or a mismatch clears the book and resubscribes.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::AdapterError;
+use crate::book::Side;
+use crate::exchange::decimal::{format_scaled, Decimal};
+
+/// Level text as OKX printed it, by normalised price, per side — the checksum needs the exact text.
+#[derive(Default)]
+struct Texts {
+    bids: BTreeMap<String, (String, String)>,
+    asks: BTreeMap<String, (String, String)>,
+}
+
+pub struct Okx {
+    books: BTreeMap<String, SymbolBook>,
+    texts: BTreeMap<String, Texts>,
+    last_seq: BTreeMap<String, i64>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(default)]
+    arg: Option<Arg<'a>>,
+    #[serde(borrow, default)]
+    action: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Vec<Book<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Arg<'a> {
+    #[serde(borrow)]
+    channel: Cow<'a, str>,
+    #[serde(rename = "instId", borrow, default)]
+    inst_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Book<'a> {
+    #[serde(borrow, default)]
+    asks: Vec<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    bids: Vec<Vec<Cow<'a, str>>>,
+    #[serde(default)]
+    checksum: i64,
+    #[serde(rename = "prevSeqId", default)]
+    prev_seq_id: i64,
+    #[serde(rename = "seqId", default)]
+    seq_id: i64,
+}
+
+/// "8476.980" and "8476.98" are one price.
+fn normalized(price: &str) -> Result<String, String> {
+    let d = Decimal::parse(price)?;
+    Ok(format_scaled(d.mantissa as i64, d.decimals))
+}
+
+/// OKX's checksum: up to 25 levels, "bidPx:bidSz:askPx:askSz:..." interleaved, CRC32 as a signed int.
+pub fn okx_checksum(book: &crate::exchange::exchange_book::ExchangeBook, texts: &BTreeMap<String, (String, String)>, ask_texts: &BTreeMap<String, (String, String)>) -> i64 {
+    let b = book.book();
+    let key = |p: i64| format_scaled(p, book.price_decimals());
+    let bids: Vec<&(String, String)> = b.bids().take(25).filter_map(|(p, _)| texts.get(&key(p))).collect();
+    let asks: Vec<&(String, String)> = b.asks().take(25).filter_map(|(p, _)| ask_texts.get(&key(p))).collect();
+    let mut parts: Vec<&str> = Vec::with_capacity(100);
+    for i in 0..bids.len().max(asks.len()) {
+        if let Some((p, q)) = bids.get(i) {
+            parts.extend([p.as_str(), q.as_str()]);
+        }
+        if let Some((p, q)) = asks.get(i) {
+            parts.extend([p.as_str(), q.as_str()]);
+        }
+    }
+    crc32fast::hash(parts.join(":").as_bytes()) as i32 as i64
+}
+
+impl Default for Okx {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Okx {
+    pub fn new() -> Self {
+        Self { books: BTreeMap::new(), texts: BTreeMap::new(), last_seq: BTreeMap::new() }
+    }
+
+    fn resync(&mut self, inst: &str, report: &mut Report) {
+        start_resync(&mut self.books, inst, report);
+        self.texts.remove(inst);
+        self.last_seq.remove(inst);
+        let arg = serde_json::json!({"channel": "books", "instId": inst});
+        let messages = vec![
+            serde_json::json!({"op": "unsubscribe", "args": [arg]}).to_string(),
+            serde_json::json!({"op": "subscribe", "args": [arg]}).to_string(),
+        ];
+        report.actions.push(VenueAction::Send { symbol: inst.to_string(), messages });
+    }
+}
+
+impl Venue for Okx {
+    fn name(&self) -> &'static str {
+        "okx"
+    }
+
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        let text = match input {
+            VenueInput::Connected => {
+                self.last_seq.clear();
+                self.texts.clear();
+                for b in self.books.values_mut() {
+                    b.book.clear();
+                    b.state = SyncState::AwaitingSnapshot;
+                }
+                return Ok(());
+            }
+            VenueInput::Http { .. } => return Ok(()),
+            VenueInput::Message(text) => text,
+        };
+        if text == "pong" {
+            return Ok(());
+        }
+        let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not an OKX message: {e}")))?;
+        let Some(arg) = msg.arg.filter(|a| a.channel == "books") else { return Ok(()) };
+        let Some(action) = msg.action else { return Ok(()) }; // subscription ack
+        let inst = arg.inst_id.ok_or_else(|| malformed("books message without instId"))?.into_owned();
+        let snapshot = match action.as_ref() {
+            "snapshot" => true,
+            "update" => false,
+            other => return Err(malformed(format!("books action {other:?}"))),
+        };
+        for d in &msg.data {
+            let mut levels = Vec::with_capacity(d.bids.len() + d.asks.len());
+            for (side, ls) in [(Side::Bid, &d.bids), (Side::Ask, &d.asks)] {
+                for l in ls {
+                    let (Some(p), Some(q)) = (l.first(), l.get(1)) else { return Err(malformed(format!("level {l:?}"))) };
+                    levels.push((side, p.as_ref(), q.as_ref(), normalized(p).map_err(malformed)?));
+                }
+            }
+            let entry = self.books.entry(inst.clone()).or_default();
+            if !snapshot {
+                if entry.state != SyncState::Live {
+                    continue;
+                }
+                if self.last_seq.get(&inst) != Some(&d.prev_seq_id) {
+                    tracing::warn!(venue = "okx", inst, prev = d.prev_seq_id, last = ?self.last_seq.get(&inst), "seqId chain broken: resubscribing");
+                    report.note(&inst, Note::Gap);
+                    self.resync(&inst, report);
+                    continue;
+                }
+            }
+            let apply = levels.iter().map(|(s, p, q, _)| (*s, *p, *q));
+            if snapshot {
+                let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
+                fresh.set_many(apply).map_err(malformed)?;
+                entry.book = fresh;
+                entry.state = SyncState::Live;
+                self.texts.insert(inst.clone(), Texts::default());
+            } else {
+                entry.book.set_many(apply).map_err(malformed)?;
+            }
+            let texts = self.texts.entry(inst.clone()).or_default();
+            for (side, p, q, key) in levels {
+                let map = if side == Side::Bid { &mut texts.bids } else { &mut texts.asks };
+                if Decimal::parse(q).map(|d| d.mantissa == 0).unwrap_or(false) {
+                    map.remove(&key);
+                } else {
+                    map.insert(key, (p.to_string(), q.to_string()));
+                }
+            }
+            self.last_seq.insert(inst.clone(), d.seq_id);
+            if d.checksum != 0 {
+                let got = okx_checksum(&self.books[&inst].book, &texts.bids, &texts.asks);
+                if got != d.checksum {
+                    tracing::warn!(venue = "okx", inst, expected = d.checksum, got, "checksum mismatch: resubscribing");
+                    report.note(&inst, Note::ChecksumFailed);
+                    self.resync(&inst, report);
+                    continue;
+                }
+                report.note(&inst, Note::ChecksumOk);
+            }
+            report.updates.push(BookUpdate { symbol: inst.clone(), update_id: d.seq_id.to_string(), snapshot });
+        }
+        Ok(())
+    }
+
+    fn books(&self) -> &BTreeMap<String, SymbolBook> {
+        &self.books
+    }
+}
