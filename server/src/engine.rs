@@ -22,3 +22,16 @@ pub trait ServerEngine: Send + 'static {
     /// there is nothing to show yet.
     fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>>;
 }
+
+/// A boxed engine is an engine: several markets of different engine types share one server.
+impl<E: ServerEngine + ?Sized> ServerEngine for Box<E> {
+    fn ingest(&mut self, msg: &[u8]) -> bool {
+        (**self).ingest(msg)
+    }
+    fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
+        (**self).tick(b)
+    }
+    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+        (**self).snapshot(b)
+    }
+}

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,8 +32,8 @@ impl Default for ServerLimits {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub symbol: String,
-    pub fanout: FanoutHandle,
+    /// Served symbols and their fan-outs, in the order given (the first is the default).
+    pub markets: Arc<Vec<(String, FanoutHandle)>>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ServerLimits>,
 }
@@ -52,7 +52,13 @@ async fn metrics_handler(State(s): State<AppState>) -> Response {
 }
 
 async fn symbols_handler(State(s): State<AppState>) -> Json<Vec<String>> {
-    Json(vec![s.symbol.clone()])
+    Json(s.markets.iter().map(|(sym, _)| sym.clone()).collect())
+}
+
+/// `/ws` query: which symbol's frames to receive.
+#[derive(Debug, serde::Deserialize)]
+pub struct WsQuery {
+    pub symbol: Option<String>,
 }
 
 fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
@@ -75,8 +81,16 @@ async fn ws_handler(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<WsQuery>,
     State(s): State<AppState>,
 ) -> Response {
+    let fanout = match &query.symbol {
+        None => s.markets.first().map(|(_, f)| f.clone()),
+        Some(want) => s.markets.iter().find(|(sym, _)| sym == want || crate::check_capture::same_symbol(sym, want)).map(|(_, f)| f.clone()),
+    };
+    let Some(fanout) = fanout else {
+        return (StatusCode::NOT_FOUND, format!("unknown symbol {:?}: see /symbols\n", query.symbol.unwrap_or_default())).into_response();
+    };
     if !origin_allowed(&headers, &s.limits.allowed_origins) {
         tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "refused WebSocket: origin not allowed");
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
@@ -98,7 +112,7 @@ async fn ws_handler(
             let _slot = slot; // released when the session ends, however it ends
             use futures_util::StreamExt;
             let (sink, stream) = socket.split();
-            let end = run_client_session(sink, stream, s.fanout.clone(), s.metrics.clone(), s.limits.session).await;
+            let end = run_client_session(sink, stream, fanout, s.metrics.clone(), s.limits.session).await;
             tracing::debug!(%peer, ?end, "client left");
         })
 }

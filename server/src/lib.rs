@@ -49,16 +49,30 @@ pub use http::ServerLimits;
 pub use metrics::Metrics;
 pub use tick_loop::TickLoopConfig;
 
+/// One symbol served: its engine and the inbox its source feeds.
+pub struct Market {
+    pub symbol: String,
+    pub engine: Box<dyn ServerEngine>,
+    pub inbox: mpsc::Receiver<Bytes>,
+}
+
+impl Market {
+    pub fn new(symbol: impl Into<String>, engine: impl ServerEngine, inbox: mpsc::Receiver<Bytes>) -> Self {
+        Self { symbol: symbol.into(), engine: Box::new(engine), inbox }
+    }
+}
+
 /// Everything `serve` needs besides the engine and its inbox.
 #[derive(Clone)]
 pub struct ServeOptions {
-    /// Symbol listed at /symbols.
+    /// Symbol listed at /symbols (for [`serve`]; [`serve_markets`] takes each market's own).
     pub symbol: String,
     pub tick: TickLoopConfig,
     pub limits: ServerLimits,
     pub metrics: Arc<Metrics>,
-    /// Called once, before serving, with a handle on the fan-out (e.g. to subscribe a recorder).
-    pub on_fanout: Option<Arc<dyn Fn(FanoutHandle) + Send + Sync>>,
+    /// Called once per market, before serving, with its symbol and a handle on its fan-out (e.g. to
+    /// subscribe a recorder).
+    pub on_fanout: Option<Arc<dyn Fn(&str, FanoutHandle) + Send + Sync>>,
 }
 
 impl ServeOptions {
@@ -82,26 +96,36 @@ pub async fn serve<E: ServerEngine>(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (publisher, handle, snapshot_requests) = fanout::fanout();
-    if let Some(hook) = &options.on_fanout {
-        hook(handle.clone());
+    let market = Market::new(options.symbol.clone(), engine, inbox);
+    serve_markets(vec![market], listener, options, shutdown).await
+}
+
+/// Serve several symbols: one tick loop and fan-out per market; a client picks one with
+/// `/ws?symbol=<symbol>` (the first market without it), and `/symbols` lists them.
+pub async fn serve_markets(
+    markets: Vec<Market>,
+    listener: TcpListener,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut fanouts = Vec::with_capacity(markets.len());
+    let mut ticks = Vec::with_capacity(markets.len());
+    for m in markets {
+        let (publisher, handle, snapshot_requests) = fanout::fanout();
+        if let Some(hook) = &options.on_fanout {
+            hook(&m.symbol, handle.clone());
+        }
+        ticks.push(tokio::spawn(tick_loop::run_tick_loop(m.engine, m.inbox, snapshot_requests, publisher, options.metrics.clone(), options.tick)));
+        fanouts.push((m.symbol, handle));
     }
-    let tick = tokio::spawn(tick_loop::run_tick_loop(
-        engine,
-        inbox,
-        snapshot_requests,
-        publisher,
-        options.metrics.clone(),
-        options.tick,
-    ));
-    let state = http::AppState {
-        symbol: options.symbol,
-        fanout: handle,
-        metrics: options.metrics,
-        limits: Arc::new(options.limits),
-    };
+    if fanouts.is_empty() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no market to serve"));
+    }
+    let state = http::AppState { markets: Arc::new(fanouts), metrics: options.metrics, limits: Arc::new(options.limits) };
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-    tick.abort();
+    for t in ticks {
+        t.abort();
+    }
     result
 }

@@ -7,14 +7,18 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
+use tickframe_server::adapters::book_image::BookImageAdapter;
 use tickframe_server::adapters::sim::SimAdapter;
+use tickframe_server::sources::live_source;
+use tickframe_server::sources::venue_feed::{FeedTarget, VenueFeed};
 use tickframe_server::client_session::SessionLimits;
 use tickframe_server::frame_builder::now_ms;
 use tickframe_server::orderbook_engine::{OrderbookEngine, DEFAULT_DEPTH};
 use tickframe_server::recording::RecordingWriter;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
-use tickframe_server::{serve, ServeOptions, ServerLimits};
+use tickframe_server::sources::capture_source::Speed;
+use tickframe_server::{serve_markets, Market, ServeOptions, ServerLimits};
 use tokio::sync::mpsc;
 
 #[derive(Parser, Debug)]
@@ -75,9 +79,34 @@ struct ServeArgs {
     /// Levels per side in each frame (1–1000).
     #[arg(long, default_value_t = DEFAULT_DEPTH, value_parser = parse_depth)]
     depth: usize,
-    /// Market data source. Only `sim` (the built-in simulator) in this version.
-    #[arg(long, default_value = "sim")]
-    source: String,
+    /// Market data source (repeatable; every symbol is served, pick one with /ws?symbol=):
+    /// `sim` (built-in simulator, SIM-USD); `<venue>:<symbol>[,<symbol>…]` live, venue one of
+    /// binance, binance-usdm, coinbase, kraken, bybit, okx (e.g. `kraken:BTC/USD`,
+    /// `binance:BTCUSDT,ETHUSDT`); `capture:<file>` replays a capture (its header names the venue
+    /// and symbols) at recorded timing (see --speed).
+    #[arg(long = "source", default_values_t = ["sim".to_string()])]
+    sources: Vec<String>,
+    /// Capture replay speed: a factor (2 = twice as fast) or `max`.
+    #[arg(long, default_value = "1", value_parser = parse_speed)]
+    speed: Speed,
+    /// Venue for `capture:` sources whose header does not say (binance, kraken, …).
+    #[arg(long)]
+    capture_exchange: Option<String>,
+    /// Serve only these symbols of a capture (comma-separated). Default: the header's l2_book list.
+    #[arg(long, value_delimiter = ',')]
+    capture_symbols: Vec<String>,
+    /// Record a live source's raw traffic to this file (capture format; `check-capture` reads it).
+    #[arg(long)]
+    capture_out: Option<PathBuf>,
+    /// Override a live source's WebSocket URL (testing against a local server or a proxy).
+    #[arg(long)]
+    exchange_ws_url: Option<String>,
+    /// Override the scheme and host of a live source's REST snapshot URLs.
+    #[arg(long)]
+    exchange_rest_url: Option<String>,
+    /// Maximum reconnect backoff for live sources, in milliseconds (exponential with full jitter).
+    #[arg(long, default_value_t = 30_000)]
+    max_backoff_ms: u64,
     /// Simulator seed (same seed, same market).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -99,6 +128,10 @@ struct ServeArgs {
     /// Record every broadcast frame to this file (tickframe recording format).
     #[arg(long)]
     record: Option<PathBuf>,
+}
+
+fn parse_speed(s: &str) -> Result<Speed, String> {
+    s.parse()
 }
 
 fn parse_depth(s: &str) -> Result<usize, String> {
@@ -142,41 +175,132 @@ fn check_capture(exchange: &str, symbol: Option<&str>, emit_top: bool, file: &st
     }
 }
 
-async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    if args.source != "sim" {
-        return Err(format!("unknown --source {:?} (this version serves `sim`)", args.source).into());
+/// The venue a capture's header names (cryptofeed's exchange ids).
+fn capture_venue(header_exchange: &str) -> Option<&'static str> {
+    Some(match header_exchange.to_ascii_uppercase().as_str() {
+        "BINANCE" => "binance",
+        "BINANCE_FUTURES" => "binance-usdm",
+        "COINBASE" => "coinbase",
+        "KRAKEN" => "kraken",
+        "BYBIT" => "bybit",
+        "OKX" => "okx",
+        _ => return None,
+    })
+}
+
+/// Read a capture's header line: (exchange, l2_book symbols).
+fn capture_header(path: &std::path::Path) -> Result<(String, Vec<String>), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = tickframe_server::exchange::capture::CaptureReader::new(std::io::BufReader::new(file));
+    match reader.next_event() {
+        Some(Ok(tickframe_server::exchange::capture::CaptureEvent::Header { exchange, config, .. })) => {
+            let symbols = config["l2_book"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default();
+            Ok((exchange.into_owned(), symbols))
+        }
+        _ => Err(format!("{}: no capture header on the first line", path.display())),
     }
-    let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), args.depth);
-    let mut options = ServeOptions::new(engine.symbol().to_string());
-    options.metrics.engine.set(engine.counters()).ok();
+}
+
+/// Engines fed by a venue source: one per symbol, each behind a bounded inbox.
+fn venue_markets(symbols: &[String], depth: usize, options: &ServeOptions, markets: &mut Vec<Market>) -> Vec<FeedTarget> {
+    symbols
+        .iter()
+        .map(|symbol| {
+            let (tx, rx) = mpsc::channel::<Bytes>(64);
+            let instrument = tickframe_server::instrument::Instrument { symbol: symbol.clone(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
+            let engine = OrderbookEngine::new(BookImageAdapter::new(), instrument, depth);
+            options.metrics.register_engine(engine.counters());
+            markets.push(Market::new(symbol.clone(), engine, rx));
+            FeedTarget { symbol: symbol.clone(), inbox: tx }
+        })
+        .collect()
+}
+
+async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let mut options = ServeOptions::new("");
     options.tick = TickLoopConfig { tick_hz: args.tick_hz, ..Default::default() };
     options.limits = ServerLimits {
         max_clients: args.max_clients,
-        allowed_origins: args.allow_origins,
-        session: SessionLimits { send_timeout: Duration::from_millis(args.send_timeout_ms), max_inbound_bytes: args.max_inbound_bytes },
-        ..Default::default()
+        allowed_origins: args.allow_origins.clone(),
+        session: SessionLimits { send_timeout: Duration::from_millis(args.send_timeout_ms), max_inbound_bytes: args.max_inbound_bytes, ..Default::default() },
     };
+    let mut markets = Vec::new();
+    let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = Vec::new();
+    let live_sources = args.sources.iter().filter(|s| *s != "sim" && !s.starts_with("capture:")).count();
+    if args.capture_out.is_some() && live_sources != 1 {
+        return Err("--capture-out records one live source: give exactly one `<venue>:<symbol>` --source".into());
+    }
+    for source in &args.sources {
+        if source == "sim" {
+            let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), args.depth);
+            options.metrics.register_engine(engine.counters());
+            let (inbox_tx, inbox_rx) = mpsc::channel::<Bytes>(1024);
+            markets.push(Market::new(engine.symbol().to_string(), engine, inbox_rx));
+            tasks.push(Box::pin(simulator::run(args.seed, args.sim_rate, inbox_tx)));
+        } else if let Some(path) = source.strip_prefix("capture:") {
+            let path = PathBuf::from(path);
+            let (exchange, header_symbols) = capture_header(&path)?;
+            let venue_name = match &args.capture_exchange {
+                Some(v) => v.clone(),
+                None => capture_venue(&exchange).ok_or_else(|| format!("{}: unknown exchange {exchange:?}: pass --capture-exchange", path.display()))?.to_string(),
+            };
+            let venue = tickframe_server::adapters::venue_by_name(&venue_name).ok_or_else(|| format!("unknown --capture-exchange {venue_name:?}"))?;
+            let symbols = if args.capture_symbols.is_empty() { header_symbols } else { args.capture_symbols.clone() };
+            if symbols.is_empty() {
+                return Err(format!("{}: no symbols in the header: pass --capture-symbols", path.display()).into());
+            }
+            let targets = venue_markets(&symbols, args.depth, &options, &mut markets);
+            let feed = VenueFeed::new(venue, targets, options.metrics.clone());
+            let input = std::io::BufReader::new(std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+            tasks.push(Box::pin(tickframe_server::sources::capture_source::run_capture(feed, input, args.speed)));
+        } else if let Some((venue_name, list)) = source.split_once(':') {
+            let venue = tickframe_server::adapters::venue_by_name(venue_name).ok_or_else(|| format!("unknown venue {venue_name:?} in --source {source:?}"))?;
+            let symbols: Vec<String> = list.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
+            if symbols.is_empty() {
+                return Err(format!("--source {source:?} names no symbol").into());
+            }
+            let mut endpoint = live_source::endpoint(venue_name, &symbols, args.depth).ok_or_else(|| format!("no live endpoint for {venue_name:?}"))?;
+            if let Some(url) = &args.exchange_ws_url {
+                endpoint.ws_url = url.clone();
+            }
+            let mut live = live_source::LiveOptions::new(endpoint);
+            live.rest_base = args.exchange_rest_url.clone();
+            live.backoff.max = Duration::from_millis(args.max_backoff_ms.max(10));
+            live.backoff.initial = live.backoff.initial.min(live.backoff.max);
+            if let Some(path) = &args.capture_out {
+                let file = std::fs::File::create(path).map_err(|e| format!("--capture-out {}: {e}", path.display()))?;
+                live.capture_out = Some(tickframe_server::exchange::capture::CaptureWriter::new(Box::new(std::io::BufWriter::new(file))));
+            }
+            let targets = venue_markets(&symbols, args.depth, &options, &mut markets);
+            let feed = VenueFeed::new(venue, targets, options.metrics.clone());
+            tasks.push(Box::pin(live_source::run_live(feed, live)));
+        } else {
+            return Err(format!("unknown --source {source:?}: sim, <venue>:<symbol>, or capture:<file>").into());
+        }
+    }
     if let Some(path) = args.record.clone() {
         let file = std::fs::File::create(&path).map_err(|e| format!("--record {}: {e}", path.display()))?;
         let writer = RecordingWriter::new(std::io::BufWriter::new(file), &simulator::sim_recording_header(args.tick_hz, now_ms()))?;
         let writer = std::sync::Mutex::new(Some(writer));
-        options.on_fanout = Some(Arc::new(move |handle| {
+        // A recording holds one symbol's frames: the first market's.
+        options.on_fanout = Some(Arc::new(move |_symbol: &str, handle| {
             if let Some(w) = writer.lock().ok().and_then(|mut w| w.take()) {
                 tokio::spawn(record_frames(handle, w));
             }
         }));
     }
-
-    let (inbox_tx, inbox_rx) = mpsc::channel::<Bytes>(1024);
-    tokio::spawn(simulator::run(args.seed, args.sim_rate, inbox_tx));
+    let symbols: Vec<String> = markets.iter().map(|m| m.symbol.clone()).collect();
+    for t in tasks {
+        tokio::spawn(t);
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
     // Machine-readable first line: tests and `npm start` parse it.
     println!("tickframe-server listening on http://{addr} (WebSocket: ws://{addr}/ws)");
-    tracing::info!(%addr, tick_hz = args.tick_hz, depth = args.depth, source = %args.source, "serving");
-    serve(engine, inbox_rx, listener, options, async {
+    tracing::info!(%addr, tick_hz = args.tick_hz, depth = args.depth, ?symbols, "serving");
+    serve_markets(markets, listener, options, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

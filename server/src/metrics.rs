@@ -23,10 +23,25 @@ pub struct Metrics {
     pub ticks_serialized: AtomicU64,
     /// Tick serialization time histogram: counts per bucket of [`TICK_BUCKETS_SECONDS`] (+Inf last).
     pub tick_buckets: [AtomicU64; TICK_BUCKETS_SECONDS.len() + 1],
-    pub engine: std::sync::OnceLock<Arc<EngineCounters>>,
+    /// Every served engine's counters (summed at /metrics), see [`Metrics::register_engine`].
+    pub engines: std::sync::Mutex<Vec<Arc<EngineCounters>>>,
+    /// Exchange sources: book resyncs (gap, checksum mismatch, reconnect), checksum failures, reconnects.
+    pub source_resyncs: AtomicU64,
+    pub source_checksum_failures: AtomicU64,
+    pub source_gaps: AtomicU64,
+    pub source_errors: AtomicU64,
+    pub source_messages: AtomicU64,
+    pub source_reconnects: AtomicU64,
 }
 
 impl Metrics {
+    /// Include an engine's ingest counters in /metrics.
+    pub fn register_engine(&self, counters: Arc<EngineCounters>) {
+        if let Ok(mut e) = self.engines.lock() {
+            e.push(counters);
+        }
+    }
+
     /// Record one tick's serialization time.
     pub fn observe_tick(&self, d: std::time::Duration) {
         self.tick_nanos_total.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
@@ -63,11 +78,17 @@ impl Metrics {
             g(&self.tick_nanos_total) as f64 / 1e9,
             g(&self.ticks_serialized)
         );
-        if let Some(e) = self.engine.get() {
-            line(&mut out, "ingest_messages_total", "counter", "Source messages ingested.", g(&e.messages));
-            line(&mut out, "ingest_errors_total", "counter", "Source messages rejected as malformed.", g(&e.errors));
-            line(&mut out, "sequence_gaps_total", "counter", "Source sequence gaps (book marked resyncing).", g(&e.gaps));
-        }
+        let engines = self.engines.lock().map(|e| e.clone()).unwrap_or_default();
+        let sum = |f: fn(&EngineCounters) -> &AtomicU64| engines.iter().map(|e| g(f(e))).sum::<u64>();
+        line(&mut out, "ingest_messages_total", "counter", "Messages ingested by the engines.", sum(|e| &e.messages));
+        line(&mut out, "ingest_errors_total", "counter", "Engine messages rejected as malformed.", sum(|e| &e.errors));
+        line(&mut out, "sequence_gaps_total", "counter", "Sequence gaps seen by the engines (book marked resyncing).", sum(|e| &e.gaps));
+        line(&mut out, "source_messages_total", "counter", "Exchange messages received (WebSocket and REST).", g(&self.source_messages));
+        line(&mut out, "source_errors_total", "counter", "Exchange messages that could not be applied.", g(&self.source_errors));
+        line(&mut out, "source_gaps_total", "counter", "Exchange sequence gaps.", g(&self.source_gaps));
+        line(&mut out, "resyncs_total", "counter", "Book resyncs (gap, checksum mismatch, bad message).", g(&self.source_resyncs));
+        line(&mut out, "checksum_failures_total", "counter", "Exchange checksum mismatches.", g(&self.source_checksum_failures));
+        line(&mut out, "source_reconnects_total", "counter", "Exchange WebSocket reconnects.", g(&self.source_reconnects));
         out
     }
 }

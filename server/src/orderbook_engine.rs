@@ -98,12 +98,24 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
                 self.status = BookStatus::Resyncing;
                 was != BookStatus::Resyncing
             }
+            Ok(Applied::Resyncing) => {
+                let was = self.status;
+                self.status = BookStatus::Resyncing;
+                was != BookStatus::Resyncing
+            }
             Err(e) => {
                 self.counters.errors.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(symbol = %self.instrument.symbol, error = %e, bytes = msg.len(), "rejected source message");
                 false
             }
         };
+        if let Some((pd, sd)) = self.adapter.scale() {
+            if (pd, sd) != (self.instrument.price_decimals, self.instrument.size_decimals) {
+                // Tick and lot are one unit of the book's decimal scale.
+                (self.instrument.price_decimals, self.instrument.tick_units) = (pd, 1);
+                (self.instrument.size_decimals, self.instrument.lot_units) = (sd, 1);
+            }
+        }
         self.changed |= changed;
         changed
     }

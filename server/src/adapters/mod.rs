@@ -1,6 +1,7 @@
 //! Adapters turn one source's raw messages into changes of an exact [`L2Book`](crate::book::L2Book).
 
 pub mod binance;
+pub mod book_image;
 pub mod bybit;
 pub mod coinbase;
 pub mod kraken;
@@ -19,6 +20,8 @@ pub enum Applied {
     Unchanged,
     /// A sequence gap: the book can no longer be trusted until the next snapshot.
     Gap { expected: u64, got: u64 },
+    /// The source says the book is resyncing (it counted the cause itself).
+    Resyncing,
 }
 
 /// Why a message could not be applied. Always recoverable: counted, logged, never a panic.
@@ -41,6 +44,12 @@ impl std::error::Error for AdapterError {}
 pub trait Adapter: Send + 'static {
     /// Apply one raw message to `book`.
     fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError>;
+
+    /// The decimals (price, size) the book's integers are in, when the source decides them (exchange
+    /// books grow their scale to fit the finest text seen). `None` keeps the engine's instrument.
+    fn scale(&self) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 /// Venue names accepted by `--exchange` and `--source <venue>:<symbol>`.

@@ -1,0 +1,105 @@
+//! The hand-off from an exchange source to a symbol's engine: a whole-book image (best levels of
+//! each side in integer ticks/lots at the book's decimal scale, plus whether it is live). Images
+//! are idempotent — each replaces the last — so the inbox can never leave the engine half-updated.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::adapters::{Adapter, AdapterError, Applied};
+use crate::book::{L2Book, Side};
+use crate::exchange::exchange_book::ExchangeBook;
+
+const MAGIC: &[u8; 4] = b"TFBI";
+const HEADER: usize = 4 + 1 + 4 + 4 + 4 + 4;
+
+/// Encode the best `depth` levels a side of `book`; `live = false` says the book is resyncing.
+pub fn encode_image(book: &ExchangeBook, depth: usize, live: bool) -> Bytes {
+    let b = book.book();
+    let (nb, na) = (b.len(Side::Bid).min(depth), b.len(Side::Ask).min(depth));
+    let mut out = BytesMut::with_capacity(HEADER + (nb + na) * 16);
+    out.put_slice(MAGIC);
+    out.put_u8(live as u8);
+    out.put_u32_le(book.price_decimals());
+    out.put_u32_le(book.size_decimals());
+    out.put_u32_le(nb as u32);
+    out.put_u32_le(na as u32);
+    for (p, s) in b.bids().take(nb).chain(b.asks().take(na)) {
+        out.put_i64_le(p);
+        out.put_i64_le(s);
+    }
+    out.freeze()
+}
+
+/// Applies book images to the engine's book, and tells the engine the decimal scale to print with.
+#[derive(Debug, Default)]
+pub struct BookImageAdapter {
+    scale: Option<(u32, u32)>,
+}
+
+impl BookImageAdapter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn read_u32(msg: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([msg[at], msg[at + 1], msg[at + 2], msg[at + 3]])
+}
+
+fn read_i64(msg: &[u8], at: usize) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&msg[at..at + 8]);
+    i64::from_le_bytes(b)
+}
+
+impl Adapter for BookImageAdapter {
+    fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError> {
+        if msg.len() < HEADER || &msg[..4] != MAGIC {
+            return Err(AdapterError::Malformed("not a book image".into()));
+        }
+        let live = msg[4] == 1;
+        let (pd, sd) = (read_u32(msg, 5), read_u32(msg, 9));
+        let (nb, na) = (read_u32(msg, 13) as usize, read_u32(msg, 17) as usize);
+        if msg.len() != HEADER + (nb + na) * 16 || pd > 18 || sd > 18 {
+            return Err(AdapterError::Malformed(format!("book image of {} bytes for {nb}+{na} levels", msg.len())));
+        }
+        let mut next = L2Book::new();
+        for i in 0..nb + na {
+            let at = HEADER + i * 16;
+            next.set(if i < nb { Side::Bid } else { Side::Ask }, read_i64(msg, at), read_i64(msg, at + 8));
+        }
+        self.scale = Some((pd, sd));
+        let changed = next != *book;
+        *book = next;
+        Ok(match (live, changed) {
+            (false, _) => Applied::Resyncing,
+            (true, true) => Applied::Changed,
+            (true, false) => Applied::Unchanged,
+        })
+    }
+
+    fn scale(&self) -> Option<(u32, u32)> {
+        self.scale
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_garbage() {
+        let mut eb = ExchangeBook::new();
+        eb.set_many([(Side::Bid, "100.5", "1"), (Side::Bid, "100.25", "2"), (Side::Ask, "101", "0.001")]).unwrap();
+        let img = encode_image(&eb, 1, true);
+        let mut a = BookImageAdapter::new();
+        let mut book = L2Book::new();
+        assert_eq!(a.apply(&img, &mut book).unwrap(), Applied::Changed);
+        assert_eq!(book.best_bid(), Some((10050, 1000)));
+        assert_eq!(book.len(Side::Bid), 1, "depth 1");
+        assert_eq!(a.scale(), Some((2, 3)));
+        assert_eq!(a.apply(&img, &mut book).unwrap(), Applied::Unchanged);
+        assert_eq!(a.apply(&encode_image(&ExchangeBook::new(), 10, false), &mut book).unwrap(), Applied::Resyncing);
+        assert!(a.apply(b"TFBI", &mut book).is_err());
+        assert!(a.apply(&img[..img.len() - 1], &mut book).is_err());
+    }
+}

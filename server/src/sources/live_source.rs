@@ -1,0 +1,307 @@
+//! `--source <venue>:<symbol>`: a live exchange WebSocket over rustls, through the same venue
+//! adapter as captures. Subscribes, pings where the venue wants it, fetches REST snapshots and
+//! resubscribes when the adapter asks, reconnects with exponential backoff and full jitter, and can
+//! record all traffic (`--capture-out`) in the capture format.
+
+use std::io::Write;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rand::Rng;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::adapters::venue::{VenueAction, VenueInput};
+use crate::exchange::capture::{CaptureEvent, CaptureWriter};
+use crate::frame_builder::now_ms;
+use crate::sources::venue_feed::VenueFeed;
+
+/// Where and how to connect to a venue.
+#[derive(Debug, Clone)]
+pub struct LiveEndpoint {
+    pub ws_url: String,
+    /// Sent after every (re)connect.
+    pub subscribe: Vec<String>,
+    /// Application-level keepalive some venues require: (interval, text).
+    pub ping: Option<(Duration, String)>,
+}
+
+/// The public endpoint and subscription for `symbols` (as the venue spells them) at a venue.
+pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEndpoint> {
+    let list = |f: &dyn Fn(&String) -> serde_json::Value| symbols.iter().map(f).collect::<Vec<_>>();
+    Some(match venue {
+        "binance" | "binance-usdm" => {
+            let streams: Vec<String> = symbols.iter().map(|s| format!("{}@depth@100ms", s.to_lowercase())).collect();
+            let host = if venue == "binance" { "wss://stream.binance.com:9443" } else { "wss://fstream.binance.com" };
+            LiveEndpoint { ws_url: format!("{host}/stream?streams={}", streams.join("/")), subscribe: vec![], ping: None }
+        }
+        "coinbase" => LiveEndpoint {
+            ws_url: "wss://advanced-trade-ws.coinbase.com".into(),
+            subscribe: crate::adapters::coinbase::Coinbase::subscribe_messages(symbols),
+            ping: None, // the heartbeats channel keeps the connection (and the sequence) moving
+        },
+        "kraken" => LiveEndpoint {
+            ws_url: "wss://ws.kraken.com/v2".into(),
+            subscribe: vec![serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": symbols, "depth": kraken_depth(depth)}}).to_string()],
+            ping: Some((Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
+        },
+        "bybit" => LiveEndpoint {
+            ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
+            subscribe: vec![serde_json::json!({"op": "subscribe", "args": list(&|s| format!("orderbook.{}.{s}", bybit_depth(depth)).into())}).to_string()],
+            ping: Some((Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
+        },
+        "okx" => LiveEndpoint {
+            ws_url: "wss://ws.okx.com:8443/ws/v5/public".into(),
+            subscribe: vec![serde_json::json!({"op": "subscribe", "args": list(&|s| serde_json::json!({"channel": "books", "instId": s}))}).to_string()],
+            ping: Some((Duration::from_secs(25), "ping".into())),
+        },
+        _ => return None,
+    })
+}
+
+/// Kraken v2 book depths: 10, 25, 100, 500, 1000.
+pub fn kraken_depth(depth: usize) -> usize {
+    [10, 25, 100, 500, 1000].into_iter().find(|d| *d >= depth).unwrap_or(1000)
+}
+
+/// Bybit spot orderbook depths: 1, 50, 200.
+pub fn bybit_depth(depth: usize) -> usize {
+    [1, 50, 200].into_iter().find(|d| *d >= depth).unwrap_or(200)
+}
+
+/// Reconnect delays: exponential from `initial` to `max`, each drawn uniformly below the bound
+/// ("full jitter"), so many clients restarting together do not reconnect in lockstep.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { initial: Duration::from_millis(500), max: Duration::from_secs(30) }
+    }
+}
+
+impl Backoff {
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let bound = self.initial.saturating_mul(1u32 << attempt.min(16)).min(self.max);
+        bound.mul_f64(rand::rng().random_range(0.0..=1.0)).max(Duration::from_millis(10))
+    }
+}
+
+pub struct LiveOptions {
+    pub endpoint: LiveEndpoint,
+    /// Replace the scheme and host of REST snapshot URLs (tests, proxies): `http://127.0.0.1:1234`.
+    pub rest_base: Option<String>,
+    pub backoff: Backoff,
+    /// Reconnect when nothing arrives for this long.
+    pub idle_timeout: Duration,
+    /// A connection that lasted this long resets the backoff.
+    pub healthy_after: Duration,
+    pub capture_out: Option<CaptureWriter<Box<dyn Write + Send>>>,
+}
+
+impl LiveOptions {
+    pub fn new(endpoint: LiveEndpoint) -> Self {
+        Self { endpoint, rest_base: None, backoff: Backoff::default(), idle_timeout: Duration::from_secs(60), healthy_after: Duration::from_secs(60), capture_out: None }
+    }
+}
+
+fn record(out: &mut Option<CaptureWriter<Box<dyn Write + Send>>>, ev: CaptureEvent<'_>) {
+    if let Some(w) = out {
+        if let Err(e) = w.write(&ev) {
+            tracing::error!(error = %e, "--capture-out write failed: recording stops");
+            *out = None;
+        }
+    }
+}
+
+fn ts() -> f64 {
+    now_ms() as f64 / 1000.0
+}
+
+/// Run forever (until every engine is gone): connect, subscribe, feed, recover, reconnect.
+pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
+    let _ = rustls::crypto::ring::default_provider().install_default(); // Err = already installed
+    let http = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the HTTP client: live source stops");
+            return;
+        }
+    };
+    let venue = feed.venue_name();
+    record(&mut opts.capture_out, CaptureEvent::Header { format: 2, exchange: venue.into(), config: serde_json::json!({"l2_book": feed.symbols()}) });
+    let conn = "ws.1";
+    let mut attempt = 0u32;
+    loop {
+        let url = opts.endpoint.ws_url.clone();
+        tracing::info!(venue, %url, attempt, "connecting");
+        let connected = tokio::time::timeout(Duration::from_secs(15), tokio_tungstenite::connect_async(url.as_str())).await;
+        let ws = match connected {
+            Ok(Ok((ws, _))) => Some(ws),
+            Ok(Err(e)) => {
+                tracing::warn!(venue, error = %e, "connect failed");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(venue, "connect timed out");
+                None
+            }
+        };
+        if let Some(mut ws) = ws {
+            let since = tokio::time::Instant::now();
+            record(&mut opts.capture_out, CaptureEvent::Connect { conn: conn.into(), ts: ts(), addr: url.as_str().into() });
+            let _ = feed.handle(VenueInput::Connected).await;
+            let mut ok = true;
+            for m in &opts.endpoint.subscribe {
+                record(&mut opts.capture_out, CaptureEvent::Send { conn: conn.into(), ts: ts(), addr: url.as_str().into(), data: m.as_str().into() });
+                ok &= ws.send(Message::text(m.clone())).await.is_ok();
+            }
+            let mut ping = opts.endpoint.ping.clone().map(|(every, text)| (tokio::time::interval_at(tokio::time::Instant::now() + every, every), text));
+            while ok {
+                let next = tokio::time::timeout(opts.idle_timeout, ws.next());
+                let ping_due = async {
+                    match &mut ping {
+                        Some((iv, _)) => iv.tick().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    msg = next => match msg {
+                        Ok(Some(Ok(Message::Text(text)))) => {
+                            record(&mut opts.capture_out, CaptureEvent::Recv { conn: conn.into(), ts: ts(), data: text.as_str().into() });
+                            let actions = feed.handle(VenueInput::Message(text.as_str())).await;
+                            ok = perform(&mut feed, &mut ws, &http, actions, &opts.rest_base, &mut opts.capture_out, &url).await;
+                        }
+                        Ok(Some(Ok(Message::Close(frame)))) => {
+                            tracing::warn!(venue, ?frame, "exchange closed the connection");
+                            ok = false;
+                        }
+                        Ok(Some(Ok(_))) => {} // ping/pong (answered by tungstenite), binary
+                        Ok(Some(Err(e))) => {
+                            tracing::warn!(venue, error = %e, "connection error");
+                            ok = false;
+                        }
+                        Ok(None) => ok = false,
+                        Err(_) => {
+                            tracing::warn!(venue, idle = ?opts.idle_timeout, "no message for too long: reconnecting");
+                            ok = false;
+                        }
+                    },
+                    _ = ping_due => {
+                        if let Some((_, text)) = &ping {
+                            ok = ws.send(Message::text(text.clone())).await.is_ok();
+                        }
+                    }
+                }
+            }
+            if since.elapsed() >= opts.healthy_after {
+                attempt = 0;
+            }
+        }
+        feed.metrics().source_reconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if feed.engines_gone() {
+            tracing::info!(venue, "no engine left: live source stops");
+            return;
+        }
+        let delay = opts.backoff.delay(attempt);
+        attempt = attempt.saturating_add(1);
+        tracing::info!(venue, ?delay, "reconnecting after backoff");
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Carry out the adapter's recovery actions. Returns false when the connection must be dropped.
+async fn perform<S>(
+    feed: &mut VenueFeed,
+    ws: &mut S,
+    http: &reqwest::Client,
+    mut actions: Vec<VenueAction>,
+    rest_base: &Option<String>,
+    capture: &mut Option<CaptureWriter<Box<dyn Write + Send>>>,
+    addr: &str,
+) -> bool
+where
+    S: SinkExt<Message> + Unpin,
+{
+    while !actions.is_empty() {
+        let mut next = Vec::new();
+        for action in actions {
+            match action {
+                VenueAction::Send { symbol, messages } => {
+                    tracing::info!(venue = feed.venue_name(), symbol, "resubscribing");
+                    for m in messages {
+                        record(capture, CaptureEvent::Send { conn: "ws.1".into(), ts: ts(), addr: addr.into(), data: m.as_str().into() });
+                        if ws.send(Message::text(m)).await.is_err() {
+                            return false;
+                        }
+                    }
+                }
+                VenueAction::FetchSnapshot { symbol, url } => {
+                    let url = match rest_base {
+                        Some(base) => rebase(&url, base),
+                        None => url,
+                    };
+                    let mut body = None;
+                    for retry in 0..3u32 {
+                        match http.get(&url).send().await.and_then(|r| r.error_for_status()) {
+                            Ok(r) => match r.text().await {
+                                Ok(text) => {
+                                    body = Some(text);
+                                    break;
+                                }
+                                Err(e) => tracing::warn!(symbol, error = %e, "snapshot body unreadable"),
+                            },
+                            Err(e) => tracing::warn!(symbol, %url, error = %e, retry, "snapshot fetch failed"),
+                        }
+                        tokio::time::sleep(Duration::from_millis(500 << retry)).await;
+                    }
+                    // Without a snapshot the book cannot sync: start over on a new connection.
+                    let Some(body) = body else { return false };
+                    record(capture, CaptureEvent::Http { conn: "http.0".into(), ts: ts(), url: url.as_str().into(), data: body.as_str().into() });
+                    next.extend(feed.handle(VenueInput::Http { url: &url, body: &body }).await);
+                }
+            }
+        }
+        actions = next;
+    }
+    true
+}
+
+/// `https://api.binance.com/api/v3/depth?...` on `http://127.0.0.1:9` → `http://127.0.0.1:9/api/v3/depth?...`.
+fn rebase(url: &str, base: &str) -> String {
+    let path = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or("/");
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_exponential_capped_and_jittered() {
+        let b = Backoff { initial: Duration::from_millis(100), max: Duration::from_secs(2) };
+        for attempt in 0..20 {
+            let bound = Duration::from_millis(100).saturating_mul(1 << attempt.min(16)).min(Duration::from_secs(2));
+            for _ in 0..20 {
+                assert!(b.delay(attempt) <= bound);
+            }
+        }
+        let samples: std::collections::HashSet<_> = (0..20).map(|_| b.delay(5)).collect();
+        assert!(samples.len() > 1, "jittered");
+    }
+
+    #[test]
+    fn rest_urls_rebase_onto_a_test_server() {
+        assert_eq!(rebase("https://api.binance.com/api/v3/depth?symbol=X&limit=1000", "http://127.0.0.1:9/"), "http://127.0.0.1:9/api/v3/depth?symbol=X&limit=1000");
+    }
+
+    #[test]
+    fn every_venue_has_an_endpoint() {
+        for v in crate::adapters::VENUES {
+            let e = endpoint(v, &["BTC-USD".to_string()], 50).expect(v);
+            assert!(e.ws_url.starts_with("wss://"), "{v}");
+        }
+    }
+}

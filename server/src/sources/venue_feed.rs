@@ -1,0 +1,96 @@
+//! The bridge from a venue adapter (which keeps every symbol's exact book) to the engines that
+//! serve them: after each input, every touched symbol's book goes to its engine as a book image.
+//! Shared by the live and capture sources, so both take exactly the same path.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::adapters::book_image::encode_image;
+use crate::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
+use crate::check_capture::same_symbol;
+use crate::metrics::Metrics;
+
+/// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
+pub const IMAGE_DEPTH: usize = crate::orderbook_engine::MAX_DEPTH;
+
+/// One served symbol of a venue: the name clients use and its engine's inbox.
+pub struct FeedTarget {
+    pub symbol: String,
+    pub inbox: mpsc::Sender<Bytes>,
+}
+
+pub struct VenueFeed {
+    venue: Box<dyn Venue>,
+    targets: Vec<FeedTarget>,
+    metrics: Arc<Metrics>,
+    report: Report,
+}
+
+impl VenueFeed {
+    pub fn new(venue: Box<dyn Venue>, targets: Vec<FeedTarget>, metrics: Arc<Metrics>) -> Self {
+        Self { venue, targets, metrics, report: Report::default() }
+    }
+
+    pub fn venue_name(&self) -> &'static str {
+        self.venue.name()
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// True when every engine's inbox is closed (the server is shutting down).
+    pub fn engines_gone(&self) -> bool {
+        self.targets.iter().all(|t| t.inbox.is_closed())
+    }
+
+    /// The symbols served, as clients name them.
+    pub fn symbols(&self) -> Vec<String> {
+        self.targets.iter().map(|t| t.symbol.clone()).collect()
+    }
+
+    /// Feed one input; push images of every symbol it touched; return the recovery actions the
+    /// adapter asks for. Bad messages are counted and logged, never fatal.
+    pub async fn handle(&mut self, input: VenueInput<'_>) -> Vec<VenueAction> {
+        self.report.clear();
+        if matches!(input, VenueInput::Message(_) | VenueInput::Http { .. }) {
+            self.metrics.source_messages.fetch_add(1, Ordering::Relaxed);
+        }
+        let connected = matches!(input, VenueInput::Connected);
+        if let Err(e) = self.venue.handle(input, &mut self.report) {
+            self.metrics.source_errors.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(venue = self.venue.name(), error = %e, "exchange message not applied");
+        }
+        for (_, note) in &self.report.notes {
+            let counter = match note {
+                Note::Gap => &self.metrics.source_gaps,
+                Note::Resync => &self.metrics.source_resyncs,
+                Note::ChecksumFailed => &self.metrics.source_checksum_failures,
+                Note::ChecksumOk => continue,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        let touched: Vec<String> = if connected {
+            self.venue.books().keys().cloned().collect() // every book restarts on a new connection
+        } else {
+            self.report.updates.iter().map(|u| u.symbol.clone()).chain(self.report.notes.iter().map(|(s, _)| s.clone())).collect()
+        };
+        for venue_symbol in dedup(touched) {
+            let Some(target) = self.targets.iter().find(|t| same_symbol(&t.symbol, &venue_symbol)) else { continue };
+            let Some(b) = self.venue.books().get(&venue_symbol) else { continue };
+            let image = encode_image(&b.book, IMAGE_DEPTH, b.state == SyncState::Live);
+            // Backpressure, not loss: images are whole pictures, and the engine drains quickly.
+            let _ = target.inbox.send(image).await;
+        }
+        std::mem::take(&mut self.report.actions)
+    }
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}

@@ -1,0 +1,178 @@
+//! Exchange sources end to end through the real binary, on 127.0.0.1 only: a capture replayed into
+//! several symbols (`/ws?symbol=`, `/symbols`), and a live adapter against an in-test WebSocket
+//! server replaying a capture, which drops the connection: the source reconnects and resyncs, and
+//! clients see the book marked resyncing in between, never a stale one shown as live.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tickframe_schema::{decode_frame, BookStatus};
+use tickframe_server::exchange::capture::{CaptureEvent, CaptureReader, CaptureWriter};
+use tokio_tungstenite::tungstenite::Message;
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+fn start(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address line");
+    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("listening line").to_string();
+    Server(child, addr)
+}
+
+/// A Kraken v2 book message with a valid checksum (top 10 as printed, no point, no leading zeros).
+fn kraken_v2(kind: &str, symbol: &str, bids: &[(&str, &str)], asks: &[(&str, &str)], book_after: (&[(&str, &str)], &[(&str, &str)])) -> String {
+    let strip = |s: &str| s.replace('.', "").trim_start_matches('0').to_string();
+    let (ab, aa) = book_after;
+    let text: String = aa.iter().take(10).chain(ab.iter().take(10)).map(|(p, q)| strip(p) + &strip(q)).collect();
+    let levels = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
+    format!(
+        r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"{symbol}","bids":[{}],"asks":[{}],"checksum":{},"timestamp":"t"}}]}}"#,
+        levels(bids),
+        levels(asks),
+        crc32fast::hash(text.as_bytes())
+    )
+}
+
+/// Frames for `symbol` until `pred` holds (or panic after `secs`).
+async fn wait_for(addr: &str, symbol: &str, secs: u64, mut pred: impl FnMut(BookStatus, f64) -> bool) {
+    let url = format!("ws://{addr}/ws?symbol={}", symbol.replace('/', "%2F"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("condition reached in time").expect("open").expect("ok");
+        if let Message::Binary(b) = msg {
+            let f = decode_frame(&b).expect("valid frame");
+            assert_eq!(f.symbol(), Some(symbol));
+            if pred(f.status(), f.best_bid()) {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_capture_replays_into_several_symbols_picked_by_query() {
+    let dir = std::env::temp_dir().join(format!("tf-capture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kraken.jsonl");
+    let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
+    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({"l2_book": ["ETH/USD", "BTC/USD"]}) }).unwrap();
+    let eth = ([("2000.5", "1.0")], [("2001.0", "2.0")]);
+    // Kraken prints every price and size of a pair with the same decimals (the checksum relies on it).
+    let btc = ([("50000.0", "0.50")], [("50001.5", "0.25")]);
+    for (i, (sym, (b, a))) in [("ETH/USD", eth), ("BTC/USD", btc)].into_iter().enumerate() {
+        let data = kraken_v2("snapshot", sym, &b, &a, (&b, &a));
+        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: 1.0 + i as f64, data: data.as_str().into() }).unwrap();
+    }
+    drop(w);
+    let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "max"]);
+    let symbols: Vec<String> = reqwest_get_json(&server.1, "/symbols").await;
+    assert_eq!(symbols, vec!["ETH/USD", "BTC/USD"]);
+    wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 2000.5).await;
+    wait_for(&server.1, "BTC/USD", 10, |s, bid| s == BookStatus::Live && bid == 50000.0).await;
+    let refused = tokio_tungstenite::connect_async(format!("ws://{}/ws?symbol=NOPE", server.1)).await;
+    assert!(refused.is_err(), "unknown symbol is refused");
+}
+
+async fn reqwest_get_json<T: serde::de::DeserializeOwned>(addr: &str, path: &str) -> T {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).await.unwrap();
+    serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
+    // The "exchange": replays connection N's messages from a capture on its N-th connection, then
+    // (for the first) drops it.
+    let dir = std::env::temp_dir().join(format!("tf-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("exchange.jsonl");
+    {
+        let mut w = CaptureWriter::new(std::fs::File::create(&script).unwrap());
+        let (b1, a1) = ([("100.50", "1.0")], [("101.00", "1.0")]);
+        let after = [("100.75", "2.0"), ("100.50", "1.0")];
+        for (conn, data) in [
+            ("ws.1", kraken_v2("snapshot", "ETH/USD", &b1, &a1, (&b1, &a1))),
+            ("ws.1", kraken_v2("update", "ETH/USD", &[("100.75", "2.0")], &[], (&after, &a1))),
+            ("ws.2", kraken_v2("snapshot", "ETH/USD", &[("99.50", "3.0")], &[("99.75", "1.0")], (&[("99.50", "3.0")], &[("99.75", "1.0")]))),
+        ] {
+            w.write(&CaptureEvent::Recv { conn: conn.into(), ts: 0.0, data: data.as_str().into() }).unwrap();
+        }
+    }
+    let mut per_conn: Vec<Vec<String>> = vec![vec![], vec![]];
+    let mut r = CaptureReader::new(BufReader::new(std::fs::File::open(&script).unwrap()));
+    while let Some(ev) = r.next_event() {
+        if let Ok(CaptureEvent::Recv { conn, data, .. }) = ev {
+            per_conn[if conn == "ws.1" { 0 } else { 1 }].push(data.into_owned());
+        }
+    }
+    let exchange = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let exchange_addr = exchange.local_addr().unwrap();
+    let (subs_tx, mut subs_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        for (n, script) in per_conn.into_iter().enumerate() {
+            let (tcp, _) = exchange.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            // Wait for the subscription, then replay.
+            if let Some(Ok(Message::Text(sub))) = ws.next().await {
+                subs_tx.send(sub.to_string()).unwrap();
+            }
+            for m in script {
+                ws.send(Message::text(m)).await.unwrap();
+            }
+            if n == 0 {
+                tokio::time::sleep(Duration::from_millis(800)).await;
+                drop(ws); // the exchange drops the connection without a close frame
+            } else {
+                // Keep the second connection open until the test ends.
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+        }
+    });
+    let server = start(&["--source", "kraken:ETH/USD", "--exchange-ws-url", &format!("ws://{exchange_addr}"), "--max-backoff-ms", "300"]);
+    // First connection: live, with the update applied.
+    wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 100.75).await;
+    let sub = subs_rx.recv().await.unwrap();
+    assert!(sub.contains(r#""channel":"book""#) && sub.contains("ETH/USD"), "{sub}");
+    // Then the drop: the book is marked resyncing, and after the reconnect it is live again with the
+    // new connection's snapshot (never the old book shown as live).
+    let mut saw_resync = false;
+    wait_for(&server.1, "ETH/USD", 15, |s, bid| {
+        saw_resync |= s == BookStatus::Resyncing;
+        if s == BookStatus::Live && saw_resync {
+            assert_eq!(bid, 99.5, "live again only with the fresh snapshot");
+            return true;
+        }
+        false
+    })
+    .await;
+    assert!(subs_rx.recv().await.unwrap().contains("ETH/USD"), "resubscribed on the new connection");
+    let metrics = {
+        let mut s = tokio::net::TcpStream::connect(&server.1).await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n").await.unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).await.unwrap();
+        body
+    };
+    let reconnects: u64 = metrics.lines().find_map(|l| l.strip_prefix("tickframe_source_reconnects_total ")).unwrap().parse().unwrap();
+    assert!(reconnects >= 1, "{metrics}");
+}
