@@ -18,11 +18,16 @@ pub struct SessionLimits {
     pub send_timeout: Duration,
     /// Largest client message accepted; a bigger one closes the socket with 1009 (message too big).
     pub max_inbound_bytes: usize,
+    /// How often the server pings each client (WebSocket ping frames).
+    pub ping_interval: Duration,
+    /// A client that sends nothing — not even the pong every WebSocket client answers a ping with —
+    /// for this long is gone (a dead peer or a half-open connection) and is disconnected.
+    pub pong_timeout: Duration,
 }
 
 impl Default for SessionLimits {
     fn default() -> Self {
-        Self { send_timeout: Duration::from_secs(2), max_inbound_bytes: 4096 }
+        Self { send_timeout: Duration::from_secs(2), max_inbound_bytes: 4096, ping_interval: Duration::from_secs(15), pong_timeout: Duration::from_secs(45) }
     }
 }
 
@@ -37,6 +42,8 @@ pub enum SessionEnd {
     SendTimedOut,
     ServerShutdown,
     MessageTooBig,
+    /// No pong (or any message) within `pong_timeout`.
+    PongTimeout,
 }
 
 /// Serve one client until it leaves, errors, is too slow, or the server stops.
@@ -60,8 +67,24 @@ where
         }
         last_seq = snapshot.seq;
     }
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + limits.ping_interval, limits.ping_interval);
+    let mut heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                if heard.elapsed() >= limits.pong_timeout {
+                    tracing::info!(silent = ?heard.elapsed(), "client answered no ping: disconnecting");
+                    return SessionEnd::PongTimeout;
+                }
+                match tokio::time::timeout(limits.send_timeout, sink.send(Message::Ping(Default::default()))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return SessionEnd::SendFailed,
+                    Err(_) => {
+                        metrics.slow_client_disconnects.fetch_add(1, Ordering::Relaxed);
+                        return SessionEnd::SendTimedOut;
+                    }
+                }
+            }
             frame = rx.recv() => {
                 let frame = match frame {
                     Ok(f) => f,
@@ -83,8 +106,8 @@ where
             }
             msg = inbound.next() => match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return SessionEnd::ClientClosed,
-                // Pings are answered by the WebSocket layer; the protocol has no client messages yet.
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                // Client pings are answered by the WebSocket layer; pongs answer ours.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => heard = tokio::time::Instant::now(),
                 Some(Ok(m)) => {
                     let len = match &m { Message::Text(t) => t.len(), Message::Binary(b) => b.len(), _ => 0 };
                     if len > limits.max_inbound_bytes {
@@ -96,6 +119,7 @@ where
                         let _ = tokio::time::timeout(limits.send_timeout, sink.send(close)).await;
                         return SessionEnd::MessageTooBig;
                     }
+                    heard = tokio::time::Instant::now();
                     metrics.inbound_messages_ignored.fetch_add(1, Ordering::Relaxed);
                 }
             },
@@ -121,5 +145,50 @@ async fn send<S: Sink<Message> + Unpin>(
             metrics.slow_client_disconnects.fetch_add(1, Ordering::Relaxed);
             Err(SessionEnd::SendTimedOut)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    fn limits() -> SessionLimits {
+        SessionLimits { ping_interval: Duration::from_millis(50), pong_timeout: Duration::from_millis(200), ..Default::default() }
+    }
+
+    /// Driven through plain channels (the session is generic over Sink/Stream): pings go out on
+    /// schedule, and a peer that never answers is disconnected.
+    #[tokio::test(start_paused = true)]
+    async fn pings_and_drops_a_silent_peer() {
+        let (_publisher, handle, _) = crate::fanout::fanout(); // no tick loop: snapshot() is None
+        let (sink, mut sent) = futures_channel::mpsc::unbounded::<Message>();
+        let silent = futures_util::stream::pending::<Result<Message, std::convert::Infallible>>();
+        let session = tokio::spawn(run_client_session(sink, silent, handle, Arc::default(), limits()));
+        let mut pings = 0;
+        while let Some(m) = sent.next().await {
+            if matches!(m, Message::Ping(_)) {
+                pings += 1;
+            }
+        }
+        assert!(pings >= 3, "pinged every 50 ms until the timeout ({pings})");
+        assert_eq!(session.await.unwrap(), SessionEnd::PongTimeout);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_peer_that_answers_stays() {
+        let (_publisher, handle, _) = crate::fanout::fanout(); // no tick loop: snapshot() is None
+        let (sink, mut sent) = futures_channel::mpsc::unbounded::<Message>();
+        let (pong_tx, pong_rx) = futures_channel::mpsc::unbounded::<Result<Message, std::convert::Infallible>>();
+        let session = tokio::spawn(run_client_session(sink, pong_rx, handle, Arc::default(), limits()));
+        let mut pings = 0;
+        while pings < 10 {
+            if let Some(Message::Ping(p)) = sent.next().await {
+                pings += 1;
+                pong_tx.unbounded_send(Ok(Message::Pong(p))).unwrap();
+            }
+        }
+        assert!(!session.is_finished(), "10 pings answered over 500 ms > pong timeout: still connected");
+        session.abort();
     }
 }

@@ -62,6 +62,9 @@ impl Market {
     }
 }
 
+/// See [`ServeOptions::on_fanout`].
+pub type FanoutHook = Arc<dyn Fn(&str, FanoutHandle) + Send + Sync>;
+
 /// Everything `serve` needs besides the engine and its inbox.
 #[derive(Clone)]
 pub struct ServeOptions {
@@ -72,7 +75,7 @@ pub struct ServeOptions {
     pub metrics: Arc<Metrics>,
     /// Called once per market, before serving, with its symbol and a handle on its fan-out (e.g. to
     /// subscribe a recorder).
-    pub on_fanout: Option<Arc<dyn Fn(&str, FanoutHandle) + Send + Sync>>,
+    pub on_fanout: Option<FanoutHook>,
 }
 
 impl ServeOptions {

@@ -119,6 +119,12 @@ struct ServeArgs {
     /// Disconnect a client whose socket does not take a frame within this many milliseconds.
     #[arg(long, default_value_t = 2000)]
     send_timeout_ms: u64,
+    /// Interval between the server's WebSocket pings to each client, in milliseconds.
+    #[arg(long, default_value_t = 15_000)]
+    ping_interval_ms: u64,
+    /// Disconnect a client silent (no pong, no message) for this many milliseconds.
+    #[arg(long, default_value_t = 45_000)]
+    pong_timeout_ms: u64,
     /// Largest client WebSocket message in bytes; bigger ones close the connection with 1009.
     #[arg(long, default_value_t = 4096)]
     max_inbound_bytes: usize,
@@ -222,7 +228,12 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     options.limits = ServerLimits {
         max_clients: args.max_clients,
         allowed_origins: args.allow_origins.clone(),
-        session: SessionLimits { send_timeout: Duration::from_millis(args.send_timeout_ms), max_inbound_bytes: args.max_inbound_bytes, ..Default::default() },
+        session: SessionLimits {
+            send_timeout: Duration::from_millis(args.send_timeout_ms),
+            max_inbound_bytes: args.max_inbound_bytes,
+            ping_interval: Duration::from_millis(args.ping_interval_ms.max(100)),
+            pong_timeout: Duration::from_millis(args.pong_timeout_ms.max(200)),
+        },
     };
     let mut markets = Vec::new();
     let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = Vec::new();

@@ -11,7 +11,7 @@ fn feed(v: &mut dyn Venue, input: VenueInput<'_>) -> Report {
     r
 }
 
-fn top(v: &dyn Venue, symbol: &str) -> (Option<(String, String)>, Option<(String, String)>) {
+fn top(v: &dyn Venue, symbol: &str) -> tickframe_server::exchange::exchange_book::TopOfBook {
     v.books()[symbol].book.top_text()
 }
 

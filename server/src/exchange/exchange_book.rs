@@ -5,6 +5,9 @@ use crate::book::{L2Book, Side};
 use crate::exchange::decimal::{format_scaled, Decimal};
 use crate::instrument::Instrument;
 
+/// Best bid and best ask as (price, size) decimal text.
+pub type TopOfBook = (Option<(String, String)>, Option<(String, String)>);
+
 #[derive(Debug, Clone, Default)]
 pub struct ExchangeBook {
     book: L2Book,
@@ -99,7 +102,7 @@ impl ExchangeBook {
     }
 
     /// Best bid and ask as decimal text: `((price, size), (price, size))`.
-    pub fn top_text(&self) -> (Option<(String, String)>, Option<(String, String)>) {
+    pub fn top_text(&self) -> TopOfBook {
         let text = |(p, s): (i64, i64)| (format_scaled(p, self.price_decimals), format_scaled(s, self.size_decimals));
         (self.book.best_bid().map(text), self.book.best_ask().map(text))
     }
