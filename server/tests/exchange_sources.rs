@@ -139,7 +139,7 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
                 ws.send(Message::text(m)).await.unwrap();
             }
             if n == 0 {
-                tokio::time::sleep(Duration::from_millis(800)).await;
+                tokio::time::sleep(Duration::from_millis(1500)).await;
                 drop(ws); // the exchange drops the connection without a close frame
             } else {
                 // Keep the second connection open until the test ends.

@@ -241,7 +241,7 @@ impl Venue for Binance {
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
         match input {
-            VenueInput::Connected => {
+            VenueInput::Connected | VenueInput::Disconnected => {
                 // A new connection: every book must be re-synced from a fresh snapshot.
                 for sync in self.sync.values_mut() {
                     *sync = Sync::default();

@@ -56,7 +56,7 @@ impl Venue for Bybit {
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
         let text = match input {
-            VenueInput::Connected => {
+            VenueInput::Connected | VenueInput::Disconnected => {
                 self.last_u.clear();
                 for b in self.books.values_mut() {
                     b.book.clear();

@@ -128,7 +128,7 @@ impl Venue for Coinbase {
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
         let text = match input {
-            VenueInput::Connected => {
+            VenueInput::Connected | VenueInput::Disconnected => {
                 self.last_seq = None;
                 for b in self.books.values_mut() {
                     b.book.clear();

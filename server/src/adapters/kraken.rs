@@ -235,7 +235,7 @@ impl Venue for Kraken {
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
         match input {
-            VenueInput::Connected => {
+            VenueInput::Connected | VenueInput::Disconnected => {
                 for b in self.books.values_mut() {
                     b.book.clear();
                     b.state = SyncState::AwaitingSnapshot;

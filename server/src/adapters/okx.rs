@@ -112,7 +112,7 @@ impl Venue for Okx {
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
         let text = match input {
-            VenueInput::Connected => {
+            VenueInput::Connected | VenueInput::Disconnected => {
                 self.last_seq.clear();
                 self.texts.clear();
                 for b in self.books.values_mut() {

@@ -12,6 +12,9 @@ use crate::exchange::exchange_book::ExchangeBook;
 pub enum VenueInput<'a> {
     /// A WebSocket (re)connected: per-connection state (sequences, subscriptions) starts over.
     Connected,
+    /// The WebSocket dropped: every book is cleared and marked unsynced at once, so nothing is
+    /// served as live while reconnecting.
+    Disconnected,
     /// A WebSocket text message.
     Message(&'a str),
     /// A REST response body, e.g. a depth snapshot, with the URL it came from.

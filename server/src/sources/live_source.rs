@@ -196,6 +196,7 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                     }
                 }
             }
+            let _ = feed.handle(VenueInput::Disconnected).await;
             if since.elapsed() >= opts.healthy_after {
                 attempt = 0;
             }

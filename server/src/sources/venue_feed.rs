@@ -59,7 +59,7 @@ impl VenueFeed {
         if matches!(input, VenueInput::Message(_) | VenueInput::Http { .. }) {
             self.metrics.source_messages.fetch_add(1, Ordering::Relaxed);
         }
-        let connected = matches!(input, VenueInput::Connected);
+        let connected = matches!(input, VenueInput::Connected | VenueInput::Disconnected);
         if let Err(e) = self.venue.handle(input, &mut self.report) {
             self.metrics.source_errors.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(venue = self.venue.name(), error = %e, "exchange message not applied");
