@@ -8,16 +8,38 @@
 //! ```
 //!
 //! It is also a library: implement [`ServerEngine`] for your own state and serve it with the same
-//! tick loop, fan-out, snapshots and limits:
+//! tick loop, fan-out, snapshots and limits. The engine owns its state on one task (no locks);
+//! `ingest` says whether anything visible changed, `tick` serializes into the reused builder:
 //!
 //! ```no_run
-//! # use tickframe_server::*;
-//! # async fn demo(my_engine: impl ServerEngine) -> std::io::Result<()> {
-//! let (inbox_tx, inbox_rx) = tokio::sync::mpsc::channel(1024); // push raw messages into inbox_tx
+//! use flatbuffers::FlatBufferBuilder;
+//! use tickframe_server::{serve, ServeOptions, ServerEngine};
+//!
+//! /// Counts messages; each frame is a FlatBuffer vector holding the count.
+//! struct Counter { seen: u64, seq: u64 }
+//!
+//! impl ServerEngine for Counter {
+//!     fn ingest(&mut self, _msg: &[u8]) -> bool { self.seen += 1; true }
+//!     fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
+//!         self.seq += 1;
+//!         b.reset();
+//!         let v = b.create_vector(&[self.seq, self.seen]);
+//!         b.finish_minimal(v);
+//!         b.finished_data()
+//!     }
+//!     fn snapshot(&self, _b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> { None }
+//! }
+//!
+//! # async fn demo() -> std::io::Result<()> {
+//! let (inbox, rx) = tokio::sync::mpsc::channel(1024); // your source sends raw messages into `inbox`
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
-//! serve(my_engine, inbox_rx, listener, ServeOptions::new("MY-SYMBOL"), std::future::pending()).await
+//! serve(Counter { seen: 0, seq: 0 }, rx, listener, ServeOptions::new("COUNT"), std::future::pending()).await
 //! # }
 //! ```
+//!
+//! A complete one — a last-trades ticker from Binance's trade stream, with its own schema and
+//! tests — is `server/examples/trades_ticker` (`cargo run -p tickframe-server --example trades_ticker`).
+//! Several symbols: [`serve_markets`] with one [`Market`] each.
 
 pub mod adapters;
 pub mod book;

@@ -1,5 +1,6 @@
 //! Conformance on real third-party exchange captures (../shared/fixtures/exchange, beside the repo
-//! in CI; never copied into it). With CI=true a missing folder fails; elsewhere these tests skip.
+//! in CI, or $TICKFRAME_EXCHANGE_FIXTURES; never copied into it). With CI=true a missing folder
+//! fails; elsewhere these tests skip.
 
 use std::path::PathBuf;
 
@@ -8,7 +9,9 @@ use tickframe_server::adapters::venue_by_name;
 use tickframe_server::check_capture::{check_capture, CaptureSummary};
 
 fn fixtures() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/exchange");
+    let dir = std::env::var_os("TICKFRAME_EXCHANGE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/exchange"));
     if dir.is_dir() {
         return Some(dir);
     }

@@ -18,9 +18,12 @@ function files(dir: string, base = dir): string[] {
   });
 }
 
-it('schema/generated matches flatc output for schema/orderbook.fbs', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'tickframe-codegen-'));
-  execFileSync('bash', [path.join(root, 'scripts/codegen.sh'), '--check', out], { stdio: 'pipe' });
+it('schema/generated and the example engine match flatc output for their .fbs files', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'tickframe-codegen-'));
+  execFileSync('bash', [path.join(root, 'scripts/codegen.sh'), '--check', tmp], { stdio: 'pipe' });
+  const example = 'server/examples/trades_ticker/trades_generated.rs';
+  expect(readFileSync(path.join(root, example), 'utf8'), example).toBe(readFileSync(path.join(tmp, 'example/trades_generated.rs'), 'utf8'));
+  const out = path.join(tmp, 'schema');
   const committed = path.join(root, 'schema/generated');
   const fresh = files(out).sort();
   expect(files(committed).sort()).toEqual(fresh);
