@@ -1,0 +1,165 @@
+/**
+ * `npm run bench:server`: tickframe-server under N WebSocket clients on loopback, N ∈ {100, 500,
+ * 1000, 5000} at 50 and 100 Hz with 50-level frames, measured by tickframe-loadgen (latency from the
+ * frame's timestamp_ms to receive, deliveries/s, skipped frames) beside server CPU and RSS, and the
+ * raw-TCP ceiling for the same sockets and frame size. Writes bench-reports/server.{json,md} and
+ * server-latency.svg. A benchmark: it reports against the targets, it never fails on them.
+ *   BENCH_SECONDS=5 (per run)  BENCH_CLIENTS=100,500,1000,5000  BENCH_HZ=50,100
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const out = path.join(root, 'bench-reports');
+mkdirSync(out, { recursive: true });
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const clientCounts = (process.env.BENCH_CLIENTS ?? '100,500,1000,5000').split(',').map(Number);
+const rates = (process.env.BENCH_HZ ?? '50,100').split(',').map(Number);
+const bin = (name: string) => path.join(root, 'target/release', name);
+const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
+
+interface LoadResult {
+  clients: number;
+  connected: number;
+  deliveries_per_s: number;
+  bytes_per_s: number;
+  frames: number;
+  skipped_frames: number;
+  latency_ms: { p50: number; p99: number; max: number; samples: number } | null;
+}
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime
+}
+
+function rssMb(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+function loadgen(args: string[]): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin('tickframe-loadgen'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => (text += d));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop()!)) : reject(new Error(`loadgen exited ${code}`))));
+  });
+}
+
+async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
+  const p = spawn(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', '--max-clients', '20000', '--send-timeout-ms', '5000'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  const addr = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    p.stdout!.on('data', (d) => {
+      text += d;
+      const m = text.match(/http:\/\/(127\.0\.0\.1:\d+)/);
+      if (m) resolve(m[1]);
+    });
+    p.on('exit', () => reject(new Error('server exited')));
+  });
+  return { pid: p.pid!, addr, stop: () => p.kill('SIGINT') };
+}
+
+execFileSync('cargo', ['build', '--release', '--quiet', '-p', 'tickframe-server', '--bins'], { cwd: root, stdio: 'inherit' });
+const rows: Record<string, unknown>[] = [];
+for (const hz of rates) {
+  for (const clients of clientCounts) {
+    const server = await startServer(hz);
+    const run = loadgen(['--url', `ws://${server.addr}/ws`, '--clients', String(clients), '--seconds', String(seconds)]);
+    // CPU over the measurement window: the loadgen connects (≤ 30 s), settles 0.5 s, then measures.
+    let cpu0 = 0;
+    let t0 = 0;
+    let rss = 0;
+    const sampler = setInterval(() => {
+      try {
+        rss = Math.max(rss, rssMb(server.pid));
+        if (!t0) {
+          cpu0 = cpuSeconds(server.pid);
+          t0 = performance.now();
+        }
+      } catch {
+        /* exited */
+      }
+    }, 250);
+    const ws = await run;
+    clearInterval(sampler);
+    const cpu = t0 ? ((cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100 : 0;
+    server.stop();
+    const frameBytes = ws.frames ? Math.round(ws.bytes_per_s / ws.deliveries_per_s) : 1800;
+    const raw = await loadgen(['--raw-tcp', '--clients', String(clients), '--seconds', String(seconds), '--hz', String(hz), '--frame-bytes', String(frameBytes)]);
+    const row = {
+      hz,
+      clients,
+      connected: ws.connected,
+      frameBytes,
+      deliveriesPerS: ws.deliveries_per_s,
+      expectedPerS: clients * hz,
+      latencyMs: ws.latency_ms,
+      skippedFrames: ws.skipped_frames,
+      serverCpuPercent: cpu,
+      serverRssMb: rss,
+      rawTcpDeliveriesPerS: raw.deliveries_per_s,
+      ratioToRawTcp: raw.deliveries_per_s ? ws.deliveries_per_s / raw.deliveries_per_s : 0,
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+}
+
+const report = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, seconds, rows };
+writeFileSync(path.join(out, 'server.json'), JSON.stringify(report, null, 2));
+const f = (x: number, d = 2) => x.toFixed(d);
+const target = rows.find((r) => r.clients === 500 && r.hz === 100) as (typeof rows)[number] & { ratioToRawTcp: number; latencyMs: { p99: number } } | undefined;
+const md = `# Server benchmark (${report.date})
+
+${report.cpus} CPU(s) (${report.cpuModel}); server, load generator and raw-TCP ceiling all on this machine's loopback, so they
+compete for the same cores. Frames: 50 levels a side from the built-in simulator. Latency: frame \`timestamp_ms\`
+(set when the tick serializes, millisecond resolution) → receive in the client.
+
+| Hz | clients | connected | frame B | deliveries/s (of clients×Hz) | p50 / p99 / max latency ms | skipped | server CPU % | RSS MB | raw-TCP deliveries/s | ratio |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows
+  .map((r: any) => `| ${r.hz} | ${r.clients} | ${r.connected} | ${r.frameBytes} | ${f(r.deliveriesPerS, 0)} (${f(r.expectedPerS, 0)}) | ${r.latencyMs ? `${f(r.latencyMs.p50)} / ${f(r.latencyMs.p99)} / ${f(r.latencyMs.max)}` : '—'} | ${r.skippedFrames} | ${f(r.serverCpuPercent, 0)} | ${f(r.serverRssMb, 1)} | ${f(r.rawTcpDeliveriesPerS, 0)} | ${f(r.ratioToRawTcp)} |`)
+  .join('\n')}
+
+Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 ms${
+  target ? ` — measured ${f(target.ratioToRawTcp)} with p99 ${f(target.latencyMs.p99)} ms` : ''
+}.
+
+![latency percentiles](server-latency.svg)
+`;
+writeFileSync(path.join(out, 'server.md'), md);
+
+// SVG: p50 and p99 latency against client count, one line pair per rate.
+const w = 640, h = 300, pad = 40;
+const maxLat = Math.max(1, ...rows.map((r: any) => r.latencyMs?.p99 ?? 0));
+const xs = [...new Set(clientCounts)].sort((a, b) => a - b);
+const x = (n: number) => pad + (xs.indexOf(n) / Math.max(1, xs.length - 1)) * (w - 2 * pad);
+const y = (v: number) => h - pad - (v / maxLat) * (h - 2 * pad);
+const colors = ['#2a6fdb', '#d9480f'];
+const lines = rates
+  .flatMap((hz, i) =>
+    (['p50', 'p99'] as const).map((p) => {
+      const pts = rows.filter((r: any) => r.hz === hz && r.latencyMs).map((r: any) => `${x(r.clients).toFixed(1)},${y(r.latencyMs[p]).toFixed(1)}`);
+      return `<polyline fill="none" stroke="${colors[i % 2]}" stroke-width="2" ${p === 'p50' ? 'stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/><text x="${w - pad + 4}" y="${pts.length ? pts[pts.length - 1].split(',')[1] : 0}" fill="${colors[i % 2]}">${hz} Hz ${p}</text>`;
+    }),
+  )
+  .join('\n');
+writeFileSync(
+  path.join(out, 'server-latency.svg'),
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${w + 80}" height="${h}" font-family="monospace" font-size="11">
+<rect width="100%" height="100%" fill="#fff"/>
+<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#000"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#000"/>
+${xs.map((n) => `<text x="${x(n) - 10}" y="${h - pad + 14}">${n}</text>`).join('')}
+<text x="${pad}" y="${pad - 8}">latency ms (max ${f(maxLat)}) vs clients</text>
+${lines}
+</svg>\n`,
+);
+console.log('wrote bench-reports/server.{json,md} and server-latency.svg');

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm run bench:server`: set up, then sweep tickframe-server under tickframe-loadgen (reports in bench-reports/).
+set -euo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+bootstrap_node
+bootstrap_npm
+cd "$TICKFRAME_ROOT"
+# 5000 clients need 5000+ sockets per process (10 000 for the raw-TCP run, which holds both ends).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+node bench/server/run.ts

@@ -1,0 +1,31 @@
+//! Tick serialization: one frame from an exact book at 50 and 500 levels a side, into the reused
+//! builder (`cargo bench -p tickframe-server --bench tick_serialize`).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use flatbuffers::FlatBufferBuilder;
+use tickframe_server::adapters::book_image::{encode_image, BookImageAdapter};
+use tickframe_server::book::Side;
+use tickframe_server::exchange::exchange_book::ExchangeBook;
+use tickframe_server::instrument::Instrument;
+use tickframe_server::orderbook_engine::OrderbookEngine;
+use tickframe_server::ServerEngine;
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tick");
+    for depth in [50usize, 500] {
+        let mut book = ExchangeBook::new();
+        let levels: Vec<(Side, String, String)> =
+            (1..=depth).flat_map(|i| [(Side::Bid, format!("{:.2}", 1000.0 - i as f64 * 0.01), format!("{:.4}", 0.5 + i as f64 * 0.001)), (Side::Ask, format!("{:.2}", 1000.0 + i as f64 * 0.01), "1.2500".into())]).collect();
+        book.set_many(levels.iter().map(|(s, p, q)| (*s, p.as_str(), q.as_str()))).expect("valid");
+        let inst = Instrument { symbol: "BENCH".into(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
+        let mut engine = OrderbookEngine::new(BookImageAdapter::new(), inst, depth).with_clock(|| 1);
+        assert!(engine.ingest(&encode_image(&book, depth, true)));
+        let mut b = FlatBufferBuilder::with_capacity(64 * 1024);
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(format!("{depth}_levels"), |bench| bench.iter(|| engine.tick(&mut b).len()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
