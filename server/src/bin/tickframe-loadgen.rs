@@ -54,19 +54,24 @@ async fn main() {
     let measuring = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u32>>();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    // Stop = the flag (seen by a busy client after its current frame) + a wake-up (for an idle one).
     let stop = Arc::new(tokio::sync::Notify::new());
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let url = if args.raw_tcp { spawn_raw_server(args.clients, args.frame_bytes, args.hz).await } else { args.url.clone() };
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
         let (stats, measuring, lat_tx, ready_tx, stop, url) = (stats.clone(), measuring.clone(), lat_tx.clone(), ready_tx.clone(), stop.clone(), url.clone());
+        let stopping = stopping.clone();
         let raw = args.raw_tcp;
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<u32> = Vec::with_capacity(1024);
             if raw {
-                let Ok(mut s) = tokio::net::TcpStream::connect(&url).await else { return };
+                let Ok(s) = tokio::net::TcpStream::connect(&url).await else { return };
+                // Buffered like a WebSocket client's reader: one read syscall for many frames.
+                let mut s = tokio::io::BufReader::with_capacity(64 * 1024, s);
                 let _ = ready_tx.send(());
                 let mut buf = vec![0u8; 1 << 20];
-                loop {
+                while !stopping.load(Ordering::Relaxed) {
                     tokio::select! {
                         _ = stop.notified() => break,
                         r = read_frame(&mut s, &mut buf) => match r {
@@ -82,7 +87,7 @@ async fn main() {
                 let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url.as_str()).await else { return };
                 let _ = ready_tx.send(());
                 let mut last_seq = 0u64;
-                loop {
+                while !stopping.load(Ordering::Relaxed) {
                     tokio::select! {
                         _ = stop.notified() => break,
                         m = ws.next() => match m {
@@ -127,12 +132,12 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs_f64(args.seconds)).await;
     measuring.store(false, Ordering::Relaxed);
     let elapsed = t0.elapsed().as_secs_f64();
+    stopping.store(true, Ordering::Relaxed);
     stop.notify_waiters();
-    for t in tasks {
-        t.abort();
-    }
+    // Every client hands in its samples as it stops (a stuck one is abandoned after 5 s).
+    let _ = tokio::time::timeout(Duration::from_secs(5), futures_util::future::join_all(tasks)).await;
     let mut all: Vec<u32> = Vec::new();
-    while let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(200), lat_rx.recv()).await {
+    while let Ok(v) = lat_rx.try_recv() {
         all.extend(v);
     }
     all.sort_unstable();
@@ -154,7 +159,7 @@ async fn main() {
 }
 
 /// Read one length-prefixed frame; its size, or None at the end.
-async fn read_frame(s: &mut tokio::net::TcpStream, buf: &mut [u8]) -> Option<usize> {
+async fn read_frame(s: &mut tokio::io::BufReader<tokio::net::TcpStream>, buf: &mut [u8]) -> Option<usize> {
     let n = s.read_u32_le().await.ok()? as usize;
     if n > buf.len() {
         return None;
