@@ -108,6 +108,12 @@ async fn ws_handler(
     let hard_cap = (s.limits.session.max_inbound_bytes * 16).max(64 * 1024);
     ws.max_message_size(hard_cap)
         .max_frame_size(hard_cap)
+        // Clients send little (pongs). tungstenite zero-fills its whole free read buffer before every
+        // read attempt, and the session polls the read side once per frame sent: at the default
+        // 128 KiB that memset was half the server's CPU under load, and 128 KiB of RSS per client.
+        .read_buffer_size(INBOUND_READ_BUFFER)
+        // Frames are flushed one by one; this only bounds what a failing socket can pile up.
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
         .on_upgrade(move |socket| async move {
             let _slot = slot; // released when the session ends, however it ends
             use futures_util::StreamExt;
@@ -116,6 +122,11 @@ async fn ws_handler(
             tracing::debug!(%peer, ?end, "client left");
         })
 }
+
+/// Read buffer per client (grows for a larger message, up to the hard cap, and back).
+const INBOUND_READ_BUFFER: usize = 4 * 1024;
+/// Most a client's WebSocket write buffer may hold before sends fail.
+const MAX_WRITE_BUFFER: usize = 1 << 20;
 
 /// Decrements the client count on drop (including when the upgrade never completes).
 struct ClientSlot(Arc<Metrics>);

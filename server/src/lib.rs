@@ -62,6 +62,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -148,6 +149,13 @@ pub async fn serve_markets(
     }
     let state = http::AppState { markets: Arc::new(fanouts), metrics: options.metrics, limits: Arc::new(options.limits) };
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // TCP_NODELAY: a frame is one small write per tick; Nagle would hold it behind the previous
+    // frame's ACK, and the peer's delayed ACK turns that into tens of milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     for t in ticks {
         t.abort();

@@ -1,7 +1,8 @@
 //! `tickframe-loadgen`: N WebSocket clients on loopback against a tickframe-server, measuring per-frame
 //! latency (frame `timestamp_ms` → client receive), frames received and frames skipped; or, with
 //! `--raw-tcp`, the ceiling: the same sockets and frame size written by a minimal TCP program with no
-//! WebSocket, no framing beyond a length prefix, nothing shared. Prints one JSON line.
+//! WebSocket, no framing beyond a length prefix, each frame stamped with its send time in µs so the
+//! ceiling's latency is measured too. Prints one JSON line.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -76,15 +77,24 @@ async fn main() {
                         _ = stop.notified() => break,
                         r = read_frame(&mut s, &mut buf) => match r {
                             Some(n) => if measuring.load(Ordering::Relaxed) {
+                                let at = now_us();
                                 stats.frames.fetch_add(1, Ordering::Relaxed);
                                 stats.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                                // The ceiling's frames carry their send time in µs in the first 8 bytes.
+                                if lat.len() < MAX_SAMPLES && n >= 8 {
+                                    let sent = u64::from_le_bytes(buf[..8].try_into().unwrap_or_default());
+                                    lat.push(at.saturating_sub(sent).min(u32::MAX as u64) as u32);
+                                }
                             },
                             None => break,
                         }
                     }
                 }
             } else {
-                let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url.as_str()).await else { return };
+                // A small read buffer: tungstenite zero-fills the free buffer before each read, and
+                // the default 128 KiB would make the load generator, not the server, the bottleneck.
+                let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024);
+                let Ok((mut ws, _)) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true).await else { return };
                 let _ = ready_tx.send(());
                 let mut last_seq = 0u64;
                 while !stopping.load(Ordering::Relaxed) {
@@ -152,7 +162,7 @@ async fn main() {
         "deliveries_per_s": frames as f64 / elapsed,
         "bytes_per_s": stats.bytes.load(Ordering::Relaxed) as f64 / elapsed,
         "skipped_frames": stats.skipped.load(Ordering::Relaxed),
-        "latency_ms": if args.raw_tcp { serde_json::Value::Null } else { serde_json::json!({ "p50": pct(0.5), "p99": pct(0.99), "max": all.last().map_or(0.0, |v| *v as f64 / 1000.0), "samples": all.len() }) },
+        "latency_ms": { "p50": pct(0.5), "p99": pct(0.99), "max": all.last().map_or(0.0, |v| *v as f64 / 1000.0), "samples": all.len() },
     });
     println!("{out}");
     std::process::exit(0); // raw-mode writers are still running
@@ -196,14 +206,16 @@ async fn spawn_raw_server(clients: usize, frame_bytes: usize, hz: u32) -> String
         }
     });
     tokio::spawn(async move {
-        let mut frame = Vec::with_capacity(frame_bytes + 4);
-        frame.extend_from_slice(&(frame_bytes as u32).to_le_bytes());
-        frame.resize(frame_bytes + 4, 0xAB);
-        let frame = bytes::Bytes::from(frame);
+        let frame_bytes = frame_bytes.max(8);
         let mut every = tokio::time::interval(Duration::from_secs_f64(1.0 / hz.max(1) as f64));
         loop {
             every.tick().await;
-            let _ = tx.send(frame.clone());
+            // One allocation per tick shared by every socket, stamped like a tick's timestamp_ms but in µs.
+            let mut frame = Vec::with_capacity(frame_bytes + 4);
+            frame.extend_from_slice(&(frame_bytes as u32).to_le_bytes());
+            frame.extend_from_slice(&now_us().to_le_bytes());
+            frame.resize(frame_bytes + 4, 0xAB);
+            let _ = tx.send(bytes::Bytes::from(frame));
         }
     });
     addr
