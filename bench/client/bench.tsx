@@ -11,38 +11,10 @@ import {
   type FrameSource, type FrameSourceEvents,
 } from './kit';
 import { buildFrameTs } from '../../tests/support/buildFrame';
+import { jsBookUpdate, makeBook, pct } from './benchData';
 
-type Book = [number, number][];
 const params = new URLSearchParams(location.search);
 const seconds = Number(params.get('seconds') ?? 60);
-
-function makeBook(levels: number, seq: number): { bids: Book; asks: Book } {
-  const jitter = (i: number) => 1 + ((seq * 7 + i * 13) % 50) / 10;
-  return {
-    bids: Array.from({ length: levels }, (_, i) => [Math.round((1000 - i * 0.01 - (seq % 5) * 0.01) * 100) / 100, jitter(i)]),
-    asks: Array.from({ length: levels }, (_, i) => [Math.round((1000.01 + i * 0.01 - (seq % 5) * 0.01) * 100) / 100, jitter(i + 1)]),
-  };
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-/** The JavaScript baseline: parse JSON, apply to a Map book, sort, cumulate (what a JS kit does). */
-function jsBookUpdate(text: string, book: { bids: Map<number, number>; asks: Map<number, number> }) {
-  const msg = JSON.parse(text) as { bids: Book; asks: Book };
-  book.bids.clear();
-  book.asks.clear();
-  for (const [p, s] of msg.bids) book.bids.set(p, s);
-  for (const [p, s] of msg.asks) book.asks.set(p, s);
-  const side = (m: Map<number, number>, desc: boolean) => {
-    const out = [...m.entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0]));
-    let c = 0;
-    return out.map(([price, size]) => ({ price, size, cumulative: (c += size) }));
-  };
-  return { bids: side(book.bids, true), asks: side(book.asks, false) };
-}
 
 /**
  * µs per call of `call(i)`, as the mean of each batch of `batch` calls (performance.now() is coarsened
@@ -55,6 +27,9 @@ function timeCalls(call: (i: number) => void, n: number, batch: number, after?: 
     for (let i = 0; i < n; i++) call(i);
     after?.();
   }
+  // Start the timed passes with an empty young generation: garbage from building the inputs is not
+  // the engine's to pay for.
+  (globalThis as { gc?: () => void }).gc?.();
   for (let r = 0; r < 10; r++) {
     for (let b = 0; b + batch <= n; b += batch) {
       const t0 = performance.now();
@@ -133,10 +108,23 @@ async function renderPhase() {
   const store = createMarketStore({ source: new TimerSource(100, 50) });
   await store.ready;
   let commits = 0;
-  const commitMs: number[] = [];
+  let nestedUpdates = 0;
+  let framesWithExtraCommits = 0;
+  let lastCommitFrame: CSSNumberish | null = null;
+  // Preallocated (like frameTimes below): the benchmark's bookkeeping must not grow the heap it measures.
+  const commitMs = new Float64Array(Math.ceil((seconds + 20) * 250));
   const root = createRoot(document.getElementById('root')!);
   root.render(
-    <Profiler id="all" onRender={(_id, _phase, actualMs) => { commits++; commitMs.push(actualMs); }}>
+    <Profiler id="all" onRender={(_id, phase, actualMs) => {
+      if (commits < commitMs.length) commitMs[commits] = actualMs;
+      commits++;
+      if (phase === 'nested-update') nestedUpdates++;
+      // document.timeline.currentTime is the current animation frame's time, the same for everything
+      // that runs until the next frame: two commits under one value are two commits in one frame.
+      const frame = document.timeline.currentTime;
+      if (frame === lastCommitFrame) framesWithExtraCommits++;
+      lastCommitFrame = frame;
+    }}>
       <div style={{ display: 'flex', gap: 16 }}>
         <OrderbookLadder store={store} depth={50} />
         <div>
@@ -152,7 +140,7 @@ async function renderPhase() {
     (window as unknown as { gc?: () => void }).gc?.(); // Chromium started with --expose-gc: measure live heap, not garbage
     return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
   };
-  await new Promise((r) => setTimeout(r, 5000)); // warm up: JIT, first renders, pools filled
+  await new Promise((r) => setTimeout(r, 10_000)); // warm up: JIT, first renders, pools and caches filled
   const longTasks: number[] = [];
   const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
   obs.observe({ type: 'longtask', buffered: false });
@@ -163,7 +151,8 @@ async function renderPhase() {
   const heapSamples: number[] = [heapStart];
   const sampler = setInterval(() => heapSamples.push(heap()), 10_000);
   commits = 0;
-  commitMs.length = 0;
+  nestedUpdates = 0;
+  framesWithExtraCommits = 0;
   const rafStart = performance.now();
   let rafs = 0;
   await new Promise<void>((done) => {
@@ -191,8 +180,13 @@ async function renderPhase() {
     commitsPerSecond: commits / elapsed,
     animationFramesPerSecond: rafs / elapsed,
     commitsPerAnimationFrame: commits / rafs,
+    commitsBeyondOnePerFrame: framesWithExtraCommits,
+    nestedUpdates,
     frameIntervalMs: { p50: pct(frames, 50), p95: pct(frames, 95), max: Math.max(...frames) },
-    reactCommitMs: { p50: pct(commitMs, 50), p95: pct(commitMs, 95), max: Math.max(0, ...commitMs) },
+    reactCommitMs: (() => {
+      const ms = Array.from(commitMs.subarray(0, Math.min(commits, commitMs.length)));
+      return { p50: pct(ms, 50), p95: pct(ms, 95), max: Math.max(0, ...ms) };
+    })(),
     longTasks: { count: longTasks.length, totalMs: longTasks.reduce((a, b) => a + b, 0) },
     heapBytes: { start: heapStart, end: heapEnd, change: heapStart ? (heapEnd - heapStart) / heapStart : 0, samples: heapSamples },
     frameIntervals: frames,

@@ -4,12 +4,14 @@
  * it reports numbers against the targets and never fails on them.
  *   BENCH_SECONDS=60 (render phase length)
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import react from '@vitejs/plugin-react';
 import { chromium } from 'playwright';
 import { build } from 'vite';
+import { build as esbuild } from 'esbuild';
 
 import { chromiumLaunch, root, serveStatic } from '../../tests/e2e/harness.ts';
 
@@ -43,8 +45,19 @@ await browser.close();
 await server.close();
 if (!result.ok) throw new Error(`benchmark page failed: ${result.error}`);
 
+// Per-call timing of the same path in Node (same V8, same wasm, uncoarsened clock).
+const perCallScript = path.join(out, 'ingest-per-call.mjs');
+await esbuild({ entryPoints: [path.join(root, 'bench/client/ingestPerCall.ts')], bundle: true, platform: 'node', format: 'esm', outfile: perCallScript, logLevel: 'warning' });
+const perCall = JSON.parse(
+  execFileSync(process.execPath, ['--expose-gc', perCallScript, path.join(root, 'engine-wasm/pkg/tickframe_engine_bg.wasm')], { encoding: 'utf8' }).trim().split('\n').pop()!,
+) as {
+  node: string;
+  clockOverheadUs: Record<string, number>;
+  results: { levels: number; samples: number; ingestFrameUs: Record<string, number>; jsonPathUs: Record<string, number>; speedupMeans: number; speedupMedians: number }[];
+};
+
 const { frameIntervals, ...render } = result.render;
-const report = { date: new Date().toISOString(), chromium: browser.version(), ingest: result.ingest, render };
+const report = { date: new Date().toISOString(), chromium: browser.version(), ingest: result.ingest, ingestPerCallNode: perCall, render };
 writeFileSync(path.join(out, 'client.json'), JSON.stringify(report, null, 2));
 
 // SVG: frame intervals over the run, with the 16.7 ms (60 fps) line.
@@ -77,12 +90,21 @@ to ${result.ingest[0].timerUs} µs, so each sample is the per-call mean of a bat
 per row); a pause anywhere in a batch (GC, the OS) lands in that batch's mean, so batch p99 overstates
 the per-call p99.
 
+### Every call timed (Node ${perCall.node}: the same V8, wasm and parser, with an uncoarsened clock)
+
+| levels/side | calls | ingest_frame p50 / p90 / p99 / max µs | JSON path p50 / p90 / p99 µs | speed-up (means / medians) |
+|---|---|---|---|---|
+${perCall.results.map((i) => `| ${i.levels} | ${i.samples} | ${f(i.ingestFrameUs.p50)} / ${f(i.ingestFrameUs.p90)} / ${f(i.ingestFrameUs.p99)} / ${f(i.ingestFrameUs.max)} | ${f(i.jsonPathUs.p50)} / ${f(i.jsonPathUs.p90)} / ${f(i.jsonPathUs.p99)} | ${f(i.speedupMeans)}× / ${f(i.speedupMedians)}× |`).join('\n')}
+
+Each sample includes two clock reads (p50 ${f(perCall.clockOverheadUs.p50)} µs on their own).
+
 ## All components at 100 Hz for ${f(r.seconds)} s
 
 | metric | value | target |
 |---|---|---|
 | React commits / s | ${f(r.commitsPerSecond)} | ≤ animation frames / s (${f(r.animationFramesPerSecond)}) |
-| commits per animation frame | ${f(r.commitsPerAnimationFrame)} | ≤ 1 |
+| commits per animation frame (mean) | ${f(r.commitsPerAnimationFrame)} | ≤ 1 |
+| commits beyond the first in an animation frame | ${r.commitsBeyondOnePerFrame} (${r.nestedUpdates} nested updates) | 0 |
 | frame interval p50 / p95 / max ms | ${f(r.frameIntervalMs.p50)} / ${f(r.frameIntervalMs.p95)} / ${f(r.frameIntervalMs.max)} | — |
 | React commit (render) p50 / p95 / max ms | ${f(r.reactCommitMs.p50)} / ${f(r.reactCommitMs.p95)} / ${f(r.reactCommitMs.max)} | p95 frame work ≤ 4 |
 | long tasks | ${r.longTasks.count} (${f(r.longTasks.totalMs)} ms) | 0 |

@@ -130,6 +130,20 @@ describe('OrderbookLadder at depth', () => {
     store.dispose();
   });
 
+  it('announces the touch politely, at most once per announceEveryMs, and the last one when the feed pauses', async () => {
+    const { store, push } = await startStore();
+    render(<OrderbookLadder store={store} depth={3} announceEveryMs={1000} />);
+    const live = () => document.querySelector('[aria-live="polite"]')!.textContent;
+    await push(buildFrameTs({ sequence: 1, bids: [[10, 1]], asks: [[10.01, 1]] }));
+    expect(live()).toBe('Best bid 10.00, best ask 10.01, spread 0.01'); // the first book at once
+    await push(buildFrameTs({ sequence: 2, bids: [[10.5, 1]], asks: [[10.52, 1]] }));
+    await push(buildFrameTs({ sequence: 3, bids: [[11, 1]], asks: [[11.03, 1]] }));
+    expect(live()).toBe('Best bid 10.00, best ask 10.01, spread 0.01'); // ~80 ms later: held back
+    await act(async () => new Promise((r) => setTimeout(r, 1500)));
+    expect(live()).toBe('Best bid 11.00, best ask 11.03, spread 0.03'); // quiet feed: the latest, not an old one
+    store.dispose();
+  });
+
   it('flags changed levels for the flash, and not when flash is off', async () => {
     const { push, store } = await setup(3);
     await push(buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 2]], asks: [[10.01, 3]] }));

@@ -1,5 +1,5 @@
 'use client';
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type KeyboardEvent } from 'react';
 
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import type { Level } from '../store/bookSnapshot.js';
@@ -274,14 +274,23 @@ export function OrderbookLadder({
   );
 }
 
-/** The latest text, at most once per `everyMs`, so screen readers are not flooded at 50 Hz. */
+/**
+ * The latest text, at most once per `everyMs`, so screen readers are not flooded at 50 Hz. Decided
+ * while rendering (the store already re-renders once per animation frame), so it adds no commit of
+ * its own; a trailing timer, cancelled by every render, shows the last text once the feed goes quiet.
+ */
 function useThrottledAnnouncement(text: string, everyMs: number): string {
-  const [shown, setShown] = useState(text);
-  const latest = useRef(text);
-  latest.current = text;
+  const shown = useRef({ text, at: -Infinity }); // the first change is announced at once
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const now = Date.now();
+  if (text !== shown.current.text && now - shown.current.at >= everyMs) shown.current = { text, at: now };
+  const pending = text !== shown.current.text;
   useEffect(() => {
-    const id = setInterval(() => setShown(latest.current), everyMs);
-    return () => clearInterval(id);
-  }, [everyMs]);
-  return shown;
+    if (!pending) return;
+    // A full interval, not the time left: during a live feed a render always comes first (and
+    // cancels this), so the timer never adds a commit to an animation frame that already has one.
+    const id = setTimeout(rerender, everyMs);
+    return () => clearTimeout(id);
+  });
+  return shown.current.text;
 }

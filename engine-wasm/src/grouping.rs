@@ -54,10 +54,13 @@ impl Increment {
 }
 
 /// Group `(ticks, lots)` levels (best first) into buckets of `group` ticks; bids floor, asks ceil.
-/// Writes `(bucket in ticks, size in lots)` to `out`, best first. `group` ≤ 1 keeps levels as sent.
-pub fn group_levels(levels: &[(i64, i64)], is_bid: bool, group: i64, out: &mut Vec<(i64, i64)>) {
+/// Appends `(bucket in ticks, size in lots)` to `out`, best first; a repeated bucket sums into the
+/// previous entry. `group` ≤ 1 keeps levels as sent (still merging a repeated price). Takes any
+/// iterator so the engine can convert a frame's levels and group them in one pass.
+#[inline]
+pub fn group_levels(levels: impl IntoIterator<Item = (i64, i64)>, is_bid: bool, group: i64, out: &mut Vec<(i64, i64)>) {
     let group = group.max(1);
-    for &(ticks, lots) in levels {
+    for (ticks, lots) in levels {
         let bucket = if group == 1 {
             ticks // as sent (the hot path): no division
         } else if is_bid {
@@ -135,11 +138,11 @@ mod tests {
         let exact = |xs: &[(f64, f64)]| xs.iter().map(|&(p, s)| (tick.count(p), lot.count(s))).collect::<Vec<_>>();
         let bids = exact(&[(100.09, 1.0), (100.05, 0.5), (100.00, 0.25), (99.99, 2.0)]);
         let mut out = Vec::new();
-        group_levels(&bids, true, 10, &mut out); // group by 0.10
+        group_levels(bids.iter().copied(), true, 10, &mut out); // group by 0.10
         assert_eq!(out, vec![(10000, 1750), (9990, 2000)]);
         let asks = exact(&[(100.01, 1.0), (100.10, 0.5), (100.11, 0.125)]);
         out.clear();
-        group_levels(&asks, false, 10, &mut out);
+        group_levels(asks.iter().copied(), false, 10, &mut out);
         assert_eq!(out, vec![(10010, 1500), (10020, 125)]);
     }
 

@@ -1,7 +1,7 @@
 //! The engine's pure-Rust core (no JS types, so it is tested natively): frame verification,
 //! sequence tracking, and the flat level layout JS reads through typed views.
 
-use tickframe_schema::{decode_frame, BookStatus, FrameError};
+use tickframe_schema::{decode_frame, BookStatus, FrameError, PriceLevel};
 
 use crate::grouping::{group_levels, walk_changes, Increment};
 
@@ -130,13 +130,30 @@ impl MarketEngine {
 
         // Doubles become exact integers once, here; everything after is integer maths.
         let (tick, lot) = self.increments(frame.tick_size(), frame.lot_size());
+        let convert = |l: &PriceLevel| (tick.count(l.price()), lot.count(l.size()));
         self.raw_bids.clear();
         self.raw_asks.clear();
-        if let Some(v) = frame.bids() {
-            self.raw_bids.extend(v.iter().map(|l| (tick.count(l.price()), lot.count(l.size()))));
-        }
-        if let Some(v) = frame.asks() {
-            self.raw_asks.extend(v.iter().map(|l| (tick.count(l.price()), lot.count(l.size()))));
+        self.start_grouping();
+        if self.group_ticks == 1 {
+            // As sent (the usual case): convert straight into this frame's levels in one pass, then
+            // keep a flat copy as the levels a later grouping change starts from.
+            if let Some(v) = frame.bids() {
+                group_levels(v.iter().map(convert), true, 1, &mut self.bids);
+            }
+            if let Some(v) = frame.asks() {
+                group_levels(v.iter().map(convert), false, 1, &mut self.asks);
+            }
+            self.raw_bids.extend_from_slice(&self.bids);
+            self.raw_asks.extend_from_slice(&self.asks);
+        } else {
+            if let Some(v) = frame.bids() {
+                self.raw_bids.extend(v.iter().map(convert));
+            }
+            if let Some(v) = frame.asks() {
+                self.raw_asks.extend(v.iter().map(convert));
+            }
+            group_levels(self.raw_bids.iter().copied(), true, self.group_ticks, &mut self.bids);
+            group_levels(self.raw_asks.iter().copied(), false, self.group_ticks, &mut self.asks);
         }
         if frame.symbol() != Some(self.symbol.as_str()) {
             self.symbol = frame.symbol().unwrap_or("").to_string();
@@ -167,7 +184,7 @@ impl MarketEngine {
             s[summary::SMOOTH_SPREAD] = s[summary::SPREAD];
             s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
         }
-        self.regroup();
+        self.layout(tick, lot);
         Ok(outcome)
     }
 
@@ -208,29 +225,42 @@ impl MarketEngine {
         }
     }
 
-    /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.
-    fn regroup(&mut self) {
-        let (tick, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
-        // Keep last frame's buckets for change flags; reuse allocations (hot path).
+    /// Keep the current buckets as the previous frame's (for change flags) and empty the current
+    /// ones, reusing both allocations (hot path).
+    fn start_grouping(&mut self) {
         std::mem::swap(&mut self.bids, &mut self.prev_bids);
         std::mem::swap(&mut self.asks, &mut self.prev_asks);
         self.bids.clear();
         self.asks.clear();
-        group_levels(&self.raw_bids, true, self.group_ticks, &mut self.bids);
-        group_levels(&self.raw_asks, false, self.group_ticks, &mut self.asks);
-        self.levels.clear();
-        self.levels.reserve((self.bids.len() + self.asks.len()) * LEVEL_STRIDE);
-        for (is_bid, now, before, gone_slot) in [
-            (true, &self.bids, &self.prev_bids, summary::GONE_BIDS),
-            (false, &self.asks, &self.prev_asks, summary::GONE_ASKS),
+    }
+
+    /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.
+    fn regroup(&mut self) {
+        let (tick, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
+        self.start_grouping();
+        group_levels(self.raw_bids.iter().copied(), true, self.group_ticks, &mut self.bids);
+        group_levels(self.raw_asks.iter().copied(), false, self.group_ticks, &mut self.asks);
+        self.layout(tick, lot);
+    }
+
+    /// Write the flat f64 view JS reads: per level price, size, cumulative size and change flag.
+    fn layout(&mut self, tick: Increment, lot: Increment) {
+        // Sized once, then written in place: no capacity check per value.
+        self.levels.resize((self.bids.len() + self.asks.len()) * LEVEL_STRIDE, 0.0);
+        let (bid_out, ask_out) = self.levels.split_at_mut(self.bids.len() * LEVEL_STRIDE);
+        for (is_bid, now, before, out, gone_slot) in [
+            (true, &self.bids, &self.prev_bids, bid_out, summary::GONE_BIDS),
+            (false, &self.asks, &self.prev_asks, ask_out, summary::GONE_ASKS),
         ] {
             // One pass per side: change flag, cumulative size and the f64 layout together.
-            let levels = &mut self.levels;
             let mut cumulative = 0i64;
+            let mut slots = out.chunks_exact_mut(LEVEL_STRIDE);
             let gone = walk_changes(now, before, is_bid, |i, c| {
                 let (p, l) = now[i];
                 cumulative += l;
-                levels.extend_from_slice(&[tick.value(p), lot.value(l), lot.value(cumulative), c as u8 as f64]);
+                if let Some(slot) = slots.next() {
+                    slot.copy_from_slice(&[tick.value(p), lot.value(l), lot.value(cumulative), c as u8 as f64]);
+                }
             });
             self.summary[gone_slot] = gone as f64;
         }

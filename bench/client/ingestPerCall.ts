@@ -1,0 +1,57 @@
+/**
+ * Per-call timing of the ingest path in Node (the same V8 and the same wasm as Chromium, but with an
+ * uncoarsened clock), run by run.ts beside the browser page. In Chromium performance.now() moves in
+ * 5 µs steps, so the page can only time batches; here every call is timed on its own, so p99 is a
+ * true per-call p99. Prints one JSON line.
+ */
+import { readFileSync } from 'node:fs';
+
+import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
+import { Engine, initEngineSync } from '../../components/engine/initEngine';
+import { buildFrameTs } from '../../tests/support/buildFrame';
+import { jsBookUpdate, makeBook, pct } from './benchData';
+
+const wasmPath = process.argv[2];
+const memory = initEngineSync(readFileSync(wasmPath));
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** µs per call, every call timed (after 3 untimed passes in which wasm and JS tier up). */
+function perCall(call: (i: number) => void, n: number, rounds: number, after?: () => void): number[] {
+  for (let r = 0; r < 3; r++) {
+    for (let i = 0; i < n; i++) call(i);
+    after?.();
+  }
+  gc?.();
+  const out = new Float64Array(n * rounds);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      call(i);
+      out[r * n + i] = (performance.now() - t0) * 1000;
+    }
+    after?.();
+  }
+  return Array.from(out);
+}
+
+const summary = (xs: number[]) => ({ p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), max: Math.max(...xs), mean: xs.reduce((a, x) => a + x, 0) / xs.length });
+
+// What timing itself costs: two clock reads around nothing.
+const clock = perCall(() => {}, 2000, 5);
+const results = [];
+for (const levels of [50, 500]) {
+  const n = 2000;
+  const frames = Array.from({ length: n }, (_, i) => buildFrameTs({ sequence: i + 1, ...makeBook(levels, i) }));
+  const jsons = Array.from({ length: n }, (_, i) => JSON.stringify(makeBook(levels, i)));
+  const engine = new Engine();
+  const parser = new BinaryFrameParser(engine, memory);
+  const wasm = perCall((i) => { parser.parse(frames[i], 0); engine.levels_ptr(); }, n, 10, () => engine.reset_sequence());
+  if (parser.rejected) throw new Error(`bench frames rejected: ${parser.lastError}`);
+  engine.free();
+  const book = { bids: new Map<number, number>(), asks: new Map<number, number>() };
+  const js = perCall((i) => jsBookUpdate(jsons[i], book), n, levels > 100 ? 3 : 10);
+  const ingest = summary(wasm);
+  const json = summary(js);
+  results.push({ levels, samples: wasm.length, ingestFrameUs: ingest, jsonPathUs: json, speedupMeans: json.mean / ingest.mean, speedupMedians: json.p50 / ingest.p50 });
+}
+console.log(JSON.stringify({ node: process.version, clockOverheadUs: summary(clock), results }));
