@@ -86,29 +86,41 @@ pub enum LevelChange {
 }
 
 /// Compare `now` with `before` (both best first, same side) by a merge walk: O(n), no hashing.
-/// Calls `each(index in now, change)` in order and returns how many levels of `before` are gone.
+/// Calls `each(level in now, change)` in order and returns how many levels of `before` are gone.
 #[inline]
-pub fn walk_changes(now: &[(i64, i64)], before: &[(i64, i64)], is_bid: bool, mut each: impl FnMut(usize, LevelChange)) -> usize {
+pub fn walk_changes(now: &[(i64, i64)], before: &[(i64, i64)], is_bid: bool, each: impl FnMut(&(i64, i64), LevelChange)) -> usize {
+    // One copy of the loop per side, so "better price" is a single comparison, not a branch on the side.
+    if is_bid {
+        walk::<true>(now, before, each)
+    } else {
+        walk::<false>(now, before, each)
+    }
+}
+
+#[inline(always)]
+fn walk<const BID: bool>(now: &[(i64, i64)], before: &[(i64, i64)], mut each: impl FnMut(&(i64, i64), LevelChange)) -> usize {
     // "Better" price first: higher for bids, lower for asks.
-    let ahead = |a: i64, b: i64| if is_bid { a > b } else { a < b };
+    let ahead = |a: i64, b: i64| if BID { a > b } else { a < b };
     let (mut j, mut gone) = (0, 0);
-    for (i, &(p, l)) in now.iter().enumerate() {
-        while j < before.len() && ahead(before[j].0, p) {
+    for level in now {
+        let (p, l) = *level;
+        while let Some(&(bp, _)) = before.get(j) {
+            if !ahead(bp, p) {
+                break;
+            }
             gone += 1;
             j += 1;
         }
-        each(
-            i,
-            match before.get(j) {
-                Some(&(bp, bl)) if bp == p => {
-                    j += 1;
-                    if l > bl { LevelChange::Up } else if l < bl { LevelChange::Down } else { LevelChange::Same }
-                }
-                _ => LevelChange::New,
-            },
-        );
+        let change = match before.get(j) {
+            Some(&(bp, bl)) if bp == p => {
+                j += 1;
+                if l > bl { LevelChange::Up } else if l < bl { LevelChange::Down } else { LevelChange::Same }
+            }
+            _ => LevelChange::New,
+        };
+        each(level, change);
     }
-    gone + (before.len() - j)
+    gone + before.len().saturating_sub(j)
 }
 
 /// [`walk_changes`] collected into `out`.

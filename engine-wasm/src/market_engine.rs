@@ -255,11 +255,13 @@ impl MarketEngine {
             // One pass per side: change flag, cumulative size and the f64 layout together.
             let mut cumulative = 0i64;
             let mut slots = out.chunks_exact_mut(LEVEL_STRIDE);
-            let gone = walk_changes(now, before, is_bid, |i, c| {
-                let (p, l) = now[i];
+            let gone = walk_changes(now, before, is_bid, |&(p, l), c| {
                 cumulative += l;
                 if let Some(slot) = slots.next() {
-                    slot.copy_from_slice(&[tick.value(p), lot.value(l), lot.value(cumulative), c as u8 as f64]);
+                    slot[0] = tick.value(p);
+                    slot[1] = lot.value(l);
+                    slot[2] = lot.value(cumulative);
+                    slot[3] = c as u8 as f64;
                 }
             });
             self.summary[gone_slot] = gone as f64;
