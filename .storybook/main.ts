@@ -2,7 +2,9 @@ import type { StorybookConfig } from '@storybook/react-vite';
 
 const config: StorybookConfig = {
   stories: ['../stories/**/*.stories.@(ts|tsx)'],
-  addons: ['@storybook/addon-docs', '@storybook/addon-a11y', '@storybook/addon-vitest', 'msw-storybook-addon'],
+  // msw starts from the loader in preview.tsx (our own setup); listing 'msw-storybook-addon' here too
+  // would also start the addon's default worker, a second interceptor with its own warnings.
+  addons: ['@storybook/addon-docs', '@storybook/addon-a11y', '@storybook/addon-vitest'],
   // mockServiceWorker.js for msw (the WebSocket mocks patch the page; the worker serves any HTTP mocks).
   staticDirs: ['./public'],
   framework: { name: '@storybook/react-vite', options: {} },

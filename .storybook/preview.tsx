@@ -1,8 +1,32 @@
 import type { Preview } from '@storybook/react-vite';
+import { isCommonAssetRequest } from 'msw';
+import { setupWorker } from 'msw/browser';
 import { mswLoader } from 'msw-storybook-addon/csf3';
 
+/** Storybook's own requests (as the addon's default setup skips them) and the recordings and wasm the
+ * stories fetch for real: known, unmocked, not worth a warning. */
+const KNOWN_UNMOCKED = /\.eot$|\.mdx$|sb-common-assets|__webpack_hmr|iframe\.html|sb-vite|@vite|@react-refresh|\/virtual:|\.stories\.|\.tfrec$|\.wasm$/;
+
 const preview: Preview = {
-  loaders: [mswLoader()],
+  loaders: [
+    // The addon's default setup, plus our recordings and the live socket as known, unmocked traffic.
+    // Any other HTTP request that reaches the network unmocked still warns.
+    mswLoader(async () => {
+      const worker = setupWorker();
+      await worker.start({
+        quiet: true,
+        onUnhandledFrame({ frame, defaults }) {
+          // HTTP: Storybook's and our real files pass quietly. WebSocket: an unmocked socket is a
+          // story talking to the real local server (Live), which is the point of that story.
+          if (frame.protocol !== 'http') return;
+          const request = (frame.data as { request: Request }).request;
+          if (isCommonAssetRequest(request) || KNOWN_UNMOCKED.test(new URL(request.url).pathname)) return;
+          defaults.warn();
+        },
+      });
+      return worker;
+    }),
+  ],
   globalTypes: {
     theme: {
       description: 'Colour theme of the components',
