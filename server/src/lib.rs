@@ -51,6 +51,7 @@ pub mod fanout;
 pub mod frame_builder;
 pub mod http;
 pub mod instrument;
+pub mod log_throttle;
 pub mod metrics;
 pub mod orderbook_engine;
 pub mod recording;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use flatbuffers::FlatBufferBuilder;
 use tickframe_schema::BookStatus;
 
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::adapters::{Adapter, Applied};
 use crate::book::L2Book;
 use crate::engine::ServerEngine;
@@ -36,6 +37,8 @@ pub struct OrderbookEngine<A: Adapter> {
     frames: FrameBuilder,
     counters: Arc<EngineCounters>,
     clock: fn() -> u64,
+    /// Rejected messages are all counted; a flood of them is not all logged.
+    reject_log: LogThrottle,
 }
 
 impl<A: Adapter> OrderbookEngine<A> {
@@ -52,6 +55,7 @@ impl<A: Adapter> OrderbookEngine<A> {
             frames: FrameBuilder::default(),
             counters: Arc::default(),
             clock: now_ms,
+            reject_log: LogThrottle::default(),
         }
     }
 
@@ -105,7 +109,9 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
             }
             Err(e) => {
                 self.counters.errors.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(symbol = %self.instrument.symbol, error = %e, bytes = msg.len(), "rejected source message");
+                if let LogDecision::Log { suppressed } = self.reject_log.check() {
+                    tracing::warn!(symbol = %self.instrument.symbol, error = %e, bytes = msg.len(), suppressed, "rejected source message");
+                }
                 false
             }
         };

@@ -34,8 +34,11 @@ fn start(args: &[&str]) -> Server {
     Server(child, addr)
 }
 
+/// Levels as the exchange prints them: (price, qty) text.
+type Levels<'a> = &'a [(&'a str, &'a str)];
+
 /// A Kraken v2 book message with a valid checksum (top 10 as printed, no point, no leading zeros).
-fn kraken_v2(kind: &str, symbol: &str, bids: &[(&str, &str)], asks: &[(&str, &str)], book_after: (&[(&str, &str)], &[(&str, &str)])) -> String {
+fn kraken_v2(kind: &str, symbol: &str, bids: Levels, asks: Levels, book_after: (Levels, Levels)) -> String {
     let strip = |s: &str| s.replace('.', "").trim_start_matches('0').to_string();
     let (ab, aa) = book_after;
     let text: String = aa.iter().take(10).chain(ab.iter().take(10)).map(|(p, q)| strip(p) + &strip(q)).collect();

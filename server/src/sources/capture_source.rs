@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::adapters::venue::VenueInput;
 use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
 use crate::sources::venue_feed::VenueFeed;
@@ -39,6 +40,7 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(f64, OwnedEvent)>(1024);
     let reader = tokio::task::spawn_blocking(move || {
         let mut r = CaptureReader::new(input);
+        let mut skip_log = LogThrottle::default();
         while let Some(ev) = r.next_event() {
             let owned = match ev {
                 Ok(CaptureEvent::Recv { ts, data, conn }) => (ts, OwnedEvent::Recv { conn: conn.into_owned(), data: data.into_owned() }),
@@ -50,7 +52,9 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
                     return;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "capture line skipped");
+                    if let LogDecision::Log { suppressed } = skip_log.check() {
+                        tracing::warn!(error = %e, suppressed, "capture line skipped");
+                    }
                     continue;
                 }
             };

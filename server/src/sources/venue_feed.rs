@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::adapters::book_image::encode_image;
 use crate::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
 use crate::check_capture::same_symbol;
@@ -27,11 +28,13 @@ pub struct VenueFeed {
     targets: Vec<FeedTarget>,
     metrics: Arc<Metrics>,
     report: Report,
+    /// Every bad message is counted; a flood of them is not all logged.
+    error_log: LogThrottle,
 }
 
 impl VenueFeed {
     pub fn new(venue: Box<dyn Venue>, targets: Vec<FeedTarget>, metrics: Arc<Metrics>) -> Self {
-        Self { venue, targets, metrics, report: Report::default() }
+        Self { venue, targets, metrics, report: Report::default(), error_log: LogThrottle::default() }
     }
 
     pub fn venue_name(&self) -> &'static str {
@@ -62,7 +65,9 @@ impl VenueFeed {
         let connected = matches!(input, VenueInput::Connected | VenueInput::Disconnected);
         if let Err(e) = self.venue.handle(input, &mut self.report) {
             self.metrics.source_errors.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(venue = self.venue.name(), error = %e, "exchange message not applied");
+            if let LogDecision::Log { suppressed } = self.error_log.check() {
+                tracing::warn!(venue = self.venue.name(), error = %e, suppressed, "exchange message not applied");
+            }
         }
         for (_, note) in &self.report.notes {
             let counter = match note {
