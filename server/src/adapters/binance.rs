@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 
@@ -246,10 +246,7 @@ impl Venue for Binance {
                 for sync in self.sync.values_mut() {
                     *sync = Sync::default();
                 }
-                for b in self.books.values_mut() {
-                    b.book.clear();
-                    b.state = SyncState::AwaitingSnapshot;
-                }
+                await_new_snapshots(&mut self.books);
                 Ok(())
             }
             VenueInput::Http { url, body } => {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 
@@ -130,10 +130,7 @@ impl Venue for Coinbase {
         let text = match input {
             VenueInput::Connected | VenueInput::Disconnected => {
                 self.last_seq = None;
-                for b in self.books.values_mut() {
-                    b.book.clear();
-                    b.state = SyncState::AwaitingSnapshot;
-                }
+                await_new_snapshots(&mut self.books);
                 return Ok(());
             }
             VenueInput::Http { .. } => return Ok(()),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::venue::{malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
@@ -236,10 +236,7 @@ impl Venue for Kraken {
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
         match input {
             VenueInput::Connected | VenueInput::Disconnected => {
-                for b in self.books.values_mut() {
-                    b.book.clear();
-                    b.state = SyncState::AwaitingSnapshot;
-                }
+                await_new_snapshots(&mut self.books);
                 Ok(())
             }
             VenueInput::Http { .. } => Ok(()),

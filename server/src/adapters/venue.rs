@@ -107,6 +107,15 @@ pub(crate) fn start_resync(books: &mut BTreeMap<String, SymbolBook>, symbol: &st
     report.note(symbol, Note::Resync);
 }
 
+/// A new or lost connection: every book is cleared and waits for its snapshot (the venue will send
+/// one after the subscribe, or the adapter asks for one), so nothing from before is shown as live.
+pub(crate) fn await_new_snapshots(books: &mut BTreeMap<String, SymbolBook>) {
+    for b in books.values_mut() {
+        b.book.clear();
+        b.state = SyncState::AwaitingSnapshot;
+    }
+}
+
 pub(crate) fn malformed(why: impl std::fmt::Display) -> AdapterError {
     AdapterError::Malformed(why.to_string())
 }
