@@ -5,6 +5,7 @@ import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import type { Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { useMarket } from '../store/useMarket.js';
+import { barMax } from '../store/bookSnapshot.js';
 import '../theme/tickframe.css';
 import './DepthChart.css';
 
@@ -53,7 +54,8 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
     if (book.bids[0].price >= book.asks[0].price) return { crossed: true as const };
     const lo = book.bids[book.bids.length - 1].price;
     const hi = book.asks[book.asks.length - 1].price;
-    const maxCum = Math.max(book.bids[book.bids.length - 1].cumulative, book.asks[book.asks.length - 1].cumulative) || 1;
+    // The engine's one scale for both sides over the whole book.
+    const maxCum = barMax(book, Math.max(book.bids.length, book.asks.length), 'cumulative') || 1;
     const x = (p: number) => ((p - lo) / (hi - lo || 1)) * width;
     const y = (c: number) => height - (c / maxCum) * (height - 4);
     // All levels by price, for hover and keyboard stepping.

@@ -130,6 +130,21 @@ describe('OrderbookLadder at depth', () => {
     store.dispose();
   });
 
+  it('draws bars on one scale for both sides (the engine\'s), by size or cumulative, for the depth shown', async () => {
+    const { store, push } = await startStore();
+    const frame = buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 4], [9.98, 100]], asks: [[10.01, 2], [10.02, 1], [10.03, 50]] });
+    const bars = () => screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row')).map((r) => r.style.getPropertyValue('--tf-bar'));
+    const { rerender } = render(<OrderbookLadder store={store} depth={2} barMode="size" />);
+    await push(frame);
+    // Rows: asks 10.02, 10.01, then bids 10, 9.99. Within 2 levels the biggest is the 4-lot bid:
+    // the deeper 100 and 50 do not shrink what is shown.
+    expect(bars()).toEqual(['25.00%', '50.00%', '25.00%', '100.00%']);
+    rerender(<OrderbookLadder store={store} depth={2} barMode="cumulative" />);
+    // Cumulative within 2 levels: asks 2, 3; bids 1, 5 → the bid side's 5 is full length.
+    expect(bars()).toEqual(['60.00%', '40.00%', '20.00%', '100.00%']);
+    store.dispose();
+  });
+
   it('announces the touch politely, at most once per announceEveryMs, and the last one when the feed pauses', async () => {
     const { store, push } = await startStore();
     render(<OrderbookLadder store={store} depth={3} announceEveryMs={1000} />);

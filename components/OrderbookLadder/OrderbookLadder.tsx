@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type KeyboardEvent } from 'react';
 
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
-import type { Level } from '../store/bookSnapshot.js';
+import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
@@ -85,12 +85,9 @@ export function OrderbookLadder({
   const tickSize = book?.tickSize ?? 0.01;
   const priceFmt = fixedFormatter(decimalsOf(tickSize * grouping), locale);
   const sizeFmt = fixedFormatter(decimalsOf(book?.lotSize ?? 1), locale);
-  const scale = useMemo(() => {
-    // One scale for both sides, so bar lengths compare across the spread.
-    let max = 0;
-    for (const r of rows) max = Math.max(max, barMode === 'size' ? r.size : r.cumulative);
-    return max > 0 ? 100 / max : 0;
-  }, [rows, barMode]);
+  // One scale for both sides (the engine's, for the depth shown), so bars compare across the spread.
+  const barFull = book ? barMax(book, depth, barMode) : 0;
+  const scale = barFull > 0 ? 100 / barFull : 0;
 
   const activate = useCallback(
     (row: Row) => {

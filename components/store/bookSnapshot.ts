@@ -43,6 +43,22 @@ export interface BookSnapshot {
   status: BookStatus;
   bids: Level[];
   asks: Level[];
+  /**
+   * The engine's bar scales: for a view of d levels a side, `[2(d−1)]` is the largest size and
+   * `[2(d−1)+1]` the largest cumulative size on either side within d levels. Read it with `barMax`.
+   */
+  barScale: Float64Array;
+}
+
+/**
+ * The size a full-length bar stands for in a view of `depth` levels a side: one scale for both sides,
+ * so bars compare across the spread. 0 for an empty book.
+ */
+export function barMax(book: BookSnapshot, depth: number, by: 'size' | 'cumulative'): number {
+  const depths = book.barScale.length / 2;
+  if (depths === 0 || depth < 1) return 0;
+  const d = Math.min(Math.floor(depth), depths);
+  return book.barScale[(d - 1) * 2 + (by === 'size' ? 0 : 1)];
 }
 
 /** Engine counters surfaced to the UI. */
@@ -122,5 +138,7 @@ export function readBook(
     status: STATUSES[s[S.STATUS]] ?? 'stale',
     bids: levels(view, 0, nb),
     asks: levels(view, nb, na),
+    // Copied: the engine's buffer is rewritten by the next frame, the snapshot must not change.
+    barScale: new Float64Array(memory.buffer, engine.bar_scale_ptr(), Math.max(nb, na) * 2).slice(),
   };
 }

@@ -7,7 +7,7 @@ pub mod market_engine;
 
 use wasm_bindgen::prelude::*;
 
-pub use market_engine::{summary, IngestOutcome, MarketEngine, LEVEL_STRIDE};
+pub use market_engine::{summary, IngestOutcome, MarketEngine, BAR_SCALE_STRIDE, LEVEL_STRIDE};
 
 /// The engine handle JS holds. Free it with `.free()` (the store's `dispose()` does).
 #[wasm_bindgen]
@@ -100,6 +100,13 @@ impl Engine {
         self.core.levels().as_ptr() as usize
     }
 
+    /// Byte offset in WASM memory of the bar scales: per depth d (1-based), `bar_scale_stride()` f64s —
+    /// the largest size and the largest cumulative size on either side within d levels of the touch.
+    /// As many depths as the deeper side has levels.
+    pub fn bar_scale_ptr(&self) -> usize {
+        self.core.bar_scale().as_ptr() as usize
+    }
+
     /// Byte offset in WASM memory of the summary array (`summary::LEN` f64s).
     pub fn summary_ptr(&self) -> usize {
         self.core.summary().as_ptr() as usize
@@ -120,6 +127,12 @@ impl Default for Engine {
 #[wasm_bindgen]
 pub fn level_stride() -> usize {
     LEVEL_STRIDE
+}
+
+/// Number of f64 per depth in the bar-scale view.
+#[wasm_bindgen]
+pub fn bar_scale_stride() -> usize {
+    BAR_SCALE_STRIDE
 }
 
 /// Number of f64 slots in the summary view.

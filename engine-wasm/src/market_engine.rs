@@ -58,9 +58,16 @@ pub enum IngestOutcome {
     OutOfOrder = 3,
 }
 
+/// Floats per depth in [`MarketEngine::bar_scale`]: the largest size and the largest cumulative size
+/// on either side within that many levels of the touch.
+pub const BAR_SCALE_STRIDE: usize = 2;
+
 #[derive(Debug, Default)]
 pub struct MarketEngine {
     levels: Vec<f64>,
+    /// Entry `d` (× `BAR_SCALE_STRIDE`): the bar scale for a view showing `d + 1` levels a side. One
+    /// scale for both sides, so bars compare across the spread, whatever depth a component shows.
+    bar_scale: Vec<f64>,
     summary: [f64; summary::LEN],
     symbol: String,
     last_seq: Option<u64>,
@@ -268,6 +275,26 @@ impl MarketEngine {
         }
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
+        self.bar_scales(lot);
+    }
+
+    /// Running maxima from the touch over both sides, in lots (exact), written as doubles once.
+    fn bar_scales(&mut self, lot: Increment) {
+        let deepest = self.bids.len().max(self.asks.len());
+        self.bar_scale.resize(deepest * BAR_SCALE_STRIDE, 0.0);
+        let (mut max_size, mut bid_cum, mut ask_cum) = (0i64, 0i64, 0i64);
+        for (d, out) in self.bar_scale.chunks_exact_mut(BAR_SCALE_STRIDE).enumerate() {
+            if let Some(&(_, l)) = self.bids.get(d) {
+                max_size = max_size.max(l);
+                bid_cum += l;
+            }
+            if let Some(&(_, l)) = self.asks.get(d) {
+                max_size = max_size.max(l);
+                ask_cum += l;
+            }
+            out[0] = lot.value(max_size);
+            out[1] = lot.value(bid_cum.max(ask_cum));
+        }
     }
 
     /// Silence after which `tick` marks the book stale (the server heartbeats at least every second).
@@ -286,6 +313,10 @@ impl MarketEngine {
 
     pub fn levels(&self) -> &[f64] {
         &self.levels
+    }
+    /// See [`MarketEngine::bar_scale`]'s field: `BAR_SCALE_STRIDE` f64 per depth, deepest side's length.
+    pub fn bar_scale(&self) -> &[f64] {
+        &self.bar_scale
     }
     pub fn summary(&self) -> &[f64; summary::LEN] {
         &self.summary

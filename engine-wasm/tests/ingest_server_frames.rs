@@ -2,7 +2,7 @@
 //! without panicking or losing the last good picture.
 
 use flatbuffers::FlatBufferBuilder;
-use tickframe_engine::{summary as s, IngestOutcome, MarketEngine, LEVEL_STRIDE};
+use tickframe_engine::{summary as s, IngestOutcome, MarketEngine, BAR_SCALE_STRIDE, LEVEL_STRIDE};
 use tickframe_server::adapters::sim::SimAdapter;
 use tickframe_server::engine::ServerEngine;
 use tickframe_server::orderbook_engine::OrderbookEngine;
@@ -133,4 +133,24 @@ fn stale_after_a_configurable_silence_and_live_again_on_any_verified_frame() {
     assert!(m.ingest_frame(b"not a frame at all", 2_500.0).is_err());
     m.tick(2_500.0);
     assert_eq!(m.summary()[s::STALE], 1.0);
+}
+
+#[test]
+fn one_bar_scale_for_both_sides_at_every_depth() {
+    let frames = server_frames(2);
+    let mut m = MarketEngine::new();
+    m.ingest_frame(&frames[1], 0.0).unwrap();
+    let lv = m.levels();
+    let nb = m.summary()[s::BID_LEN] as usize;
+    let level = |i: usize| &lv[i * LEVEL_STRIDE..(i + 1) * LEVEL_STRIDE];
+    let scale = m.bar_scale();
+    assert_eq!(scale.len(), 50 * BAR_SCALE_STRIDE);
+    for d in 1..=50 {
+        // Within d levels of the touch, on either side: the biggest level and the deeper cumulative.
+        let sizes = (0..d).flat_map(|i| [level(i)[1], level(nb + i)[1]]);
+        let max_size = sizes.fold(0.0, f64::max);
+        let max_cum = level(d - 1)[2].max(level(nb + d - 1)[2]);
+        assert_eq!(scale[(d - 1) * BAR_SCALE_STRIDE], max_size, "size scale at depth {d}");
+        assert_eq!(scale[(d - 1) * BAR_SCALE_STRIDE + 1], max_cum, "cumulative scale at depth {d}");
+    }
 }

@@ -161,6 +161,17 @@ mod kraken {
     }
 
     #[test]
+    fn crossed_input_with_a_valid_checksum_is_applied_as_sent_and_visible_to_checks() {
+        let mut v = venue_by_name("kraken").unwrap();
+        let (bids, asks) = ([("2000.10", "1.0")], [("2000.20", "2.0")]);
+        feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
+        let after = [("2000.25", "1.0"), ("2000.10", "1.0")];
+        let r = feed(v.as_mut(), VenueInput::Message(&v2("update", &[("2000.25", "1.0")], &[], crc(&asks, &after))));
+        assert_eq!(r.notes, vec![("ETH/USD".into(), Note::ChecksumOk)], "the exchange's own book was crossed: not ours to fix");
+        assert!(v.books()["ETH/USD"].book.book().is_crossed());
+    }
+
+    #[test]
     fn v1_arrays_truncate_to_the_subscribed_depth() {
         let mut v = venue_by_name("kraken").unwrap();
         let snap = r#"[7,{"as":[["10.5","1.000","1"],["10.6","1.000","1"]],"bs":[["10.4","2.000","1"],["10.3","2.000","1"]]},"book-2","X/Y"]"#;
