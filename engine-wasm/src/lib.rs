@@ -103,7 +103,7 @@ impl Engine {
     /// Byte offset in WASM memory of the bar scales: per depth d (1-based), `bar_scale_stride()` f64s —
     /// the largest size and the largest cumulative size on either side within d levels of the touch.
     /// As many depths as the deeper side has levels.
-    pub fn bar_scale_ptr(&self) -> usize {
+    pub fn bar_scale_ptr(&mut self) -> usize {
         self.core.bar_scale().as_ptr() as usize
     }
 

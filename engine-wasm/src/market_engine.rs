@@ -68,6 +68,8 @@ pub struct MarketEngine {
     /// Entry `d` (× `BAR_SCALE_STRIDE`): the bar scale for a view showing `d + 1` levels a side. One
     /// scale for both sides, so bars compare across the spread, whatever depth a component shows.
     bar_scale: Vec<f64>,
+    /// Whether `bar_scale` matches `levels` (it is computed when read).
+    bar_scale_current: bool,
     summary: [f64; summary::LEN],
     symbol: String,
     last_seq: Option<u64>,
@@ -275,11 +277,12 @@ impl MarketEngine {
         }
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
-        self.bar_scales(lot);
+        self.bar_scale_current = false;
     }
 
     /// Running maxima from the touch over both sides, in lots (exact), written as doubles once.
-    fn bar_scales(&mut self, lot: Increment) {
+    fn bar_scales(&mut self) {
+        let (_, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
         let deepest = self.bids.len().max(self.asks.len());
         self.bar_scale.resize(deepest * BAR_SCALE_STRIDE, 0.0);
         let (mut max_size, mut bid_cum, mut ask_cum) = (0i64, 0i64, 0i64);
@@ -315,7 +318,12 @@ impl MarketEngine {
         &self.levels
     }
     /// See [`MarketEngine::bar_scale`]'s field: `BAR_SCALE_STRIDE` f64 per depth, deepest side's length.
-    pub fn bar_scale(&self) -> &[f64] {
+    /// Computed when read, not per frame: a view reads it once per paint, frames may come faster.
+    pub fn bar_scale(&mut self) -> &[f64] {
+        if !self.bar_scale_current {
+            self.bar_scales();
+            self.bar_scale_current = true;
+        }
         &self.bar_scale
     }
     pub fn summary(&self) -> &[f64; summary::LEN] {

@@ -139,11 +139,13 @@ fn stale_after_a_configurable_silence_and_live_again_on_any_verified_frame() {
 fn one_bar_scale_for_both_sides_at_every_depth() {
     let frames = server_frames(2);
     let mut m = MarketEngine::new();
+    m.ingest_frame(&frames[0], 0.0).unwrap();
+    let _ = m.bar_scale(); // computed for the first frame: the next must not see it
     m.ingest_frame(&frames[1], 0.0).unwrap();
+    let scale = m.bar_scale().to_vec();
     let lv = m.levels();
     let nb = m.summary()[s::BID_LEN] as usize;
     let level = |i: usize| &lv[i * LEVEL_STRIDE..(i + 1) * LEVEL_STRIDE];
-    let scale = m.bar_scale();
     assert_eq!(scale.len(), 50 * BAR_SCALE_STRIDE);
     for d in 1..=50 {
         // Within d levels of the touch, on either side: the biggest level and the deeper cumulative.
