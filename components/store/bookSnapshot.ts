@@ -10,7 +10,8 @@ export interface Level {
   size: number;
   /** Size summed from the touch through this level. */
   cumulative: number;
-  /** Change since the previous frame: `new` level, size `up` or `down`, or `same`. */
+  /** Change since the picture last read (painted): `new` level, size `up` or `down`, or `same`. Frames that
+   * arrive between two paints are not lost to the flash. */
   change: LevelChange;
 }
 

@@ -96,7 +96,7 @@ impl Engine {
     }
 
     /// Byte offset in WASM memory of the levels array: bids (best first) then asks, `LEVEL_STRIDE` f64 each.
-    pub fn levels_ptr(&self) -> usize {
+    pub fn levels_ptr(&mut self) -> usize {
         self.core.levels().as_ptr() as usize
     }
 
@@ -108,7 +108,7 @@ impl Engine {
     }
 
     /// Byte offset in WASM memory of the summary array (`summary::LEN` f64s).
-    pub fn summary_ptr(&self) -> usize {
+    pub fn summary_ptr(&mut self) -> usize {
         self.core.summary().as_ptr() as usize
     }
 

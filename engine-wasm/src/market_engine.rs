@@ -70,6 +70,8 @@ pub struct MarketEngine {
     bar_scale: Vec<f64>,
     /// Whether `bar_scale` matches `levels` (it is computed when read).
     bar_scale_current: bool,
+    /// Whether `levels` shows the last applied frame (it is laid out when read).
+    picture_current: bool,
     summary: [f64; summary::LEN],
     symbol: String,
     last_seq: Option<u64>,
@@ -137,33 +139,20 @@ impl MarketEngine {
         }
         self.last_seq = Some(seq);
 
-        // Doubles become exact integers once, here; everything after is integer maths.
+        // Doubles become exact integers once, here; everything after is integer maths. Grouping,
+        // change flags and the f64 layout wait until the picture is read (`refresh`): a view reads
+        // once per paint, and frames may come faster than that.
         let (tick, lot) = self.increments(frame.tick_size(), frame.lot_size());
         let convert = |l: &PriceLevel| (tick.count(l.price()), lot.count(l.size()));
         self.raw_bids.clear();
         self.raw_asks.clear();
-        self.start_grouping();
-        if self.group_ticks == 1 {
-            // As sent (the usual case): convert straight into this frame's levels in one pass, then
-            // keep a flat copy as the levels a later grouping change starts from.
-            if let Some(v) = frame.bids() {
-                group_levels(v.iter().map(convert), true, 1, &mut self.bids);
-            }
-            if let Some(v) = frame.asks() {
-                group_levels(v.iter().map(convert), false, 1, &mut self.asks);
-            }
-            self.raw_bids.extend_from_slice(&self.bids);
-            self.raw_asks.extend_from_slice(&self.asks);
-        } else {
-            if let Some(v) = frame.bids() {
-                self.raw_bids.extend(v.iter().map(convert));
-            }
-            if let Some(v) = frame.asks() {
-                self.raw_asks.extend(v.iter().map(convert));
-            }
-            group_levels(self.raw_bids.iter().copied(), true, self.group_ticks, &mut self.bids);
-            group_levels(self.raw_asks.iter().copied(), false, self.group_ticks, &mut self.asks);
+        if let Some(v) = frame.bids() {
+            self.raw_bids.extend(v.iter().map(convert));
         }
+        if let Some(v) = frame.asks() {
+            self.raw_asks.extend(v.iter().map(convert));
+        }
+        self.picture_current = false;
         if frame.symbol() != Some(self.symbol.as_str()) {
             self.symbol = frame.symbol().unwrap_or("").to_string();
         }
@@ -193,13 +182,13 @@ impl MarketEngine {
             s[summary::SMOOTH_SPREAD] = s[summary::SPREAD];
             s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
         }
-        self.layout(tick, lot);
         Ok(outcome)
     }
 
     /// Advance smoothed values to `now_ms` (the receive clock) with exponential easing — the same
     /// motion at any frame rate — and re-evaluate staleness.
     pub fn tick(&mut self, now_ms: f64) {
+        self.refresh();
         self.summary[summary::STALE] = match self.last_heard_ms {
             Some(t) if now_ms - t <= self.stale_after_ms => 0.0,
             _ => 1.0,
@@ -231,6 +220,16 @@ impl MarketEngine {
                 self.increments = Some((tick_size, lot_size, tick, lot));
                 (tick, lot)
             }
+        }
+    }
+
+    /// Bring the levels view up to the last applied frame: group, flag changes against the picture
+    /// last read (so a change in a frame that was never painted still flashes), lay out. Every
+    /// reader calls this first; JS does it through `tick(now)` before it makes any view, so a memory
+    /// growth here never detaches one.
+    pub fn refresh(&mut self) {
+        if !self.picture_current {
+            self.regroup();
         }
     }
 
@@ -278,6 +277,7 @@ impl MarketEngine {
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
         self.bar_scale_current = false;
+        self.picture_current = true;
     }
 
     /// Running maxima from the touch over both sides, in lots (exact), written as doubles once.
@@ -314,19 +314,24 @@ impl MarketEngine {
         self.last_seq = None;
     }
 
-    pub fn levels(&self) -> &[f64] {
+    /// The levels view, brought up to date first.
+    pub fn levels(&mut self) -> &[f64] {
+        self.refresh();
         &self.levels
     }
     /// See [`MarketEngine::bar_scale`]'s field: `BAR_SCALE_STRIDE` f64 per depth, deepest side's length.
     /// Computed when read, not per frame: a view reads it once per paint, frames may come faster.
     pub fn bar_scale(&mut self) -> &[f64] {
+        self.refresh();
         if !self.bar_scale_current {
             self.bar_scales();
             self.bar_scale_current = true;
         }
         &self.bar_scale
     }
-    pub fn summary(&self) -> &[f64; summary::LEN] {
+    /// The summary, brought up to date first (level counts come from the grouped picture).
+    pub fn summary(&mut self) -> &[f64; summary::LEN] {
+        self.refresh();
         &self.summary
     }
     pub fn symbol(&self) -> &str {

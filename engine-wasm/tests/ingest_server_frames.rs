@@ -143,8 +143,8 @@ fn one_bar_scale_for_both_sides_at_every_depth() {
     let _ = m.bar_scale(); // computed for the first frame: the next must not see it
     m.ingest_frame(&frames[1], 0.0).unwrap();
     let scale = m.bar_scale().to_vec();
-    let lv = m.levels();
     let nb = m.summary()[s::BID_LEN] as usize;
+    let lv = m.levels();
     let level = |i: usize| &lv[i * LEVEL_STRIDE..(i + 1) * LEVEL_STRIDE];
     assert_eq!(scale.len(), 50 * BAR_SCALE_STRIDE);
     for d in 1..=50 {

@@ -34,6 +34,20 @@ describe('WASM engine (real module)', () => {
     engine.free();
   });
 
+  it('flags changes against the picture last read, so a change in a frame never painted still flashes', () => {
+    const engine = new Engine();
+    const frame = (sequence: number, size: number) => buildFrameTs({ sequence, bids: [[10, size]], asks: [[10.01, 1]] });
+    engine.ingest_frame(frame(1, 1), 0);
+    expect(readBook(engine, memory, '')!.bids[0].change).toBe('new');
+    engine.ingest_frame(frame(2, 2), 0); // grew: not read (between two paints)
+    engine.ingest_frame(frame(3, 2), 0); // same as frame 2
+    expect(readBook(engine, memory, '')!.bids[0].change).toBe('up'); // against what was on screen
+    expect(readBook(engine, memory, '')!.bids[0].change).toBe('up'); // reading again changes nothing
+    engine.ingest_frame(frame(4, 2), 0);
+    expect(readBook(engine, memory, '')!.bids[0].change).toBe('same');
+    engine.free();
+  });
+
   it('ingests frames built by the Rust server (the committed recording)', () => {
     const engine = new Engine();
     const frames = recordedFrames();
