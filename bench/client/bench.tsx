@@ -11,7 +11,7 @@ import {
   type FrameSource, type FrameSourceEvents,
 } from './kit';
 import { buildFrameTs } from '../../tests/support/buildFrame';
-import { jsBookUpdate, makeBook, pct } from './benchData';
+import { benchInputs, jsBookUpdate, makeBook, pct } from './benchData';
 
 const params = new URLSearchParams(location.search);
 const seconds = Number(params.get('seconds') ?? 60);
@@ -48,8 +48,7 @@ async function ingestPhase(memory: WebAssembly.Memory) {
   const batch = crossOriginIsolated ? 20 : 100;
   for (const levels of [50, 500]) {
     const n = 2000;
-    const frames = Array.from({ length: n }, (_, i) => buildFrameTs({ sequence: i + 1, ...makeBook(levels, i) }));
-    const jsons = Array.from({ length: n }, (_, i) => JSON.stringify(makeBook(levels, i)));
+    const { frames, jsons } = benchInputs(levels, n);
     const engine = new Engine();
     // Exactly the store's path: BinaryFrameParser copies the frame into the engine's reused input
     // buffer and calls ingest_input; JS then needs only the levels' address for its typed view.

@@ -3,7 +3,17 @@
  * in Node (ingestPerCall.ts): the same books, the same frames, the same JSON path.
  */
 
+import { buildFrameTs } from '../../tests/support/buildFrame';
+
 export type Book = [number, number][];
+
+/** `n` consecutive frames (sequence 1…n) and the same books as JSON text, for both paths. */
+export function benchInputs(levels: number, n: number): { frames: Uint8Array[]; jsons: string[] } {
+  return {
+    frames: Array.from({ length: n }, (_, i) => buildFrameTs({ sequence: i + 1, ...makeBook(levels, i) })),
+    jsons: Array.from({ length: n }, (_, i) => JSON.stringify(makeBook(levels, i))),
+  };
+}
 
 export function makeBook(levels: number, seq: number): { bids: Book; asks: Book } {
   const jitter = (i: number) => 1 + ((seq * 7 + i * 13) % 50) / 10;

@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 
 import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
 import { Engine, initEngineSync } from '../../components/engine/initEngine';
-import { buildFrameTs } from '../../tests/support/buildFrame';
-import { jsBookUpdate, makeBook, pct } from './benchData';
+import { benchInputs, jsBookUpdate, pct } from './benchData';
 
 const wasmPath = process.argv[2];
 const memory = initEngineSync(readFileSync(wasmPath));
@@ -41,8 +40,7 @@ const clock = perCall(() => {}, 2000, 5);
 const results = [];
 for (const levels of [50, 500]) {
   const n = 2000;
-  const frames = Array.from({ length: n }, (_, i) => buildFrameTs({ sequence: i + 1, ...makeBook(levels, i) }));
-  const jsons = Array.from({ length: n }, (_, i) => JSON.stringify(makeBook(levels, i)));
+  const { frames, jsons } = benchInputs(levels, n);
   const engine = new Engine();
   const parser = new BinaryFrameParser(engine, memory);
   const wasm = perCall((i) => { parser.parse(frames[i], 0); engine.levels_ptr(); }, n, 10, () => engine.reset_sequence());
