@@ -44,11 +44,13 @@ export class BinaryFrameParser {
     try {
       let code: number;
       if (this.memory) {
-        const ptr = this.engine.input_buffer(bytes.byteLength);
-        // Checked after input_buffer: that call may have moved the buffer or grown (detached) memory.
+        // The engine's input buffer only grows and stays put until it does, so in steady state the
+        // frame goes straight into the view from last time: one call into the engine per frame.
         let input = this.input;
-        if (!input || input.buffer !== this.memory.buffer || input.byteOffset !== ptr || input.length < bytes.byteLength) {
-          input = this.input = new Uint8Array(this.memory.buffer, ptr, bytes.byteLength);
+        if (!input || input.buffer !== this.memory.buffer || input.length < bytes.byteLength) {
+          // Grow (or find) the buffer first: that call may move it or grow (detach) memory.
+          const ptr = this.engine.input_buffer(bytes.byteLength);
+          input = this.input = new Uint8Array(this.memory.buffer, ptr, Math.max(bytes.byteLength, input?.length ?? 0));
         }
         input.set(bytes);
         code = this.engine.ingest_input(bytes.byteLength, receivedMs);

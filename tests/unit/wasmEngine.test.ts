@@ -48,6 +48,25 @@ describe('WASM engine (real module)', () => {
     engine.free();
   });
 
+  it('the parser writes straight into the engine\'s input buffer, through memory growth and bigger frames', () => {
+    const engine = new Engine();
+    const parser = new BinaryFrameParser(engine, memory);
+    const frame = (sequence: number, levels: number, top: number) =>
+      buildFrameTs({ sequence, bids: Array.from({ length: levels }, (_, i) => [top - i * 0.01, 1] as [number, number]), asks: [[top + 0.01, 1]] });
+    const bestBid = () => readBook(engine, memory, '')!.bestBid;
+    expect(parser.parse(frame(1, 2, 100), 0)).toBe('applied');
+    expect(bestBid()).toBe(100);
+    memory.grow(1); // detaches every view, the parser's included
+    expect(parser.parse(frame(2, 2, 101), 0)).toBe('applied');
+    expect(bestBid()).toBe(101);
+    expect(parser.parse(frame(3, 400, 102), 0)).toBe('applied'); // larger than the buffer so far
+    expect(readBook(engine, memory, '')!.bids).toHaveLength(400);
+    expect(parser.parse(frame(4, 2, 103), 0)).toBe('applied'); // smaller again: same buffer
+    expect(bestBid()).toBe(103);
+    expect(parser.rejected).toBe(0);
+    engine.free();
+  });
+
   it('ingests frames built by the Rust server (the committed recording)', () => {
     const engine = new Engine();
     const frames = recordedFrames();
