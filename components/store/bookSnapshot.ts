@@ -119,7 +119,10 @@ export function readBook(
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];
   const na = s[S.ASK_LEN];
-  const view = new Float64Array(memory.buffer, engine.levels_ptr(), (nb + na) * STRIDE);
+  // Addresses first, views after: nothing may run in the engine between making a view and reading it.
+  const levelsPtr = engine.levels_ptr();
+  const scalePtr = engine.bar_scale_ptr();
+  const view = new Float64Array(memory.buffer, levelsPtr, (nb + na) * STRIDE);
   return {
     symbol,
     sequence: s[S.SEQUENCE],
@@ -140,6 +143,6 @@ export function readBook(
     bids: levels(view, 0, nb),
     asks: levels(view, nb, na),
     // Copied: the engine's buffer is rewritten by the next frame, the snapshot must not change.
-    barScale: new Float64Array(memory.buffer, engine.bar_scale_ptr(), Math.max(nb, na) * 2).slice(),
+    barScale: new Float64Array(memory.buffer, scalePtr, Math.max(nb, na) * 2).slice(),
   };
 }

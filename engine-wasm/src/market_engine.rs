@@ -68,7 +68,7 @@ pub struct MarketEngine {
     /// Entry `d` (× `BAR_SCALE_STRIDE`): the bar scale for a view showing `d + 1` levels a side. One
     /// scale for both sides, so bars compare across the spread, whatever depth a component shows.
     bar_scale: Vec<f64>,
-    /// Whether `bar_scale` matches `levels` (it is computed when read).
+    /// Whether `bar_scale` matches `levels` (computed when read; its room is reserved with the picture).
     bar_scale_current: bool,
     /// Whether `levels` shows the last applied frame (it is laid out when read).
     picture_current: bool,
@@ -88,6 +88,9 @@ pub struct MarketEngine {
     /// re-renders without a new frame.
     raw_bids: Vec<(i64, i64)>,
     raw_asks: Vec<(i64, i64)>,
+    /// At grouping 1 the levels as sent are moved into `bids`/`asks` rather than copied; then `raw_*`
+    /// are empty and a regroup copies them back first.
+    raw_in_picture: bool,
     /// Grouped levels in integer (ticks, lots), this frame's and the previous one's, per side.
     bids: Vec<(i64, i64)>,
     asks: Vec<(i64, i64)>,
@@ -146,12 +149,14 @@ impl MarketEngine {
         let convert = |l: &PriceLevel| (tick.count(l.price()), lot.count(l.size()));
         self.raw_bids.clear();
         self.raw_asks.clear();
+        // Grouping by one tick only merges a repeated price: the levels as sent, ready to show.
         if let Some(v) = frame.bids() {
-            self.raw_bids.extend(v.iter().map(convert));
+            group_levels(v.iter().map(convert), true, 1, &mut self.raw_bids);
         }
         if let Some(v) = frame.asks() {
-            self.raw_asks.extend(v.iter().map(convert));
+            group_levels(v.iter().map(convert), false, 1, &mut self.raw_asks);
         }
+        self.raw_in_picture = false;
         self.picture_current = false;
         if frame.symbol() != Some(self.symbol.as_str()) {
             self.symbol = frame.symbol().unwrap_or("").to_string();
@@ -233,21 +238,32 @@ impl MarketEngine {
         }
     }
 
-    /// Keep the current buckets as the previous frame's (for change flags) and empty the current
-    /// ones, reusing both allocations (hot path).
-    fn start_grouping(&mut self) {
-        std::mem::swap(&mut self.bids, &mut self.prev_bids);
-        std::mem::swap(&mut self.asks, &mut self.prev_asks);
-        self.bids.clear();
-        self.asks.clear();
-    }
-
     /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.
+    /// The picture on screen becomes the previous one (for change flags); allocations are reused.
     fn regroup(&mut self) {
         let (tick, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
-        self.start_grouping();
-        group_levels(self.raw_bids.iter().copied(), true, self.group_ticks, &mut self.bids);
-        group_levels(self.raw_asks.iter().copied(), false, self.group_ticks, &mut self.asks);
+        if self.raw_in_picture {
+            // The levels as sent were moved into the picture: copy them back to regroup.
+            self.raw_bids.clone_from(&self.bids);
+            self.raw_asks.clone_from(&self.asks);
+            self.raw_in_picture = false;
+        }
+        std::mem::swap(&mut self.bids, &mut self.prev_bids);
+        std::mem::swap(&mut self.asks, &mut self.prev_asks);
+        if self.group_ticks == 1 {
+            // As sent (the usual case): the converted levels are the picture; move them in, and the
+            // old previous picture's allocation becomes the next frame's conversion buffer.
+            std::mem::swap(&mut self.bids, &mut self.raw_bids);
+            std::mem::swap(&mut self.asks, &mut self.raw_asks);
+            self.raw_bids.clear();
+            self.raw_asks.clear();
+            self.raw_in_picture = true;
+        } else {
+            self.bids.clear();
+            self.asks.clear();
+            group_levels(self.raw_bids.iter().copied(), true, self.group_ticks, &mut self.bids);
+            group_levels(self.raw_asks.iter().copied(), false, self.group_ticks, &mut self.asks);
+        }
         self.layout(tick, lot);
     }
 
@@ -276,27 +292,33 @@ impl MarketEngine {
         }
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
+        // The bar scale is computed only if read (`bar_scale`), but its room is made here, with the
+        // picture: reading it must never grow memory under views JS already holds.
+        let want = self.bids.len().max(self.asks.len()) * BAR_SCALE_STRIDE;
+        self.bar_scale.reserve(want.saturating_sub(self.bar_scale.len()));
         self.bar_scale_current = false;
         self.picture_current = true;
     }
 
-    /// Running maxima from the touch over both sides, in lots (exact), written as doubles once.
+    /// Running maxima from the touch over both sides, read from the laid-out doubles (so a scale is
+    /// exactly the level it comes from; values are monotonic in lots, so the maxima agree).
     fn bar_scales(&mut self) {
-        let (_, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
         let deepest = self.bids.len().max(self.asks.len());
         self.bar_scale.resize(deepest * BAR_SCALE_STRIDE, 0.0);
-        let (mut max_size, mut bid_cum, mut ask_cum) = (0i64, 0i64, 0i64);
-        for (d, out) in self.bar_scale.chunks_exact_mut(BAR_SCALE_STRIDE).enumerate() {
-            if let Some(&(_, l)) = self.bids.get(d) {
-                max_size = max_size.max(l);
-                bid_cum += l;
+        let (bids, asks) = self.levels.split_at(self.bids.len() * LEVEL_STRIDE);
+        let (mut bid, mut ask) = (bids.chunks_exact(LEVEL_STRIDE), asks.chunks_exact(LEVEL_STRIDE));
+        let (mut max_size, mut bid_cum, mut ask_cum) = (0.0f64, 0.0f64, 0.0f64);
+        for out in self.bar_scale.chunks_exact_mut(BAR_SCALE_STRIDE) {
+            if let Some(l) = bid.next() {
+                max_size = max_size.max(l[1]);
+                bid_cum = l[2];
             }
-            if let Some(&(_, l)) = self.asks.get(d) {
-                max_size = max_size.max(l);
-                ask_cum += l;
+            if let Some(l) = ask.next() {
+                max_size = max_size.max(l[1]);
+                ask_cum = l[2];
             }
-            out[0] = lot.value(max_size);
-            out[1] = lot.value(bid_cum.max(ask_cum));
+            out[0] = max_size;
+            out[1] = bid_cum.max(ask_cum);
         }
     }
 
@@ -320,7 +342,7 @@ impl MarketEngine {
         &self.levels
     }
     /// See [`MarketEngine::bar_scale`]'s field: `BAR_SCALE_STRIDE` f64 per depth, deepest side's length.
-    /// Computed when read, not per frame: a view reads it once per paint, frames may come faster.
+    /// Computed when read, once per picture; never allocates (room is made with the picture).
     pub fn bar_scale(&mut self) -> &[f64] {
         self.refresh();
         if !self.bar_scale_current {

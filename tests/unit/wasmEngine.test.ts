@@ -67,6 +67,21 @@ describe('WASM engine (real module)', () => {
     engine.free();
   });
 
+  it('after tick(now), reading the picture never grows memory (views made after tick stay attached)', () => {
+    const engine = new Engine();
+    const side = (n: number, from: number, step: number) => Array.from({ length: n }, (_, i) => [from + i * step, 1 + i] as [number, number]);
+    for (const [seq, n] of [[1, 1], [2, 1000], [3, 5], [4, 1000]] as const) {
+      engine.ingest_frame(buildFrameTs({ sequence: seq, bids: side(n, 100, -0.01), asks: side(n, 100.01, 0.01) }), 0);
+      engine.tick(0); // the store's first step each paint: the picture is brought up to date here
+      const summary = readSummary(engine, memory);
+      engine.levels_ptr();
+      engine.bar_scale_ptr();
+      expect(summary.byteLength).toBe(summaryLength() * 8); // a detached view would have length 0
+      expect(readBook(engine, memory, '', summary)!.bids).toHaveLength(n);
+    }
+    engine.free();
+  });
+
   it('ingests frames built by the Rust server (the committed recording)', () => {
     const engine = new Engine();
     const frames = recordedFrames();
