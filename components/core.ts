@@ -9,7 +9,7 @@ export { WebSocketPipeline, type WebSocketPipelineOptions } from './feed/WebSock
 export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource.js';
 export { RecordingTap } from './feed/RecordingTap.js';
 export { readRecording, RecordingWriter, crc32, type Recording, type RecordingHeader, type RecordedFrame } from './feed/recording.js';
-export { createMarketStore, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
+export { createMarketStore, type ImbalanceWindow, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
 export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot.js';
 export { barMax } from './store/bookSnapshot.js';
 export { decimalsOf, fixedFormatter } from './format/priceFormat.js';

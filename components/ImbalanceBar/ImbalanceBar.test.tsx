@@ -1,4 +1,4 @@
-import { cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
 import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
@@ -31,5 +31,20 @@ it('measures within X bps of mid', async () => {
 it('the whole visible book tips to the asks', async () => {
   const store = await renderWith({ levels: 10 });
   expect(screen.getByTestId('imbalance-value').textContent).toBe('-94%'); // (3-101)/104
+  store.dispose();
+});
+
+it('by default shows the store\'s window, eased by the engine, and settles after the feed goes quiet', async () => {
+  const { store, push } = await startStore({ imbalanceWindow: { levels: 1 } });
+  render(<ImbalanceBar store={store} />);
+  const shown = () => Number(screen.getByRole('meter').getAttribute('aria-valuenow'));
+  await push(buildFrameTs({ sequence: 1, bids: [[100, 3]], asks: [[100.01, 1]] })); // +50 %
+  expect(shown()).toBe(50); // the first picture starts where it is
+  expect(screen.getByRole('meter', { name: 'Imbalance, top 1 levels' })).toBeTruthy();
+  await push(buildFrameTs({ sequence: 2, bids: [[100, 1]], asks: [[100.01, 3]] })); // −50 %
+  expect(shown()).toBeLessThan(50); // on its way…
+  expect(shown()).toBeGreaterThan(-50); // …not there in one step
+  await act(async () => new Promise((r) => setTimeout(r, 1500))); // no more frames
+  expect(shown()).toBe(-50); // the store kept painting until it settled
   store.dispose();
 });

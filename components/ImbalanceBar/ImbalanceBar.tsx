@@ -1,16 +1,19 @@
 'use client';
 import type { Level } from '../store/bookSnapshot.js';
-import type { MarketStore } from '../store/createMarketStore.js';
+import type { ImbalanceWindow, MarketStore } from '../store/createMarketStore.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './ImbalanceBar.css';
 
-/** Which levels count: the top N of each side, or those within X basis points of mid. */
-export type ImbalanceWindow = { levels: number } | { bps: number };
+export type { ImbalanceWindow };
 
 export interface ImbalanceBarProps {
   store: MarketStore;
-  /** The window the imbalance is measured over. Default `{ levels: 10 }`. */
+  /**
+   * The window the imbalance is measured over. Default: the store's `imbalanceWindow`, which the
+   * engine measures in exact lots and eases in `tick(now)`. Another window is measured here from the
+   * picture, and the bar eases by CSS.
+   */
   window?: ImbalanceWindow;
 }
 
@@ -24,20 +27,28 @@ export function windowImbalance(bids: Level[], asks: Level[], mid: number, windo
   return b + a > 0 ? (b - a) / (b + a) : 0;
 }
 
+function sameWindow(a: ImbalanceWindow, b: ImbalanceWindow): boolean {
+  return 'levels' in a ? 'levels' in b && a.levels === b.levels : 'bps' in b && a.bps === b.bps;
+}
+
 function windowLabel(w: ImbalanceWindow): string {
   return 'levels' in w ? `top ${w.levels} levels` : `within ${w.bps} bps of mid`;
 }
 
 /**
  * Bid/ask size imbalance over an explicit window, as a bar from the centre: green to the right when
- * bids dominate, red to the left when asks do. The bar eases (CSS, off with reduced motion).
+ * bids dominate, red to the left when asks do. The bar and the figure move smoothly (the engine's
+ * frame-rate-independent easing), and the bar's CSS transition is off with reduced motion.
  */
-export function ImbalanceBar({ store, window = { levels: 10 } }: ImbalanceBarProps) {
+export function ImbalanceBar({ store, window }: ImbalanceBarProps) {
   const book = useMarket(store, (s) => s.book);
   const stale = useMarket(store, (s) => s.stale);
-  const value = book ? windowImbalance(book.bids, book.asks, book.mid, window) : 0;
+  const storeWindow = useMarket(store, (s) => s.imbalanceWindow);
+  const own = window !== undefined && !sameWindow(window, storeWindow);
+  const shown = own ? window : storeWindow;
+  const value = !book ? 0 : own ? windowImbalance(book.bids, book.asks, book.mid, window) : book.smoothWindowImbalance;
+  const label = `Imbalance, ${windowLabel(shown)}`;
   const pct = Math.round(value * 100);
-  const label = `Imbalance, ${windowLabel(window)}`;
   return (
     <div className={`tf-imbalance${stale ? ' tf-imbalance--stale' : ''}`}>
       <div className="tf-imbalance__label">

@@ -40,6 +40,9 @@ export interface BookSnapshot {
   /** Smoothed spread and imbalance for gauges (eased by the engine's `tick`). */
   smoothSpread: number;
   smoothImbalance: number;
+  /** Size imbalance (bid − ask) / (bid + ask) over the store's `imbalanceWindow`, and eased by the engine. */
+  windowImbalance: number;
+  smoothWindowImbalance: number;
   /** The server's trust state for this book. */
   status: BookStatus;
   bids: Level[];
@@ -77,12 +80,25 @@ const S = {
   SEQUENCE: 0, TIMESTAMP_MS: 1, LATENCY_MS: 3, TICK_SIZE: 4, LOT_SIZE: 5, BEST_BID: 6, BEST_ASK: 7, MID: 8,
   SPREAD: 9, BID_TOTAL: 10, ASK_TOTAL: 11, IMBALANCE: 12, STATUS: 13, BID_LEN: 15, ASK_LEN: 16, FRAMES: 17,
   GAPS: 18, DUPLICATES: 19, OUT_OF_ORDER: 20, ERRORS: 21, SMOOTH_SPREAD: 22, SMOOTH_IMBALANCE: 23, GONE_BIDS: 24,
-  GONE_ASKS: 25, STALE: 26, LEN: 27,
+  GONE_ASKS: 25, STALE: 26, WINDOW_IMBALANCE: 27, SMOOTH_WINDOW_IMBALANCE: 28, LEN: 29,
 } as const;
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
 
 export function readSummary(engine: Engine, memory: WebAssembly.Memory): Float64Array {
   return new Float64Array(memory.buffer, engine.summary_ptr(), S.LEN);
+}
+
+/**
+ * Whether an eased value is still on its way to its target (so the store keeps painting after the
+ * feed goes quiet, until the needles settle). Tolerances are below what a view can show.
+ */
+export function stillEasing(summary: Float64Array): boolean {
+  const off = (smooth: number, target: number, tolerance: number) => Math.abs(summary[smooth] - summary[target]) > tolerance;
+  return (
+    off(S.SMOOTH_SPREAD, S.SPREAD, 1e-4 * Math.max(Math.abs(summary[S.SPREAD]), summary[S.TICK_SIZE] || 0)) ||
+    off(S.SMOOTH_IMBALANCE, S.IMBALANCE, 1e-4) ||
+    off(S.SMOOTH_WINDOW_IMBALANCE, S.WINDOW_IMBALANCE, 1e-4)
+  );
 }
 
 /** The engine's verdict at its last `tick(now)`: no verified frame within the stale threshold. */
@@ -139,6 +155,8 @@ export function readBook(
     imbalance: s[S.IMBALANCE],
     smoothSpread: s[S.SMOOTH_SPREAD],
     smoothImbalance: s[S.SMOOTH_IMBALANCE],
+    windowImbalance: s[S.WINDOW_IMBALANCE],
+    smoothWindowImbalance: s[S.SMOOTH_WINDOW_IMBALANCE],
     status: STATUSES[s[S.STATUS]] ?? 'stale',
     bids: levels(view, 0, nb),
     asks: levels(view, nb, na),

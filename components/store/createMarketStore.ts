@@ -8,7 +8,10 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
 import type { ConnectionState, FrameSource } from '../feed/FrameSource.js';
-import { readBook, readEngineStale, readStats, readSummary, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
+import { readBook, readEngineStale, readStats, readSummary, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
+
+/** Which levels an imbalance counts: the top N of each side, or those within X basis points of mid. */
+export type ImbalanceWindow = { levels: number } | { bps: number };
 
 export interface MarketState {
   /** Transport state of the source. */
@@ -22,6 +25,8 @@ export interface MarketState {
   rejected: number;
   /** Current grouping, in ticks per bucket (1 = levels as sent). */
   grouping: number;
+  /** The window the engine measures `book.windowImbalance` over. */
+  imbalanceWindow: ImbalanceWindow;
   lastError: string | null;
 }
 
@@ -34,6 +39,11 @@ export interface MarketStoreOptions {
   engineSource?: EngineSource;
   /** Start the source immediately. Default true. */
   autoStart?: boolean;
+  /**
+   * The window the engine measures the windowed imbalance over (`book.windowImbalance`, eased in
+   * `book.smoothWindowImbalance`; `ImbalanceBar` shows it). Default `{ levels: 10 }`.
+   */
+  imbalanceWindow?: ImbalanceWindow;
 }
 
 export interface MarketStore extends StoreApi<MarketState> {
@@ -56,6 +66,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     stats: emptyStats,
     rejected: 0,
     grouping: 1,
+    imbalanceWindow: options.imbalanceWindow ?? { levels: 10 },
     lastError: null,
   }));
   let engine: Engine | null = null;
@@ -84,10 +95,13 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     if (!engine || !memory || !parser || disposed) return;
     // The engine's clock is the frames' receive clock (Date.now()), for easing and staleness alike.
     engine.tick(Date.now());
-    if (!dirty) return;
-    dirty = false;
-    if (!symbol) symbol = engine.symbol();
+    // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
+    if (!symbol && dirty) symbol = engine.symbol();
     const summary = readSummary(engine, memory);
+    // A quiet feed still paints until the eased values settle (one snapshot per animation frame).
+    const easing = stillEasing(summary);
+    if (!dirty && !easing) return;
+    dirty = false;
     store.setState({
       book: readBook(engine, memory, symbol, summary),
       stats: readStats(summary),
@@ -95,6 +109,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       lastError: parser.lastError,
       stale: store.getState().connection !== 'open' || readEngineStale(summary),
     });
+    if (easing) schedule();
   }
 
   // Silence is noticed even when no frame arrives to trigger a publish: the engine decides.
@@ -112,6 +127,9 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     engine = new Engine();
     engine.set_stale_after_ms(staleAfterMs);
     engine.set_grouping(store.getState().grouping);
+    const w = store.getState().imbalanceWindow;
+    if ('levels' in w) engine.set_imbalance_window(Math.max(1, Math.floor(w.levels)), 0);
+    else engine.set_imbalance_window(0, w.bps);
     parser = new BinaryFrameParser(engine, memory);
     options.source.start({
       frame(data, receivedMs) {

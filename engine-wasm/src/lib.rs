@@ -87,6 +87,12 @@ impl Engine {
         self.core.set_stale_after_ms(ms);
     }
 
+    /// The window for the windowed imbalance: the top `levels` a side, or (levels 0) the levels within
+    /// `bps` basis points of mid.
+    pub fn set_imbalance_window(&mut self, levels: u32, bps: f64) {
+        self.core.set_imbalance_window(levels, bps);
+    }
+
     pub fn set_smoothing_ms(&mut self, ms: f64) {
         self.core.set_smoothing_ms(ms);
     }

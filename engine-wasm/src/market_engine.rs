@@ -41,7 +41,10 @@ pub mod summary {
     pub const GONE_ASKS: usize = 25;
     /// 1 when no verified frame arrived within the stale threshold before the last `tick(now)`.
     pub const STALE: usize = 26;
-    pub const LEN: usize = 27;
+    /// (bid − ask) / (bid + ask) size over the imbalance window (`set_imbalance_window`), and eased.
+    pub const WINDOW_IMBALANCE: usize = 27;
+    pub const SMOOTH_WINDOW_IMBALANCE: usize = 28;
+    pub const LEN: usize = 29;
 }
 
 /// What happened to a frame.
@@ -70,6 +73,8 @@ pub struct MarketEngine {
     bar_scale: Vec<f64>,
     /// Whether `bar_scale` matches `levels` (computed when read; its room is reserved with the picture).
     bar_scale_current: bool,
+    /// Whether a frame's picture has set the eased windowed imbalance yet.
+    window_eased: bool,
     /// Whether `levels` shows the last applied frame (it is laid out when read).
     picture_current: bool,
     summary: [f64; summary::LEN],
@@ -84,6 +89,10 @@ pub struct MarketEngine {
     last_heard_ms: Option<f64>,
     /// Group levels into buckets of this many ticks (1 = as sent).
     group_ticks: i64,
+    /// The imbalance window: the top this-many levels a side, or (when 0) the levels within
+    /// `imbalance_bps` basis points of mid.
+    imbalance_levels: usize,
+    imbalance_bps: f64,
     /// The last applied frame's levels as sent, in (ticks, lots): kept so a grouping change
     /// re-renders without a new frame.
     raw_bids: Vec<(i64, i64)>,
@@ -102,7 +111,7 @@ pub struct MarketEngine {
 
 impl MarketEngine {
     pub fn new() -> Self {
-        let mut e = Self { smoothing_ms: 120.0, stale_after_ms: 3000.0, group_ticks: 1, ..Default::default() };
+        let mut e = Self { smoothing_ms: 120.0, stale_after_ms: 3000.0, group_ticks: 1, imbalance_levels: 10, ..Default::default() };
         e.summary[summary::STALE] = 1.0;
         e
     }
@@ -204,6 +213,34 @@ impl MarketEngine {
         let s = &mut self.summary;
         s[summary::SMOOTH_SPREAD] += (s[summary::SPREAD] - s[summary::SMOOTH_SPREAD]) * k;
         s[summary::SMOOTH_IMBALANCE] += (s[summary::IMBALANCE] - s[summary::SMOOTH_IMBALANCE]) * k;
+        s[summary::SMOOTH_WINDOW_IMBALANCE] += (s[summary::WINDOW_IMBALANCE] - s[summary::SMOOTH_WINDOW_IMBALANCE]) * k;
+    }
+
+    /// Measure the windowed imbalance over the top `levels` a side, or, with `levels` 0, over the
+    /// levels within `bps` basis points of mid. The next picture uses it (eased from where it was).
+    pub fn set_imbalance_window(&mut self, levels: u32, bps: f64) {
+        self.imbalance_levels = levels as usize;
+        self.imbalance_bps = if bps.is_finite() { bps.max(0.0) } else { 0.0 };
+        self.picture_current = false;
+    }
+
+    /// Size imbalance over the window, from the grouped picture in exact lots.
+    fn window_imbalance(&self, tick: Increment) -> f64 {
+        let mid = self.summary[summary::MID];
+        let in_window = |i: usize, ticks: i64| {
+            if self.imbalance_levels > 0 {
+                i < self.imbalance_levels
+            } else {
+                mid > 0.0 && ((tick.value(ticks) - mid).abs() / mid) * 1e4 <= self.imbalance_bps
+            }
+        };
+        let sum = |side: &[(i64, i64)]| -> i64 { side.iter().enumerate().take_while(|&(i, &(p, _))| in_window(i, p)).map(|(_, &(_, l))| l).sum() };
+        let (b, a) = (sum(&self.bids), sum(&self.asks));
+        if b + a > 0 {
+            (b - a) as f64 / (b + a) as f64
+        } else {
+            0.0
+        }
     }
 
     /// Group levels into buckets of `multiple` ticks (bids floor, asks ceil). 1 shows levels as sent.
@@ -292,6 +329,13 @@ impl MarketEngine {
         }
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
+        self.summary[summary::WINDOW_IMBALANCE] = self.window_imbalance(tick);
+        // The first picture of a real frame starts the eased value where it is, not from 0.
+        let first_picture = !self.window_eased && self.summary[summary::FRAMES] > 0.0;
+        if first_picture {
+            self.window_eased = true;
+            self.summary[summary::SMOOTH_WINDOW_IMBALANCE] = self.summary[summary::WINDOW_IMBALANCE];
+        }
         // The bar scale is computed only if read (`bar_scale`), but its room is made here, with the
         // picture: reading it must never grow memory under views JS already holds.
         let want = self.bids.len().max(self.asks.len()) * BAR_SCALE_STRIDE;

@@ -156,3 +156,43 @@ fn one_bar_scale_for_both_sides_at_every_depth() {
         assert_eq!(scale[(d - 1) * BAR_SCALE_STRIDE + 1], max_cum, "cumulative scale at depth {d}");
     }
 }
+
+#[test]
+fn windowed_imbalance_over_top_levels_or_bps_from_mid_and_eased() {
+    let frames = server_frames(3);
+    let mut m = MarketEngine::new();
+    m.set_smoothing_ms(100.0);
+    m.set_imbalance_window(3, 0.0);
+    m.ingest_frame(&frames[0], 0.0).unwrap();
+    m.tick(0.0);
+    let nb = m.summary()[s::BID_LEN] as usize;
+    let lv = m.levels().to_vec();
+    let size = |i: usize| lv[i * LEVEL_STRIDE + 1];
+    let price = |i: usize| lv[i * LEVEL_STRIDE];
+    let ratio = |b: f64, a: f64| (b - a) / (b + a);
+    let top3 = ratio((0..3).map(size).sum(), (0..3).map(|i| size(nb + i)).sum());
+    let sum = m.summary();
+    assert!((sum[s::WINDOW_IMBALANCE] - top3).abs() < 1e-12, "{} vs {top3}", sum[s::WINDOW_IMBALANCE]);
+    assert_eq!(sum[s::SMOOTH_WINDOW_IMBALANCE], sum[s::WINDOW_IMBALANCE], "the first picture starts the eased value");
+
+    // Within 5 bps of mid instead.
+    m.set_imbalance_window(0, 5.0);
+    m.tick(0.0);
+    let mid = m.summary()[s::MID];
+    let near = |i: usize| ((price(i) - mid).abs() / mid) * 1e4 <= 5.0;
+    let b: f64 = (0..nb).filter(|&i| near(i)).map(size).sum();
+    let a: f64 = (nb..lv.len() / LEVEL_STRIDE).filter(|&i| near(i)).map(size).sum();
+    assert!((m.summary()[s::WINDOW_IMBALANCE] - ratio(b, a)).abs() < 1e-12);
+
+    // Eased toward a new value: 63 % of the way after one time constant, whatever the frame rate.
+    let before = m.summary()[s::SMOOTH_WINDOW_IMBALANCE];
+    m.set_imbalance_window(1, 0.0);
+    m.tick(0.0);
+    let target = m.summary()[s::WINDOW_IMBALANCE];
+    for t in 1..=10 {
+        m.tick(t as f64 * 10.0);
+    }
+    let eased = m.summary()[s::SMOOTH_WINDOW_IMBALANCE];
+    let expected = before + (target - before) * (1.0 - (-1.0f64).exp());
+    assert!((eased - expected).abs() < 1e-9, "{eased} vs {expected}");
+}
