@@ -58,7 +58,17 @@ async fn main() {
     // Stop = the flag (seen by a busy client after its current frame) + a wake-up (for an idle one).
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let url = if args.raw_tcp { spawn_raw_server(args.clients, args.frame_bytes, args.hz).await } else { args.url.clone() };
+    let url = if args.raw_tcp {
+        match spawn_raw_server(args.clients, args.frame_bytes, args.hz).await {
+            Ok(addr) => addr,
+            Err(e) => {
+                eprintln!("tickframe-loadgen: cannot open the raw-TCP ceiling's loopback listener: {e}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        args.url.clone()
+    };
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
         let (stats, measuring, lat_tx, ready_tx, stop, url) = (stats.clone(), measuring.clone(), lat_tx.clone(), ready_tx.clone(), stop.clone(), url.clone());
@@ -180,9 +190,9 @@ async fn read_frame(s: &mut tokio::io::BufReader<tokio::net::TcpStream>, buf: &m
 
 /// The ceiling: accept `clients` sockets, then write one `frame_bytes` buffer to each at `hz`,
 /// sharing one allocation — a tick loop with nothing else in it.
-async fn spawn_raw_server(clients: usize, frame_bytes: usize, hz: u32) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-    let addr = listener.local_addr().expect("addr").to_string();
+async fn spawn_raw_server(clients: usize, frame_bytes: usize, hz: u32) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?.to_string();
     let (tx, _) = tokio::sync::broadcast::channel::<bytes::Bytes>(8);
     let tx2 = tx.clone();
     tokio::spawn(async move {
@@ -218,5 +228,5 @@ async fn spawn_raw_server(clients: usize, frame_bytes: usize, hz: u32) -> String
             let _ = tx.send(bytes::Bytes::from(frame));
         }
     });
-    addr
+    Ok(addr)
 }
