@@ -2,10 +2,9 @@
 import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
-import type { Level } from '../store/bookSnapshot.js';
+import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { useMarket } from '../store/useMarket.js';
-import { barMax } from '../store/bookSnapshot.js';
 import '../theme/tickframe.css';
 import './DepthChart.css';
 

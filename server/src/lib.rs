@@ -62,8 +62,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use axum::serve::ListenerExt;
+use bytes::Bytes;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 

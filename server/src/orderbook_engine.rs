@@ -6,10 +6,10 @@ use std::sync::Arc;
 use flatbuffers::FlatBufferBuilder;
 use tickframe_schema::BookStatus;
 
-use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::adapters::{Adapter, Applied};
 use crate::book::L2Book;
 use crate::engine::ServerEngine;
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::frame_builder::{now_ms, FrameBuilder, FrameMeta};
 use crate::instrument::Instrument;
 

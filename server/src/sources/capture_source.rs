@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::adapters::venue::VenueInput;
 use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::sources::venue_feed::VenueFeed;
 
 /// Replay pace.

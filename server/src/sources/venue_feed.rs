@@ -8,10 +8,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::adapters::book_image::encode_image;
 use crate::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
 use crate::check_capture::same_symbol;
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
 
 /// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
