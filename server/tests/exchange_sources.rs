@@ -130,6 +130,7 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     let exchange = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let exchange_addr = exchange.local_addr().unwrap();
     let (subs_tx, mut subs_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (drop_tx, mut drop_now) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         for (n, script) in per_conn.into_iter().enumerate() {
             let (tcp, _) = exchange.accept().await.unwrap();
@@ -138,11 +139,18 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
             if let Some(Ok(Message::Text(sub))) = ws.next().await {
                 subs_tx.send(sub.to_string()).unwrap();
             }
+            if n == 1 {
+                // Answer the resubscription a little later, as a real exchange does: otherwise a fast
+                // reconnect can rebuild the book within one tick, and no resyncing frame is ever sent
+                // for the test to see (correct behaviour, but nothing to assert on).
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
             for m in script {
                 ws.send(Message::text(m)).await.unwrap();
             }
             if n == 0 {
-                tokio::time::sleep(Duration::from_millis(1500)).await;
+                // Drop when the test says it is watching (so it sees what happens next), or after 10 s.
+                let _ = tokio::time::timeout(Duration::from_secs(10), &mut drop_now).await;
                 drop(ws); // the exchange drops the connection without a close frame
             } else {
                 // Keep the second connection open until the test ends.
@@ -168,7 +176,11 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     // Then the drop: the book is marked resyncing, and after the reconnect it is live again with the
     // new connection's snapshot (never the old book shown as live).
     let mut saw_resync = false;
+    let mut drop_tx = Some(drop_tx);
     wait_for(&server.1, "ETH/USD", 15, |s, bid| {
+        if let Some(tx) = drop_tx.take() {
+            let _ = tx.send(()); // this client is watching: now the exchange drops the connection
+        }
         saw_resync |= s == BookStatus::Resyncing;
         if s == BookStatus::Live && saw_resync {
             assert_eq!(bid, 99.5, "live again only with the fresh snapshot");
