@@ -20,6 +20,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'jsdom',
+          testTimeout: 30_000,
           include: ['components/**/*.test.{ts,tsx}', 'tests/unit/**/*.test.{ts,tsx}'],
         },
       },
@@ -40,6 +41,8 @@ export default defineConfig({
         plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
         test: {
           name: 'storybook',
+          // A bound on a stuck story, not a timing check: a busy 2-core machine can take seconds per story.
+          testTimeout: 60_000,
           browser: {
             enabled: true,
             headless: true,

@@ -2,6 +2,11 @@ import type { Preview } from '@storybook/react-vite';
 import { isCommonAssetRequest } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { mswLoader } from 'msw-storybook-addon/csf3';
+import { configure } from 'storybook/test';
+
+// Play functions wait for what they query (findBy…, waitFor). On a busy 2-core machine a first frame can
+// take seconds to appear; these are upper bounds on waiting, not timing checks.
+configure({ asyncUtilTimeout: 10_000 });
 
 /** Storybook's own requests (as the addon's default setup skips them) and the recordings and wasm the
  * stories fetch for real: known, unmocked, not worth a warning. */

@@ -13,7 +13,8 @@ export default meta;
 
 export const Recorded: StoryObj<typeof meta> = {
   play: async ({ canvasElement }) => {
-    const status = within(canvasElement).getByRole('status');
-    await expect(status).toBeTruthy();
+    // The status renders once the recording's first frame is in: wait for it.
+    const status = await within(canvasElement).findByRole('status', {}, { timeout: 10_000 });
+    await expect(status.textContent).not.toBe('');
   },
 };

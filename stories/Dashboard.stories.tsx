@@ -27,11 +27,11 @@ export default meta;
 export const Recorded: StoryObj<typeof meta> = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await canvas.findByTestId('best-bid', {}, { timeout: 5000 });
+    await canvas.findByTestId('best-bid', {}, { timeout: 15_000 });
     await userEvent.selectOptions(canvas.getByRole('combobox'), '10');
     // Grouped by 0.10: the ladder's prices carry one decimal.
     await expect(
-      await canvas.findByText(/^[\d,]+\.\d$/, { selector: '[data-testid="best-bid"] .tf-ladder__price' }, { timeout: 2000 }),
+      await canvas.findByText(/^[\d,]+\.\d$/, { selector: '[data-testid="best-bid"] .tf-ladder__price' }, { timeout: 15_000 }),
     ).toBeTruthy();
   },
 };

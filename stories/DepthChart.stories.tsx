@@ -19,7 +19,7 @@ export default meta;
 export const Recorded: StoryObj<typeof meta> = {
   play: async ({ canvasElement, args }) => {
     const canvas = within(canvasElement);
-    const chart = await canvas.findByRole('img', {}, { timeout: 5000 });
+    const chart = await canvas.findByRole('img', {}, { timeout: 15_000 });
     chart.focus();
     await userEvent.keyboard('{ArrowLeft}');
     await expect(args.onHover).toHaveBeenCalled();

@@ -20,7 +20,7 @@ type Story = StoryObj<typeof meta>;
 export const TopLevels: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await expect(await canvas.findByText(/^[+-]?\d+%$/, {}, { timeout: 5000 })).toBeTruthy();
+    await expect(await canvas.findByText(/^[+-]?\d+%$/, {}, { timeout: 15_000 })).toBeTruthy();
   },
 };
 export const WithinBps: Story = { args: { window: { bps: 5 } } };

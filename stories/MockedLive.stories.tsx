@@ -24,9 +24,9 @@ export const AllComponents: StoryObj<typeof meta> = {
   play: async ({ canvasElement }) => {
     const c = within(canvasElement);
     await c.findByTestId('best-bid', {}, { timeout: 10_000 });
-    await waitFor(() => expect(c.getByRole('status').getAttribute('data-health')).toBe('live'), { timeout: 5000 });
+    await waitFor(() => expect(c.getByRole('status').getAttribute('data-health')).toBe('live'), { timeout: 15_000 });
     const seq = () => Number(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-sequence'));
     const first = seq();
-    await waitFor(() => expect(seq()).toBeGreaterThan(first + 3), { timeout: 5000 });
+    await waitFor(() => expect(seq()).toBeGreaterThan(first + 3), { timeout: 15_000 });
   },
 };

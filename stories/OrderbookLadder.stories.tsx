@@ -32,7 +32,7 @@ type Story = StoryObj<typeof meta>;
 export const Recorded: Story = {
   play: async ({ canvasElement, args }) => {
     const canvas = within(canvasElement);
-    const bestBid = await canvas.findByTestId('best-bid', {}, { timeout: 5000 });
+    const bestBid = await canvas.findByTestId('best-bid', {}, { timeout: 15_000 });
     const bestAsk = canvas.getByTestId('best-ask');
     // Prices from the engine, formatted with the tick's 2 decimals; the book is never crossed.
     const price = (el: HTMLElement) => Number(el.querySelector('.tf-ladder__price')!.textContent!.replace(/,/g, ''));
@@ -41,7 +41,7 @@ export const Recorded: Story = {
     await expect(canvas.getAllByRole('row').length).toBe(12 * 2 + 2);
 
     // Keyboard: focus the best bid, move down one level, activate with Enter.
-    await waitFor(() => expect(canvasElement.querySelector('[data-stale]')).toBeNull(), { timeout: 5000 });
+    await waitFor(() => expect(canvasElement.querySelector('[data-stale]')).toBeNull(), { timeout: 15_000 });
     const rows = canvas.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
     rows[12].focus();
     await userEvent.keyboard('{ArrowDown}');
@@ -58,14 +58,14 @@ export const Recorded: Story = {
     // A click reports the clicked level's exact values as shown in its row.
     const ask = canvas.getByTestId('best-ask');
     const cells = () => [...ask.querySelectorAll('[role="gridcell"]')].map((c) => Number(c.textContent!.replace(/,/g, '')));
-    const before = cells();
+    // The book moves at 50 Hz: compare with the row as it was at the moment of the click (a native
+    // listener on the row runs before React's delegated onClick), not with two reads around it.
+    let atClick: number[] = [];
+    ask.addEventListener('click', () => (atClick = cells()), { capture: true, once: true });
     await userEvent.click(ask);
     const clicked = (args.onLevelClick as ReturnType<typeof fn>).mock.calls.at(-1)![0];
     await expect(clicked.side).toBe('ask');
-    // The book moves at 50 Hz: the reported level is the one on screen at the click, which may be a frame newer.
-    const after = cells();
-    const matches = (c: number[]) => c[0] === clicked.price && c[1] === clicked.size && c[2] === clicked.cumulative;
-    await expect(matches(before) || matches(after)).toBe(true);
+    await expect(atClick).toEqual([clicked.price, clicked.size, clicked.cumulative]);
   },
 };
 
@@ -76,7 +76,7 @@ export const Grouped: Story = {
     const canvas = within(canvasElement);
     await waitFor(
       () => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(/^[\d,]+\.\d$/),
-      { timeout: 5000 },
+      { timeout: 15_000 },
     );
   },
 };

@@ -95,7 +95,7 @@ export default meta;
 export const Player: StoryObj<typeof meta> = {
   play: async ({ canvasElement }) => {
     const c = within(canvasElement);
-    await c.findByTestId('best-bid', {}, { timeout: 5000 });
+    await c.findByTestId('best-bid', {}, { timeout: 15_000 });
     await userEvent.click(c.getByRole('button', { name: 'Pause' }));
     const frameNo = () => Number(/frame (\d+)/.exec(c.getByTestId('replay-progress').textContent!)![1]);
     const paused = frameNo();
@@ -106,7 +106,7 @@ export const Player: StoryObj<typeof meta> = {
     await waitFor(() => expect(Number(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-sequence'))).toBe(seq + 1));
     await userEvent.selectOptions(c.getByRole('combobox', { name: /Speed/ }), '4');
     await userEvent.click(c.getByRole('button', { name: 'Play' }));
-    await waitFor(() => expect(frameNo()).toBeGreaterThan(paused + 5), { timeout: 3000 });
+    await waitFor(() => expect(frameNo()).toBeGreaterThan(paused + 5), { timeout: 15_000 });
     // A file that is not a recording is refused with a message, and the player keeps playing.
     const input = c.getByLabelText('Load a recording') as HTMLInputElement;
     await userEvent.upload(input, new File([new Uint8Array([1, 2, 3])], 'junk.tfrec'));

@@ -20,7 +20,7 @@ export default meta;
 export const Recorded: StoryObj<typeof meta> = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await expect(await canvas.findByText(/^\d+\.\d{2}$/, { selector: '[data-testid="spread-price"]' }, { timeout: 5000 })).toBeTruthy();
+    await expect(await canvas.findByText(/^\d+\.\d{2}$/, { selector: '[data-testid="spread-price"]' }, { timeout: 15_000 })).toBeTruthy();
     const bps = Number(canvas.getByTestId('spread-bps').textContent);
     await expect(bps).toBeGreaterThan(0);
   },

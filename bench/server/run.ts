@@ -51,7 +51,7 @@ function loadgen(args: string[]): Promise<LoadResult> {
 }
 
 async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
-  const p = spawn(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', '--max-clients', '20000', '--send-timeout-ms', '5000'], {
+  const p = spawn(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', '--max-clients', '20000', '--max-clients-per-ip', '0', '--max-pending-connections', '20000', '--send-timeout-ms', '5000'], {
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });

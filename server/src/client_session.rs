@@ -33,6 +33,38 @@ impl Default for SessionLimits {
 
 /// WebSocket close code for a message over the size limit (RFC 6455 §7.4.1).
 pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+/// WebSocket close code for a protocol violation (RFC 6455 §7.4.1).
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// WebSocket close code for a text message that is not UTF-8 (RFC 6455 §7.4.1).
+pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
+
+/// What a failed read from the client means for the close frame it gets: the WebSocket layer
+/// rejects a message over its hard cap or a frame that breaks the protocol as a read error, and the
+/// client is owed a close code saying which (not a bare TCP reset).
+pub trait InboundError {
+    /// The close code to answer with; `None` = the connection itself failed (nothing to tell).
+    fn close_code(&self) -> Option<u16>;
+}
+
+impl InboundError for std::convert::Infallible {
+    fn close_code(&self) -> Option<u16> {
+        match *self {}
+    }
+}
+
+impl InboundError for axum::Error {
+    fn close_code(&self) -> Option<u16> {
+        use tungstenite::error::{Error, ProtocolError};
+        let inner = std::error::Error::source(self)?;
+        match inner.downcast_ref::<Error>()? {
+            Error::Capacity(_) => Some(CLOSE_MESSAGE_TOO_BIG),
+            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake | ProtocolError::SendAfterClosing | ProtocolError::ReceivedAfterClosing) => None,
+            Error::Protocol(_) => Some(CLOSE_PROTOCOL_ERROR),
+            Error::Utf8(_) => Some(CLOSE_INVALID_PAYLOAD),
+            _ => None,
+        }
+    }
+}
 
 /// Why a session ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -42,6 +74,8 @@ pub enum SessionEnd {
     SendTimedOut,
     ServerShutdown,
     MessageTooBig,
+    /// The client broke the WebSocket protocol (closed with 1002, or 1007 for bad UTF-8).
+    ProtocolError,
     /// No pong (or any message) within `pong_timeout`.
     PongTimeout,
 }
@@ -57,6 +91,7 @@ pub async fn run_client_session<S, R, E>(
 where
     S: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, E>> + Unpin,
+    E: InboundError,
 {
     // Subscribe before asking for the snapshot: every frame after the snapshot's seq is then in `rx`.
     let mut rx = fanout.subscribe();
@@ -105,18 +140,28 @@ where
                 last_seq = frame.seq;
             }
             msg = inbound.next() => match msg {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return SessionEnd::ClientClosed,
+                None | Some(Ok(Message::Close(_))) => return SessionEnd::ClientClosed,
+                Some(Err(e)) => {
+                    let Some(code) = e.close_code() else { return SessionEnd::ClientClosed };
+                    let (end, reason) = if code == CLOSE_MESSAGE_TOO_BIG {
+                        metrics.closes_too_big.fetch_add(1, Ordering::Relaxed);
+                        (SessionEnd::MessageTooBig, "message too big")
+                    } else {
+                        metrics.closes_protocol_error.fetch_add(1, Ordering::Relaxed);
+                        (SessionEnd::ProtocolError, "protocol error")
+                    };
+                    tracing::info!(code, reason, "client broke the protocol: closing");
+                    close(&mut sink, code, reason, limits).await;
+                    return end;
+                }
                 // Client pings are answered by the WebSocket layer; pongs answer ours.
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => heard = tokio::time::Instant::now(),
                 Some(Ok(m)) => {
                     let len = match &m { Message::Text(t) => t.len(), Message::Binary(b) => b.len(), _ => 0 };
                     if len > limits.max_inbound_bytes {
-                        tracing::warn!(len, limit = limits.max_inbound_bytes, "client message too big: closing with 1009");
-                        let close = Message::Close(Some(axum::extract::ws::CloseFrame {
-                            code: CLOSE_MESSAGE_TOO_BIG,
-                            reason: "message too big".into(),
-                        }));
-                        let _ = tokio::time::timeout(limits.send_timeout, sink.send(close)).await;
+                        tracing::info!(len, limit = limits.max_inbound_bytes, "client message too big: closing with 1009");
+                        metrics.closes_too_big.fetch_add(1, Ordering::Relaxed);
+                        close(&mut sink, CLOSE_MESSAGE_TOO_BIG, "message too big", limits).await;
                         return SessionEnd::MessageTooBig;
                     }
                     heard = tokio::time::Instant::now();
@@ -125,6 +170,12 @@ where
             },
         }
     }
+}
+
+/// Send a close frame (best effort, bounded by the send timeout).
+async fn close<S: Sink<Message> + Unpin>(sink: &mut S, code: u16, reason: &'static str, limits: SessionLimits) {
+    let frame = Message::Close(Some(axum::extract::ws::CloseFrame { code, reason: reason.into() }));
+    let _ = tokio::time::timeout(limits.send_timeout, sink.send(frame)).await;
 }
 
 async fn send<S: Sink<Message> + Unpin>(

@@ -5,28 +5,54 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::Extension;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
 use crate::client_session::{run_client_session, SessionLimits};
+use crate::edge::client_slots::{ClientSlots, SlotRefused};
+use crate::edge::host::HostPolicy;
+use crate::edge::listener::{ConnectionHold, HttpTimeouts};
+use crate::edge::origin::OriginPolicy;
 use crate::fanout::FanoutHandle;
 use crate::metrics::Metrics;
 
-/// Limits applied at the HTTP edge.
+/// Limits applied at the HTTP edge (see `edge/` and SECURITY.md).
 #[derive(Debug, Clone)]
 pub struct ServerLimits {
+    /// WebSocket clients at once (also capped by the descriptor budget).
     pub max_clients: u64,
-    /// Allowed `Origin` hosts; empty = localhost origins only. Requests without Origin (non-browsers) pass.
+    /// WebSocket clients per remote address; 0 = no limit (behind a proxy every client has its address).
+    pub max_clients_per_ip: u32,
+    /// Connections that have not upgraded to a WebSocket (plain HTTP, handshakes in progress); when
+    /// full, the oldest is closed to make room.
+    pub max_pending_connections: usize,
+    /// Handshake deadline, plain-HTTP connection lifetime, largest request head.
+    pub http: HttpTimeouts,
+    /// Exact `scheme://host[:port]` origins allowed to open `/ws`; empty = localhost pages only.
+    /// Requests without Origin (non-browsers) pass.
     pub allowed_origins: Vec<String>,
+    /// `Host` values the HTTP endpoints answer (`host` or `host:port`); empty = loopback names when
+    /// listening on a loopback address, any otherwise.
+    pub allowed_hosts: Vec<String>,
     pub session: SessionLimits,
 }
 
 impl Default for ServerLimits {
     fn default() -> Self {
-        Self { max_clients: 10_000, allowed_origins: Vec::new(), session: SessionLimits::default() }
+        Self {
+            max_clients: 10_000,
+            max_clients_per_ip: 64,
+            max_pending_connections: 512,
+            http: HttpTimeouts::default(),
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            session: SessionLimits::default(),
+        }
     }
 }
 
@@ -36,6 +62,9 @@ pub struct AppState {
     pub markets: Arc<Vec<(String, FanoutHandle)>>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ServerLimits>,
+    pub clients: Arc<ClientSlots>,
+    pub origins: Arc<OriginPolicy>,
+    pub hosts: Arc<HostPolicy>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -44,7 +73,18 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics_handler))
         .route("/symbols", get(symbols_handler))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), host_check))
         .with_state(state)
+}
+
+/// Every endpoint answers only the allowed `Host` names (DNS rebinding: see edge/host.rs).
+async fn host_check(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if !s.hosts.allows(host) {
+        s.metrics.host_rejected.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::MISDIRECTED_REQUEST, "host not allowed: see --allow-host\n").into_response();
+    }
+    next.run(req).await
 }
 
 async fn metrics_handler(State(s): State<AppState>) -> Response {
@@ -61,26 +101,11 @@ pub struct WsQuery {
     pub symbol: Option<String>,
 }
 
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else { return true };
-    let Ok(origin) = origin.to_str() else { return false };
-    let host = origin.split("://").nth(1).unwrap_or("");
-    let hostname = if host.starts_with('[') {
-        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
-    } else {
-        host.split(':').next().unwrap_or("").to_string()
-    };
-    if allowed.is_empty() {
-        matches!(hostname.as_str(), "localhost" | "127.0.0.1" | "[::1]")
-    } else {
-        allowed.iter().any(|a| a == origin || a == host || *a == hostname)
-    }
-}
-
 async fn ws_handler(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    hold: Option<Extension<ConnectionHold>>,
     Query(query): Query<WsQuery>,
     State(s): State<AppState>,
 ) -> Response {
@@ -91,18 +116,20 @@ async fn ws_handler(
     let Some(fanout) = fanout else {
         return (StatusCode::NOT_FOUND, format!("unknown symbol {:?}: see /symbols\n", query.symbol.unwrap_or_default())).into_response();
     };
-    if !origin_allowed(&headers, &s.limits.allowed_origins) {
+    if !s.origins.allows(headers.get(header::ORIGIN).map(|o| o.as_bytes())) {
+        s.metrics.origin_rejected.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "refused WebSocket: origin not allowed");
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
     }
-    // Reserve a slot before upgrading so the count can never exceed the limit.
-    let n = s.metrics.clients.fetch_add(1, Ordering::AcqRel);
-    if n >= s.limits.max_clients {
-        s.metrics.clients.fetch_sub(1, Ordering::AcqRel);
-        s.metrics.clients_rejected.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::SERVICE_UNAVAILABLE, "too many clients\n").into_response();
-    }
-    let slot = ClientSlot(s.metrics.clone());
+    // Take a slot before upgrading so the counts can never exceed the limits.
+    let slot = match s.clients.try_acquire(peer.ip()) {
+        Ok(slot) => slot,
+        Err(SlotRefused::ServerFull) => return (StatusCode::SERVICE_UNAVAILABLE, "too many clients\n").into_response(),
+        Err(SlotRefused::AddressFull) => {
+            tracing::info!(%peer, "refused WebSocket: per-address client limit");
+            return (StatusCode::TOO_MANY_REQUESTS, "too many clients from this address\n").into_response();
+        }
+    };
     // The WebSocket layer's own cap is a backstop; messages between the session limit and this one are
     // read and answered with a 1009 close by the session.
     let hard_cap = (s.limits.session.max_inbound_bytes * 16).max(64 * 1024);
@@ -116,6 +143,7 @@ async fn ws_handler(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .on_upgrade(move |socket| async move {
             let _slot = slot; // released when the session ends, however it ends
+            let _hold = hold; // the socket stays counted as open while the session runs
             use futures_util::StreamExt;
             let (sink, stream) = socket.split();
             let end = run_client_session(sink, stream, fanout, s.metrics.clone(), s.limits.session).await;
@@ -127,33 +155,3 @@ async fn ws_handler(
 const INBOUND_READ_BUFFER: usize = 4 * 1024;
 /// Most a client's WebSocket write buffer may hold before sends fail.
 const MAX_WRITE_BUFFER: usize = 1 << 20;
-
-/// Decrements the client count on drop (including when the upgrade never completes).
-struct ClientSlot(Arc<Metrics>);
-
-impl Drop for ClientSlot {
-    fn drop(&mut self) {
-        self.0.clients.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn localhost_origins_by_default() {
-        let h = |o: &str| {
-            let mut m = HeaderMap::new();
-            m.insert(header::ORIGIN, o.parse().unwrap());
-            m
-        };
-        assert!(origin_allowed(&HeaderMap::new(), &[]));
-        assert!(origin_allowed(&h("http://localhost:6006"), &[]));
-        assert!(origin_allowed(&h("http://127.0.0.1:6006"), &[]));
-        assert!(origin_allowed(&h("http://[::1]:6006"), &[]));
-        assert!(!origin_allowed(&h("https://evil.example"), &[]));
-        assert!(!origin_allowed(&h("http://localhost.evil.example"), &[]));
-        assert!(origin_allowed(&h("https://app.example"), &["https://app.example".into()]));
-    }
-}

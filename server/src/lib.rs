@@ -45,6 +45,7 @@ pub mod adapters;
 pub mod book;
 pub mod check_capture;
 pub mod client_session;
+pub mod edge;
 pub mod engine;
 pub mod exchange;
 pub mod fanout;
@@ -59,10 +60,8 @@ pub mod sources;
 pub mod tick_loop;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use bytes::Bytes;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -148,16 +147,34 @@ pub async fn serve_markets(
     if fanouts.is_empty() {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no market to serve"));
     }
-    let state = http::AppState { markets: Arc::new(fanouts), metrics: options.metrics, limits: Arc::new(options.limits) };
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    // TCP_NODELAY: a frame is one small write per tick; Nagle would hold it behind the previous
-    // frame's ACK, and the peer's delayed ACK turns that into tens of milliseconds.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let limits = options.limits;
+    let bad_config = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let origins = edge::origin::OriginPolicy::new(&limits.allowed_origins).map_err(bad_config)?;
+    let listen_is_loopback = listener.local_addr()?.ip().is_loopback();
+    let hosts = edge::host::HostPolicy::new(&limits.allowed_hosts, listen_is_loopback).map_err(bad_config)?;
+    // Size the caps to the descriptors we have, keeping a reserve, so `accept` never runs out and
+    // a server full of clients still answers /healthz and /metrics (pending connections have room
+    // of their own, and the oldest is closed for a new one).
+    let fd_limit = edge::fd_limit::soft_limit();
+    options.metrics.fd_limit.store(fd_limit.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    let max_open = fd_limit.map_or(u64::MAX, |l| l.saturating_sub(edge::fd_limit::FD_RESERVE).max(8));
+    let max_pending = limits.max_pending_connections.clamp(1, (max_open / 2).max(1) as usize);
+    let max_clients = limits.max_clients.min(max_open.saturating_sub(max_pending as u64).max(1));
+    if max_clients < limits.max_clients {
+        tracing::warn!(asked = limits.max_clients, allowed = max_clients, ?fd_limit, "max clients lowered to fit the file-descriptor limit");
+    }
+    let gate = edge::connection_gate::ConnectionGate::new(max_open, max_pending, options.metrics.clone());
+    let clients = edge::client_slots::ClientSlots::new(max_clients, limits.max_clients_per_ip, options.metrics.clone());
+    let http_timeouts = limits.http;
+    let state = http::AppState {
+        markets: Arc::new(fanouts),
+        metrics: options.metrics.clone(),
+        limits: Arc::new(limits),
+        clients,
+        origins: Arc::new(origins),
+        hosts: Arc::new(hosts),
+    };
+    let result = edge::listener::serve_http(listener, http::router(state), gate, http_timeouts, options.metrics, shutdown).await;
     for t in ticks {
         t.abort();
     }

@@ -18,6 +18,7 @@ use tickframe_server::recording::RecordingWriter;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
 use tickframe_server::sources::capture_source::Speed;
+use tickframe_server::edge::listener::HttpTimeouts;
 use tickframe_server::{serve_markets, Market, ServeOptions, ServerLimits};
 use tokio::sync::mpsc;
 
@@ -128,12 +129,32 @@ struct ServeArgs {
     /// Largest client WebSocket message in bytes; bigger ones close the connection with 1009.
     #[arg(long, default_value_t = 4096)]
     max_inbound_bytes: usize,
-    /// Allowed browser Origin (repeatable). Default: localhost origins only.
-    #[arg(long = "allow-origin")]
+    /// Maximum WebSocket clients per remote address (0 = no limit; use 0 behind a reverse proxy
+    /// that does not pass client addresses).
+    #[arg(long, default_value_t = 64)]
+    max_clients_per_ip: u32,
+    /// Maximum connections that have not upgraded to a WebSocket; when full, the oldest is closed.
+    #[arg(long, default_value_t = 512)]
+    max_pending_connections: usize,
+    /// A connection must send complete request headers (e.g. the WebSocket handshake) within this
+    /// many milliseconds of being accepted.
+    #[arg(long, default_value_t = 10_000)]
+    handshake_timeout_ms: u64,
+    /// Allowed browser Origin, exactly `scheme://host[:port]` (repeatable), e.g.
+    /// `--allow-origin https://app.example`. Default: pages on localhost, 127.0.0.1 or [::1].
+    #[arg(long = "allow-origin", value_parser = parse_origin)]
     allow_origins: Vec<String>,
+    /// Host names the HTTP endpoints answer, `host` or `host:port` (repeatable). Default: loopback
+    /// names when listening on a loopback address (DNS-rebinding protection), any otherwise.
+    #[arg(long = "allow-host")]
+    allow_hosts: Vec<String>,
     /// Record every broadcast frame to this file (tickframe recording format).
     #[arg(long)]
     record: Option<PathBuf>,
+}
+
+fn parse_origin(s: &str) -> Result<String, String> {
+    tickframe_server::edge::origin::Origin::parse(s).map(|_| s.to_string())
 }
 
 fn parse_speed(s: &str) -> Result<Speed, String> {
@@ -157,7 +178,11 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Some(Command::RecordSim { out, frames, seed, depth, tick_hz }) => record_sim(out, frames, seed, depth, tick_hz),
         Some(Command::CheckCapture { exchange, symbol, emit_top, file }) => check_capture(&exchange, symbol.as_deref(), emit_top, &file),
-        None => run(cli.serve).await,
+        None => {
+            // Every connection is a descriptor: take what the hard limit allows before listening.
+            tickframe_server::edge::fd_limit::raise_to_hard_limit();
+            run(cli.serve).await
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -227,7 +252,11 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     options.tick = TickLoopConfig { tick_hz: args.tick_hz, ..Default::default() };
     options.limits = ServerLimits {
         max_clients: args.max_clients,
+        max_clients_per_ip: args.max_clients_per_ip,
+        max_pending_connections: args.max_pending_connections,
+        http: HttpTimeouts { handshake: Duration::from_millis(args.handshake_timeout_ms.max(100)), ..Default::default() },
         allowed_origins: args.allow_origins.clone(),
+        allowed_hosts: args.allow_hosts.clone(),
         session: SessionLimits {
             send_timeout: Duration::from_millis(args.send_timeout_ms),
             max_inbound_bytes: args.max_inbound_bytes,

@@ -13,6 +13,26 @@ pub const TICK_BUCKETS_SECONDS: [f64; 8] = [0.000_025, 0.000_05, 0.000_1, 0.000_
 pub struct Metrics {
     pub clients: AtomicU64,
     pub clients_rejected: AtomicU64,
+    /// WebSocket clients refused because their address holds its per-IP limit.
+    pub clients_rejected_per_ip: AtomicU64,
+    /// Open TCP connections (pending + upgraded), and those not upgraded yet (gauges).
+    pub http_connections: AtomicU64,
+    pub http_pending: AtomicU64,
+    /// Pending connections closed to make room for a new one (oldest first).
+    pub connections_evicted: AtomicU64,
+    /// New connections closed at once: the descriptor budget was all WebSocket clients.
+    pub connections_refused: AtomicU64,
+    /// Connections closed for not completing their request headers in time.
+    pub handshake_timeouts: AtomicU64,
+    pub accept_errors: AtomicU64,
+    /// Requests refused for a Host or Origin not on the allowlist.
+    pub host_rejected: AtomicU64,
+    pub origin_rejected: AtomicU64,
+    /// Client sessions closed with 1009 (too big) / 1002 (protocol violation) / 1007 (bad UTF-8).
+    pub closes_too_big: AtomicU64,
+    pub closes_protocol_error: AtomicU64,
+    /// The soft file-descriptor limit in force (gauge; 0 = unknown).
+    pub fd_limit: AtomicU64,
     pub frames_broadcast: AtomicU64,
     pub frames_sent: AtomicU64,
     pub bytes_sent: AtomicU64,
@@ -59,6 +79,18 @@ impl Metrics {
         }
         line(&mut out, "clients", "gauge", "Connected WebSocket clients.", g(&self.clients));
         line(&mut out, "clients_rejected_total", "counter", "Connections refused at the client limit.", g(&self.clients_rejected));
+        line(&mut out, "clients_rejected_per_ip_total", "counter", "WebSocket clients refused at the per-IP limit.", g(&self.clients_rejected_per_ip));
+        line(&mut out, "http_connections", "gauge", "Open TCP connections (not yet upgraded + WebSocket clients).", g(&self.http_connections));
+        line(&mut out, "http_pending_connections", "gauge", "Connections that have not upgraded to a WebSocket.", g(&self.http_pending));
+        line(&mut out, "connections_evicted_total", "counter", "Pending connections closed (oldest first) to make room.", g(&self.connections_evicted));
+        line(&mut out, "connections_refused_total", "counter", "Connections closed at accept: the budget was all clients.", g(&self.connections_refused));
+        line(&mut out, "handshake_timeouts_total", "counter", "Connections closed for not sending complete request headers in time.", g(&self.handshake_timeouts));
+        line(&mut out, "accept_errors_total", "counter", "accept() failures (e.g. out of descriptors).", g(&self.accept_errors));
+        line(&mut out, "host_rejected_total", "counter", "Requests refused: Host not allowed.", g(&self.host_rejected));
+        line(&mut out, "origin_rejected_total", "counter", "WebSocket handshakes refused: Origin not allowed.", g(&self.origin_rejected));
+        line(&mut out, "closes_too_big_total", "counter", "Sessions closed with 1009: a client message over the limit.", g(&self.closes_too_big));
+        line(&mut out, "closes_protocol_error_total", "counter", "Sessions closed with 1002/1007: a WebSocket protocol violation.", g(&self.closes_protocol_error));
+        line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));
         line(&mut out, "frames_sent_total", "counter", "Frames written to clients.", g(&self.frames_sent));
         line(&mut out, "bytes_sent_total", "counter", "Frame bytes written to clients.", g(&self.bytes_sent));

@@ -95,7 +95,7 @@ async fn a_capture_replays_into_several_symbols_picked_by_query() {
 async fn reqwest_get_json<T: serde::de::DeserializeOwned>(addr: &str, path: &str) -> T {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
     let mut body = String::new();
     s.read_to_string(&mut body).await.unwrap();
     serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap()
@@ -193,7 +193,7 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     let metrics = {
         let mut s = tokio::net::TcpStream::connect(&server.1).await.unwrap();
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n").await.unwrap();
+        s.write_all(format!("GET /metrics HTTP/1.0\r\nHost: {}\r\n\r\n", server.1).as_bytes()).await.unwrap();
         let mut body = String::new();
         s.read_to_string(&mut body).await.unwrap();
         body

@@ -1,10 +1,14 @@
 /** Processes and servers an end-to-end test starts itself, on 127.0.0.1 only, and stops afterwards. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { spawnGroup, stopGroup } from '../support/processes';
+
+export { stopGroup };
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -12,7 +16,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export async function startServer(args: string[] = []): Promise<{ addr: string; proc: ChildProcess }> {
   const bin = path.join(root, 'target/release/tickframe-server');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run 'cargo build --release -p tickframe-server' (npm test does)`);
-  const proc = spawn(bin, ['--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawnGroup(bin, ['--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const addr = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server printed no address: ${out}`)), 15_000);
@@ -25,6 +29,9 @@ export async function startServer(args: string[] = []): Promise<{ addr: string; 
       }
     });
     proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  }).catch(async (e: unknown) => {
+    await stopGroup(proc);
+    throw e;
   });
   return { addr, proc };
 }

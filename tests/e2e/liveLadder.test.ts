@@ -1,7 +1,9 @@
 /**
  * The whole journey: simulator → tickframe-server → binary WebSocket → parser → WASM engine → store
  * → OrderbookLadder in the built Storybook, in Chromium. The test also subscribes to the same server
- * and checks that what the page shows is a frame it received, at most one tick apart.
+ * and checks that what the page shows is a frame it received, and that it is fresh: at most
+ * {@link MAX_LAG_MS} behind the newest frame the test had (a delay a person would notice). The measured lag is
+ * printed; how fast this machine is belongs in `npm run bench:client`, not here.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +14,10 @@ import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { OrderbookFrame } from '../../schema/generated/ts/tickframe/schema';
-import { chromiumLaunch, root, serveStatic, startServer } from './harness';
+import { chromiumLaunch, root, serveStatic, startServer, stopGroup } from './harness';
+
+/** How far behind the test's own socket the page may be: a quarter second is where a person starts to notice. */
+const MAX_LAG_MS = 250;
 
 let server: { addr: string; proc: ChildProcess };
 let site: Awaited<ReturnType<typeof serveStatic>>;
@@ -29,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await site?.close();
-  server?.proc.kill('SIGINT');
+  await stopGroup(server?.proc, 'SIGINT');
 });
 
 it('the Live story shows the best bid of a frame this test received from the same server', async () => {
@@ -54,6 +59,7 @@ it('the Live story shows the best bid of a frame this test received from the sam
   await new Promise((r) => setTimeout(r, 1000));
 
   const seen: number[] = [];
+  const lags: number[] = [];
   for (let i = 0; i < 5; i++) {
     const shown = await page.evaluate(() => {
       const ladder = document.querySelector('.tf-ladder') as HTMLElement;
@@ -65,12 +71,15 @@ it('the Live story shows the best bid of a frame this test received from the sam
     await new Promise((r) => setTimeout(r, 100));
     expect(bestBidBySeq.has(shown.seq), `the test received frame ${shown.seq}`).toBe(true);
     expect(shown.bestBid).toBe(bestBidBySeq.get(shown.seq));
-    // At the moment the page was read, it showed the frame the test had newest, or one tick either side.
-    const testLatest = Math.max(0, ...arrivals.filter((a) => a.at <= shown.at).map((a) => a.seq));
-    expect(Math.abs(shown.seq - testLatest), `page seq ${shown.seq}, test's newest ${testLatest}`).toBeLessThanOrEqual(1);
+    // Lag: how long the test had already held a newer frame than the one the page showed when it was read.
+    const newer = arrivals.find((a) => a.seq > shown.seq && a.at <= shown.at);
+    const lagMs = newer ? shown.at - newer.at : 0;
+    lags.push(lagMs);
+    expect(lagMs, `page showed seq ${shown.seq}; the test had seq ${newer?.seq} ${lagMs} ms earlier`).toBeLessThanOrEqual(MAX_LAG_MS);
     seen.push(shown.seq);
     await new Promise((r) => setTimeout(r, 200));
   }
+  console.log(`live ladder lag behind the test's socket (ms): ${lags.join(', ')}`);
   expect(seen[seen.length - 1]).toBeGreaterThan(seen[0]); // the ladder moves with the server
   expect(errors).toEqual([]);
   ws.close();

@@ -8,14 +8,16 @@ import { expect, it } from 'vitest';
 
 import { readRecording } from '../../components/feed/recording';
 import { OrderbookFrame } from '../../schema/generated/ts/tickframe/schema';
-import { startServer } from './harness';
+import { startServer, stopGroup } from './harness';
 
 it('records broadcast frames to a file that replays', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'tickframe-rec-')), 'live.tfrec');
   const { proc } = await startServer(['--record', file, '--tick-hz', '50']);
-  await new Promise((r) => setTimeout(r, 1500));
-  proc.kill('SIGKILL'); // a crash: the file must still hold every whole record
-  await new Promise((r) => proc.once('exit', r));
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    await stopGroup(proc, 'SIGKILL'); // a crash: the file must still hold every whole record
+  }
   const rec = readRecording(readFileSync(file));
   expect(rec.header.symbol).toBe('SIM-USD');
   expect(rec.header.tick_hz).toBe(50);

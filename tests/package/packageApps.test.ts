@@ -4,7 +4,7 @@
  * 127.0.0.1, and check in Chromium that an OrderbookLadder shows prices from a ReplaySource and from a
  * WebSocket to tickframe-server, with the engine's .wasm served as application/wasm.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { chromiumLaunch, root, serveStatic, startServer } from '../e2e/harness';
+import { spawnGroup, stopGroup } from '../support/processes';
 import { packageWork, packKit, run } from './packKit';
 
 /** The README's "Use it in your app" code block, verbatim. */
@@ -39,23 +40,29 @@ async function freePort(): Promise<number> {
 
 /** Start an app's own production server and wait until it answers. */
 async function startAppServer(cmd: string, args: string[], cwd: string, port: number): Promise<Served> {
-  const proc: ChildProcess = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const proc: ChildProcess = spawnGroup(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   let log = '';
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${cmd} ${args.join(' ')} exited: ${log}`);
+    if (proc.exitCode !== null) {
+      await stopGroup(proc);
+      throw new Error(`${cmd} ${args.join(' ')} exited: ${log}`);
+    }
     try {
       if ((await fetch(url)).status < 500) break;
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`${cmd} did not answer on ${url}: ${log}`);
+    if (Date.now() > deadline) {
+      await stopGroup(proc);
+      throw new Error(`${cmd} did not answer on ${url}: ${log}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, stop: () => void proc.kill('SIGTERM') };
+  return { url, stop: () => stopGroup(proc) };
 }
 
 interface FixtureApp {
@@ -105,7 +112,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  feed?.proc.kill('SIGINT');
+  await stopGroup(feed?.proc, 'SIGINT');
 });
 
 /** Copy the fixture, add the README snippet and a recording, install the packed kit, build. */

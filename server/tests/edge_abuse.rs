@@ -1,0 +1,316 @@
+//! The server's edge under abuse, on real sockets (port 0, 127.0.0.x only): idle and slowloris
+//! connections are closed by the handshake deadline, oversized headers are refused, a flood of idle
+//! sockets cannot keep `/healthz` out (also at a low descriptor limit, where the server raises its
+//! own soft limit first), per-address client limits, close codes 1009/1002 for every bad message,
+//! exact Origin entries and the Host allowlist.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tickframe_server::adapters::sim::SimAdapter;
+use tickframe_server::orderbook_engine::OrderbookEngine;
+use tickframe_server::sources::simulator::{self, sim_instrument};
+use tickframe_server::{serve, ServeOptions};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+async fn start_with(options: ServeOptions) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 20);
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    tokio::spawn(simulator::run(5, 100, tx));
+    tokio::spawn(serve(engine, rx, listener, options, std::future::pending()));
+    addr
+}
+
+/// Read until the server closes the connection; `Err` if it is still open after `limit`.
+async fn closed_within(tcp: &mut TcpStream, limit: Duration) -> Result<Vec<u8>, String> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline.into(), tcp.read(&mut buf)).await {
+            Err(_) => return Err(format!("still open after {limit:?} (read {} bytes)", got.len())),
+            Ok(Ok(0)) | Ok(Err(_)) => return Ok(got),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// One HTTP/1.1 GET over a fresh connection; the status code and body.
+async fn get(addr: SocketAddr, path: &str, host: &str) -> (u16, String) {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let raw = closed_within(&mut tcp, Duration::from_secs(10)).await.expect("a response");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
+}
+
+fn quick_handshake(mut options: ServeOptions, ms: u64) -> ServeOptions {
+    options.limits.http.handshake = Duration::from_millis(ms);
+    options
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_at_the_handshake_deadline() {
+    let addr = start_with(quick_handshake(ServeOptions::new("SIM-USD"), 1000)).await;
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    closed_within(&mut idle, Duration::from_secs(6)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_header_sent_a_byte_at_a_time_is_closed_at_the_handshake_deadline() {
+    let addr = start_with(quick_handshake(ServeOptions::new("SIM-USD"), 1000)).await;
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut rd, mut wr) = tcp.into_split();
+    let started = Instant::now();
+    let drip = tokio::spawn(async move {
+        for b in b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".iter().chain(std::iter::repeat(&b'a')) {
+            if wr.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(6), async { while rd.read(&mut buf).await.is_ok_and(|n| n > 0) {} }).await;
+    drip.abort();
+    assert!(closed.is_ok(), "a slowloris header was still being read after {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_oversized_request_head_is_refused_not_buffered() {
+    // A long handshake deadline: what closes this connection must be the size cap.
+    let addr = start_with(quick_handshake(ServeOptions::new("SIM-USD"), 60_000)).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ").await.unwrap();
+    let chunk = vec![b'a'; 8 * 1024];
+    for _ in 0..16 {
+        if tcp.write_all(&chunk).await.is_err() {
+            break; // already closed
+        }
+    }
+    let reply = closed_within(&mut tcp, Duration::from_secs(5)).await.unwrap();
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 431"), "got {text:?}");
+}
+
+#[tokio::test]
+async fn idle_sockets_beyond_the_pending_cap_cannot_keep_healthz_out() {
+    let mut options = quick_handshake(ServeOptions::new("SIM-USD"), 60_000);
+    options.limits.max_pending_connections = 16;
+    let metrics = options.metrics.clone();
+    let addr = start_with(options).await;
+    let mut idle = Vec::new();
+    for _ in 0..64 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let (status, body) = tokio::time::timeout(Duration::from_secs(10), get(addr, "/healthz", "127.0.0.1")).await.expect("healthz answered");
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    assert!(metrics.connections_evicted.load(Ordering::Relaxed) >= 48, "the oldest idle sockets made room");
+    assert!(metrics.http_pending.load(Ordering::Relaxed) <= 16);
+}
+
+/// `tickframe-server` under a descriptor limit set with prlimit(1); stopped on drop.
+struct LimitedServer {
+    child: tokio::process::Child,
+    addr: SocketAddr,
+}
+
+impl LimitedServer {
+    async fn start(soft: u64, hard: u64) -> Self {
+        let mut child = tokio::process::Command::new("prlimit")
+            .arg(format!("--nofile={soft}:{hard}"))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_tickframe-server"))
+            .args(["--listen", "127.0.0.1:0", "--handshake-timeout-ms", "60000"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("prlimit (util-linux) runs tickframe-server");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.split("http://").nth(1) {
+                    return rest.split(' ').next().unwrap().parse().unwrap();
+                }
+            }
+            panic!("server exited before printing its address");
+        })
+        .await
+        .expect("server started");
+        Self { child, addr }
+    }
+
+    async fn metric(&self, name: &str) -> u64 {
+        let (_, body) = get(self.addr, "/metrics", "127.0.0.1").await;
+        body.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} in /metrics"))
+    }
+}
+
+impl Drop for LimitedServer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+#[tokio::test]
+async fn the_server_raises_its_descriptor_limit_to_the_hard_limit() {
+    let server = LimitedServer::start(256, 4096).await;
+    assert_eq!(server.metric("tickframe_fd_limit").await, 4096);
+}
+
+#[tokio::test]
+async fn more_idle_sockets_than_descriptors_leave_healthz_and_clients_reachable() {
+    let server = LimitedServer::start(256, 256).await;
+    let mut idle = Vec::new();
+    for _ in 0..400 {
+        match TcpStream::connect(server.addr).await {
+            Ok(s) => idle.push(s),
+            Err(e) => panic!("connect: {e}"),
+        }
+    }
+    let (status, _) = tokio::time::timeout(Duration::from_secs(10), get(server.addr, "/healthz", "127.0.0.1")).await.expect("healthz answered");
+    assert_eq!(status, 200);
+    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr)))
+        .await
+        .expect("handshake in time")
+        .expect("a WebSocket client still gets in");
+    let first = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame");
+    assert!(matches!(first, Some(Ok(Message::Binary(_)))));
+    assert!(server.metric("tickframe_connections_evicted_total").await > 0);
+}
+
+/// A WebSocket client connecting from `from` (any 127.0.0.x address).
+async fn connect_from(from: &str, addr: SocketAddr) -> Result<(), String> {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let tcp = socket.connect(addr).await.map_err(|e| e.to_string())?;
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), tcp).await.map_err(|e| e.to_string())?;
+    std::mem::forget(ws); // keep the slot for the rest of the test
+    Ok(())
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_client_slot() {
+    let mut options = ServeOptions::new("SIM-USD");
+    options.limits.max_clients_per_ip = 2;
+    let metrics = options.metrics.clone();
+    let addr = start_with(options).await;
+    connect_from("127.0.0.2", addr).await.unwrap();
+    connect_from("127.0.0.2", addr).await.unwrap();
+    let third = connect_from("127.0.0.2", addr).await.unwrap_err();
+    assert!(third.contains("429"), "{third}");
+    connect_from("127.0.0.3", addr).await.expect("another address still gets in");
+    assert_eq!(metrics.clients_rejected_per_ip.load(Ordering::Relaxed), 1);
+}
+
+async fn close_code<S>(ws: &mut S) -> u16
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a close frame in time") {
+            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_message_over_the_hard_cap_closes_with_1009_not_a_reset() {
+    let addr = start_with(ServeOptions::new("SIM-USD")).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    ws.send(Message::Binary(vec![7u8; 256 * 1024].into())).await.unwrap();
+    assert_eq!(close_code(&mut ws).await, 1009);
+}
+
+#[tokio::test]
+async fn a_protocol_violation_closes_with_1002() {
+    let addr = start_with(ServeOptions::new("SIM-USD")).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        format!(
+            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        tcp.read_exact(&mut b).await.unwrap();
+        head.push(b[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"));
+    // A client frame without a mask: RFC 6455 §5.1 says the server must close the connection.
+    tcp.write_all(&[0x82, 0x03, 1, 2, 3]).await.unwrap();
+    let rest = closed_within(&mut tcp, Duration::from_secs(5)).await.unwrap();
+    // Server frames: 0x88 = FIN + close, then the length and the 2-byte code, after any data frames.
+    let mut i = 0;
+    let mut code = None;
+    while i + 2 <= rest.len() {
+        let (op, len) = (rest[i] & 0x0f, (rest[i + 1] & 0x7f) as usize);
+        let (len, hdr) = match len {
+            126 => (u16::from_be_bytes([rest[i + 2], rest[i + 3]]) as usize, 4),
+            n => (n, 2),
+        };
+        if op == 0x8 {
+            code = Some(u16::from_be_bytes([rest[i + hdr], rest[i + hdr + 1]]));
+            break;
+        }
+        i += hdr + len;
+    }
+    assert_eq!(code, Some(1002), "server sent {} bytes without a 1002 close", rest.len());
+}
+
+#[tokio::test]
+async fn origin_entries_match_scheme_host_and_port_exactly() {
+    let mut options = ServeOptions::new("SIM-USD");
+    options.limits.allowed_origins = vec!["https://app.example".into()];
+    let metrics = options.metrics.clone();
+    let addr = start_with(options).await;
+    let with_origin = |origin: &'static str| {
+        let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+        req.headers_mut().insert("Origin", origin.parse().unwrap());
+        req
+    };
+    assert!(tokio_tungstenite::connect_async(with_origin("https://app.example")).await.is_ok());
+    assert!(tokio_tungstenite::connect_async(with_origin("http://app.example")).await.is_err(), "another scheme");
+    assert!(tokio_tungstenite::connect_async(with_origin("https://app.example:8443")).await.is_err(), "another port");
+    assert_eq!(metrics.origin_rejected.load(Ordering::Relaxed), 2);
+}
+
+#[test]
+fn a_bare_host_origin_entry_is_refused_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
+        .args(["--listen", "127.0.0.1:0", "--allow-origin", "app.example"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scheme://host[:port]"));
+}
+
+#[tokio::test]
+async fn the_host_header_is_checked_against_rebinding() {
+    let addr = start_with(ServeOptions::new("SIM-USD")).await;
+    assert_eq!(get(addr, "/metrics", "rebind.evil.example:9001").await.0, 421);
+    assert_eq!(get(addr, "/metrics", &addr.to_string()).await.0, 200);
+    assert_eq!(get(addr, "/healthz", &format!("localhost:{}", addr.port())).await.0, 200);
+
+    let mut options = ServeOptions::new("SIM-USD");
+    options.limits.allowed_hosts = vec!["md.example".into()];
+    let addr = start_with(options).await;
+    assert_eq!(get(addr, "/metrics", "md.example").await.0, 200);
+    assert_eq!(get(addr, "/metrics", &addr.to_string()).await.0, 421);
+}
