@@ -10,7 +10,8 @@ configure({ asyncUtilTimeout: 10_000 });
 
 /** Storybook's own requests (as the addon's default setup skips them) and the recordings and wasm the
  * stories fetch for real: known, unmocked, not worth a warning. */
-const KNOWN_UNMOCKED = /\.eot$|\.mdx$|sb-common-assets|__webpack_hmr|iframe\.html|sb-vite|@vite|@react-refresh|\/virtual:|\.stories\.|\.tfrec$|\.wasm$/;
+const KNOWN_UNMOCKED =
+  /\.eot$|\.mdx$|sb-common-assets|__webpack_hmr|iframe\.html|sb-vite|@vite|@react-refresh|\/virtual:|\.stories\.|\.tfrec$|\.wasm$/;
 
 const preview: Preview = {
   loaders: [

@@ -6,6 +6,11 @@ source "$(dirname "$0")/bootstrap.sh"
 bootstrap_all
 cd "$TICKFRAME_ROOT"
 mkdir -p test-results
+# Every process the suite starts inherits this mark; tests/orphans.test.mjs finds any left at the end.
+export TICKFRAME_TEST_RUN="${TICKFRAME_TEST_RUN:-$(date +%s)-$$}"
+
+step "npm run lint (rustfmt, clippy -D warnings, ESLint, Prettier)"
+bash scripts/lint.sh
 
 step "cargo test --workspace (Rust: schema, server, engine)"
 cargo test --workspace --quiet 2>&1 | tee test-results/cargo.txt
@@ -29,6 +34,9 @@ vitest_rc=$?
 step "vitest: e2e (tickframe-server + built Storybook + Chromium)"
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json=test-results/vitest-e2e.json
 e2e_rc=$?
+step "no process started by the suite is left (node --test tests/orphans.test.mjs)"
+node --test --test-reporter=spec tests/orphans.test.mjs 2>&1 | tee test-results/orphans.txt
+orphans_rc=${PIPESTATUS[0]}
 set -e
 read -r js_passed js_failed < <(node -e '
   let p = 0, f = 0;
@@ -36,10 +44,11 @@ read -r js_passed js_failed < <(node -e '
     const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
     p += r.numPassedTests; f += r.numFailedTests + (r.numTotalTests === 0 ? 1 : 0);
   }
+  if (process.argv[1] === "0") p += 1; else f += 1; // the orphan check
   console.log(p, f);
-' 2>/dev/null || echo "0 1")
+' "$orphans_rc" 2>/dev/null || echo "0 1")
 
 echo
 echo "Rust: $rust_passed passed, $rust_failed failed; JS/browser: $js_passed passed, $js_failed failed"
 echo "tests: $((rust_passed + js_passed)) passed, $((rust_failed + js_failed)) failed"
-[ "$vitest_rc" = 0 ] && [ "$e2e_rc" = 0 ] && [ "$rust_failed" = 0 ] && [ "$js_failed" = 0 ]
+[ "$vitest_rc" = 0 ] && [ "$e2e_rc" = 0 ] && [ "$orphans_rc" = 0 ] && [ "$rust_failed" = 0 ] && [ "$js_failed" = 0 ]

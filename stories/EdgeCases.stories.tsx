@@ -6,7 +6,8 @@ import { BookStatus, buildFrameTs } from '../tests/support/buildFrame';
 import { ScriptedSource } from './support/ScriptedSource';
 
 type Book = [number, number][];
-const levels = (n: number, from: number, step: number, size = 1): Book => Array.from({ length: n }, (_, i) => [Math.round((from + i * step) * 1e8) / 1e8, size + (i % 7)]);
+const levels = (n: number, from: number, step: number, size = 1): Book =>
+  Array.from({ length: n }, (_, i) => [Math.round((from + i * step) * 1e8) / 1e8, size + (i % 7)]);
 
 interface EdgeArgs {
   frames: () => Uint8Array[];

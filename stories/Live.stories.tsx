@@ -57,6 +57,8 @@ function LiveLadder({ url, depth }: { url: string; depth: number }) {
   const resolved = liveUrl(url);
   const tap = useRef<RecordingTap | null>(null);
   const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: resolved }))), [resolved]);
+  // The tap is made with the store (in useMarketStore's effect), which re-renders this once it exists.
+  /* eslint-disable react-hooks/refs */
   if (!store || !tap.current) return null;
   return (
     <div>
@@ -66,6 +68,7 @@ function LiveLadder({ url, depth }: { url: string; depth: number }) {
     </div>
   );
 }
+/* eslint-enable react-hooks/refs */
 
 const meta = {
   title: 'Live/OrderbookLadder',

@@ -74,10 +74,9 @@ export const Grouped: Story = {
   args: { grouping: 10 },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await waitFor(
-      () => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(/^[\d,]+\.\d$/),
-      { timeout: 15_000 },
-    );
+    await waitFor(() => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(/^[\d,]+\.\d$/), {
+      timeout: 15_000,
+    });
   },
 };
 

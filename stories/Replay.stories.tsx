@@ -44,25 +44,33 @@ function ReplayPlayer() {
 
   return (
     <div style={{ display: 'grid', gap: 12, fontFamily: 'sans-serif', fontSize: 13 }}>
-      <div
-        onDragOver={(e) => e.preventDefault()}
-        onDrop={onDrop}
-        style={{ border: '2px dashed var(--tf-muted)', padding: 12 }}
-      >
+      <div onDragOver={(e) => e.preventDefault()} onDrop={onDrop} style={{ border: '2px dashed var(--tf-muted)', padding: 12 }}>
         <label>
           Recording: <strong>{fileName}</strong> — drop a <code>.tfrec</code> file here or{' '}
-          <input type="file" accept=".tfrec,application/octet-stream" aria-label="Load a recording" onChange={(e) => e.target.files?.[0] && load(e.target.files[0])} />
+          <input
+            type="file"
+            accept=".tfrec,application/octet-stream"
+            aria-label="Load a recording"
+            onChange={(e) => e.target.files?.[0] && load(e.target.files[0])}
+          />
         </label>
         {error && <p role="alert">{error}</p>}
       </div>
       <div role="group" aria-label="Player controls" style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-        <button type="button" onClick={() => (p.playing ? source.pause() : source.play())}>{p.playing ? 'Pause' : 'Play'}</button>
-        <button type="button" onClick={() => source.step()}>Step</button>
+        {/* eslint-disable-next-line storybook/context-in-play-function -- ReplaySource.play(), not a story's play function */}
+        <button type="button" onClick={() => (p.playing ? source.pause() : source.play())}>
+          {p.playing ? 'Pause' : 'Play'}
+        </button>
+        <button type="button" onClick={() => source.step()}>
+          Step
+        </button>
         <label>
           Speed{' '}
           <select value={String(p.speed)} onChange={(e) => source.setSpeed(e.target.value === 'max' ? 'max' : Number(e.target.value))}>
             {SPEEDS.map((s) => (
-              <option key={s} value={String(s)}>{s === 'max' ? 'max' : `${s}×`}</option>
+              <option key={s} value={String(s)}>
+                {s === 'max' ? 'max' : `${s}×`}
+              </option>
             ))}
           </select>
         </label>

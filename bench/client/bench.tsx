@@ -7,8 +7,17 @@ import { Profiler } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import {
-  BinaryFrameParser, ConnectionStatus, createMarketStore, DepthChart, Engine, ImbalanceBar, initEngine, OrderbookLadder, SpreadGauge,
-  type FrameSource, type FrameSourceEvents,
+  BinaryFrameParser,
+  ConnectionStatus,
+  createMarketStore,
+  DepthChart,
+  Engine,
+  ImbalanceBar,
+  initEngine,
+  OrderbookLadder,
+  SpreadGauge,
+  type FrameSource,
+  type FrameSourceEvents,
 } from './kit';
 import { buildFrameTs } from '../../tests/support/buildFrame';
 import { benchInputs, jsBookUpdate, makeBook, pct } from './benchData';
@@ -68,7 +77,12 @@ async function ingestPhase(memory: WebAssembly.Memory) {
     const bestBid = new Float64Array(memory.buffer, levelsPtr, 4)[0];
     if (bestBid !== makeBook(levels, n - 1).bids[0][0]) throw new Error(`levels view shows ${bestBid}`);
     // A frame between two paints: ingest only (the engine builds the picture when it is next read).
-    const ingestOnly = timeCalls((i) => void parser.parse(frames[i], 0), n, batch, () => engine.reset_sequence());
+    const ingestOnly = timeCalls(
+      (i) => void parser.parse(frames[i], 0),
+      n,
+      batch,
+      () => engine.reset_sequence(),
+    );
     engine.free();
     const book = { bids: new Map<number, number>(), asks: new Map<number, number>() };
     const js = timeCalls((i) => jsBookUpdate(jsons[i], book), n, batch);
@@ -77,7 +91,13 @@ async function ingestPhase(memory: WebAssembly.Memory) {
       levels,
       frameBytes: frames[0].byteLength,
       ingestFrameUs: { p50: pct(wasm, 50), p90: pct(wasm, 90), p99: pct(wasm, 99), max: Math.max(...wasm), mean: mean(wasm) },
-      ingestOnlyUs: { p50: pct(ingestOnly, 50), p90: pct(ingestOnly, 90), p99: pct(ingestOnly, 99), max: Math.max(...ingestOnly), mean: mean(ingestOnly) },
+      ingestOnlyUs: {
+        p50: pct(ingestOnly, 50),
+        p90: pct(ingestOnly, 90),
+        p99: pct(ingestOnly, 99),
+        max: Math.max(...ingestOnly),
+        mean: mean(ingestOnly),
+      },
       jsonPathUs: { p50: pct(js, 50), p90: pct(js, 90), p99: pct(js, 99), max: Math.max(...js), mean: mean(js) },
       samples: wasm.length,
       batch,
@@ -91,7 +111,10 @@ async function ingestPhase(memory: WebAssembly.Memory) {
 /** Feeds frames at a fixed rate, like a socket would. */
 class TimerSource implements FrameSource {
   private timer: ReturnType<typeof setInterval> | null = null;
-  constructor(private hz: number, private levels: number) {}
+  constructor(
+    private hz: number,
+    private levels: number,
+  ) {}
   start(events: FrameSourceEvents) {
     events.state('open');
     let seq = 0;
@@ -117,16 +140,19 @@ async function renderPhase() {
   const commitMs = new Float64Array(Math.ceil((seconds + 20) * 250));
   const root = createRoot(document.getElementById('root')!);
   root.render(
-    <Profiler id="all" onRender={(_id, phase, actualMs) => {
-      if (commits < commitMs.length) commitMs[commits] = actualMs;
-      commits++;
-      if (phase === 'nested-update') nestedUpdates++;
-      // document.timeline.currentTime is the current animation frame's time, the same for everything
-      // that runs until the next frame: two commits under one value are two commits in one frame.
-      const frame = document.timeline.currentTime;
-      if (frame === lastCommitFrame) framesWithExtraCommits++;
-      lastCommitFrame = frame;
-    }}>
+    <Profiler
+      id="all"
+      onRender={(_id, phase, actualMs) => {
+        if (commits < commitMs.length) commitMs[commits] = actualMs;
+        commits++;
+        if (phase === 'nested-update') nestedUpdates++;
+        // document.timeline.currentTime is the current animation frame's time, the same for everything
+        // that runs until the next frame: two commits under one value are two commits in one frame.
+        const frame = document.timeline.currentTime;
+        if (frame === lastCommitFrame) framesWithExtraCommits++;
+        lastCommitFrame = frame;
+      }}
+    >
       <div style={{ display: 'flex', gap: 16 }}>
         <OrderbookLadder store={store} depth={50} />
         <div>

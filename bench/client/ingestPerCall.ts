@@ -33,7 +33,13 @@ function perCall(call: (i: number) => void, n: number, rounds: number, after?: (
   return Array.from(out);
 }
 
-const summary = (xs: number[]) => ({ p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), max: Math.max(...xs), mean: xs.reduce((a, x) => a + x, 0) / xs.length });
+const summary = (xs: number[]) => ({
+  p50: pct(xs, 50),
+  p90: pct(xs, 90),
+  p99: pct(xs, 99),
+  max: Math.max(...xs),
+  mean: xs.reduce((a, x) => a + x, 0) / xs.length,
+});
 
 // What timing itself costs: two clock reads around nothing.
 const clock = perCall(() => {}, 2000, 5);
@@ -44,15 +50,38 @@ for (const levels of [50, 500]) {
   const engine = new Engine();
   const parser = new BinaryFrameParser(engine, memory);
   // A frame as painted: ingest, then the picture (grouping, change flags, layout) JS reads.
-  const wasm = perCall((i) => { parser.parse(frames[i], 0); engine.levels_ptr(); }, n, 10, () => engine.reset_sequence());
+  const wasm = perCall(
+    (i) => {
+      parser.parse(frames[i], 0);
+      engine.levels_ptr();
+    },
+    n,
+    10,
+    () => engine.reset_sequence(),
+  );
   // A frame that arrives between two paints: ingest only (the picture is built when next read).
-  const frameOnly = perCall((i) => { parser.parse(frames[i], 0); }, n, 10, () => engine.reset_sequence());
+  const frameOnly = perCall(
+    (i) => {
+      parser.parse(frames[i], 0);
+    },
+    n,
+    10,
+    () => engine.reset_sequence(),
+  );
   if (parser.rejected) throw new Error(`bench frames rejected: ${parser.lastError}`);
   engine.free();
   const book = { bids: new Map<number, number>(), asks: new Map<number, number>() };
   const js = perCall((i) => jsBookUpdate(jsons[i], book), n, levels > 100 ? 3 : 10);
   const ingest = summary(wasm);
   const json = summary(js);
-  results.push({ levels, samples: wasm.length, ingestFrameUs: ingest, ingestOnlyUs: summary(frameOnly), jsonPathUs: json, speedupMeans: json.mean / ingest.mean, speedupMedians: json.p50 / ingest.p50 });
+  results.push({
+    levels,
+    samples: wasm.length,
+    ingestFrameUs: ingest,
+    ingestOnlyUs: summary(frameOnly),
+    jsonPathUs: json,
+    speedupMeans: json.mean / ingest.mean,
+    speedupMedians: json.p50 / ingest.p50,
+  });
 }
 console.log(JSON.stringify({ node: process.version, clockOverheadUs: summary(clock), results }));

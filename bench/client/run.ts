@@ -4,6 +4,7 @@
  * it reports numbers against the targets and never fails on them.
  *   BENCH_SECONDS=60 (render phase length)
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- report rows are JSON read back from the runs */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,14 +32,27 @@ await build({
 });
 // Cross-origin isolation: Chromium then coarsens performance.now() to 5 µs instead of 100 µs.
 const server = await serveStatic(site, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
-const browser = await chromium.launch({ ...chromiumLaunch, args: [...chromiumLaunch.args, '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const browser = await chromium.launch({
+  ...chromiumLaunch,
+  args: [...chromiumLaunch.args, '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+});
 const page = await browser.newPage();
 await page.goto(`${server.url}/index.html?seconds=${seconds}`);
 await page.waitForFunction(() => (window as unknown as { __bench?: unknown }).__bench, null, { timeout: (seconds + 120) * 1000 });
 const result = (await page.evaluate(() => (window as unknown as { __bench: unknown }).__bench)) as {
   ok: boolean;
   error?: string;
-  ingest: { levels: number; frameBytes: number; samples: number; batch: number; timerUs: number; ingestFrameUs: Record<string, number>; ingestOnlyUs: Record<string, number>; jsonPathUs: Record<string, number>; speedup: number }[];
+  ingest: {
+    levels: number;
+    frameBytes: number;
+    samples: number;
+    batch: number;
+    timerUs: number;
+    ingestFrameUs: Record<string, number>;
+    ingestOnlyUs: Record<string, number>;
+    jsonPathUs: Record<string, number>;
+    speedup: number;
+  }[];
   render: { frameIntervals: number[]; [k: string]: unknown };
 };
 await browser.close();
@@ -47,13 +61,31 @@ if (!result.ok) throw new Error(`benchmark page failed: ${result.error}`);
 
 // Per-call timing of the same path in Node (same V8, same wasm, uncoarsened clock).
 const perCallScript = path.join(out, 'ingest-per-call.mjs');
-await esbuild({ entryPoints: [path.join(root, 'bench/client/ingestPerCall.ts')], bundle: true, platform: 'node', format: 'esm', outfile: perCallScript, logLevel: 'warning' });
+await esbuild({
+  entryPoints: [path.join(root, 'bench/client/ingestPerCall.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: perCallScript,
+  logLevel: 'warning',
+});
 const perCall = JSON.parse(
-  execFileSync(process.execPath, ['--expose-gc', perCallScript, path.join(root, 'engine-wasm/pkg/tickframe_engine_bg.wasm')], { encoding: 'utf8' }).trim().split('\n').pop()!,
+  execFileSync(process.execPath, ['--expose-gc', perCallScript, path.join(root, 'engine-wasm/pkg/tickframe_engine_bg.wasm')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!,
 ) as {
   node: string;
   clockOverheadUs: Record<string, number>;
-  results: { levels: number; samples: number; ingestFrameUs: Record<string, number>; ingestOnlyUs: Record<string, number>; jsonPathUs: Record<string, number>; speedupMeans: number; speedupMedians: number }[];
+  results: {
+    levels: number;
+    samples: number;
+    ingestFrameUs: Record<string, number>;
+    ingestOnlyUs: Record<string, number>;
+    jsonPathUs: Record<string, number>;
+    speedupMeans: number;
+    speedupMedians: number;
+  }[];
 };
 
 const { frameIntervals, ...render } = result.render;
@@ -61,8 +93,13 @@ const report = { date: new Date().toISOString(), chromium: browser.version(), in
 writeFileSync(path.join(out, 'client.json'), JSON.stringify(report, null, 2));
 
 // SVG: frame intervals over the run, with the 16.7 ms (60 fps) line.
-const w = 800, h = 240, maxMs = Math.max(34, ...frameIntervals.slice(1));
-const pts = frameIntervals.slice(1).map((v, i, a) => `${((i / Math.max(1, a.length - 1)) * w).toFixed(1)},${(h - (v / maxMs) * h).toFixed(1)}`).join(' ');
+const w = 800,
+  h = 240,
+  maxMs = Math.max(34, ...frameIntervals.slice(1));
+const pts = frameIntervals
+  .slice(1)
+  .map((v, i, a) => `${((i / Math.max(1, a.length - 1)) * w).toFixed(1)},${(h - (v / maxMs) * h).toFixed(1)}`)
+  .join(' ');
 const y60 = h - (16.7 / maxMs) * h;
 writeFileSync(
   path.join(out, 'client-frames.svg'),

@@ -6,6 +6,7 @@
  * server-latency.svg. A benchmark: it reports against the targets, it never fails on them.
  *   BENCH_SECONDS=5 (per run)  BENCH_CLIENTS=100,500,1000,5000  BENCH_HZ=50,100
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- report rows are JSON read back from the runs */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -51,10 +52,29 @@ function loadgen(args: string[]): Promise<LoadResult> {
 }
 
 async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
-  const p = spawn(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', '--max-clients', '20000', '--max-clients-per-ip', '0', '--max-pending-connections', '20000', '--send-timeout-ms', '5000'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
+  const p = spawn(
+    bin('tickframe-server'),
+    [
+      '--listen',
+      '127.0.0.1:0',
+      '--tick-hz',
+      String(hz),
+      '--depth',
+      '50',
+      '--max-clients',
+      '20000',
+      '--max-clients-per-ip',
+      '0',
+      '--max-pending-connections',
+      '20000',
+      '--send-timeout-ms',
+      '5000',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, RUST_LOG: 'warn' },
+    },
+  );
   const addr = await new Promise<string>((resolve, reject) => {
     let text = '';
     p.stdout!.on('data', (d) => {
@@ -93,7 +113,17 @@ for (const hz of rates) {
     const cpu = t0 ? ((cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100 : 0;
     server.stop();
     const frameBytes = ws.frames ? Math.round(ws.bytes_per_s / ws.deliveries_per_s) : 1800;
-    const raw = await loadgen(['--raw-tcp', '--clients', String(clients), '--seconds', String(seconds), '--hz', String(hz), '--frame-bytes', String(frameBytes)]);
+    const raw = await loadgen([
+      '--raw-tcp',
+      '--clients',
+      String(clients),
+      '--seconds',
+      String(seconds),
+      '--hz',
+      String(hz),
+      '--frame-bytes',
+      String(frameBytes),
+    ]);
     const row = {
       hz,
       clients,
@@ -117,7 +147,8 @@ for (const hz of rates) {
 const report = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, seconds, rows };
 writeFileSync(path.join(out, 'server.json'), JSON.stringify(report, null, 2));
 const f = (x: number, d = 2) => x.toFixed(d);
-const target = rows.find((r) => r.clients === 500 && r.hz === 100) as (typeof rows)[number] & { ratioToRawTcp: number; latencyMs: { p99: number } } | undefined;
+const target = rows.find((r) => r.clients === 500 && r.hz === 100) as
+  ((typeof rows)[number] & { ratioToRawTcp: number; latencyMs: { p99: number } }) | undefined;
 const md = `# Server benchmark (${report.date})
 
 ${report.cpus} CPU(s) (${report.cpuModel}); server, load generator and raw-TCP ceiling all on this machine's loopback, so they
@@ -129,11 +160,16 @@ scheduler cost with no WebSocket and no engine at all.
 | Hz | clients | connected | frame B | deliveries/s (of clients×Hz) | p50 / p99 / max latency ms | skipped | server CPU % | RSS MB | raw-TCP deliveries/s | raw-TCP p50 / p99 ms | ratio |
 |---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows
-  .map((r: any) => `| ${r.hz} | ${r.clients} | ${r.connected} | ${r.frameBytes} | ${f(r.deliveriesPerS, 0)} (${f(r.expectedPerS, 0)}) | ${r.latencyMs ? `${f(r.latencyMs.p50)} / ${f(r.latencyMs.p99)} / ${f(r.latencyMs.max)}` : '—'} | ${r.skippedFrames} | ${f(r.serverCpuPercent, 0)} | ${f(r.serverRssMb, 1)} | ${f(r.rawTcpDeliveriesPerS, 0)} | ${r.rawTcpLatencyMs ? `${f(r.rawTcpLatencyMs.p50)} / ${f(r.rawTcpLatencyMs.p99)}` : '—'} | ${f(r.ratioToRawTcp)} |`)
+  .map(
+    (r: any) =>
+      `| ${r.hz} | ${r.clients} | ${r.connected} | ${r.frameBytes} | ${f(r.deliveriesPerS, 0)} (${f(r.expectedPerS, 0)}) | ${r.latencyMs ? `${f(r.latencyMs.p50)} / ${f(r.latencyMs.p99)} / ${f(r.latencyMs.max)}` : '—'} | ${r.skippedFrames} | ${f(r.serverCpuPercent, 0)} | ${f(r.serverRssMb, 1)} | ${f(r.rawTcpDeliveriesPerS, 0)} | ${r.rawTcpLatencyMs ? `${f(r.rawTcpLatencyMs.p50)} / ${f(r.rawTcpLatencyMs.p99)}` : '—'} | ${f(r.ratioToRawTcp)} |`,
+  )
   .join('\n')}
 
 Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 ms${
-  target ? ` — measured ${f(target.ratioToRawTcp)} with p99 ${f(target.latencyMs.p99)} ms (raw-TCP ceiling's own p99: ${(target as any).rawTcpLatencyMs ? f((target as any).rawTcpLatencyMs.p99) : '—'} ms)` : ''
+  target
+    ? ` — measured ${f(target.ratioToRawTcp)} with p99 ${f(target.latencyMs.p99)} ms (raw-TCP ceiling's own p99: ${(target as any).rawTcpLatencyMs ? f((target as any).rawTcpLatencyMs.p99) : '—'} ms)`
+    : ''
 }.
 
 ![latency percentiles](server-latency.svg)
@@ -141,7 +177,9 @@ Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 
 writeFileSync(path.join(out, 'server.md'), md);
 
 // SVG: p50 and p99 latency against client count, one line pair per rate.
-const w = 640, h = 300, pad = 40;
+const w = 640,
+  h = 300,
+  pad = 40;
 const maxLat = Math.max(1, ...rows.map((r: any) => r.latencyMs?.p99 ?? 0));
 const xs = [...new Set(clientCounts)].sort((a, b) => a - b);
 const x = (n: number) => pad + (xs.indexOf(n) / Math.max(1, xs.length - 1)) * (w - 2 * pad);

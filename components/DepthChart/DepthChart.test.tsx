@@ -16,7 +16,19 @@ async function setup(frame: Uint8Array) {
 }
 
 it('draws both cumulative curves and steps through levels with the keyboard', async () => {
-  const { store, onHover } = await setup(buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 2]], asks: [[10.01, 3], [10.02, 4]] }));
+  const { store, onHover } = await setup(
+    buildFrameTs({
+      sequence: 1,
+      bids: [
+        [10, 1],
+        [9.99, 2],
+      ],
+      asks: [
+        [10.01, 3],
+        [10.02, 4],
+      ],
+    }),
+  );
   const chart = screen.getByRole('img');
   expect(chart.querySelectorAll('path')).toHaveLength(4);
   chart.focus();

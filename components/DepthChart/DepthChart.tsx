@@ -94,14 +94,17 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
     e.preventDefault();
   };
 
-  const summary = book && model && !model.crossed
-    ? `Depth chart: ${fmt.format(book.bids[0].cumulative)} bid side from ${fmt.format(book.bids[0].price)}, asks from ${fmt.format(book.asks[0].price)}`
-    : 'Depth chart';
+  const summary =
+    book && model && !model.crossed
+      ? `Depth chart: ${fmt.format(book.bids[0].cumulative)} bid side from ${fmt.format(book.bids[0].price)}, asks from ${fmt.format(book.asks[0].price)}`
+      : 'Depth chart';
 
   return (
     <div className={`tf-depth${stale ? ' tf-depth--stale' : ''}`} style={{ width }}>
       {model?.crossed ? (
-        <p role="alert" className="tf-depth__message">Crossed book (best bid ≥ best ask): depth hidden until it uncrosses</p>
+        <p role="alert" className="tf-depth__message">
+          Crossed book (best bid ≥ best ask): depth hidden until it uncrosses
+        </p>
       ) : !model ? (
         <p className="tf-depth__message">Waiting for a two-sided book…</p>
       ) : (
@@ -117,15 +120,23 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
           onKeyDown={onKey}
           onBlur={() => select(null)}
         >
-          <path d={`${model.bidPath}L${model.x(book!.bids[book!.bids.length - 1].price)},${height}Z`} className="tf-depth__area tf-depth__area--bid" />
-          <path d={`${model.askPath}L${model.x(book!.asks[book!.asks.length - 1].price)},${height}Z`} className="tf-depth__area tf-depth__area--ask" />
+          <path
+            d={`${model.bidPath}L${model.x(book!.bids[book!.bids.length - 1].price)},${height}Z`}
+            className="tf-depth__area tf-depth__area--bid"
+          />
+          <path
+            d={`${model.askPath}L${model.x(book!.asks[book!.asks.length - 1].price)},${height}Z`}
+            className="tf-depth__area tf-depth__area--ask"
+          />
           <path d={model.bidPath} className="tf-depth__line tf-depth__line--bid" />
           <path d={model.askPath} className="tf-depth__line tf-depth__line--ask" />
           {selected && <line x1={model.x(selected.price)} x2={model.x(selected.price)} y1={0} y2={height} className="tf-depth__cursor" />}
         </svg>
       )}
       <div className="tf-depth__readout" aria-live="polite" data-testid="depth-readout">
-        {selected ? `${selected.side === 'bid' ? 'Bid' : 'Ask'} ${fmt.format(selected.price)} · cumulative ${sizeFmt.format(selected.cumulative)}` : '\u00a0'}
+        {selected
+          ? `${selected.side === 'bid' ? 'Bid' : 'Ask'} ${fmt.format(selected.price)} · cumulative ${sizeFmt.format(selected.cumulative)}`
+          : '\u00a0'}
       </div>
     </div>
   );

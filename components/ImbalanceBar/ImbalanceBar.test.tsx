@@ -11,7 +11,19 @@ async function renderWith(window: Parameters<typeof ImbalanceBar>[0]['window']) 
   const { store, push } = await startStore();
   render(<ImbalanceBar store={store} window={window} />);
   // Top of book: 3 bid vs 1 ask. Deeper (beyond 2 levels / 10 bps): a big ask wall.
-  await push(buildFrameTs({ sequence: 1, bids: [[100, 2], [99.99, 1]], asks: [[100.01, 1], [101, 100]] }));
+  await push(
+    buildFrameTs({
+      sequence: 1,
+      bids: [
+        [100, 2],
+        [99.99, 1],
+      ],
+      asks: [
+        [100.01, 1],
+        [101, 100],
+      ],
+    }),
+  );
   return store;
 }
 
@@ -34,7 +46,7 @@ it('the whole visible book tips to the asks', async () => {
   store.dispose();
 });
 
-it('by default shows the store\'s window, eased by the engine, and settles after the feed goes quiet', async () => {
+it("by default shows the store's window, eased by the engine, and settles after the feed goes quiet", async () => {
   const { store, push } = await startStore({ imbalanceWindow: { levels: 1 } });
   render(<ImbalanceBar store={store} />);
   const shown = () => Number(screen.getByRole('meter').getAttribute('aria-valuenow'));

@@ -19,8 +19,7 @@ export interface ImbalanceBarProps {
 
 /** (bid − ask) / (bid + ask) over the window, in [-1, 1]; 0 for an empty window. */
 export function windowImbalance(bids: Level[], asks: Level[], mid: number, window: ImbalanceWindow): number {
-  const inWindow = (l: Level, i: number) =>
-    'levels' in window ? i < window.levels : mid > 0 && (Math.abs(l.price - mid) / mid) * 1e4 <= window.bps;
+  const inWindow = (l: Level, i: number) => ('levels' in window ? i < window.levels : mid > 0 && (Math.abs(l.price - mid) / mid) * 1e4 <= window.bps);
   const sum = (levels: Level[]) => levels.reduce((s, l, i) => (inWindow(l, i) ? s + l.size : s), 0);
   const b = sum(bids);
   const a = sum(asks);

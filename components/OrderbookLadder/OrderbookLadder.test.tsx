@@ -31,15 +31,40 @@ describe('OrderbookLadder with the real WASM engine', () => {
 
   it('never renders two distinct tiny prices as the same text', async () => {
     const { push, store } = await setup();
-    await push(buildFrameTs({ sequence: 1, tickSize: 1e-8, bids: [[0.00001234, 5], [0.00001233, 1]], asks: [[0.00001235, 2]] }));
-    const texts = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row')).map(price);
+    await push(
+      buildFrameTs({
+        sequence: 1,
+        tickSize: 1e-8,
+        bids: [
+          [0.00001234, 5],
+          [0.00001233, 1],
+        ],
+        asks: [[0.00001235, 2]],
+      }),
+    );
+    const texts = screen
+      .getAllByRole('row')
+      .filter((r) => r.classList.contains('tf-ladder__row'))
+      .map(price);
     expect(texts).toEqual(['0.00001235', '0.00001234', '0.00001233']);
     store.dispose();
   });
 
   it('keyboard: arrows move focus, Enter reports the level', async () => {
     const { push, store, onLevelClick } = await setup(3);
-    await push(buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 2]], asks: [[10.01, 3], [10.02, 4]] }));
+    await push(
+      buildFrameTs({
+        sequence: 1,
+        bids: [
+          [10, 1],
+          [9.99, 2],
+        ],
+        asks: [
+          [10.01, 3],
+          [10.02, 4],
+        ],
+      }),
+    );
     const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
     expect(rows.map((r) => r.tabIndex)).toEqual([0, -1, -1, -1]);
     rows[0].focus();
@@ -80,7 +105,20 @@ describe('OrderbookLadder with the real WASM engine', () => {
 describe('OrderbookLadder grouping', () => {
   it('groups exactly in ticks (bids floor, asks ceil) and formats with the grouping decimals', async () => {
     const { push, store } = await setup(5);
-    await push(buildFrameTs({ sequence: 1, bids: [[100.09, 1], [100.05, 0.5], [99.99, 2]], asks: [[100.11, 1], [100.2, 0.25]] }));
+    await push(
+      buildFrameTs({
+        sequence: 1,
+        bids: [
+          [100.09, 1],
+          [100.05, 0.5],
+          [99.99, 2],
+        ],
+        asks: [
+          [100.11, 1],
+          [100.2, 0.25],
+        ],
+      }),
+    );
     act(() => store.setGrouping(10));
     await act(async () => new Promise((r) => setTimeout(r, 40)));
     const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
@@ -130,10 +168,26 @@ describe('OrderbookLadder at depth', () => {
     store.dispose();
   });
 
-  it('draws bars on one scale for both sides (the engine\'s), by size or cumulative, for the depth shown', async () => {
+  it("draws bars on one scale for both sides (the engine's), by size or cumulative, for the depth shown", async () => {
     const { store, push } = await startStore();
-    const frame = buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 4], [9.98, 100]], asks: [[10.01, 2], [10.02, 1], [10.03, 50]] });
-    const bars = () => screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row')).map((r) => r.style.getPropertyValue('--tf-bar'));
+    const frame = buildFrameTs({
+      sequence: 1,
+      bids: [
+        [10, 1],
+        [9.99, 4],
+        [9.98, 100],
+      ],
+      asks: [
+        [10.01, 2],
+        [10.02, 1],
+        [10.03, 50],
+      ],
+    });
+    const bars = () =>
+      screen
+        .getAllByRole('row')
+        .filter((r) => r.classList.contains('tf-ladder__row'))
+        .map((r) => r.style.getPropertyValue('--tf-bar'));
     const { rerender } = render(<OrderbookLadder store={store} depth={2} barMode="size" />);
     await push(frame);
     // Rows: asks 10.02, 10.01, then bids 10, 9.99. Within 2 levels the biggest is the 4-lot bid:
@@ -161,8 +215,26 @@ describe('OrderbookLadder at depth', () => {
 
   it('flags changed levels for the flash, and not when flash is off', async () => {
     const { push, store } = await setup(3);
-    await push(buildFrameTs({ sequence: 1, bids: [[10, 1], [9.99, 2]], asks: [[10.01, 3]] }));
-    await push(buildFrameTs({ sequence: 2, bids: [[10, 2], [9.99, 2]], asks: [[10.01, 1]] }));
+    await push(
+      buildFrameTs({
+        sequence: 1,
+        bids: [
+          [10, 1],
+          [9.99, 2],
+        ],
+        asks: [[10.01, 3]],
+      }),
+    );
+    await push(
+      buildFrameTs({
+        sequence: 2,
+        bids: [
+          [10, 2],
+          [9.99, 2],
+        ],
+        asks: [[10.01, 1]],
+      }),
+    );
     expect(screen.getByTestId('best-bid').getAttribute('data-change')).toBe('up');
     expect(screen.getByTestId('best-ask').getAttribute('data-change')).toBe('down');
     const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));

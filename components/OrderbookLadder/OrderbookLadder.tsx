@@ -75,7 +75,9 @@ export function OrderbookLadder({
 
   const rows = useMemo<Row[]>(() => {
     if (!book) return [];
-    const toRow = (side: 'bid' | 'ask') => (l: Level): Row => ({ key: `${side}${l.price}`, side, ...l });
+    const toRow =
+      (side: 'bid' | 'ask') =>
+      (l: Level): Row => ({ key: `${side}${l.price}`, side, ...l });
     const asks = book.asks.slice(0, depth).map(toRow('ask')).reverse();
     const bids = book.bids.slice(0, depth).map(toRow('bid'));
     return [...asks, ...bids];
@@ -119,6 +121,8 @@ export function OrderbookLadder({
   const centreTop = asksShownCount * rowHeight + rowHeight / 2 - height / 2;
   // Keep the spread in the middle while auto-centring, on every new book.
   useEffect(() => {
+    // The scroll position follows the book (a layout sync): state set from an effect by design.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (autoCentre) scrollTo(centreTop);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [autoCentre, centreTop, height, rowHeight, totalRows]);
@@ -203,9 +207,15 @@ export function OrderbookLadder({
         }}
         onKeyDown={(e) => onKeyDown(e, i)}
       >
-        <span role="gridcell" className="tf-ladder__price">{priceFmt.format(row.price)}</span>
-        <span role="gridcell" className="tf-ladder__size">{sizeFmt.format(row.size)}</span>
-        <span role="gridcell" className="tf-ladder__cum">{sizeFmt.format(row.cumulative)}</span>
+        <span role="gridcell" className="tf-ladder__price">
+          {priceFmt.format(row.price)}
+        </span>
+        <span role="gridcell" className="tf-ladder__size">
+          {sizeFmt.format(row.size)}
+        </span>
+        <span role="gridcell" className="tf-ladder__cum">
+          {sizeFmt.format(row.cumulative)}
+        </span>
       </div>
     );
   };
@@ -248,7 +258,9 @@ export function OrderbookLadder({
                 style={{ position: 'absolute', top: asksShown * rowHeight, left: 0, right: 0 }}
               >
                 <span role="gridcell">{book.bids.length && book.asks.length ? `Spread ${priceFmt.format(book.spread)}` : '—'}</span>
-                <span role="gridcell" className="tf-ladder__mid">{book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}</span>
+                <span role="gridcell" className="tf-ladder__mid">
+                  {book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}
+                </span>
               </div>
             )}
           </div>
@@ -276,6 +288,7 @@ export function OrderbookLadder({
  * while rendering (the store already re-renders once per animation frame), so it adds no commit of
  * its own; a trailing timer, cancelled by every render, shows the last text once the feed goes quiet.
  */
+/* eslint-disable react-hooks/refs, react-hooks/purity -- decided during render on purpose (no commit of its own) */
 function useThrottledAnnouncement(text: string, everyMs: number): string {
   const shown = useRef({ text, at: -Infinity }); // the first change is announced at once
   const [, rerender] = useReducer((n: number) => n + 1, 0);
@@ -291,3 +304,4 @@ function useThrottledAnnouncement(text: string, everyMs: number): string {
   });
   return shown.current.text;
 }
+/* eslint-enable react-hooks/refs, react-hooks/purity */

@@ -53,9 +53,18 @@ export function SpreadGauge({ store, tightBps = 2, wideBps = 10, locale }: Sprea
         <div className="tf-gauge__fill" style={{ width: `${Math.min(100, (smoothBps / max) * 100)}%` }} />
       </div>
       <dl className="tf-gauge__values">
-        <div><dt>Spread</dt><dd data-testid="spread-price">{price}</dd></div>
-        <div><dt>bps</dt><dd data-testid="spread-bps">{bpsText}</dd></div>
-        <div><dt>%</dt><dd data-testid="spread-pct">{pctText}</dd></div>
+        <div>
+          <dt>Spread</dt>
+          <dd data-testid="spread-price">{price}</dd>
+        </div>
+        <div>
+          <dt>bps</dt>
+          <dd data-testid="spread-bps">{bpsText}</dd>
+        </div>
+        <div>
+          <dt>%</dt>
+          <dd data-testid="spread-pct">{pctText}</dd>
+        </div>
       </dl>
     </div>
   );

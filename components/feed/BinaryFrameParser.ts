@@ -38,13 +38,17 @@ export class BinaryFrameParser {
   parse(data: unknown, receivedMs: number): ParseOutcome {
     // A Uint8Array (replays, tests) is used as it is; other input gets one byte view.
     const bytes =
-      data instanceof Uint8Array ? data
-      : data instanceof ArrayBuffer ? new Uint8Array(data)
-      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : null;
+      data instanceof Uint8Array
+        ? data
+        : data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : ArrayBuffer.isView(data)
+            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+            : null;
     if (!bytes) return this.reject(`expected a binary frame, got ${typeof data}`);
     if (bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES) return this.reject(`frame size ${bytes.byteLength} out of range`);
-    if (bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3]) return this.reject('not a tickframe frame (identifier)');
+    if (bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3])
+      return this.reject('not a tickframe frame (identifier)');
     try {
       let code: number;
       if (this.memory) {

@@ -152,7 +152,9 @@ export class ReplaySource implements FrameSource {
     const bytes = typeof r === 'string' || r instanceof URL ? await (await fetch(r)).arrayBuffer() : r;
     this.recording = readRecording(bytes);
     if (this.recording.stopped) {
-      console.warn(`tickframe: recording ${this.recording.stopped.reason} at byte ${this.recording.stopped.offset}; playing the ${this.recording.frames.length} whole frames before it`);
+      console.warn(
+        `tickframe: recording ${this.recording.stopped.reason} at byte ${this.recording.stopped.offset}; playing the ${this.recording.frames.length} whole frames before it`,
+      );
     }
   }
 

@@ -88,7 +88,10 @@ export class RecordingWriter {
   private chunks: Uint8Array[] = [];
   private bytes = 0;
   /** Refuse to grow past this many bytes (a tab recording all day must not eat the machine). */
-  constructor(header: RecordingHeader, private readonly maxBytes = 256 * 1024 * 1024) {
+  constructor(
+    header: RecordingHeader,
+    private readonly maxBytes = 256 * 1024 * 1024,
+  ) {
     const json = new TextEncoder().encode(
       JSON.stringify({
         symbol: header.symbol,

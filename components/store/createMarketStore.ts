@@ -113,13 +113,16 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   }
 
   // Silence is noticed even when no frame arrives to trigger a publish: the engine decides.
-  const staleTimer = setInterval(() => {
-    if (!engine || !memory || disposed) return;
-    engine.tick(Date.now());
-    const s = store.getState();
-    const stale = s.connection !== 'open' || readEngineStale(readSummary(engine, memory));
-    if (stale !== s.stale) store.setState({ stale });
-  }, Math.min(1000, staleAfterMs / 2));
+  const staleTimer = setInterval(
+    () => {
+      if (!engine || !memory || disposed) return;
+      engine.tick(Date.now());
+      const s = store.getState();
+      const stale = s.connection !== 'open' || readEngineStale(readSummary(engine, memory));
+      if (stale !== s.stale) store.setState({ stale });
+    },
+    Math.min(1000, staleAfterMs / 2),
+  );
 
   const start = async () => {
     memory = await initEngine(options.engineSource);

@@ -22,6 +22,9 @@ export function useMarketStore(
   const [store, setStore] = useState<MarketStore | null>(null);
   useEffect(() => {
     const s = createMarketStore({ ...options, source: makeSource() });
+    // The store is made after mount (nothing connects during server rendering), so it reaches
+    // render through state set here.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setStore(s);
     return () => {
       s.dispose();

@@ -114,7 +114,13 @@ fn walk<const BID: bool>(now: &[(i64, i64)], before: &[(i64, i64)], mut each: im
         let change = match before.get(j) {
             Some(&(bp, bl)) if bp == p => {
                 j += 1;
-                if l > bl { LevelChange::Up } else if l < bl { LevelChange::Down } else { LevelChange::Same }
+                if l > bl {
+                    LevelChange::Up
+                } else if l < bl {
+                    LevelChange::Down
+                } else {
+                    LevelChange::Same
+                }
             }
             _ => LevelChange::New,
         };

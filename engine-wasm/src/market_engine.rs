@@ -309,10 +309,9 @@ impl MarketEngine {
         // Sized once, then written in place: no capacity check per value.
         self.levels.resize((self.bids.len() + self.asks.len()) * LEVEL_STRIDE, 0.0);
         let (bid_out, ask_out) = self.levels.split_at_mut(self.bids.len() * LEVEL_STRIDE);
-        for (is_bid, now, before, out, gone_slot) in [
-            (true, &self.bids, &self.prev_bids, bid_out, summary::GONE_BIDS),
-            (false, &self.asks, &self.prev_asks, ask_out, summary::GONE_ASKS),
-        ] {
+        for (is_bid, now, before, out, gone_slot) in
+            [(true, &self.bids, &self.prev_bids, bid_out, summary::GONE_BIDS), (false, &self.asks, &self.prev_asks, ask_out, summary::GONE_ASKS)]
+        {
             // One pass per side: change flag, cumulative size and the f64 layout together.
             let mut cumulative = 0i64;
             let mut slots = out.chunks_exact_mut(LEVEL_STRIDE);

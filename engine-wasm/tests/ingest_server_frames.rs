@@ -100,15 +100,21 @@ fn smoothing_is_frame_rate_independent() {
         let mut sim = MarketSimulator::new(77);
         let mut e = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 50).with_clock(|| 1_000);
         e.ingest(&sim.snapshot_message());
-        for _ in 0..500 { e.ingest(&sim.step()); }
+        for _ in 0..500 {
+            e.ingest(&sim.step());
+        }
         let mut fb = FlatBufferBuilder::new();
         e.tick(&mut fb);
         e.tick(&mut fb).to_vec() // sequence 2: follows
     };
     a.ingest_frame(&other, 0.0).unwrap();
     b.ingest_frame(&other, 0.0).unwrap();
-    for i in 1..=60 { a.tick(i as f64 * (1000.0 / 60.0)); }
-    for i in 1..=144 { b.tick(i as f64 * (1000.0 / 144.0)); }
+    for i in 1..=60 {
+        a.tick(i as f64 * (1000.0 / 60.0));
+    }
+    for i in 1..=144 {
+        b.tick(i as f64 * (1000.0 / 144.0));
+    }
     let (x, y) = (a.summary()[s::SMOOTH_IMBALANCE], b.summary()[s::SMOOTH_IMBALANCE]);
     assert!((x - y).abs() < 1e-9, "{x} vs {y}");
 }

@@ -2,6 +2,8 @@
 //! generated from it by `npm run codegen` (flatc, pinned to the `flatbuffers` crate's version) and
 //! committed. A test in `npm test` regenerates it and fails on any drift.
 
+// flatc's output, byte for byte (the drift test compares it): never formatted or linted.
+#[rustfmt::skip]
 #[allow(dead_code, unused_imports, clippy::all, non_camel_case_types, mismatched_lifetime_syntaxes)]
 #[path = "../generated/rust/orderbook_generated.rs"]
 mod orderbook_generated;
@@ -49,12 +51,7 @@ pub const FRAME_IDENTIFIER: &str = ORDERBOOK_FRAME_IDENTIFIER;
 /// Verifier limits for frames from outside (the server's own depth cap is 1000 levels a side,
 /// so 4096 tables/vectors and 1 MiB are generous but bounded).
 pub fn verifier_options() -> flatbuffers::VerifierOptions {
-    flatbuffers::VerifierOptions {
-        max_depth: 8,
-        max_tables: 64,
-        max_apparent_size: 1 << 20,
-        ..Default::default()
-    }
+    flatbuffers::VerifierOptions { max_depth: 8, max_tables: 64, max_apparent_size: 1 << 20, ..Default::default() }
 }
 
 /// Verify and decode a frame received from outside (a socket, a file). Checks the file identifier

@@ -27,7 +27,14 @@ fn updates(i: usize) -> Vec<(bool, String, String)> {
 }
 
 fn snapshot_levels() -> Vec<(bool, String, String)> {
-    (1..=200).flat_map(|i| [(true, format!("{:.2}", 1000.0 - i as f64 * 0.01), "1.00000000".to_string()), (false, format!("{:.2}", 1000.0 + i as f64 * 0.01), "1.00000000".to_string())]).collect()
+    (1..=200)
+        .flat_map(|i| {
+            [
+                (true, format!("{:.2}", 1000.0 - i as f64 * 0.01), "1.00000000".to_string()),
+                (false, format!("{:.2}", 1000.0 + i as f64 * 0.01), "1.00000000".to_string()),
+            ]
+        })
+        .collect()
 }
 
 fn pairs(levels: &[(bool, String, String)], bid: bool) -> String {
@@ -41,28 +48,77 @@ fn stream(venue: &str) -> Vec<(Option<String>, String)> {
     match venue {
         "binance" => {
             out.push((None, r#"{"e":"depthUpdate","s":"BTCUSDT","U":100,"u":100,"b":[],"a":[]}"#.to_string()));
-            out.push((Some("https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000".into()), format!(r#"{{"lastUpdateId":100,"bids":[{}],"asks":[{}]}}"#, pairs(&snap, true), pairs(&snap, false))));
+            out.push((
+                Some("https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000".into()),
+                format!(r#"{{"lastUpdateId":100,"bids":[{}],"asks":[{}]}}"#, pairs(&snap, true), pairs(&snap, false)),
+            ));
             for i in 0..DELTAS {
                 let u = updates(i);
-                out.push((None, format!(r#"{{"e":"depthUpdate","s":"BTCUSDT","U":{},"u":{},"b":[{}],"a":[{}]}}"#, 101 + i, 101 + i, pairs(&u, true), pairs(&u, false))));
+                out.push((
+                    None,
+                    format!(
+                        r#"{{"e":"depthUpdate","s":"BTCUSDT","U":{},"u":{},"b":[{}],"a":[{}]}}"#,
+                        101 + i,
+                        101 + i,
+                        pairs(&u, true),
+                        pairs(&u, false)
+                    ),
+                ));
             }
         }
         "coinbase" => {
-            let lv = |l: &[(bool, String, String)]| l.iter().map(|(b, p, q)| format!(r#"{{"side":"{}","event_time":"t","price_level":"{p}","new_quantity":"{q}"}}"#, if *b { "bid" } else { "offer" })).collect::<Vec<_>>().join(",");
-            out.push((None, format!(r#"{{"channel":"l2_data","sequence_num":0,"events":[{{"type":"snapshot","product_id":"BTC-USD","updates":[{}]}}]}}"#, lv(&snap))));
+            let lv = |l: &[(bool, String, String)]| {
+                l.iter()
+                    .map(|(b, p, q)| {
+                        format!(r#"{{"side":"{}","event_time":"t","price_level":"{p}","new_quantity":"{q}"}}"#, if *b { "bid" } else { "offer" })
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            out.push((
+                None,
+                format!(
+                    r#"{{"channel":"l2_data","sequence_num":0,"events":[{{"type":"snapshot","product_id":"BTC-USD","updates":[{}]}}]}}"#,
+                    lv(&snap)
+                ),
+            ));
             for i in 0..DELTAS {
-                out.push((None, format!(r#"{{"channel":"l2_data","sequence_num":{},"events":[{{"type":"update","product_id":"BTC-USD","updates":[{}]}}]}}"#, i + 1, lv(&updates(i)))));
+                out.push((
+                    None,
+                    format!(
+                        r#"{{"channel":"l2_data","sequence_num":{},"events":[{{"type":"update","product_id":"BTC-USD","updates":[{}]}}]}}"#,
+                        i + 1,
+                        lv(&updates(i))
+                    ),
+                ));
             }
         }
         "bybit" => {
-            out.push((None, format!(r#"{{"topic":"orderbook.200.BTCUSDT","type":"snapshot","data":{{"s":"BTCUSDT","b":[{}],"a":[{}],"u":1}}}}"#, pairs(&snap, true), pairs(&snap, false))));
+            out.push((
+                None,
+                format!(
+                    r#"{{"topic":"orderbook.200.BTCUSDT","type":"snapshot","data":{{"s":"BTCUSDT","b":[{}],"a":[{}],"u":1}}}}"#,
+                    pairs(&snap, true),
+                    pairs(&snap, false)
+                ),
+            ));
             for i in 0..DELTAS {
                 let u = updates(i);
-                out.push((None, format!(r#"{{"topic":"orderbook.200.BTCUSDT","type":"delta","data":{{"s":"BTCUSDT","b":[{}],"a":[{}],"u":{}}}}}"#, pairs(&u, true), pairs(&u, false), i + 2)));
+                out.push((
+                    None,
+                    format!(
+                        r#"{{"topic":"orderbook.200.BTCUSDT","type":"delta","data":{{"s":"BTCUSDT","b":[{}],"a":[{}],"u":{}}}}}"#,
+                        pairs(&u, true),
+                        pairs(&u, false),
+                        i + 2
+                    ),
+                ));
             }
         }
         "okx" => {
-            let lv = |l: &[(bool, String, String)], bid: bool| l.iter().filter(|x| x.0 == bid).map(|(_, p, q)| format!(r#"["{p}","{q}","0","1"]"#)).collect::<Vec<_>>().join(",");
+            let lv = |l: &[(bool, String, String)], bid: bool| {
+                l.iter().filter(|x| x.0 == bid).map(|(_, p, q)| format!(r#"["{p}","{q}","0","1"]"#)).collect::<Vec<_>>().join(",")
+            };
             out.push((None, format!(r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"snapshot","data":[{{"bids":[{}],"asks":[{}],"checksum":0,"prevSeqId":-1,"seqId":1}}]}}"#, lv(&snap, true), lv(&snap, false))));
             for i in 0..DELTAS {
                 let u = updates(i);
@@ -75,8 +131,15 @@ fn stream(venue: &str) -> Vec<(Option<String>, String)> {
             let v2 = |kind: &str, l: &[(bool, String, String)], book: &mut ExchangeBook| {
                 book.set_many(l.iter().map(|(b, p, q)| (if *b { Side::Bid } else { Side::Ask }, p.as_str(), q.as_str()))).expect("valid");
                 book.truncate(1000);
-                let lv = |bid: bool| l.iter().filter(|x| x.0 == bid).map(|(_, p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
-                format!(r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"BTC/USD","bids":[{}],"asks":[{}],"checksum":{}}}]}}"#, lv(true), lv(false), book_checksum(book, 2, 8))
+                let lv = |bid: bool| {
+                    l.iter().filter(|x| x.0 == bid).map(|(_, p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",")
+                };
+                format!(
+                    r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"BTC/USD","bids":[{}],"asks":[{}],"checksum":{}}}]}}"#,
+                    lv(true),
+                    lv(false),
+                    book_checksum(book, 2, 8)
+                )
             };
             out.push((None, v2("snapshot", &snap, &mut book)));
             for i in 0..DELTAS {
@@ -108,7 +171,10 @@ fn bench(c: &mut Criterion) {
                                 None => VenueInput::Message(body),
                             };
                             v.handle(input, &mut r).expect("valid stream");
-                            assert!(r.notes.iter().all(|(_, n)| !matches!(n, tickframe_server::adapters::venue::Note::Gap | tickframe_server::adapters::venue::Note::ChecksumFailed)));
+                            assert!(r.notes.iter().all(|(_, n)| !matches!(
+                                n,
+                                tickframe_server::adapters::venue::Note::Gap | tickframe_server::adapters::venue::Note::ChecksumFailed
+                            )));
                         }
                         v
                     },

@@ -46,7 +46,13 @@ pub fn same_symbol(a: &str, b: &str) -> bool {
 
 /// Replay `input` through `venue`. Only an unreadable input is an `Err`; bad lines and messages are
 /// counted in `errors` and logged.
-pub fn check_capture(venue: &mut dyn Venue, input: impl BufRead, symbol: Option<&str>, emit_top: bool, out: &mut impl Write) -> std::io::Result<CaptureSummary> {
+pub fn check_capture(
+    venue: &mut dyn Venue,
+    input: impl BufRead,
+    symbol: Option<&str>,
+    emit_top: bool,
+    out: &mut impl Write,
+) -> std::io::Result<CaptureSummary> {
     let mut reader = CaptureReader::new(input);
     let mut sum = CaptureSummary::default();
     let mut report = Report::default();

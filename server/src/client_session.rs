@@ -27,7 +27,12 @@ pub struct SessionLimits {
 
 impl Default for SessionLimits {
     fn default() -> Self {
-        Self { send_timeout: Duration::from_secs(2), max_inbound_bytes: 4096, ping_interval: Duration::from_secs(15), pong_timeout: Duration::from_secs(45) }
+        Self {
+            send_timeout: Duration::from_secs(2),
+            max_inbound_bytes: 4096,
+            ping_interval: Duration::from_secs(15),
+            pong_timeout: Duration::from_secs(45),
+        }
     }
 }
 
@@ -58,7 +63,9 @@ impl InboundError for axum::Error {
         let inner = std::error::Error::source(self)?;
         match inner.downcast_ref::<Error>()? {
             Error::Capacity(_) => Some(CLOSE_MESSAGE_TOO_BIG),
-            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake | ProtocolError::SendAfterClosing | ProtocolError::ReceivedAfterClosing) => None,
+            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake | ProtocolError::SendAfterClosing | ProtocolError::ReceivedAfterClosing) => {
+                None
+            }
             Error::Protocol(_) => Some(CLOSE_PROTOCOL_ERROR),
             Error::Utf8(_) => Some(CLOSE_INVALID_PAYLOAD),
             _ => None,
@@ -178,12 +185,7 @@ async fn close<S: Sink<Message> + Unpin>(sink: &mut S, code: u16, reason: &'stat
     let _ = tokio::time::timeout(limits.send_timeout, sink.send(frame)).await;
 }
 
-async fn send<S: Sink<Message> + Unpin>(
-    sink: &mut S,
-    frame: &Frame,
-    metrics: &Metrics,
-    limits: SessionLimits,
-) -> Result<(), SessionEnd> {
+async fn send<S: Sink<Message> + Unpin>(sink: &mut S, frame: &Frame, metrics: &Metrics, limits: SessionLimits) -> Result<(), SessionEnd> {
     // `Bytes::clone` shares the tick's allocation: no per-client copy.
     match tokio::time::timeout(limits.send_timeout, sink.send(Message::Binary(frame.bytes.clone()))).await {
         Ok(Ok(())) => {

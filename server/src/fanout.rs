@@ -39,11 +39,7 @@ pub fn fanout() -> (FanoutPublisher, FanoutHandle, mpsc::Receiver<SnapshotReques
     let (latest_tx, latest_rx) = watch::channel(None);
     // Bounded: a burst of joiners waits for the tick loop instead of queueing without limit.
     let (snap_tx, snap_rx) = mpsc::channel(256);
-    (
-        FanoutPublisher { frames: frames.clone(), latest: latest_tx },
-        FanoutHandle { frames, latest: latest_rx, snapshots: snap_tx },
-        snap_rx,
-    )
+    (FanoutPublisher { frames: frames.clone(), latest: latest_tx }, FanoutHandle { frames, latest: latest_rx, snapshots: snap_tx }, snap_rx)
 }
 
 impl FanoutPublisher {

@@ -25,14 +25,7 @@ pub struct FrameBuilder {
 
 impl FrameBuilder {
     /// Reset `b`, serialize the top `depth` levels of `book` into it, finish, and return the bytes.
-    pub fn build<'a>(
-        &mut self,
-        b: &'a mut FlatBufferBuilder<'static>,
-        book: &L2Book,
-        inst: &Instrument,
-        depth: usize,
-        meta: FrameMeta,
-    ) -> &'a [u8] {
+    pub fn build<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>, book: &L2Book, inst: &Instrument, depth: usize, meta: FrameMeta) -> &'a [u8] {
         b.reset();
         let bid_lots = fill(&mut self.bids, book.bids().take(depth), inst);
         let ask_lots = fill(&mut self.asks, book.asks().take(depth), inst);
@@ -88,7 +81,5 @@ fn fill(out: &mut Vec<PriceLevel>, levels: impl Iterator<Item = (i64, i64)>, ins
 
 /// Milliseconds since the Unix epoch (0 if the clock is before 1970, which only a broken host has).
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

@@ -103,13 +103,7 @@ pub struct ServeOptions {
 
 impl ServeOptions {
     pub fn new(symbol: impl Into<String>) -> Self {
-        Self {
-            symbol: symbol.into(),
-            tick: TickLoopConfig::default(),
-            limits: ServerLimits::default(),
-            metrics: Arc::default(),
-            on_fanout: None,
-        }
+        Self { symbol: symbol.into(), tick: TickLoopConfig::default(), limits: ServerLimits::default(), metrics: Arc::default(), on_fanout: None }
     }
 }
 

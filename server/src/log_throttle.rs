@@ -26,13 +26,7 @@ pub struct LogThrottle {
 impl LogThrottle {
     /// At most `burst` lines per `window`.
     pub fn new(burst: u32, window: Duration) -> Self {
-        Self {
-            burst: burst.max(1),
-            window,
-            window_start: None,
-            logged_in_window: 0,
-            suppressed: 0,
-        }
+        Self { burst: burst.max(1), window, window_start: None, logged_in_window: 0, suppressed: 0 }
     }
 
     /// Decide for an occurrence now.
@@ -51,9 +45,7 @@ impl LogThrottle {
         }
         if self.logged_in_window < self.burst {
             self.logged_in_window += 1;
-            LogDecision::Log {
-                suppressed: std::mem::take(&mut self.suppressed),
-            }
+            LogDecision::Log { suppressed: std::mem::take(&mut self.suppressed) }
         } else {
             self.suppressed += 1;
             LogDecision::Quiet
@@ -76,22 +68,11 @@ mod tests {
     fn a_burst_passes_then_quiet_until_the_window_ends_with_the_held_back_count() {
         let mut t = LogThrottle::new(3, Duration::from_secs(10));
         let t0 = Instant::now();
-        let first: Vec<_> = (0..1000)
-            .map(|i| t.check_at(t0 + Duration::from_millis(i)))
-            .collect();
+        let first: Vec<_> = (0..1000).map(|i| t.check_at(t0 + Duration::from_millis(i))).collect();
         assert_eq!(&first[..3], &[LogDecision::Log { suppressed: 0 }; 3]);
-        assert!(
-            first[3..].iter().all(|d| *d == LogDecision::Quiet),
-            "997 held back"
-        );
+        assert!(first[3..].iter().all(|d| *d == LogDecision::Quiet), "997 held back");
         // Next window: the first line carries the count, and the burst is allowed again.
-        assert_eq!(
-            t.check_at(t0 + Duration::from_secs(11)),
-            LogDecision::Log { suppressed: 997 }
-        );
-        assert_eq!(
-            t.check_at(t0 + Duration::from_secs(11)),
-            LogDecision::Log { suppressed: 0 }
-        );
+        assert_eq!(t.check_at(t0 + Duration::from_secs(11)), LogDecision::Log { suppressed: 997 });
+        assert_eq!(t.check_at(t0 + Duration::from_secs(11)), LogDecision::Log { suppressed: 0 });
     }
 }

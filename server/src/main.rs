@@ -9,16 +9,16 @@ use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
 use tickframe_server::adapters::book_image::BookImageAdapter;
 use tickframe_server::adapters::sim::SimAdapter;
-use tickframe_server::sources::live_source;
-use tickframe_server::sources::venue_feed::{FeedTarget, VenueFeed};
 use tickframe_server::client_session::SessionLimits;
+use tickframe_server::edge::listener::HttpTimeouts;
 use tickframe_server::frame_builder::now_ms;
 use tickframe_server::orderbook_engine::{OrderbookEngine, DEFAULT_DEPTH};
 use tickframe_server::recording::RecordingWriter;
-use tickframe_server::sources::simulator::{self, sim_instrument};
-use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
 use tickframe_server::sources::capture_source::Speed;
-use tickframe_server::edge::listener::HttpTimeouts;
+use tickframe_server::sources::live_source;
+use tickframe_server::sources::simulator::{self, sim_instrument};
+use tickframe_server::sources::venue_feed::{FeedTarget, VenueFeed};
+use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
 use tickframe_server::{serve_markets, Market, ServeOptions, ServerLimits};
 use tokio::sync::mpsc;
 
@@ -238,7 +238,8 @@ fn venue_markets(symbols: &[String], depth: usize, options: &ServeOptions, marke
         .iter()
         .map(|symbol| {
             let (tx, rx) = mpsc::channel::<Bytes>(64);
-            let instrument = tickframe_server::instrument::Instrument { symbol: symbol.clone(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
+            let instrument =
+                tickframe_server::instrument::Instrument { symbol: symbol.clone(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
             let engine = OrderbookEngine::new(BookImageAdapter::new(), instrument, depth);
             options.metrics.register_engine(engine.counters());
             markets.push(Market::new(symbol.clone(), engine, rx));
@@ -282,7 +283,9 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             let (exchange, header_symbols) = capture_header(&path)?;
             let venue_name = match &args.capture_exchange {
                 Some(v) => v.clone(),
-                None => capture_venue(&exchange).ok_or_else(|| format!("{}: unknown exchange {exchange:?}: pass --capture-exchange", path.display()))?.to_string(),
+                None => capture_venue(&exchange)
+                    .ok_or_else(|| format!("{}: unknown exchange {exchange:?}: pass --capture-exchange", path.display()))?
+                    .to_string(),
             };
             let venue = tickframe_server::adapters::venue_by_name(&venue_name).ok_or_else(|| format!("unknown --capture-exchange {venue_name:?}"))?;
             let symbols = if args.capture_symbols.is_empty() { header_symbols } else { args.capture_symbols.clone() };
@@ -294,12 +297,14 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             let input = std::io::BufReader::new(std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
             tasks.push(Box::pin(tickframe_server::sources::capture_source::run_capture(feed, input, args.speed)));
         } else if let Some((venue_name, list)) = source.split_once(':') {
-            let venue = tickframe_server::adapters::venue_by_name(venue_name).ok_or_else(|| format!("unknown venue {venue_name:?} in --source {source:?}"))?;
+            let venue = tickframe_server::adapters::venue_by_name(venue_name)
+                .ok_or_else(|| format!("unknown venue {venue_name:?} in --source {source:?}"))?;
             let symbols: Vec<String> = list.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
             if symbols.is_empty() {
                 return Err(format!("--source {source:?} names no symbol").into());
             }
-            let mut endpoint = live_source::endpoint(venue_name, &symbols, args.depth).ok_or_else(|| format!("no live endpoint for {venue_name:?}"))?;
+            let mut endpoint =
+                live_source::endpoint(venue_name, &symbols, args.depth).ok_or_else(|| format!("no live endpoint for {venue_name:?}"))?;
             if let Some(url) = &args.exchange_ws_url {
                 endpoint.ws_url = url.clone();
             }
@@ -333,9 +338,7 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     for t in tasks {
         tokio::spawn(t);
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
     // Machine-readable first line: tests and `npm start` parse it.
     println!("tickframe-server listening on http://{addr} (WebSocket: ws://{addr}/ws)");

@@ -79,26 +79,71 @@ impl Metrics {
         }
         line(&mut out, "clients", "gauge", "Connected WebSocket clients.", g(&self.clients));
         line(&mut out, "clients_rejected_total", "counter", "Connections refused at the client limit.", g(&self.clients_rejected));
-        line(&mut out, "clients_rejected_per_ip_total", "counter", "WebSocket clients refused at the per-IP limit.", g(&self.clients_rejected_per_ip));
+        line(
+            &mut out,
+            "clients_rejected_per_ip_total",
+            "counter",
+            "WebSocket clients refused at the per-IP limit.",
+            g(&self.clients_rejected_per_ip),
+        );
         line(&mut out, "http_connections", "gauge", "Open TCP connections (not yet upgraded + WebSocket clients).", g(&self.http_connections));
         line(&mut out, "http_pending_connections", "gauge", "Connections that have not upgraded to a WebSocket.", g(&self.http_pending));
-        line(&mut out, "connections_evicted_total", "counter", "Pending connections closed (oldest first) to make room.", g(&self.connections_evicted));
-        line(&mut out, "connections_refused_total", "counter", "Connections closed at accept: the budget was all clients.", g(&self.connections_refused));
-        line(&mut out, "handshake_timeouts_total", "counter", "Connections closed for not sending complete request headers in time.", g(&self.handshake_timeouts));
+        line(
+            &mut out,
+            "connections_evicted_total",
+            "counter",
+            "Pending connections closed (oldest first) to make room.",
+            g(&self.connections_evicted),
+        );
+        line(
+            &mut out,
+            "connections_refused_total",
+            "counter",
+            "Connections closed at accept: the budget was all clients.",
+            g(&self.connections_refused),
+        );
+        line(
+            &mut out,
+            "handshake_timeouts_total",
+            "counter",
+            "Connections closed for not sending complete request headers in time.",
+            g(&self.handshake_timeouts),
+        );
         line(&mut out, "accept_errors_total", "counter", "accept() failures (e.g. out of descriptors).", g(&self.accept_errors));
         line(&mut out, "host_rejected_total", "counter", "Requests refused: Host not allowed.", g(&self.host_rejected));
         line(&mut out, "origin_rejected_total", "counter", "WebSocket handshakes refused: Origin not allowed.", g(&self.origin_rejected));
         line(&mut out, "closes_too_big_total", "counter", "Sessions closed with 1009: a client message over the limit.", g(&self.closes_too_big));
-        line(&mut out, "closes_protocol_error_total", "counter", "Sessions closed with 1002/1007: a WebSocket protocol violation.", g(&self.closes_protocol_error));
+        line(
+            &mut out,
+            "closes_protocol_error_total",
+            "counter",
+            "Sessions closed with 1002/1007: a WebSocket protocol violation.",
+            g(&self.closes_protocol_error),
+        );
         line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));
         line(&mut out, "frames_sent_total", "counter", "Frames written to clients.", g(&self.frames_sent));
         line(&mut out, "bytes_sent_total", "counter", "Frame bytes written to clients.", g(&self.bytes_sent));
         line(&mut out, "lag_skips_total", "counter", "Times a lagging client skipped to the newest frame.", g(&self.lag_skips));
-        line(&mut out, "slow_client_disconnects_total", "counter", "Clients dropped for exceeding the send timeout.", g(&self.slow_client_disconnects));
-        line(&mut out, "inbound_ignored_total", "counter", "Client messages ignored (the protocol is server-to-client).", g(&self.inbound_messages_ignored));
+        line(
+            &mut out,
+            "slow_client_disconnects_total",
+            "counter",
+            "Clients dropped for exceeding the send timeout.",
+            g(&self.slow_client_disconnects),
+        );
+        line(
+            &mut out,
+            "inbound_ignored_total",
+            "counter",
+            "Client messages ignored (the protocol is server-to-client).",
+            g(&self.inbound_messages_ignored),
+        );
         line(&mut out, "ticks_serialized_total", "counter", "Ticks that serialized a frame.", g(&self.ticks_serialized));
-        let _ = write!(out, "# HELP tickframe_tick_duration_seconds Time to serialize one tick's frame.\n# TYPE tickframe_tick_duration_seconds histogram\n");
+        let _ = write!(
+            out,
+            "# HELP tickframe_tick_duration_seconds Time to serialize one tick's frame.\n# TYPE tickframe_tick_duration_seconds histogram\n"
+        );
         let mut cumulative = 0;
         for (i, le) in TICK_BUCKETS_SECONDS.iter().map(|b| b.to_string()).chain(["+Inf".to_string()]).enumerate() {
             cumulative += g(&self.tick_buckets[i]);

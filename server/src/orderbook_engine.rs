@@ -9,9 +9,9 @@ use tickframe_schema::BookStatus;
 use crate::adapters::{Adapter, Applied};
 use crate::book::L2Book;
 use crate::engine::ServerEngine;
-use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::frame_builder::{now_ms, FrameBuilder, FrameMeta};
 use crate::instrument::Instrument;
+use crate::log_throttle::{LogDecision, LogThrottle};
 
 /// Counters an engine exposes for /metrics. Shared, lock-free.
 #[derive(Debug, Default)]

@@ -120,8 +120,7 @@ pub fn read_recording(data: &[u8]) -> Result<Recording<'_>, RecordingError> {
     if hlen > MAX_HEADER_BYTES || data.len() < 16 + hlen {
         return Err(RecordingError::BadHeader(format!("header length {hlen} out of range")));
     }
-    let header: RecordingHeader =
-        serde_json::from_slice(&data[16..16 + hlen]).map_err(|e| RecordingError::BadHeader(e.to_string()))?;
+    let header: RecordingHeader = serde_json::from_slice(&data[16..16 + hlen]).map_err(|e| RecordingError::BadHeader(e.to_string()))?;
     let mut records = Vec::new();
     let mut at = 16 + hlen;
     let mut stopped = None;

@@ -126,14 +126,7 @@ mod tests {
         let (publisher, handle, snaps) = fanout();
         let mut frames = handle.subscribe();
         let config = TickLoopConfig { tick_hz: 50, heartbeat: Duration::from_secs(1) };
-        tokio::spawn(run_tick_loop(
-            CountingEngine { ticks: ticks.clone(), builder_addr: None },
-            rx,
-            snaps,
-            publisher,
-            Arc::default(),
-            config,
-        ));
+        tokio::spawn(run_tick_loop(CountingEngine { ticks: ticks.clone(), builder_addr: None }, rx, snaps, publisher, Arc::default(), config));
         tx.send(Bytes::from_static(b"change")).await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(ticks.load(Ordering::Relaxed), 1, "one change, one frame; idle ticks serialize nothing");

@@ -12,7 +12,9 @@ use tickframe_server::{serve, ServeOptions, ServerEngine};
 use tokio_tungstenite::tungstenite::Message;
 
 fn agg(p: &str, q: &str, t: u64) -> Bytes {
-    Bytes::from(format!(r#"{{"stream":"btcusdt@aggTrade","data":{{"e":"aggTrade","E":1,"s":"BTCUSDT","a":1,"p":"{p}","q":"{q}","f":1,"l":1,"T":{t},"m":false}}}}"#))
+    Bytes::from(format!(
+        r#"{{"stream":"btcusdt@aggTrade","data":{{"e":"aggTrade","E":1,"s":"BTCUSDT","a":1,"p":"{p}","q":"{q}","f":1,"l":1,"T":{t},"m":false}}}}"#
+    ))
 }
 
 #[test]

@@ -77,7 +77,8 @@ fn binance_usdm_pu_chain_unbroken_and_never_crossed() {
 #[test]
 fn the_cli_prints_the_summary_and_fails_only_on_unreadable_input() {
     let bin = env!("CARGO_BIN_EXE_tickframe-server");
-    let missing = std::process::Command::new(bin).args(["check-capture", "--exchange", "binance", "/nonexistent/capture.jsonl"]).output().expect("runs");
+    let missing =
+        std::process::Command::new(bin).args(["check-capture", "--exchange", "binance", "/nonexistent/capture.jsonl"]).output().expect("runs");
     assert!(!missing.status.success());
     let Some(dir) = fixtures() else { return };
     let out = std::process::Command::new(bin)

@@ -203,11 +203,16 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
 
     // --capture-out recorded both connections in the capture format; check-capture replays it
     // through the same adapter: three book updates, every checksum good.
-    let out = Command::new(env!("CARGO_BIN_EXE_tickframe-server")).args(["check-capture", "--exchange", "kraken"]).arg(&capture_out).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_tickframe-server")).args(["check-capture", "--exchange", "kraken"]).arg(&capture_out).output().unwrap();
     assert!(out.status.success());
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &summary["summary"];
-    assert_eq!((s["book_updates"].as_u64(), s["checksum_ok"].as_u64(), s["checksum_failed"].as_u64(), s["errors"].as_u64()), (Some(3), Some(3), Some(0), Some(0)), "{summary}");
+    assert_eq!(
+        (s["book_updates"].as_u64(), s["checksum_ok"].as_u64(), s["checksum_failed"].as_u64(), s["errors"].as_u64()),
+        (Some(3), Some(3), Some(0), Some(0)),
+        "{summary}"
+    );
     let text = std::fs::read_to_string(&capture_out).unwrap();
     assert_eq!(text.lines().filter(|l| l.contains(r#""t":"connect""#)).count(), 2, "both connections recorded");
     assert!(text.lines().next().unwrap().contains(r#""t":"header""#));

@@ -104,7 +104,9 @@ mod binance {
     #[test]
     fn usdm_follows_the_pu_chain() {
         let mut v = venue_by_name("binance-usdm").unwrap();
-        let d = |first: u64, last: u64, pu: u64| format!(r#"{{"e":"depthUpdate","s":"BTCUSDT","U":{first},"u":{last},"pu":{pu},"b":[["100.00","2"]],"a":[]}}"#);
+        let d = |first: u64, last: u64, pu: u64| {
+            format!(r#"{{"e":"depthUpdate","s":"BTCUSDT","U":{first},"u":{last},"pu":{pu},"b":[["100.00","2"]],"a":[]}}"#)
+        };
         feed(v.as_mut(), VenueInput::Message(&d(90, 105, 89)));
         let url = "https://fapi.binance.com/fapi/v1/depth?symbol=BTCUSDT&limit=1000";
         let r = feed(v.as_mut(), VenueInput::Http { url, body: SNAPSHOT });
@@ -121,7 +123,11 @@ mod kraken {
     /// A v2 book message with the checksum computed the way Kraken documents it.
     fn v2(kind: &str, bids: &[(&str, &str)], asks: &[(&str, &str)], checksum: u32) -> String {
         let levels = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
-        format!(r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"ETH/USD","bids":[{}],"asks":[{}],"checksum":{checksum},"timestamp":"2026-01-01T00:00:00Z"}}]}}"#, levels(bids), levels(asks))
+        format!(
+            r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"ETH/USD","bids":[{}],"asks":[{}],"checksum":{checksum},"timestamp":"2026-01-01T00:00:00Z"}}]}}"#,
+            levels(bids),
+            levels(asks)
+        )
     }
 
     fn crc(asks: &[(&str, &str)], bids: &[(&str, &str)]) -> u32 {
@@ -195,7 +201,11 @@ mod kraken {
             assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
         }
         let bad_price = v2("update", &[("\"abc\"", "1.0")], &[], 0);
-        rejects_garbage_without_changing_books(v.as_mut(), "ETH/USD", &["{", r#"{"channel":"book","type":"weird","data":[]}"#, &bad_price, r#"[1,{"b":[["1.5"]]},"book-10","ETH/USD"]"#]);
+        rejects_garbage_without_changing_books(
+            v.as_mut(),
+            "ETH/USD",
+            &["{", r#"{"channel":"book","type":"weird","data":[]}"#, &bad_price, r#"[1,{"b":[["1.5"]]},"book-10","ETH/USD"]"#],
+        );
     }
 }
 
@@ -203,8 +213,12 @@ mod coinbase {
     use super::*;
 
     fn l2(seq: u64, kind: &str, updates: &[(&str, &str, &str)]) -> String {
-        let ups: Vec<String> = updates.iter().map(|(s, p, q)| format!(r#"{{"side":"{s}","event_time":"t","price_level":"{p}","new_quantity":"{q}"}}"#)).collect();
-        format!(r#"{{"channel":"l2_data","client_id":"","timestamp":"t","sequence_num":{seq},"events":[{{"type":"{kind}","product_id":"BTC-USD","updates":[{}]}}]}}"#, ups.join(","))
+        let ups: Vec<String> =
+            updates.iter().map(|(s, p, q)| format!(r#"{{"side":"{s}","event_time":"t","price_level":"{p}","new_quantity":"{q}"}}"#)).collect();
+        format!(
+            r#"{{"channel":"l2_data","client_id":"","timestamp":"t","sequence_num":{seq},"events":[{{"type":"{kind}","product_id":"BTC-USD","updates":[{}]}}]}}"#,
+            ups.join(",")
+        )
     }
 
     #[test]
@@ -281,7 +295,11 @@ mod bybit {
         for unknown in [r#"{"success":true,"op":"subscribe"}"#, r#"{"topic":"publicTrade.BTCUSDT","data":[]}"#] {
             assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
         }
-        rejects_garbage_without_changing_books(v.as_mut(), "BTCUSDT", &["{", &ob("delta", 12, r#"[["1e3","1"]]"#, "[]"), &ob("weird", 12, "[]", "[]")]);
+        rejects_garbage_without_changing_books(
+            v.as_mut(),
+            "BTCUSDT",
+            &["{", &ob("delta", 12, r#"[["1e3","1"]]"#, "[]"), &ob("weird", 12, "[]", "[]")],
+        );
     }
 }
 
@@ -339,9 +357,17 @@ mod okx {
         feed(v.as_mut(), VenueInput::Message(&books("snapshot", -1, 1, &[("10", "1")], &[("11", "1")], 0)));
         feed(v.as_mut(), VenueInput::Message(&books("update", 1, 2, &[("12", "1")], &[], 0)));
         assert!(v.books()["BTC-USDT"].book.book().is_crossed());
-        for unknown in ["pong", r#"{"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}}"#, r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[]}"#] {
+        for unknown in [
+            "pong",
+            r#"{"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}}"#,
+            r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[]}"#,
+        ] {
             assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
         }
-        rejects_garbage_without_changing_books(v.as_mut(), "BTC-USDT", &["{", &books("update", 2, 3, &[("x", "1")], &[], 0), &books("replace", 2, 3, &[], &[], 0)]);
+        rejects_garbage_without_changing_books(
+            v.as_mut(),
+            "BTC-USDT",
+            &["{", &books("update", 2, 3, &[("x", "1")], &[], 0), &books("replace", 2, 3, &[], &[], 0)],
+        );
     }
 }

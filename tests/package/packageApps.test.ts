@@ -184,11 +184,19 @@ describe.each(apps)('$name', (app) => {
 
   if (app.name === 'vite-react19') {
     it('imports every entry in plain Node without a browser global', () => {
-      const out = run('node', ['--input-type=module', '-e', `
+      const out = run(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          `
         const kit = await import('tickframe');
         const core = await import('tickframe/core');
         if (typeof window !== 'undefined' || typeof document !== 'undefined') throw new Error('browser globals appeared');
-        console.log(JSON.stringify({ kit: Object.keys(kit).length, core: Object.keys(core).length }));`], dir);
+        console.log(JSON.stringify({ kit: Object.keys(kit).length, core: Object.keys(core).length }));`,
+        ],
+        dir,
+      );
       const counts = JSON.parse(out.trim()) as { kit: number; core: number };
       expect(counts.kit).toBeGreaterThan(counts.core);
       expect(counts.core).toBeGreaterThan(5);

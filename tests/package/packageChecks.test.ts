@@ -24,8 +24,22 @@ beforeAll(() => {
 });
 
 it('ships ESM, declarations, the wasm and the CSS, and nothing consumers do not need', () => {
-  const files = run('tar', ['-tzf', tarball], root).trim().split('\n').map((f) => f.replace(/^package\//, ''));
-  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/core.js', 'dist/index.css', 'dist/tickframe_engine_bg.wasm', 'dist/types/components/index.d.ts']));
+  const files = run('tar', ['-tzf', tarball], root)
+    .trim()
+    .split('\n')
+    .map((f) => f.replace(/^package\//, ''));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/index.js',
+      'dist/core.js',
+      'dist/index.css',
+      'dist/tickframe_engine_bg.wasm',
+      'dist/types/components/index.d.ts',
+    ]),
+  );
   expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.+)$/.test(f))).toEqual([]);
   expect(files.filter((f) => /\.(test|stories)\.|\.rs$|\.map$/.test(f))).toEqual([]);
 
@@ -55,7 +69,11 @@ it('passes arethetypeswrong (ESM-only profile)', () => {
 
 it(`keeps the kit's JavaScript within ${JS_BUDGET_GZ / 1024} KB and the wasm within ${WASM_BUDGET_GZ / 1024} KB gzipped`, () => {
   const dist = path.join(unpacked, 'dist');
-  const js = Buffer.concat(readdirSync(dist).filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(dist, f))));
+  const js = Buffer.concat(
+    readdirSync(dist)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(path.join(dist, f))),
+  );
   const jsGz = gzipSync(js, { level: 9 }).length;
   const wasmGz = gzipSync(readFileSync(path.join(dist, 'tickframe_engine_bg.wasm')), { level: 9 }).length;
   console.log(`package sizes: JS ${js.length} B (${jsGz} B gz), wasm ${wasmGz} B gz`);

@@ -37,7 +37,6 @@ export class ManualSource implements FrameSource {
   }
 }
 
-
 /**
  * A market store on a {@link ManualSource}, ready to use. `push` delivers frames and waits one
  * animation frame inside `act`, so the published snapshot has rendered.

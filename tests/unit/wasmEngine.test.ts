@@ -16,7 +16,15 @@ describe('WASM engine (real module)', () => {
 
   it('ingests a frame built by the TypeScript generated code', () => {
     const engine = new Engine();
-    const frame = buildFrameTs({ sequence: 1, bids: [[100.25, 1.5], [100.24, 2]], asks: [[100.26, 0.75]], symbol: 'TS-USD' });
+    const frame = buildFrameTs({
+      sequence: 1,
+      bids: [
+        [100.25, 1.5],
+        [100.24, 2],
+      ],
+      asks: [[100.26, 0.75]],
+      symbol: 'TS-USD',
+    });
     expect(engine.ingest_frame(frame, Date.now())).toBe(0);
     const book = readBook(engine, memory, engine.symbol())!;
     expect(book.symbol).toBe('TS-USD');
@@ -27,7 +35,17 @@ describe('WASM engine (real module)', () => {
     ]);
     expect(book.asks).toEqual([{ price: 100.26, size: 0.75, cumulative: 0.75, change: 'new' }]);
     // Next frame: one level grows, one shrinks, one is new, one is gone.
-    engine.ingest_frame(buildFrameTs({ sequence: 2, bids: [[100.25, 2], [100.23, 1]], asks: [[100.26, 0.5]] }), Date.now());
+    engine.ingest_frame(
+      buildFrameTs({
+        sequence: 2,
+        bids: [
+          [100.25, 2],
+          [100.23, 1],
+        ],
+        asks: [[100.26, 0.5]],
+      }),
+      Date.now(),
+    );
     const next = readBook(engine, memory, '')!;
     expect(next.bids.map((l) => l.change)).toEqual(['up', 'new']);
     expect(next.asks.map((l) => l.change)).toEqual(['down']);
@@ -48,7 +66,7 @@ describe('WASM engine (real module)', () => {
     engine.free();
   });
 
-  it('the parser writes straight into the engine\'s input buffer, through memory growth and bigger frames', () => {
+  it("the parser writes straight into the engine's input buffer, through memory growth and bigger frames", () => {
     const engine = new Engine();
     const parser = new BinaryFrameParser(engine, memory);
     const frame = (sequence: number, levels: number, top: number) =>
@@ -70,7 +88,12 @@ describe('WASM engine (real module)', () => {
   it('after tick(now), reading the picture never grows memory (views made after tick stay attached)', () => {
     const engine = new Engine();
     const side = (n: number, from: number, step: number) => Array.from({ length: n }, (_, i) => [from + i * step, 1 + i] as [number, number]);
-    for (const [seq, n] of [[1, 1], [2, 1000], [3, 5], [4, 1000]] as const) {
+    for (const [seq, n] of [
+      [1, 1],
+      [2, 1000],
+      [3, 5],
+      [4, 1000],
+    ] as const) {
       engine.ingest_frame(buildFrameTs({ sequence: seq, bids: side(n, 100, -0.01), asks: side(n, 100.01, 0.01) }), 0);
       engine.tick(0); // the store's first step each paint: the picture is brought up to date here
       const summary = readSummary(engine, memory);

@@ -36,7 +36,13 @@ describe('WebSocketPipeline', () => {
   afterEach(() => vi.useRealTimers());
 
   const make = (random = () => 0.5) =>
-    new WebSocketPipeline({ url: 'ws://x/ws', WebSocketImpl: FakeSocket as unknown as typeof WebSocket, random, initialBackoffMs: 100, maxBackoffMs: 1000 });
+    new WebSocketPipeline({
+      url: 'ws://x/ws',
+      WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+      random,
+      initialBackoffMs: 100,
+      maxBackoffMs: 1000,
+    });
 
   it('asks for binary frames as ArrayBuffer and delivers only binary messages', () => {
     const frames: ArrayBuffer[] = [];

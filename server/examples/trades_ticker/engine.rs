@@ -8,6 +8,8 @@ use serde::Deserialize;
 use tickframe_server::exchange::decimal::Decimal;
 use tickframe_server::ServerEngine;
 
+// flatc's output, byte for byte (a test checks drift): never formatted or linted.
+#[rustfmt::skip]
 #[allow(dead_code, unused_imports, clippy::all, mismatched_lifetime_syntaxes)]
 #[path = "trades_generated.rs"]
 pub mod trades_generated;

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{
+    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
+};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 
@@ -171,7 +173,8 @@ impl Binance {
             }
         }
         let book = &mut self.books.entry(symbol.to_string()).or_default().book;
-        let levels = d.bids.iter().map(|(p, q)| (Side::Bid, p.as_str(), q.as_str())).chain(d.asks.iter().map(|(p, q)| (Side::Ask, p.as_str(), q.as_str())));
+        let levels =
+            d.bids.iter().map(|(p, q)| (Side::Bid, p.as_str(), q.as_str())).chain(d.asks.iter().map(|(p, q)| (Side::Ask, p.as_str(), q.as_str())));
         book.set_many(levels).map_err(malformed)?;
         if let Some(s) = self.sync.get_mut(symbol) {
             s.last = Some(d.last);
@@ -200,7 +203,11 @@ impl Binance {
     fn on_snapshot(&mut self, symbol: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
         let snap: DepthSnapshot = serde_json::from_str(body).map_err(|e| malformed(format!("depth snapshot for {symbol}: {e}")))?;
         let mut book = crate::exchange::exchange_book::ExchangeBook::new();
-        let levels = snap.bids.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(snap.asks.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
+        let levels = snap
+            .bids
+            .iter()
+            .map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref()))
+            .chain(snap.asks.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
         book.set_many(levels).map_err(malformed)?;
         let entry = self.books.entry(symbol.to_string()).or_default();
         entry.book = book;

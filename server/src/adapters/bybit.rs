@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{
+    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
+};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 
@@ -72,7 +74,8 @@ impl Venue for Bybit {
         let data = msg.data.ok_or_else(|| malformed("orderbook message without data"))?;
         let data: Data = serde_json::from_str(data.get()).map_err(|e| malformed(format!("orderbook data: {e}")))?;
         let symbol = data.s.to_string();
-        let levels = data.b.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(data.a.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
+        let levels =
+            data.b.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(data.a.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
         // u = 1 on a delta means Bybit restarted the stream: treat it as a snapshot.
         let snapshot = match msg.kind.as_deref() {
             Some("snapshot") => true,

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{
+    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
+};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
@@ -103,7 +105,15 @@ impl Kraken {
     }
 
     /// Apply one message's levels for `pair` (snapshot replaces), truncate, verify the checksum.
-    fn apply(&mut self, pair: &str, snapshot: bool, levels: &[(Side, &str, &str)], checksum: Option<u32>, depth: usize, report: &mut Report) -> Result<(), AdapterError> {
+    fn apply(
+        &mut self,
+        pair: &str,
+        snapshot: bool,
+        levels: &[(Side, &str, &str)],
+        checksum: Option<u32>,
+        depth: usize,
+        report: &mut Report,
+    ) -> Result<(), AdapterError> {
         let entry = self.books.entry(pair.to_string()).or_default();
         if !snapshot && entry.state != SyncState::Live {
             return Ok(()); // resyncing: wait for the snapshot the resubscribe brings
@@ -201,7 +211,11 @@ impl Kraken {
                 let side = match key.as_str() {
                     "as" | "bs" => {
                         snapshot = true;
-                        if key == "as" { Side::Ask } else { Side::Bid }
+                        if key == "as" {
+                            Side::Ask
+                        } else {
+                            Side::Bid
+                        }
                     }
                     "a" => Side::Ask,
                     "b" => Side::Bid,

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::venue::{await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput};
+use crate::adapters::venue::{
+    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
+};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::{format_scaled, Decimal};
@@ -64,7 +66,11 @@ fn normalized(price: &str) -> Result<String, String> {
 }
 
 /// OKX's checksum: up to 25 levels, "bidPx:bidSz:askPx:askSz:..." interleaved, CRC32 as a signed int.
-pub fn okx_checksum(book: &crate::exchange::exchange_book::ExchangeBook, texts: &BTreeMap<String, (String, String)>, ask_texts: &BTreeMap<String, (String, String)>) -> i64 {
+pub fn okx_checksum(
+    book: &crate::exchange::exchange_book::ExchangeBook,
+    texts: &BTreeMap<String, (String, String)>,
+    ask_texts: &BTreeMap<String, (String, String)>,
+) -> i64 {
     let b = book.book();
     let key = |p: i64| format_scaled(p, book.price_decimals());
     let bids: Vec<&(String, String)> = b.bids().take(25).filter_map(|(p, _)| texts.get(&key(p))).collect();

@@ -106,10 +106,7 @@ mod tests {
         assert_eq!(b.best_bid(), Some((100, 1)));
         assert_eq!(apply(&mut a, &mut b, r#"{"type":"update","seq":6,"changes":[["b",100,9]]}"#).unwrap(), Applied::Unchanged);
         assert_eq!(b.best_bid(), Some((100, 1)), "a duplicate is not re-applied");
-        assert_eq!(
-            apply(&mut a, &mut b, r#"{"type":"update","seq":8,"changes":[]}"#).unwrap(),
-            Applied::Gap { expected: 7, got: 8 }
-        );
+        assert_eq!(apply(&mut a, &mut b, r#"{"type":"update","seq":8,"changes":[]}"#).unwrap(), Applied::Gap { expected: 7, got: 8 });
         assert!(!a.synced());
     }
 

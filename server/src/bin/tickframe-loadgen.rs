@@ -71,7 +71,8 @@ async fn main() {
     };
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
-        let (stats, measuring, lat_tx, ready_tx, stop, url) = (stats.clone(), measuring.clone(), lat_tx.clone(), ready_tx.clone(), stop.clone(), url.clone());
+        let (stats, measuring, lat_tx, ready_tx, stop, url) =
+            (stats.clone(), measuring.clone(), lat_tx.clone(), ready_tx.clone(), stop.clone(), url.clone());
         let stopping = stopping.clone();
         let raw = args.raw_tcp;
         tasks.push(tokio::spawn(async move {

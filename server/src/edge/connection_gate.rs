@@ -77,11 +77,7 @@ impl ConnectionGate {
         st.open += 1;
         self.metrics.http_pending.store(st.pending.len() as u64, Ordering::Relaxed);
         self.metrics.http_connections.store(st.open, Ordering::Relaxed);
-        Some(Admission {
-            evicted,
-            pending: PendingEntry { gate: self.clone(), id },
-            open: Arc::new(OpenConnection { gate: self.clone() }),
-        })
+        Some(Admission { evicted, pending: PendingEntry { gate: self.clone(), id }, open: Arc::new(OpenConnection { gate: self.clone() }) })
     }
 
     /// Connections not yet upgraded, and open connections.

@@ -39,6 +39,7 @@ pub fn soft_limit() -> Option<u64> {
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
             return None;
         }
+        #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every platform
         Some(lim.rlim_cur as u64)
     }
     #[cfg(not(unix))]

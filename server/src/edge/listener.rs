@@ -133,8 +133,10 @@ async fn serve_connection(
 }
 
 /// Close after the request in flight, if any, within `deadline`.
-async fn finish<F>(mut conn: std::pin::Pin<&mut hyper::server::conn::http1::UpgradeableConnection<TokioIo<tokio::net::TcpStream>, F>>, deadline: Duration)
-where
+async fn finish<F>(
+    mut conn: std::pin::Pin<&mut hyper::server::conn::http1::UpgradeableConnection<TokioIo<tokio::net::TcpStream>, F>>,
+    deadline: Duration,
+) where
     F: hyper::service::HttpService<Incoming>,
     F::ResBody: 'static,
     <F::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -26,9 +26,8 @@ impl Origin {
     /// Parse `scheme://host[:port]` (no path, query or user info), as browsers send it and as an
     /// allowlist entry must be written.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or_else(|| format!("{text:?} is not an origin: write scheme://host[:port], e.g. https://app.example"))?;
+        let (scheme, rest) =
+            text.split_once("://").ok_or_else(|| format!("{text:?} is not an origin: write scheme://host[:port], e.g. https://app.example"))?;
         let scheme = scheme.to_ascii_lowercase();
         let default_port = match scheme.as_str() {
             "http" => 80,
@@ -123,7 +122,15 @@ mod tests {
 
     #[test]
     fn a_bare_host_or_a_path_is_refused_at_start() {
-        for bad in ["app.example", "app.example:443", "ftp://app.example", "https://app.example/", "https://u@app.example", "https://app.example:99999", "https://"] {
+        for bad in [
+            "app.example",
+            "app.example:443",
+            "ftp://app.example",
+            "https://app.example/",
+            "https://u@app.example",
+            "https://app.example:99999",
+            "https://",
+        ] {
             assert!(OriginPolicy::new(&[bad]).is_err(), "{bad} should be refused");
         }
     }

@@ -62,7 +62,11 @@ pub fn format_scaled(value: i64, decimals: u32) -> String {
     };
     let frac = frac.trim_end_matches('0');
     let sign = if neg { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") }
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 /// `value × 10^-decimals` with exactly `decimals` digits after the point ("5541.30000").
@@ -72,7 +76,11 @@ pub fn format_fixed(value: i64, decimals: u32) -> String {
     let padded = format!("{digits:0>w$}", w = d + 1);
     let (int, frac) = padded.split_at(padded.len() - d);
     let sign = if value < 0 { "-" } else { "" };
-    if d == 0 { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") }
+    if d == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 #[cfg(test)]

@@ -41,17 +41,24 @@ pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEnd
         },
         "kraken" => LiveEndpoint {
             ws_url: "wss://ws.kraken.com/v2".into(),
-            subscribe: vec![serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": symbols, "depth": kraken_depth(depth)}}).to_string()],
+            subscribe: vec![
+                serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": symbols, "depth": kraken_depth(depth)}})
+                    .to_string(),
+            ],
             ping: Some((Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
         },
         "bybit" => LiveEndpoint {
             ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
-            subscribe: vec![serde_json::json!({"op": "subscribe", "args": list(&|s| format!("orderbook.{}.{s}", bybit_depth(depth)).into())}).to_string()],
+            subscribe: vec![
+                serde_json::json!({"op": "subscribe", "args": list(&|s| format!("orderbook.{}.{s}", bybit_depth(depth)).into())}).to_string()
+            ],
             ping: Some((Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
         },
         "okx" => LiveEndpoint {
             ws_url: "wss://ws.okx.com:8443/ws/v5/public".into(),
-            subscribe: vec![serde_json::json!({"op": "subscribe", "args": list(&|s| serde_json::json!({"channel": "books", "instId": s}))}).to_string()],
+            subscribe: vec![
+                serde_json::json!({"op": "subscribe", "args": list(&|s| serde_json::json!({"channel": "books", "instId": s}))}).to_string()
+            ],
             ping: Some((Duration::from_secs(25), "ping".into())),
         },
         _ => return None,
@@ -103,7 +110,14 @@ pub struct LiveOptions {
 
 impl LiveOptions {
     pub fn new(endpoint: LiveEndpoint) -> Self {
-        Self { endpoint, rest_base: None, backoff: Backoff::default(), idle_timeout: Duration::from_secs(60), healthy_after: Duration::from_secs(60), capture_out: None }
+        Self {
+            endpoint,
+            rest_base: None,
+            backoff: Backoff::default(),
+            idle_timeout: Duration::from_secs(60),
+            healthy_after: Duration::from_secs(60),
+            capture_out: None,
+        }
     }
 }
 
@@ -158,7 +172,8 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                 record(&mut opts.capture_out, CaptureEvent::Send { conn: conn.into(), ts: ts(), addr: url.as_str().into(), data: m.as_str().into() });
                 ok &= ws.send(Message::text(m.clone())).await.is_ok();
             }
-            let mut ping = opts.endpoint.ping.clone().map(|(every, text)| (tokio::time::interval_at(tokio::time::Instant::now() + every, every), text));
+            let mut ping =
+                opts.endpoint.ping.clone().map(|(every, text)| (tokio::time::interval_at(tokio::time::Instant::now() + every, every), text));
             while ok {
                 let next = tokio::time::timeout(opts.idle_timeout, ws.next());
                 let ping_due = async {
@@ -295,7 +310,10 @@ mod tests {
 
     #[test]
     fn rest_urls_rebase_onto_a_test_server() {
-        assert_eq!(rebase("https://api.binance.com/api/v3/depth?symbol=X&limit=1000", "http://127.0.0.1:9/"), "http://127.0.0.1:9/api/v3/depth?symbol=X&limit=1000");
+        assert_eq!(
+            rebase("https://api.binance.com/api/v3/depth?symbol=X&limit=1000", "http://127.0.0.1:9/"),
+            "http://127.0.0.1:9/api/v3/depth?symbol=X&limit=1000"
+        );
     }
 
     #[test]

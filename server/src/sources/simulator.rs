@@ -172,8 +172,7 @@ pub fn record_simulation<W: std::io::Write>(out: W, frames: u32, seed: u64, dept
     let header = sim_recording_header(tick_hz, START_MS);
     let mut w = RecordingWriter::new(out, &header)?;
     let mut sim = MarketSimulator::new(seed);
-    let mut engine = OrderbookEngine::new(crate::adapters::sim::SimAdapter::new(), inst, depth)
-        .with_clock(|| CLOCK.load(Ordering::Relaxed));
+    let mut engine = OrderbookEngine::new(crate::adapters::sim::SimAdapter::new(), inst, depth).with_clock(|| CLOCK.load(Ordering::Relaxed));
     engine.ingest(&sim.snapshot_message());
     let mut b = flatbuffers::FlatBufferBuilder::new();
     let per_frame = (100 / tick_hz).max(1); // simulator at 100 updates/s
@@ -199,7 +198,10 @@ mod tests {
         let mut fresh = Vec::new();
         record_simulation(&mut fresh, 3, 3, 5, 50).unwrap();
         let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/test-vectors/recording-v1.tfrec")).unwrap();
-        assert_eq!(fresh, committed, "regenerate with: tickframe-server record-sim --out schema/test-vectors/recording-v1.tfrec --frames 3 --seed 3 --depth 5");
+        assert_eq!(
+            fresh, committed,
+            "regenerate with: tickframe-server record-sim --out schema/test-vectors/recording-v1.tfrec --frames 3 --seed 3 --depth 5"
+        );
         let rec = crate::recording::read_recording(&committed).unwrap();
         assert_eq!(rec.records.len(), 3);
         assert_eq!(rec.records[1].recv_time_ms, 1_767_225_600_021.0);

@@ -8,8 +8,12 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   return (
     <main>
       <h1 data-testid="server-rendered">Rendered on the server</h1>
-      <section data-testid="live"><LiveBook url={q.ws ?? ''} /></section>
-      <section data-testid="recorded"><RecordedBook recording={q.rec ?? ''} /></section>
+      <section data-testid="live">
+        <LiveBook url={q.ws ?? ''} />
+      </section>
+      <section data-testid="recorded">
+        <RecordedBook recording={q.rec ?? ''} />
+      </section>
     </main>
   );
 }

@@ -5,7 +5,11 @@ import { LiveBook, RecordedBook } from './Book';
 const q = new URLSearchParams(location.search);
 createRoot(document.getElementById('root')!).render(
   <main>
-    <section data-testid="live"><LiveBook url={q.get('ws')!} /></section>
-    <section data-testid="recorded"><RecordedBook recording={q.get('rec')!} /></section>
+    <section data-testid="live">
+      <LiveBook url={q.get('ws')!} />
+    </section>
+    <section data-testid="recorded">
+      <RecordedBook recording={q.get('rec')!} />
+    </section>
   </main>,
 );

@@ -6,7 +6,11 @@ const q = new URLSearchParams(location.search);
 const root = document.body.appendChild(document.createElement('div'));
 createRoot(root).render(
   <main>
-    <section data-testid="live"><LiveBook url={q.get('ws')!} /></section>
-    <section data-testid="recorded"><RecordedBook recording={q.get('rec')!} /></section>
+    <section data-testid="live">
+      <LiveBook url={q.get('ws')!} />
+    </section>
+    <section data-testid="recorded">
+      <RecordedBook recording={q.get('rec')!} />
+    </section>
   </main>,
 );
