@@ -1,7 +1,12 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
 import { loadEngine, recordedFrames, startStore } from '../../tests/unit/engineFixtures';
+import { ReplaySource } from '../feed/ReplaySource';
+import { createMarketStore } from '../store/createMarketStore';
 import { ConnectionStatus } from './ConnectionStatus';
 
 loadEngine();
@@ -30,5 +35,25 @@ it('an open feed that goes silent is stale', async () => {
   await push(recordedFrames()[0]);
   await act(async () => new Promise((r) => setTimeout(r, 400)));
   expect(screen.getByRole('status').getAttribute('data-health')).toBe('stale');
+  store.dispose();
+});
+
+it('a replay shows replay time (speed or paused, each frame age as recorded), never wall clock minus an old timestamp', async () => {
+  // Recorded long before this test ran: wall-clock latency would be days.
+  const recording = readFileSync(path.resolve(__dirname, '../../stories/fixtures/sim-usd.tfrec'));
+  const source = new ReplaySource({ recording: new Uint8Array(recording), speed: 4 });
+  const store = createMarketStore({ source, staleAfterMs: 200 });
+  render(<ConnectionStatus store={store} />);
+  const status = () => screen.getByRole('status');
+  await waitFor(() => expect(status().textContent).toMatch(/replay 4×.*age \d+ ms/));
+  const age = Number(/age (\d+) ms/.exec(status().textContent!)?.[1]);
+  expect(age).toBeLessThan(1000);
+  expect(status().getAttribute('data-health')).toBe('live');
+  await act(async () => source.pause());
+  await waitFor(() => expect(status().textContent).toMatch(/replay paused/));
+  // Paused is not stale: replay time stands still.
+  await act(async () => new Promise((r) => setTimeout(r, 500)));
+  expect(status().getAttribute('data-health')).toBe('live');
+  expect(status().getAttribute('data-replay')).toBe('paused');
   store.dispose();
 });

@@ -1,4 +1,5 @@
 'use client';
+import type { ReplayState } from '../feed/FrameSource.js';
 import type { MarketState, MarketStore } from '../store/createMarketStore.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
@@ -19,17 +20,37 @@ export interface ConnectionStatusProps {
   store: MarketStore;
 }
 
-/** Live / stale / resyncing / reconnecting / down, with latency and gap counts. Announced politely. */
+/** How a replay is shown in place of the live label: `replay 4×`, `replay max`, `replay paused`. */
+function replayLabel(replay: ReplayState): string {
+  if (!replay.playing) return 'replay paused';
+  return replay.speed === 'max' ? 'replay max' : `replay ${replay.speed}×`;
+}
+
+/**
+ * Live / stale / resyncing / reconnecting / down, with latency and gap counts. Announced politely.
+ * A replay says so (playing at what speed, or paused) and shows each frame's age as recorded, never
+ * wall-clock latency against a timestamp from the past.
+ */
 export function ConnectionStatus({ store }: ConnectionStatusProps) {
   const health = useMarket(store, feedHealth);
+  const replay = useMarket(store, (s) => s.replay);
   const latency = useMarket(store, (s) => (s.book ? Math.max(0, Math.round(s.book.latencyMs)) : null));
   const gaps = useMarket(store, (s) => s.stats.gaps);
   const errors = useMarket(store, (s) => s.rejected);
   return (
-    <div role="status" className={`tf-conn tf-conn--${health}`} data-health={health}>
+    <div
+      role="status"
+      className={`tf-conn tf-conn--${health}`}
+      data-health={health}
+      data-replay={replay ? (replay.playing ? 'playing' : 'paused') : undefined}
+    >
       <span className="tf-conn__dot" aria-hidden="true" />
-      <span className="tf-conn__label">{health}</span>
-      {latency !== null && <span className="tf-conn__meta">{latency} ms</span>}
+      <span className="tf-conn__label">{replay && health !== 'down' ? replayLabel(replay) : health}</span>
+      {latency !== null && (
+        <span className="tf-conn__meta" title={replay ? 'age of the frame when it was recorded' : 'now minus the frame’s server timestamp'}>
+          {replay ? `age ${latency} ms` : `${latency} ms`}
+        </span>
+      )}
       <span className="tf-conn__meta">{gaps} gaps</span>
       {errors > 0 && <span className="tf-conn__meta">{errors} bad frames</span>}
     </div>

@@ -1,4 +1,4 @@
-import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource.js';
+import type { ConnectionState, FrameSource, FrameSourceEvents, ReplayState } from './FrameSource.js';
 import { readRecording, type Recording } from './recording.js';
 
 /** Frames delivered per task at speed 'max'. */
@@ -31,8 +31,9 @@ export interface ReplayProgress {
 
 /**
  * Plays a recording through the same path as a live socket (`frame` events into the parser), at the
- * recorded timing scaled by `speed`. Frames are re-stamped with the current time on delivery, so
- * latency and staleness read as they did live. Controls: play, pause, speed, loop, seek, step.
+ * recorded timing scaled by `speed`. Frames keep their recorded receive time and the source's clock
+ * (`now()`) is replay time, so latency reads as it did when recorded (never wall clock minus a timestamp
+ * from months ago) and a paused replay is paused, not stale. Controls: play, pause, speed, loop, seek, step.
  */
 export class ReplaySource implements FrameSource {
   private recording: Recording | null = null;
@@ -43,6 +44,9 @@ export class ReplaySource implements FrameSource {
   private loop: boolean;
   private playing = false;
   private listeners = new Set<(p: ReplayProgress) => void>();
+  /** Replay clock: the recorded receive time of the last delivered frame, and the wall time it was delivered. */
+  private clock = { recordedMs: 0, wallMs: 0 };
+  private lastReplayState: ReplayState | null = null;
 
   constructor(private readonly options: ReplaySourceOptions) {
     this.speed = options.speed ?? 1;
@@ -75,11 +79,13 @@ export class ReplaySource implements FrameSource {
   play(): void {
     if (this.playing || !this.events || !this.recording) return;
     this.playing = true;
+    this.clock = { recordedMs: this.clock.recordedMs, wallMs: Date.now() }; // paused time does not count
     this.schedule(0);
     this.emitProgress();
   }
 
   pause(): void {
+    if (this.playing) this.clock = { recordedMs: this.now(), wallMs: Date.now() };
     this.playing = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -87,6 +93,7 @@ export class ReplaySource implements FrameSource {
   }
 
   setSpeed(speed: number | 'max'): void {
+    this.clock = { recordedMs: this.now(), wallMs: Date.now() }; // the clock so far ran at the old speed
     this.speed = speed === 'max' ? 'max' : Math.min(16, Math.max(0.25, speed));
     this.emitProgress();
   }
@@ -118,6 +125,12 @@ export class ReplaySource implements FrameSource {
     if (this.index >= this.recording.frames.length) this.rewind();
     this.deliver();
     this.emitProgress();
+  }
+
+  /** Replay time: recorded time, advancing at `speed` while playing, standing still while paused. */
+  now(): number {
+    if (!this.playing || this.speed === 'max') return this.clock.recordedMs;
+    return this.clock.recordedMs + (Date.now() - this.clock.wallMs) * this.speed;
   }
 
   /** Subscribe to progress; returns the unsubscribe function. */
@@ -167,8 +180,10 @@ export class ReplaySource implements FrameSource {
   private deliver(): void {
     const rec = this.recording;
     if (!rec || !this.events || this.index >= rec.frames.length) return;
+    const record = rec.frames[this.index++];
+    this.clock = { recordedMs: record.receivedMs, wallMs: Date.now() };
     // Copy out: consumers may keep or transfer the buffer.
-    this.events.frame(rec.frames[this.index++].frame.slice().buffer, Date.now());
+    this.events.frame(record.frame.slice().buffer, record.receivedMs);
   }
 
   private schedule(delayMs: number): void {
@@ -202,6 +217,11 @@ export class ReplaySource implements FrameSource {
   }
 
   private emitProgress(): void {
+    const r = this.lastReplayState;
+    if (this.events?.replay && (!r || r.playing !== this.playing || r.speed !== this.speed)) {
+      this.lastReplayState = { playing: this.playing, speed: this.speed };
+      this.events.replay(this.lastReplayState);
+    }
     if (this.listeners.size === 0) return;
     const p = this.progress();
     this.listeners.forEach((l) => l(p));

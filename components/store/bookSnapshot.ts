@@ -71,6 +71,8 @@ export interface FeedStats {
   gaps: number;
   duplicates: number;
   outOfOrder: number;
+  /** Times the sequence jumped too far to be this stream (a restarted server, a poisoned frame) and tracking restarted. */
+  restarts: number;
   /** Frames the engine's verifier rejected. */
   errors: number;
 }
@@ -104,7 +106,8 @@ const S = {
   STALE: 26,
   WINDOW_IMBALANCE: 27,
   SMOOTH_WINDOW_IMBALANCE: 28,
-  LEN: 29,
+  RESTARTS: 29,
+  LEN: 30,
 } as const;
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
 
@@ -136,6 +139,7 @@ export function readStats(summary: Float64Array): FeedStats {
     gaps: summary[S.GAPS],
     duplicates: summary[S.DUPLICATES],
     outOfOrder: summary[S.OUT_OF_ORDER],
+    restarts: summary[S.RESTARTS],
     errors: summary[S.ERRORS],
   };
 }

@@ -7,7 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
-import type { ConnectionState, FrameSource } from '../feed/FrameSource.js';
+import type { ConnectionState, FrameSource, ReplayState } from '../feed/FrameSource.js';
 import { readBook, readEngineStale, readStats, readSummary, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
 
 /** Which levels an imbalance counts: the top N of each side, or those within X basis points of mid. */
@@ -28,6 +28,8 @@ export interface MarketState {
   /** The window the engine measures `book.windowImbalance` over. */
   imbalanceWindow: ImbalanceWindow;
   lastError: string | null;
+  /** What a replay source is doing (null for a live feed): views show it instead of live latency. */
+  replay: ReplayState | null;
 }
 
 export interface MarketStoreOptions {
@@ -55,7 +57,7 @@ export interface MarketStore extends StoreApi<MarketState> {
   dispose(): void;
 }
 
-const emptyStats: FeedStats = { frames: 0, gaps: 0, duplicates: 0, outOfOrder: 0, errors: 0 };
+const emptyStats: FeedStats = { frames: 0, gaps: 0, duplicates: 0, outOfOrder: 0, restarts: 0, errors: 0 };
 
 export function createMarketStore(options: MarketStoreOptions): MarketStore {
   const staleAfterMs = options.staleAfterMs ?? 3000;
@@ -68,7 +70,10 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     grouping: 1,
     imbalanceWindow: options.imbalanceWindow ?? { levels: 10 },
     lastError: null,
+    replay: null,
   }));
+  // Latency and staleness are measured on the source's clock: wall clock live, recorded time in a replay.
+  const now = () => options.source.now?.() ?? Date.now();
   let engine: Engine | null = null;
   let memory: WebAssembly.Memory | null = null;
   let parser: BinaryFrameParser | null = null;
@@ -93,8 +98,8 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   function publish() {
     scheduled = null;
     if (!engine || !memory || !parser || disposed) return;
-    // The engine's clock is the frames' receive clock (Date.now()), for easing and staleness alike.
-    engine.tick(Date.now());
+    // The engine's clock is the frames' receive clock (the source's), for easing and staleness alike.
+    engine.tick(now());
     // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
     if (!symbol && dirty) symbol = engine.symbol();
     const summary = readSummary(engine, memory);
@@ -116,7 +121,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   const staleTimer = setInterval(
     () => {
       if (!engine || !memory || disposed) return;
-      engine.tick(Date.now());
+      engine.tick(now());
       const s = store.getState();
       const stale = s.connection !== 'open' || readEngineStale(readSummary(engine, memory));
       if (stale !== s.stale) store.setState({ stale });
@@ -140,6 +145,9 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
         parser.parse(data, receivedMs);
         dirty = true;
         schedule();
+      },
+      replay(replay) {
+        store.setState({ replay });
       },
       state(connection) {
         if (connection === 'open') engine?.reset_sequence();

@@ -44,7 +44,10 @@ pub mod summary {
     /// (bid − ask) / (bid + ask) size over the imbalance window (`set_imbalance_window`), and eased.
     pub const WINDOW_IMBALANCE: usize = 27;
     pub const SMOOTH_WINDOW_IMBALANCE: usize = 28;
-    pub const LEN: usize = 29;
+    /// Times the sequence jumped too far to be this stream (a restarted server, another ingest
+    /// node, a poisoned frame): tracking restarted at that frame instead of freezing on it.
+    pub const RESTARTS: usize = 29;
+    pub const LEN: usize = 30;
 }
 
 /// What happened to a frame.
@@ -60,6 +63,13 @@ pub enum IngestOutcome {
     /// Older than the last applied frame: ignored, so the picture never goes back in time.
     OutOfOrder = 3,
 }
+
+/// A frame this far behind the last one is not a late frame of this stream (frames arrive in order on
+/// one connection, and a reconnect resets tracking) but a new stream: a restarted server counting
+/// from 1, or the frames that follow a poisoned sequence. At 100 Hz it is 10 s of frames.
+pub const RESTART_BACKWARD_JUMP: u64 = 1_000;
+/// A frame this far ahead is not a gap but a new stream (2^32 frames is over a year at 100 Hz).
+pub const RESTART_FORWARD_JUMP: u64 = 1 << 32;
 
 /// Floats per depth in [`MarketEngine::bar_scale`]: the largest size and the largest cumulative size
 /// on either side within that many levels of the touch.
@@ -126,10 +136,15 @@ impl MarketEngine {
                 return Err(e);
             }
         };
-        // Any verified frame proves the server is alive, even one we do not apply.
-        self.last_heard_ms = Some(received_ms);
-        self.summary[summary::STALE] = 0.0;
         let seq = frame.sequence();
+        // A jump too far either way is a new stream, not this one misbehaving: start tracking again
+        // at this frame (counted), rather than drop every later frame as out of order and freeze.
+        if let Some(last) = self.last_seq {
+            if (seq < last && last - seq > RESTART_BACKWARD_JUMP) || (seq > last && seq - last > RESTART_FORWARD_JUMP) {
+                self.last_seq = None;
+                self.summary[summary::RESTARTS] += 1.0;
+            }
+        }
         let outcome = match self.last_seq {
             Some(last) if seq == last => IngestOutcome::Duplicate,
             Some(last) if seq < last => IngestOutcome::OutOfOrder,
@@ -149,6 +164,9 @@ impl MarketEngine {
             IngestOutcome::AppliedAfterGap => s[summary::GAPS] += 1.0,
             IngestOutcome::Applied => {}
         }
+        // Only an accepted frame says the book is fresh: duplicates and stale replays do not.
+        self.last_heard_ms = Some(received_ms);
+        s[summary::STALE] = 0.0;
         self.last_seq = Some(seq);
 
         // Doubles become exact integers once, here; everything after is integer maths. Grouping,

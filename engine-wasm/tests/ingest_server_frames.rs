@@ -131,14 +131,58 @@ fn stale_after_a_configurable_silence_and_live_again_on_any_verified_frame() {
     assert_eq!(m.summary()[s::STALE], 0.0);
     m.tick(1_501.0);
     assert_eq!(m.summary()[s::STALE], 1.0, "501 ms of silence > 500 ms");
-    // A duplicate still proves the server is alive (heartbeats repeat nothing new either).
+    // A duplicate is not an accepted frame: it says nothing about the book now.
     assert_eq!(m.ingest_frame(&frames[0], 1_600.0).unwrap(), IngestOutcome::Duplicate);
     m.tick(1_700.0);
+    assert_eq!(m.summary()[s::STALE], 1.0);
+    // The next frame (a heartbeat is one too: it has its own sequence) is.
+    m.ingest_frame(&frames[1], 1_800.0).unwrap();
+    m.tick(1_850.0);
     assert_eq!(m.summary()[s::STALE], 0.0);
-    // Garbage does not.
+    // Garbage is not.
     assert!(m.ingest_frame(b"not a frame at all", 2_500.0).is_err());
     m.tick(2_500.0);
     assert_eq!(m.summary()[s::STALE], 1.0);
+}
+
+/// A frame of the simulator's book with the given sequence.
+fn frame_with_seq(seq: u64) -> Vec<u8> {
+    use tickframe_server::book::{L2Book, Side};
+    use tickframe_server::frame_builder::{FrameBuilder, FrameMeta};
+    let mut book = L2Book::new();
+    book.set(Side::Bid, 99_990, 10_000);
+    book.set(Side::Ask, 100_010, 20_000);
+    let mut b = FlatBufferBuilder::new();
+    let meta = FrameMeta { sequence: seq, timestamp_ms: 1_000, status: tickframe_schema::BookStatus::Live, heartbeat: false };
+    FrameBuilder::default().build(&mut b, &book, &sim_instrument(), 10, meta).to_vec()
+}
+
+#[test]
+fn a_poisoned_sequence_or_a_restarted_server_restarts_tracking_instead_of_freezing() {
+    let mut m = MarketEngine::new();
+    for seq in 1..=5 {
+        m.ingest_frame(&frame_with_seq(seq), seq as f64).unwrap();
+    }
+    // One valid frame claiming u64::MAX (a poisoned frame, or a bug upstream) ...
+    m.ingest_frame(&frame_with_seq(u64::MAX), 6.0).unwrap();
+    // ... and the stream goes on: every following frame is applied, not dropped as out of order.
+    for seq in 6..=10 {
+        assert_eq!(m.ingest_frame(&frame_with_seq(seq), seq as f64 + 1.0).unwrap(), IngestOutcome::Applied, "seq {seq}");
+    }
+    assert_eq!(m.summary()[s::SEQUENCE], 10.0);
+    assert_eq!(m.summary()[s::RESTARTS], 2.0, "into the poisoned frame and out of it");
+    // A jump of 2^40 forward, then the server restarts counting from 1.
+    m.ingest_frame(&frame_with_seq(10 + (1 << 40)), 20.0).unwrap();
+    assert_eq!(m.ingest_frame(&frame_with_seq(1), 21.0).unwrap(), IngestOutcome::Applied);
+    assert_eq!(m.ingest_frame(&frame_with_seq(2), 22.0).unwrap(), IngestOutcome::Applied);
+    assert_eq!(m.summary()[s::RESTARTS], 4.0);
+    // A frame a little late is still out of order (the picture never goes back in time).
+    assert_eq!(m.ingest_frame(&frame_with_seq(3), 23.0).unwrap(), IngestOutcome::Applied);
+    assert_eq!(m.ingest_frame(&frame_with_seq(2), 24.0).unwrap(), IngestOutcome::OutOfOrder);
+    // The store's staleness follows accepted frames only: after the restart it stays fresh.
+    m.set_stale_after_ms(500.0);
+    m.tick(300.0);
+    assert_eq!(m.summary()[s::STALE], 0.0);
 }
 
 #[test]

@@ -10,7 +10,7 @@ const memory = loadEngine();
 
 describe('WASM engine (real module)', () => {
   it('the TypeScript view layout matches the engine (summary slots, level stride)', () => {
-    expect(summaryLength()).toBe(29);
+    expect(summaryLength()).toBe(30);
     expect(level_stride()).toBe(4);
   });
 
