@@ -35,8 +35,10 @@ step "vitest: e2e (tickframe-server + built Storybook + Chromium)"
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json=test-results/vitest-e2e.json
 e2e_rc=$?
 step "no process started by the suite is left (node --test tests/orphans.test.mjs)"
-node --test --test-reporter=spec tests/orphans.test.mjs 2>&1 | tee test-results/orphans.txt
-orphans_rc=${PIPESTATUS[0]}
+# No pipe here: a `tee` beside it would be a process of the suite still running.
+node --test --test-reporter=spec tests/orphans.test.mjs >test-results/orphans.txt 2>&1
+orphans_rc=$?
+cat test-results/orphans.txt
 set -e
 read -r js_passed js_failed < <(node -e '
   let p = 0, f = 0;

@@ -149,6 +149,7 @@ interface Sample {
   connections: number;
   clients: number;
   resyncs: number;
+  gaps: number;
   reconnects: number;
 }
 const t0 = Date.now();
@@ -163,7 +164,8 @@ async function sample(): Promise<Sample> {
     threads: num(/Threads:\s+(\d+)/),
     connections: m.tickframe_http_connections ?? 0,
     clients: m.tickframe_clients ?? 0,
-    resyncs: m.tickframe_source_resyncs_total ?? 0,
+    resyncs: m.tickframe_resyncs_total ?? 0,
+    gaps: m.tickframe_source_gaps_total ?? 0,
     reconnects: m.tickframe_source_reconnects_total ?? 0,
   };
 }
@@ -321,7 +323,7 @@ Coinbase source (${faults.gaps} gaps, ${faults.malformed} malformed messages, ${
 | descriptors back to baseline after the load | ${after.fds} vs ${baseline.fds}: ${checks.fdsBackToBaseline ? 'yes' : '**no**'} |
 | panics | ${panics}${serverAlive ? '' : ' (server died)'}: ${checks.noPanics ? 'none' : '**yes**'} |
 | healthy p99, first → last window | ${f(firstP99)} → ${f(lastP99)} ms: ${checks.healthyP99Unchanged ? 'unchanged' : '**grew**'} |
-| source resyncs / reconnects | ${after.resyncs} / ${after.reconnects} |
+| source gaps / resyncs / reconnects seen by the server | ${after.gaps} / ${after.resyncs} / ${after.reconnects} |
 
 **${report.pass ? 'PASS' : 'FAIL'}**
 

@@ -21,6 +21,13 @@ pub trait ServerEngine: Send + 'static {
     /// last [`tick`](Self::tick) (so the next broadcast frame follows it with no gap). `None` when
     /// there is nothing to show yet.
     fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>>;
+
+    /// The source feeding this engine is gone (its task ended or died): nothing will update this
+    /// state again. Return `true` if that is visible (an order book says *stale*), so the next tick
+    /// sends it. The default ignores it.
+    fn source_ended(&mut self) -> bool {
+        false
+    }
 }
 
 /// A boxed engine is an engine: several markets of different engine types share one server.
@@ -33,5 +40,8 @@ impl<E: ServerEngine + ?Sized> ServerEngine for Box<E> {
     }
     fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
         (**self).snapshot(b)
+    }
+    fn source_ended(&mut self) -> bool {
+        (**self).source_ended()
     }
 }

@@ -336,7 +336,18 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let symbols: Vec<String> = markets.iter().map(|m| m.symbol.clone()).collect();
     for t in tasks {
-        tokio::spawn(t);
+        // A source task that dies drops its inboxes, so its books go stale (tick loop); here it is
+        // logged and counted, and the server keeps serving everything else.
+        let task = tokio::spawn(t);
+        let metrics = options.metrics.clone();
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                if e.is_panic() {
+                    metrics.source_task_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::error!(error = %e, "a source task died: its books are served as stale");
+                }
+            }
+        });
     }
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;

@@ -52,6 +52,8 @@ pub struct Metrics {
     pub source_errors: AtomicU64,
     pub source_messages: AtomicU64,
     pub source_reconnects: AtomicU64,
+    /// Source tasks that died (panicked): their books are served as stale; the server goes on.
+    pub source_task_failures: AtomicU64,
 }
 
 impl Metrics {
@@ -119,6 +121,13 @@ impl Metrics {
             "counter",
             "Sessions closed with 1002/1007: a WebSocket protocol violation.",
             g(&self.closes_protocol_error),
+        );
+        line(
+            &mut out,
+            "source_task_failures_total",
+            "counter",
+            "Source tasks that died; their books are served as stale.",
+            g(&self.source_task_failures),
         );
         line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));

@@ -133,6 +133,12 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
         self.frames.build(b, &self.book, &self.instrument, self.depth, meta)
     }
 
+    fn source_ended(&mut self) -> bool {
+        let was = self.status;
+        self.status = BookStatus::Stale;
+        was != BookStatus::Stale
+    }
+
     fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
         if self.sequence == 0 {
             return None; // no frame has gone out yet: the first tick is the client's first frame

@@ -80,7 +80,10 @@ pub async fn run_tick_loop<E: ServerEngine>(
             msg = inbox.recv(), if inbox_open => match msg {
                 Some(msg) => dirty |= engine.ingest(&msg),
                 None => {
-                    tracing::info!("source ended; serving the last book");
+                    // Every sender is gone: the source task ended or died. Its book is no longer
+                    // updated, so it must not go on being shown as live.
+                    tracing::warn!("source ended: its book is served as stale");
+                    dirty |= engine.source_ended();
                     inbox_open = false;
                 }
             },
@@ -117,6 +120,23 @@ mod tests {
         fn snapshot(&self, _: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
             None
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_source_that_ends_leaves_its_book_stale_not_live() {
+        use crate::adapters::sim::SimAdapter;
+        use crate::orderbook_engine::OrderbookEngine;
+        use crate::sources::simulator::{sim_instrument, MarketSimulator};
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut frames = handle.subscribe();
+        let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 10);
+        tokio::spawn(run_tick_loop(engine, rx, snaps, publisher, Arc::default(), TickLoopConfig::default()));
+        tx.send(Bytes::from(MarketSimulator::new(1).snapshot_message())).await.unwrap();
+        let status = |f: &Frame| tickframe_schema::decode_frame(&f.bytes).unwrap().status();
+        assert_eq!(status(&frames.recv().await.unwrap()), tickframe_schema::BookStatus::Live);
+        drop(tx); // the source task died (or returned): nothing will update this book again
+        assert_eq!(status(&frames.recv().await.unwrap()), tickframe_schema::BookStatus::Stale);
     }
 
     #[tokio::test(start_paused = true)]

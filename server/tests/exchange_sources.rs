@@ -92,6 +92,50 @@ async fn a_capture_replays_into_several_symbols_picked_by_query() {
     assert!(refused.is_err(), "unknown symbol is refused");
 }
 
+#[tokio::test]
+async fn a_capture_timestamp_out_of_range_is_skipped_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("tf-capture-ts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kraken.jsonl");
+    let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
+    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({"l2_book": ["ETH/USD", "BTC/USD"]}) }).unwrap();
+    let eth = ([("2000.5", "1.0")], [("2001.0", "2.0")]);
+    let btc = ([("50000.0", "0.50")], [("50001.5", "0.25")]);
+    // ETH's snapshot claims a receive time of 1e300 s: waiting for it would panic Duration (or take forever).
+    for (ts, (sym, (b, a))) in [(1e300, ("ETH/USD", eth)), (1.5, ("BTC/USD", btc))] {
+        let data = kraken_v2("snapshot", sym, &b, &a, (&b, &a));
+        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: 1.0, data: "{}".into() }).unwrap();
+        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts, data: data.as_str().into() }).unwrap();
+    }
+    drop(w);
+    let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "1"]);
+    // The replay goes on past the broken line: BTC's snapshot is served, the task did not die.
+    wait_for(&server.1, "BTC/USD", 10, |s, bid| s == BookStatus::Live && bid == 50000.0).await;
+    let status = reqwest_get_text(&server.1, "/healthz").await;
+    assert!(status.ends_with("ok\n"), "{status}");
+}
+
+#[test]
+fn a_replay_speed_out_of_range_is_a_clear_error_at_start() {
+    for bad in ["1e-300", "0", "-1", "1e300", "NaN"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
+            .args(["--listen", "127.0.0.1:0", "--source", "capture:/nonexistent", &format!("--speed={bad}")])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "--speed {bad} accepted");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--speed takes a number"), "--speed {bad}");
+    }
+}
+
+async fn reqwest_get_text(addr: &str, path: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).await.unwrap();
+    body
+}
+
 async fn reqwest_get_json<T: serde::de::DeserializeOwned>(addr: &str, path: &str) -> T {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

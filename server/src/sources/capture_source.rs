@@ -27,11 +27,18 @@ impl std::str::FromStr for Speed {
             return Ok(Speed::Max);
         }
         match s.parse::<f64>() {
-            Ok(x) if x.is_finite() && x > 0.0 => Ok(Speed::Times(x)),
-            _ => Err(format!("--speed takes a positive number or `max`, not {s:?}")),
+            Ok(x) if (MIN_SPEED..=MAX_SPEED).contains(&x) => Ok(Speed::Times(x)),
+            _ => Err(format!("--speed takes a number from {MIN_SPEED} to {MAX_SPEED}, or `max`, not {s:?}")),
         }
     }
 }
+
+/// Slowest and fastest replay factors `--speed` accepts (`max` is as fast as the machine goes).
+pub const MIN_SPEED: f64 = 0.001;
+pub const MAX_SPEED: f64 = 1_000_000.0;
+/// Longest pause between two capture events a replay will wait out (in replay time). A timestamp
+/// further out is not a quiet market but a broken line: it is skipped, counted and logged.
+pub const MAX_REPLAY_WAIT: Duration = Duration::from_secs(24 * 3600);
 
 /// Replay `input` into `feed`. Reads on a blocking thread (files can be large), a bounded channel
 /// of lines between; returns when the capture ends or every engine is gone.
@@ -67,11 +74,21 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
     let mut first_ts: Option<f64> = None;
     let mut data_conns = std::collections::HashSet::new();
     let mut events = 0u64;
+    let mut bad_time_log = LogThrottle::default();
     while let Some((ts, ev)) = rx.recv().await {
         if let Speed::Times(x) = speed {
             let t0 = *first_ts.get_or_insert(ts);
-            let due = started + Duration::from_secs_f64(((ts - t0) / x).max(0.0));
-            tokio::time::sleep_until(due).await;
+            // A timestamp that is not a number, or further than a day of replay time from the last
+            // one, would be a wait of forever (or a panic in Duration): skip that event instead.
+            let wait = Duration::try_from_secs_f64(((ts - t0) / x).max(0.0)).ok();
+            let Some(wait) = wait.filter(|w| w.saturating_sub(started.elapsed()) <= MAX_REPLAY_WAIT) else {
+                feed.metrics().source_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let LogDecision::Log { suppressed } = bad_time_log.check() {
+                    tracing::warn!(ts, suppressed, "capture event with an out-of-range timestamp skipped");
+                }
+                continue;
+            };
+            tokio::time::sleep_until(started + wait).await;
         }
         events += 1;
         let input = match &ev {
@@ -89,7 +106,10 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
         let _ = feed.handle(input).await;
     }
     let _ = reader.await;
-    tracing::info!(venue = feed.venue_name(), events, "capture replay finished");
+    tracing::info!(venue = feed.venue_name(), events, "capture replay finished: serving its last books as the capture left them");
+    // Keep the feed (and so the engines' inboxes) open: an inbox that closes means a source that
+    // died, and its book is then marked stale. A capture that played to its end did not die.
+    std::future::pending::<()>().await;
 }
 
 enum OwnedEvent {
