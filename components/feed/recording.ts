@@ -9,6 +9,8 @@ export interface RecordingHeader {
   created_ms: number;
   tick_hz: number;
   schema_hash: string;
+  /** Where the frames came from, as given to the server's `--source` (absent in older recordings). */
+  source?: string;
 }
 
 export interface RecordedFrame {
@@ -100,6 +102,7 @@ export class RecordingWriter {
         created_ms: header.created_ms,
         tick_hz: header.tick_hz,
         schema_hash: header.schema_hash,
+        ...(header.source === undefined ? {} : { source: header.source }),
       }),
     );
     const head = new Uint8Array(16 + json.length);

@@ -325,12 +325,13 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(path) = args.record.clone() {
         let file = std::fs::File::create(&path).map_err(|e| format!("--record {}: {e}", path.display()))?;
-        let writer = RecordingWriter::new(std::io::BufWriter::new(file), &simulator::sim_recording_header(args.tick_hz, now_ms()))?;
-        let writer = std::sync::Mutex::new(Some(writer));
+        let out = std::sync::Mutex::new(Some(std::io::BufWriter::new(file)));
+        let (tick_hz, sources) = (args.tick_hz, args.sources.clone());
         // A recording holds one symbol's frames: the first market's.
-        options.on_fanout = Some(Arc::new(move |_symbol: &str, handle| {
-            if let Some(w) = writer.lock().ok().and_then(|mut w| w.take()) {
-                tokio::spawn(record_frames(handle, w));
+        options.on_fanout = Some(Arc::new(move |symbol: &str, handle| {
+            if let Some(out) = out.lock().ok().and_then(|mut o| o.take()) {
+                let source = sources.iter().find(|s| s.contains(symbol)).or(sources.first()).cloned().unwrap_or_default();
+                tokio::spawn(record_frames(handle, out, tick_hz, source));
             }
         }));
     }
@@ -361,11 +362,41 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn record_frames<W: std::io::Write + Send + 'static>(handle: tickframe_server::FanoutHandle, mut w: RecordingWriter<W>) {
+/// Record one market's broadcast frames. The header is written with the first frame, from the frame
+/// itself: its symbol, tick and lot are the recorded market's (a live book's tick is known only once
+/// the exchange has sent prices), and `source` says where it came from.
+async fn record_frames<W: std::io::Write + Send + 'static>(handle: tickframe_server::FanoutHandle, out: W, tick_hz: u32, source: String) {
     let mut rx = handle.subscribe();
+    let mut out = Some(out);
+    let mut w: Option<RecordingWriter<W>> = None;
     loop {
         match rx.recv().await {
             Ok(frame) => {
+                if w.is_none() {
+                    let Ok(f) = tickframe_schema::decode_frame(&frame.bytes) else { continue };
+                    // Before the first prices a live book's tick is not known yet: start with them.
+                    if f.bids().map_or(0, |v| v.len()) + f.asks().map_or(0, |v| v.len()) == 0 {
+                        continue;
+                    }
+                    let header = tickframe_server::recording::RecordingHeader {
+                        symbol: f.symbol().unwrap_or_default().to_string(),
+                        tick_size: f.tick_size(),
+                        lot_size: f.lot_size(),
+                        created_ms: now_ms(),
+                        tick_hz,
+                        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
+                        source: Some(source.clone()),
+                    };
+                    match out.take().map(|o| RecordingWriter::new(o, &header)) {
+                        Some(Ok(writer)) => w = Some(writer),
+                        Some(Err(e)) => {
+                            tracing::error!(error = %e, "recording not started: header write failed");
+                            return;
+                        }
+                        None => return,
+                    }
+                }
+                let Some(w) = w.as_mut() else { return };
                 if let Err(e) = w.append(now_ms() as f64, &frame.bytes) {
                     tracing::error!(error = %e, "recording stopped: write failed");
                     return;

@@ -23,6 +23,10 @@ pub struct RecordingHeader {
     pub tick_hz: u32,
     /// FNV-1a 64 of the schema text the frames were built with, as 16 hex digits.
     pub schema_hash: String,
+    /// Where the frames came from, as given to `--source` (`sim`, `kraken:BTC/USD`, `capture:<file>`).
+    /// Optional: older recordings and `record-sim` do not carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Append-only writer. Each record is written with one `write_all` and flushed.
@@ -155,7 +159,7 @@ mod tests {
     use super::*;
 
     fn header() -> RecordingHeader {
-        RecordingHeader { symbol: "S".into(), tick_size: 0.01, lot_size: 0.0001, created_ms: 1, tick_hz: 50, schema_hash: "0".into() }
+        RecordingHeader { symbol: "S".into(), tick_size: 0.01, lot_size: 0.0001, created_ms: 1, tick_hz: 50, schema_hash: "0".into(), source: None }
     }
 
     #[test]

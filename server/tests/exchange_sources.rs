@@ -115,6 +115,33 @@ async fn a_capture_timestamp_out_of_range_is_skipped_not_a_panic() {
     assert!(status.ends_with("ok\n"), "{status}");
 }
 
+#[tokio::test]
+async fn a_recording_header_names_the_recorded_market_not_the_simulator() {
+    let dir = std::env::temp_dir().join(format!("tf-capture-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kraken.jsonl");
+    let rec = dir.join("eth.tfrec");
+    let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
+    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({"l2_book": ["ETH/USD"]}) }).unwrap();
+    let eth = ([("2000.5", "1.0")], [("2001.0", "2.0")]);
+    let data = kraken_v2("snapshot", "ETH/USD", &eth.0, &eth.1, (&eth.0, &eth.1));
+    w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: 1.0, data: data.as_str().into() }).unwrap();
+    drop(w);
+    let source = format!("capture:{}", path.display());
+    let server = start(&["--source", &source, "--speed", "max", "--record", rec.to_str().unwrap()]);
+    wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 2000.5).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(server);
+    let bytes = std::fs::read(&rec).unwrap();
+    let recording = tickframe_server::recording::read_recording(&bytes).unwrap();
+    let h = &recording.header;
+    assert_eq!(h.symbol, "ETH/USD");
+    assert_eq!(h.tick_size, 0.1, "the exchange's tick, not the simulator's 0.01");
+    assert_eq!(h.source.as_deref(), Some(source.as_str()));
+    let first = decode_frame(recording.records[0].frame).unwrap();
+    assert_eq!((first.symbol(), first.tick_size(), first.lot_size()), (Some("ETH/USD"), h.tick_size, h.lot_size));
+}
+
 #[test]
 fn a_replay_speed_out_of_range_is_a_clear_error_at_start() {
     for bad in ["1e-300", "0", "-1", "1e300", "NaN"] {

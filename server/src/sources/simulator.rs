@@ -153,6 +153,7 @@ pub fn sim_recording_header(tick_hz: u32, created_ms: u64) -> crate::recording::
         created_ms,
         tick_hz,
         schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
+        source: None,
     }
 }
 
