@@ -105,6 +105,11 @@ struct ServeArgs {
     /// Override the scheme and host of a live source's REST snapshot URLs.
     #[arg(long)]
     exchange_rest_url: Option<String>,
+    /// A live source that sends no market data (pings and pongs do not count) for this many
+    /// milliseconds has its books marked stale and is reconnected. Default per venue: 5000 where the
+    /// venue sends data heartbeats every second (coinbase, kraken), 10000 otherwise.
+    #[arg(long)]
+    data_deadline_ms: Option<u64>,
     /// Maximum reconnect backoff for live sources, in milliseconds (exponential with full jitter).
     #[arg(long, default_value_t = 30_000)]
     max_backoff_ms: u64,
@@ -307,6 +312,9 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 live_source::endpoint(venue_name, &symbols, args.depth).ok_or_else(|| format!("no live endpoint for {venue_name:?}"))?;
             if let Some(url) = &args.exchange_ws_url {
                 endpoint.ws_url = url.clone();
+            }
+            if let Some(ms) = args.data_deadline_ms {
+                endpoint.data_deadline = Duration::from_millis(ms.max(100));
             }
             let mut live = live_source::LiveOptions::new(endpoint);
             live.rest_base = args.exchange_rest_url.clone();

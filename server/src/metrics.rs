@@ -52,6 +52,8 @@ pub struct Metrics {
     pub source_errors: AtomicU64,
     pub source_messages: AtomicU64,
     pub source_reconnects: AtomicU64,
+    /// Times a live source sent no market data within its deadline (books marked stale, reconnect).
+    pub source_data_timeouts: AtomicU64,
     /// Source tasks that died (panicked): their books are served as stale; the server goes on.
     pub source_task_failures: AtomicU64,
 }
@@ -128,6 +130,13 @@ impl Metrics {
             "counter",
             "Source tasks that died; their books are served as stale.",
             g(&self.source_task_failures),
+        );
+        line(
+            &mut out,
+            "source_data_timeouts_total",
+            "counter",
+            "Live sources silent (no market data, pings excepted) past their deadline.",
+            g(&self.source_data_timeouts),
         );
         line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));

@@ -107,6 +107,11 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
                 self.status = BookStatus::Resyncing;
                 was != BookStatus::Resyncing
             }
+            Ok(Applied::Stale) => {
+                let was = self.status;
+                self.status = BookStatus::Stale;
+                was != BookStatus::Stale
+            }
             Err(e) => {
                 self.counters.errors.fetch_add(1, Ordering::Relaxed);
                 if let LogDecision::Log { suppressed } = self.reject_log.check() {

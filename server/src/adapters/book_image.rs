@@ -1,5 +1,6 @@
 //! The hand-off from an exchange source to a symbol's engine: a whole-book image (best levels of
-//! each side in integer ticks/lots at the book's decimal scale, plus whether it is live). Images
+//! each side in integer ticks/lots at the book's decimal scale, plus whether it is live, resyncing
+//! or stale). Images
 //! are idempotent — each replaces the last — so the inbox can never leave the engine half-updated.
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -11,13 +12,28 @@ use crate::exchange::exchange_book::ExchangeBook;
 const MAGIC: &[u8; 4] = b"TFBI";
 const HEADER: usize = 4 + 1 + 4 + 4 + 4 + 4;
 
+/// Status byte of an image.
+const RESYNCING: u8 = 0;
+const LIVE: u8 = 1;
+const STALE: u8 = 2;
+
 /// Encode the best `depth` levels a side of `book`; `live = false` says the book is resyncing.
 pub fn encode_image(book: &ExchangeBook, depth: usize, live: bool) -> Bytes {
+    encode(book, depth, if live { LIVE } else { RESYNCING })
+}
+
+/// The same image, saying the book is stale: the exchange sent no data within its deadline, so
+/// this may no longer be the market (shown dimmed, never as live, until the source resyncs).
+pub fn encode_stale_image(book: &ExchangeBook, depth: usize) -> Bytes {
+    encode(book, depth, STALE)
+}
+
+fn encode(book: &ExchangeBook, depth: usize, status: u8) -> Bytes {
     let b = book.book();
     let (nb, na) = (b.len(Side::Bid).min(depth), b.len(Side::Ask).min(depth));
     let mut out = BytesMut::with_capacity(HEADER + (nb + na) * 16);
     out.put_slice(MAGIC);
-    out.put_u8(live as u8);
+    out.put_u8(status);
     out.put_u32_le(book.price_decimals());
     out.put_u32_le(book.size_decimals());
     out.put_u32_le(nb as u32);
@@ -56,7 +72,10 @@ impl Adapter for BookImageAdapter {
         if msg.len() < HEADER || &msg[..4] != MAGIC {
             return Err(AdapterError::Malformed("not a book image".into()));
         }
-        let live = msg[4] == 1;
+        let status = msg[4];
+        if status > STALE {
+            return Err(AdapterError::Malformed(format!("book image status {status}")));
+        }
         let (pd, sd) = (read_u32(msg, 5), read_u32(msg, 9));
         let (nb, na) = (read_u32(msg, 13) as usize, read_u32(msg, 17) as usize);
         if msg.len() != HEADER + (nb + na) * 16 || pd > 18 || sd > 18 {
@@ -70,10 +89,11 @@ impl Adapter for BookImageAdapter {
         self.scale = Some((pd, sd));
         let changed = next != *book;
         *book = next;
-        Ok(match (live, changed) {
-            (false, _) => Applied::Resyncing,
-            (true, true) => Applied::Changed,
-            (true, false) => Applied::Unchanged,
+        Ok(match (status, changed) {
+            (RESYNCING, _) => Applied::Resyncing,
+            (STALE, _) => Applied::Stale,
+            (_, true) => Applied::Changed,
+            (_, false) => Applied::Unchanged,
         })
     }
 
@@ -99,6 +119,8 @@ mod tests {
         assert_eq!(a.scale(), Some((2, 3)));
         assert_eq!(a.apply(&img, &mut book).unwrap(), Applied::Unchanged);
         assert_eq!(a.apply(&encode_image(&ExchangeBook::new(), 10, false), &mut book).unwrap(), Applied::Resyncing);
+        assert_eq!(a.apply(&encode_stale_image(&eb, 1), &mut book).unwrap(), Applied::Stale);
+        assert_eq!(book.len(Side::Bid), 1, "a stale image keeps the last book, to show dimmed");
         assert!(a.apply(b"TFBI", &mut book).is_err());
         assert!(a.apply(&img[..img.len() - 1], &mut book).is_err());
     }

@@ -150,7 +150,9 @@ impl Venue for Coinbase {
             }
         }
         if msg.channel.as_deref() != Some("l2_data") {
-            return Ok(()); // heartbeats, subscriptions, other channels
+            // A heartbeat in sequence says every book is current (quiet, nothing lost).
+            report.heartbeat |= msg.channel.as_deref() == Some("heartbeats");
+            return Ok(()); // subscriptions, other channels
         }
         // The sequence is consumed: an l2_data message we cannot apply is lost data, so resync.
         self.apply_l2(&msg, report).inspect_err(|_| self.resync_all(Note::Resync, report))

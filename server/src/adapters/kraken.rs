@@ -170,7 +170,9 @@ impl Kraken {
     fn on_v2(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
         let msg: V2Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Kraken v2 message: {e}")))?;
         if msg.channel != Some("book") {
-            return Ok(()); // heartbeat, status, acks, other channels
+            // Kraken sends a heartbeat every second when no subscription has updates.
+            report.heartbeat |= msg.channel == Some("heartbeat");
+            return Ok(()); // status, acks, other channels
         }
         let snapshot = match msg.kind {
             Some("snapshot") => true,
@@ -191,7 +193,8 @@ impl Kraken {
     fn on_v1(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
         let Some(parts) = value.as_array() else {
-            return Ok(()); // {"event": ...}: heartbeat, systemStatus, subscriptionStatus
+            report.heartbeat |= value.get("event").and_then(|e| e.as_str()) == Some("heartbeat");
+            return Ok(()); // {"event": ...}: systemStatus, subscriptionStatus
         };
         // [channelID, {..}, ({..},) "book-<depth>", "PAIR"]
         let (Some(pair), Some(channel)) = (parts.last().and_then(|v| v.as_str()), parts.len().checked_sub(2).and_then(|i| parts[i].as_str())) else {

@@ -22,6 +22,8 @@ pub enum Applied {
     Gap { expected: u64, got: u64 },
     /// The source says the book is resyncing (it counted the cause itself).
     Resyncing,
+    /// The source says the book is stale: no data from the exchange within its deadline.
+    Stale,
 }
 
 /// Why a message could not be applied. Always recoverable: counted, logged, never a panic.

@@ -72,6 +72,9 @@ pub struct Report {
     pub updates: Vec<BookUpdate>,
     pub notes: Vec<(String, Note)>,
     pub actions: Vec<VenueAction>,
+    /// The message was the venue's market-data heartbeat: nothing changed and nothing was lost, so
+    /// the books are current. (Not a ping/pong: those say only that the socket is up.)
+    pub heartbeat: bool,
 }
 
 impl Report {
@@ -79,6 +82,13 @@ impl Report {
         self.updates.clear();
         self.notes.clear();
         self.actions.clear();
+        self.heartbeat = false;
+    }
+
+    /// Whether the message carried market data (an update, a snapshot, a gap or checksum verdict, or
+    /// a data heartbeat): what a source's data deadline counts, unlike pings.
+    pub fn saw_data(&self) -> bool {
+        self.heartbeat || !self.updates.is_empty() || !self.notes.is_empty()
     }
 
     pub fn note(&mut self, symbol: &str, note: Note) {

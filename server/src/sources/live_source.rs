@@ -23,7 +23,17 @@ pub struct LiveEndpoint {
     pub subscribe: Vec<String>,
     /// Application-level keepalive some venues require: (interval, text).
     pub ping: Option<(Duration, String)>,
+    /// Longest the venue may send no market data (updates, snapshots or its data heartbeats —
+    /// never pings or pongs) before its books are stale and the connection is re-established.
+    /// From the venue's cadence: heartbeats every second (Coinbase, Kraken) or diffs every
+    /// 100 ms on any liquid book (Binance, Bybit, OKX).
+    pub data_deadline: Duration,
 }
+
+/// Data deadline for venues that send a market-data heartbeat every second.
+pub const HEARTBEAT_VENUE_DEADLINE: Duration = Duration::from_secs(5);
+/// Data deadline for venues that send only changes (a quiet book is silent).
+pub const DIFF_VENUE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The public endpoint and subscription for `symbols` (as the venue spells them) at a venue.
 pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEndpoint> {
@@ -32,12 +42,18 @@ pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEnd
         "binance" | "binance-usdm" => {
             let streams: Vec<String> = symbols.iter().map(|s| format!("{}@depth@100ms", s.to_lowercase())).collect();
             let host = if venue == "binance" { "wss://stream.binance.com:9443" } else { "wss://fstream.binance.com" };
-            LiveEndpoint { ws_url: format!("{host}/stream?streams={}", streams.join("/")), subscribe: vec![], ping: None }
+            LiveEndpoint {
+                ws_url: format!("{host}/stream?streams={}", streams.join("/")),
+                subscribe: vec![],
+                ping: None,
+                data_deadline: DIFF_VENUE_DEADLINE,
+            }
         }
         "coinbase" => LiveEndpoint {
             ws_url: "wss://advanced-trade-ws.coinbase.com".into(),
             subscribe: crate::adapters::coinbase::Coinbase::subscribe_messages(symbols),
             ping: None, // the heartbeats channel keeps the connection (and the sequence) moving
+            data_deadline: HEARTBEAT_VENUE_DEADLINE,
         },
         "kraken" => LiveEndpoint {
             ws_url: "wss://ws.kraken.com/v2".into(),
@@ -46,6 +62,7 @@ pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEnd
                     .to_string(),
             ],
             ping: Some((Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
+            data_deadline: HEARTBEAT_VENUE_DEADLINE,
         },
         "bybit" => LiveEndpoint {
             ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
@@ -53,6 +70,7 @@ pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEnd
                 serde_json::json!({"op": "subscribe", "args": list(&|s| format!("orderbook.{}.{s}", bybit_depth(depth)).into())}).to_string()
             ],
             ping: Some((Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
+            data_deadline: DIFF_VENUE_DEADLINE,
         },
         "okx" => LiveEndpoint {
             ws_url: "wss://ws.okx.com:8443/ws/v5/public".into(),
@@ -60,6 +78,7 @@ pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEnd
                 serde_json::json!({"op": "subscribe", "args": list(&|s| serde_json::json!({"channel": "books", "instId": s}))}).to_string()
             ],
             ping: Some((Duration::from_secs(25), "ping".into())),
+            data_deadline: DIFF_VENUE_DEADLINE,
         },
         _ => return None,
     })
@@ -101,8 +120,6 @@ pub struct LiveOptions {
     /// Replace the scheme and host of REST snapshot URLs (tests, proxies): `http://127.0.0.1:1234`.
     pub rest_base: Option<String>,
     pub backoff: Backoff,
-    /// Reconnect when nothing arrives for this long.
-    pub idle_timeout: Duration,
     /// A connection that lasted this long resets the backoff.
     pub healthy_after: Duration,
     pub capture_out: Option<CaptureWriter<Box<dyn Write + Send>>>,
@@ -110,14 +127,7 @@ pub struct LiveOptions {
 
 impl LiveOptions {
     pub fn new(endpoint: LiveEndpoint) -> Self {
-        Self {
-            endpoint,
-            rest_base: None,
-            backoff: Backoff::default(),
-            idle_timeout: Duration::from_secs(60),
-            healthy_after: Duration::from_secs(60),
-            capture_out: None,
-        }
+        Self { endpoint, rest_base: None, backoff: Backoff::default(), healthy_after: Duration::from_secs(60), capture_out: None }
     }
 }
 
@@ -174,8 +184,13 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
             }
             let mut ping =
                 opts.endpoint.ping.clone().map(|(every, text)| (tokio::time::interval_at(tokio::time::Instant::now() + every, every), text));
+            // Liveness counts market data only: a venue that answers pings (or keeps the socket
+            // open) but sends no book data is gone as far as the book is concerned.
+            let deadline = opts.endpoint.data_deadline;
+            let mut last_data = tokio::time::Instant::now();
+            let mut went_stale = false;
             while ok {
-                let next = tokio::time::timeout(opts.idle_timeout, ws.next());
+                let next = tokio::time::timeout_at(last_data + deadline, ws.next());
                 let ping_due = async {
                     match &mut ping {
                         Some((iv, _)) => iv.tick().await,
@@ -187,6 +202,9 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                         Ok(Some(Ok(Message::Text(text)))) => {
                             record(&mut opts.capture_out, CaptureEvent::Recv { conn: conn.into(), ts: ts(), data: text.as_str().into() });
                             let actions = feed.handle(VenueInput::Message(text.as_str())).await;
+                            if feed.saw_data() {
+                                last_data = tokio::time::Instant::now();
+                            }
                             ok = perform(&mut feed, &mut ws, &http, actions, &opts.rest_base, &mut opts.capture_out, &url).await;
                         }
                         Ok(Some(Ok(Message::Close(frame)))) => {
@@ -200,7 +218,10 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                         }
                         Ok(None) => ok = false,
                         Err(_) => {
-                            tracing::warn!(venue, idle = ?opts.idle_timeout, "no message for too long: reconnecting");
+                            tracing::warn!(venue, ?deadline, "no market data within the deadline: books stale, reconnecting");
+                            feed.metrics().source_data_timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            feed.mark_stale().await;
+                            went_stale = true;
                             ok = false;
                         }
                     },
@@ -211,7 +232,11 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                     }
                 }
             }
-            let _ = feed.handle(VenueInput::Disconnected).await;
+            // A dropped connection clears the books (resyncing) at once; books that went stale stay
+            // stale — shown dimmed as last seen — until the new connection's snapshots arrive.
+            if !went_stale {
+                let _ = feed.handle(VenueInput::Disconnected).await;
+            }
             if since.elapsed() >= opts.healthy_after {
                 attempt = 0;
             }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::adapters::book_image::encode_image;
+use crate::adapters::book_image::{encode_image, encode_stale_image};
 use crate::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
 use crate::check_capture::same_symbol;
+use crate::exchange::exchange_book::ExchangeBook;
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
 
@@ -53,6 +54,24 @@ impl VenueFeed {
     /// The symbols served, as clients name them.
     pub fn symbols(&self) -> Vec<String> {
         self.targets.iter().map(|t| t.symbol.clone()).collect()
+    }
+
+    /// Whether the last input handled carried market data (see [`Report::saw_data`]).
+    pub fn saw_data(&self) -> bool {
+        self.report.saw_data()
+    }
+
+    /// The venue sent no data within its deadline: every book's frames say stale (the book as last
+    /// seen, dimmed) until the source resyncs.
+    pub async fn mark_stale(&mut self) {
+        for target in &self.targets {
+            let book = self.venue.books().iter().find(|(s, _)| same_symbol(&target.symbol, s)).map(|(_, b)| &b.book);
+            let image = match book {
+                Some(b) => encode_stale_image(b, IMAGE_DEPTH),
+                None => encode_stale_image(&ExchangeBook::new(), IMAGE_DEPTH),
+            };
+            let _ = target.inbox.send(image).await;
+        }
     }
 
     /// Feed one input; push images of every symbol it touched; return the recovery actions the
