@@ -92,6 +92,11 @@ impl L2Book {
         }
     }
 
+    /// No level on either side.
+    pub fn is_empty(&self) -> bool {
+        self.bids.is_empty() && self.asks.is_empty()
+    }
+
     pub fn is_crossed(&self) -> bool {
         matches!((self.best_bid(), self.best_ask()), (Some((b, _)), Some((a, _))) if b >= a)
     }

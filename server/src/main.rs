@@ -302,7 +302,7 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             let input = std::io::BufReader::new(std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
             tasks.push(Box::pin(tickframe_server::sources::capture_source::run_capture(feed, input, args.speed)));
         } else if let Some((venue_name, list)) = source.split_once(':') {
-            let venue = tickframe_server::adapters::venue_by_name(venue_name)
+            let venue = tickframe_server::adapters::venue_for_live(venue_name, args.depth)
                 .ok_or_else(|| format!("unknown venue {venue_name:?} in --source {source:?}"))?;
             let symbols: Vec<String> = list.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
             if symbols.is_empty() {

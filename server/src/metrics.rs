@@ -52,6 +52,8 @@ pub struct Metrics {
     pub source_errors: AtomicU64,
     pub source_messages: AtomicU64,
     pub source_reconnects: AtomicU64,
+    /// Books resynced by the feed's rule (crossed, empty snapshot, a message that could not be applied).
+    pub source_untrusted: AtomicU64,
     /// Times a live source sent no market data within its deadline (books marked stale, reconnect).
     pub source_data_timeouts: AtomicU64,
     /// Source tasks that died (panicked): their books are served as stale; the server goes on.
@@ -137,6 +139,13 @@ impl Metrics {
             "counter",
             "Live sources silent (no market data, pings excepted) past their deadline.",
             g(&self.source_data_timeouts),
+        );
+        line(
+            &mut out,
+            "source_untrusted_books_total",
+            "counter",
+            "Books resynced as untrustworthy: crossed, empty snapshot, unappliable message.",
+            g(&self.source_untrusted),
         );
         line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));

@@ -281,6 +281,13 @@ impl Venue for Binance {
         }
     }
 
+    fn resync(&mut self, symbol: &str, report: &mut Report) {
+        start_resync(&mut self.books, symbol, report);
+        let sync = self.sync.entry(symbol.to_string()).or_default();
+        (sync.last, sync.bracket, sync.snapshot_requested) = (None, None, false);
+        self.request_snapshot(symbol, report);
+    }
+
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
     }

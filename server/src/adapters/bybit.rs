@@ -16,6 +16,8 @@ use crate::book::Side;
 pub struct Bybit {
     books: BTreeMap<String, SymbolBook>,
     last_u: BTreeMap<String, u64>,
+    /// Each symbol's subscribed topic (`orderbook.<depth>.<symbol>`), for resubscribing.
+    topics: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -47,7 +49,7 @@ impl Default for Bybit {
 
 impl Bybit {
     pub fn new() -> Self {
-        Self { books: BTreeMap::new(), last_u: BTreeMap::new() }
+        Self { books: BTreeMap::new(), last_u: BTreeMap::new(), topics: BTreeMap::new() }
     }
 }
 
@@ -74,6 +76,9 @@ impl Venue for Bybit {
         let data = msg.data.ok_or_else(|| malformed("orderbook message without data"))?;
         let data: Data = serde_json::from_str(data.get()).map_err(|e| malformed(format!("orderbook data: {e}")))?;
         let symbol = data.s.to_string();
+        if !self.topics.contains_key(&symbol) {
+            self.topics.insert(symbol.clone(), topic.to_string());
+        }
         let levels =
             data.b.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(data.a.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
         // u = 1 on a delta means Bybit restarted the stream: treat it as a snapshot.
@@ -96,12 +101,7 @@ impl Venue for Bybit {
             if data.u != last + 1 {
                 tracing::warn!(venue = "bybit", symbol, expected = last + 1, got = data.u, "update id gap: resubscribing");
                 report.note(&symbol, Note::Gap);
-                start_resync(&mut self.books, &symbol, report);
-                let messages = vec![
-                    serde_json::json!({"op": "unsubscribe", "args": [topic]}).to_string(),
-                    serde_json::json!({"op": "subscribe", "args": [topic]}).to_string(),
-                ];
-                report.actions.push(VenueAction::Send { symbol, messages });
+                self.resync(&symbol, report);
                 return Ok(());
             }
             entry.book.set_many(levels).map_err(malformed)?;
@@ -110,6 +110,17 @@ impl Venue for Bybit {
         self.last_u.insert(symbol.clone(), data.u);
         report.updates.push(BookUpdate { symbol, update_id: data.u.to_string(), snapshot });
         Ok(())
+    }
+
+    fn resync(&mut self, symbol: &str, report: &mut Report) {
+        start_resync(&mut self.books, symbol, report);
+        self.last_u.remove(symbol);
+        let Some(topic) = self.topics.get(symbol) else { return }; // never subscribed: nothing to redo
+        let messages = vec![
+            serde_json::json!({"op": "unsubscribe", "args": [topic]}).to_string(),
+            serde_json::json!({"op": "subscribe", "args": [topic]}).to_string(),
+        ];
+        report.actions.push(VenueAction::Send { symbol: symbol.to_string(), messages });
     }
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {

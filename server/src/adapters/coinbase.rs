@@ -158,6 +158,11 @@ impl Venue for Coinbase {
         self.apply_l2(&msg, report).inspect_err(|_| self.resync_all(Note::Resync, report))
     }
 
+    fn resync(&mut self, _symbol: &str, report: &mut Report) {
+        // One sequence for the whole connection: every book resubscribes together.
+        self.resync_all(Note::Resync, report);
+    }
+
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
     }

@@ -268,6 +268,11 @@ impl Venue for Kraken {
         }
     }
 
+    fn resync(&mut self, pair: &str, report: &mut Report) {
+        start_resync(&mut self.books, pair, report);
+        report.actions.push(VenueAction::Send { symbol: pair.to_string(), messages: self.resubscribe(pair) });
+    }
+
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
     }

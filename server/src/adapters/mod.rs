@@ -70,3 +70,12 @@ pub fn venue_by_name(name: &str) -> Option<Box<dyn venue::Venue>> {
         _ => return None,
     })
 }
+
+/// The adapter for a live connection subscribed at `depth` levels: its resubscriptions (after a
+/// checksum mismatch or an untrusted book) ask for the same depth the live subscription did.
+pub fn venue_for_live(name: &str, depth: usize) -> Option<Box<dyn venue::Venue>> {
+    match name {
+        "kraken" => Some(Box::new(kraken::Kraken::new(kraken::Protocol::V2).with_depth(crate::sources::live_source::kraken_depth(depth)))),
+        _ => venue_by_name(name),
+    }
+}

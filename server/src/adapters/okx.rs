@@ -98,7 +98,7 @@ impl Okx {
         Self { books: BTreeMap::new(), texts: BTreeMap::new(), last_seq: BTreeMap::new() }
     }
 
-    fn resync(&mut self, inst: &str, report: &mut Report) {
+    fn resync_inst(&mut self, inst: &str, report: &mut Report) {
         start_resync(&mut self.books, inst, report);
         self.texts.remove(inst);
         self.last_seq.remove(inst);
@@ -155,7 +155,7 @@ impl Venue for Okx {
                 if self.last_seq.get(&inst) != Some(&d.prev_seq_id) {
                     tracing::warn!(venue = "okx", inst, prev = d.prev_seq_id, last = ?self.last_seq.get(&inst), "seqId chain broken: resubscribing");
                     report.note(&inst, Note::Gap);
-                    self.resync(&inst, report);
+                    self.resync_inst(&inst, report);
                     continue;
                 }
             }
@@ -184,7 +184,7 @@ impl Venue for Okx {
                 if got != d.checksum {
                     tracing::warn!(venue = "okx", inst, expected = d.checksum, got, "checksum mismatch: resubscribing");
                     report.note(&inst, Note::ChecksumFailed);
-                    self.resync(&inst, report);
+                    self.resync_inst(&inst, report);
                     continue;
                 }
                 report.note(&inst, Note::ChecksumOk);
@@ -192,6 +192,10 @@ impl Venue for Okx {
             report.updates.push(BookUpdate { symbol: inst.clone(), update_id: d.seq_id.to_string(), snapshot });
         }
         Ok(())
+    }
+
+    fn resync(&mut self, inst: &str, report: &mut Report) {
+        self.resync_inst(inst, report);
     }
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {

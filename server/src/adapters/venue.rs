@@ -107,6 +107,11 @@ pub trait Venue: Send + 'static {
 
     /// Books by venue symbol.
     fn books(&self) -> &BTreeMap<String, SymbolBook>;
+
+    /// This symbol's book cannot be trusted (the feed's rule decided: crossed, empty snapshot, a
+    /// message that could not be applied): clear it, mark it resyncing, and ask for recovery the
+    /// venue's way (a REST snapshot, or unsubscribe + subscribe) in `report.actions`.
+    fn resync(&mut self, symbol: &str, report: &mut Report);
 }
 
 /// Mark a symbol as resyncing: its book is cleared so no stale level is ever shown as live.

@@ -56,6 +56,41 @@ impl VenueFeed {
         self.targets.iter().map(|t| t.symbol.clone()).collect()
     }
 
+    /// The one rule every venue follows: a book that cannot be trusted is resynced, never shown.
+    /// Venues check their own sequences and checksums; what is left is decided here, the same way
+    /// for all of them:
+    /// - a message that could not be applied may have been an update to any book: every live book
+    ///   resyncs (and a snapshot response that could not be read is asked for again);
+    /// - a live book that is crossed (best bid at or above best ask) is wrong, whatever the venue
+    ///   says (a venue without checksums cannot tell);
+    /// - a snapshot that leaves a book with no level on either side is not a market.
+    fn resync_untrusted(&mut self, message_failed: bool, was_http: bool) {
+        let mut untrusted: Vec<(String, &'static str)> = Vec::new();
+        for (symbol, b) in self.venue.books() {
+            let why = if message_failed && (b.state == SyncState::Live || was_http) {
+                Some("a message could not be applied")
+            } else if b.state != SyncState::Live {
+                None
+            } else if b.book.book().is_crossed() {
+                Some("crossed book")
+            } else if b.book.book().is_empty() && self.report.updates.iter().any(|u| u.snapshot && &u.symbol == symbol) {
+                Some("empty snapshot")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                untrusted.push((symbol.clone(), why));
+            }
+        }
+        for (symbol, why) in untrusted {
+            self.metrics.source_untrusted.fetch_add(1, Ordering::Relaxed);
+            if let LogDecision::Log { suppressed } = self.error_log.check() {
+                tracing::warn!(venue = self.venue.name(), symbol, why, suppressed, "book cannot be trusted: resyncing");
+            }
+            self.venue.resync(&symbol, &mut self.report);
+        }
+    }
+
     /// Whether the last input handled carried market data (see [`Report::saw_data`]).
     pub fn saw_data(&self) -> bool {
         self.report.saw_data()
@@ -82,12 +117,15 @@ impl VenueFeed {
             self.metrics.source_messages.fetch_add(1, Ordering::Relaxed);
         }
         let connected = matches!(input, VenueInput::Connected | VenueInput::Disconnected);
-        if let Err(e) = self.venue.handle(input, &mut self.report) {
+        let was_http = matches!(input, VenueInput::Http { .. });
+        let failed = self.venue.handle(input, &mut self.report).err();
+        if let Some(e) = &failed {
             self.metrics.source_errors.fetch_add(1, Ordering::Relaxed);
             if let LogDecision::Log { suppressed } = self.error_log.check() {
                 tracing::warn!(venue = self.venue.name(), error = %e, suppressed, "exchange message not applied");
             }
         }
+        self.resync_untrusted(failed.is_some(), was_http);
         for (_, note) in &self.report.notes {
             let counter = match note {
                 Note::Gap => &self.metrics.source_gaps,
