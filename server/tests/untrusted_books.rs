@@ -84,7 +84,9 @@ mod binance {
 mod kraken {
     use super::*;
 
-    fn v2(kind: &str, bids: &[(&str, &str)], asks: &[(&str, &str)], book_after: (&[(&str, &str)], &[(&str, &str)])) -> String {
+    type Levels<'a> = &'a [(&'a str, &'a str)];
+
+    fn v2(kind: &str, bids: Levels, asks: Levels, book_after: (Levels, Levels)) -> String {
         let strip = |s: &str| s.replace('.', "").trim_start_matches('0').to_string();
         let text: String = book_after.1.iter().chain(book_after.0).map(|(p, q)| strip(p) + &strip(q)).collect();
         let levels = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
@@ -99,7 +101,7 @@ mod kraken {
     #[tokio::test]
     async fn a_book_message_that_cannot_be_applied_resyncs_at_the_subscribed_depth() {
         let (mut f, mut rx) = feed(venue_for_live("kraken", 100).unwrap(), "ETH/USD");
-        let (b, a): (&[(&str, &str)], &[(&str, &str)]) = (&[("2000.1", "1.5")], &[("2000.2", "2.0")]);
+        let (b, a): (Levels, Levels) = (&[("2000.1", "1.5")], &[("2000.2", "2.0")]);
         f.handle(VenueInput::Message(&v2("snapshot", b, a, (b, a)))).await;
         assert_eq!(last_image(&mut rx).0, Applied::Changed);
         // A level below the checksummed top could be lost this way: the message is refused whole.
