@@ -26,12 +26,14 @@ export interface Recording {
 }
 
 const MAGIC = 'TKFRREC\0';
+/** Version written. 2: a record's CRC covers its receive time and frame; 1 (frame only) is still read. */
+const VERSION = 2;
 const MAX_HEADER_BYTES = 64 * 1024;
 const MAX_FRAME_BYTES = 1 << 20;
 
 let crcTable: Uint32Array | null = null;
-/** CRC-32 (IEEE), as the Rust writer's crc32fast. */
-export function crc32(bytes: Uint8Array): number {
+/** CRC-32 (IEEE), as the Rust writer's crc32fast; `seed` continues an earlier call's result. */
+export function crc32(bytes: Uint8Array, seed = 0): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -40,9 +42,41 @@ export function crc32(bytes: Uint8Array): number {
       crcTable[n] = c >>> 0;
     }
   }
-  let c = 0xffffffff;
+  let c = (seed ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A record's CRC: over the receive time's 8 bytes and the frame (v2), or the frame only (v1). */
+function recordCrc(version: number, time: Uint8Array, frame: Uint8Array): number {
+  return crc32(frame, version >= 2 ? crc32(time) : 0);
+}
+
+/** The header checks every reader makes (the Rust reader makes the same ones). */
+function checkHeader(json: Uint8Array): RecordingHeader {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(json));
+  } catch (e) {
+    throw new Error(`bad recording header: not JSON: ${e instanceof Error ? e.message : e}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('bad recording header: not a JSON object');
+  const h = value as Record<string, unknown>;
+  const need = (name: string, type: 'string' | 'number') => {
+    if (typeof h[name] !== type) throw new Error(`bad recording header: ${name} must be a ${type}`);
+  };
+  need('symbol', 'string');
+  need('schema_hash', 'string');
+  for (const name of ['tick_size', 'lot_size', 'created_ms', 'tick_hz']) need(name, 'number');
+  for (const name of ['created_ms', 'tick_hz']) {
+    if (!Number.isInteger(h[name]) || (h[name] as number) < 0) throw new Error(`bad recording header: ${name} must be a whole number ≥ 0`);
+  }
+  for (const name of ['tick_size', 'lot_size']) {
+    const v = h[name] as number;
+    if (!(Number.isFinite(v) && v > 0)) throw new Error(`bad recording header: ${name} must be a positive number, not ${v}`);
+  }
+  if (h.source !== undefined && typeof h.source !== 'string') throw new Error('bad recording header: source must be a string');
+  return h as unknown as RecordingHeader;
 }
 
 export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
@@ -50,10 +84,10 @@ export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 16 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) throw new Error('not a tickframe recording (bad magic)');
   const version = view.getUint16(8, true);
-  if (version !== 1) throw new Error(`unsupported recording version ${version}`);
+  if (version < 1 || version > VERSION) throw new Error(`unsupported recording version ${version}`);
   const hlen = view.getUint32(12, true);
-  if (hlen > MAX_HEADER_BYTES || bytes.length < 16 + hlen) throw new Error(`bad recording header length ${hlen}`);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen))) as RecordingHeader;
+  if (hlen > MAX_HEADER_BYTES || bytes.length < 16 + hlen) throw new Error(`bad recording header: header length ${hlen} out of range`);
+  const header = checkHeader(bytes.subarray(16, 16 + hlen));
   const frames: RecordedFrame[] = [];
   let at = 16 + hlen;
   let stopped: Recording['stopped'] = null;
@@ -72,7 +106,7 @@ export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
       break;
     }
     const frame = bytes.subarray(at + 16, at + 16 + len);
-    if (crc32(frame) !== view.getUint32(at + 4, true)) {
+    if (recordCrc(version, bytes.subarray(at + 8, at + 16), frame) !== view.getUint32(at + 4, true)) {
       stopped = { reason: 'bad-checksum', offset: at };
       break;
     }
@@ -108,7 +142,7 @@ export class RecordingWriter {
     const head = new Uint8Array(16 + json.length);
     head.set(new TextEncoder().encode(MAGIC));
     const v = new DataView(head.buffer);
-    v.setUint16(8, 1, true);
+    v.setUint16(8, VERSION, true);
     v.setUint16(10, 0, true);
     v.setUint32(12, json.length, true);
     head.set(json, 16);
@@ -121,8 +155,8 @@ export class RecordingWriter {
     const rec = new Uint8Array(16 + frame.length);
     const v = new DataView(rec.buffer);
     v.setUint32(0, frame.length, true);
-    v.setUint32(4, crc32(frame), true);
     v.setFloat64(8, receivedMs, true);
+    v.setUint32(4, recordCrc(VERSION, rec.subarray(8, 16), frame), true);
     rec.set(frame, 16);
     this.push(rec);
     return true;

@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"TKFRREC\0";
-pub const VERSION: u16 = 1;
+/// Version written. 2: each record's CRC covers its receive time and its frame (everything a reader
+/// uses). 1: the CRC covers the frame only; still read.
+pub const VERSION: u16 = 2;
 /// Header JSON and single frames above these sizes are treated as corruption (bounded readers).
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
@@ -54,7 +56,7 @@ impl<W: Write> RecordingWriter<W> {
         }
         let mut rec = Vec::with_capacity(RECORD_PREFIX + frame.len());
         rec.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        rec.extend_from_slice(&crc32fast::hash(frame).to_le_bytes());
+        rec.extend_from_slice(&record_crc(VERSION, &recv_time_ms.to_le_bytes(), frame).to_le_bytes());
         rec.extend_from_slice(&recv_time_ms.to_le_bytes());
         rec.extend_from_slice(frame);
         self.out.write_all(&rec)?;
@@ -108,6 +110,31 @@ pub struct Recording<'a> {
     pub stopped: Option<ReadStop>,
 }
 
+/// A record's CRC-32 (IEEE): over the receive time's 8 bytes and the frame (v2), or the frame only (v1).
+fn record_crc(version: u16, recv_time: &[u8], frame: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    if version >= 2 {
+        h.update(recv_time);
+    }
+    h.update(frame);
+    h.finalize()
+}
+
+/// The header checks every reader makes (the TypeScript reader makes the same ones).
+fn check_header(json: &[u8]) -> Result<RecordingHeader, RecordingError> {
+    let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| RecordingError::BadHeader(format!("not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(RecordingError::BadHeader("not a JSON object".into()));
+    }
+    let header: RecordingHeader = serde_json::from_value(value).map_err(|e| RecordingError::BadHeader(e.to_string()))?;
+    for (name, v) in [("tick_size", header.tick_size), ("lot_size", header.lot_size)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(RecordingError::BadHeader(format!("{name} must be a positive number, not {v}")));
+        }
+    }
+    Ok(header)
+}
+
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
@@ -117,14 +144,14 @@ pub fn read_recording(data: &[u8]) -> Result<Recording<'_>, RecordingError> {
         return Err(RecordingError::BadMagic);
     }
     let version = u16::from_le_bytes([data[8], data[9]]);
-    if version != VERSION {
+    if !(1..=VERSION).contains(&version) {
         return Err(RecordingError::UnsupportedVersion(version));
     }
     let hlen = u32_at(data, 12).unwrap_or(0) as usize;
     if hlen > MAX_HEADER_BYTES || data.len() < 16 + hlen {
         return Err(RecordingError::BadHeader(format!("header length {hlen} out of range")));
     }
-    let header: RecordingHeader = serde_json::from_slice(&data[16..16 + hlen]).map_err(|e| RecordingError::BadHeader(e.to_string()))?;
+    let header = check_header(&data[16..16 + hlen])?;
     let mut records = Vec::new();
     let mut at = 16 + hlen;
     let mut stopped = None;
@@ -142,7 +169,7 @@ pub fn read_recording(data: &[u8]) -> Result<Recording<'_>, RecordingError> {
             stopped = Some(ReadStop::Truncated { offset: at });
             break;
         };
-        if crc32fast::hash(body) != crc {
+        if record_crc(version, &data[at + 8..at + 16], body) != crc {
             stopped = Some(ReadStop::BadChecksum { offset: at });
             break;
         }

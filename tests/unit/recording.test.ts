@@ -7,7 +7,8 @@ import { readRecording, RecordingWriter } from '../../components/feed/recording'
 import { OrderbookFrame } from '../../schema/generated/ts/tickframe/schema';
 import * as flatbuffers from 'flatbuffers';
 
-const vector = new Uint8Array(readFileSync(path.resolve(__dirname, '../../schema/test-vectors/recording-v1.tfrec')));
+const vectors = path.resolve(__dirname, '../../schema/test-vectors');
+const vector = new Uint8Array(readFileSync(path.join(vectors, 'recording-v2.tfrec')));
 
 describe('recording format (committed test vector written by the Rust writer)', () => {
   it('reads the header and every record', () => {
@@ -43,6 +44,29 @@ describe('recording format (committed test vector written by the Rust writer)', 
     expect(c.frames).toHaveLength(2);
     expect(c.stopped).toEqual({ reason: 'bad-checksum', offset: truncated.stopped!.offset });
     expect(() => readRecording(new Uint8Array(32))).toThrow(/bad magic/);
+  });
+
+  it('reads version 1 files (CRC over the frame only) to the same records', () => {
+    const v1 = readRecording(new Uint8Array(readFileSync(path.join(vectors, 'recording-v1.tfrec'))));
+    expect(v1.frames).toEqual(readRecording(vector).frames);
+    expect(v1.stopped).toBeNull();
+  });
+
+  it('accepts and refuses exactly what the Rust reader does (shared bad-file vectors), with a clear error', () => {
+    const expected = JSON.parse(readFileSync(path.join(vectors, 'bad/expected.json'), 'utf8')) as Record<
+      string,
+      { error?: string; records?: number; stopped?: string; offset?: number }
+    >;
+    expect(Object.keys(expected).length).toBeGreaterThanOrEqual(10);
+    for (const [name, want] of Object.entries(expected)) {
+      const bytes = new Uint8Array(readFileSync(path.join(vectors, 'bad', name)));
+      if (want.error) {
+        expect(() => readRecording(bytes), name).toThrow(new RegExp(`^${want.error}`));
+      } else {
+        const r = readRecording(bytes);
+        expect([r.frames.length, r.stopped?.reason, r.stopped?.offset], name).toEqual([want.records, want.stopped, want.offset]);
+      }
+    }
   });
 
   it('the writer stops at its size cap instead of growing without bound', () => {

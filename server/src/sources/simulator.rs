@@ -195,17 +195,22 @@ mod tests {
 
     #[test]
     fn committed_recording_test_vector_is_reproducible() {
-        // schema/test-vectors/recording-v1.tfrec is read by the TypeScript reader and writer tests too.
+        // schema/test-vectors/recording-v2.tfrec is read by the TypeScript reader and writer tests too.
         let mut fresh = Vec::new();
         record_simulation(&mut fresh, 3, 3, 5, 50).unwrap();
-        let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/test-vectors/recording-v1.tfrec")).unwrap();
+        let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/test-vectors/recording-v2.tfrec")).unwrap();
         assert_eq!(
             fresh, committed,
-            "regenerate with: tickframe-server record-sim --out schema/test-vectors/recording-v1.tfrec --frames 3 --seed 3 --depth 5"
+            "regenerate with: tickframe-server record-sim --out schema/test-vectors/recording-v2.tfrec --frames 3 --seed 3 --depth 5 \
+             && node scripts/make-recording-vectors.mjs"
         );
         let rec = crate::recording::read_recording(&committed).unwrap();
         assert_eq!(rec.records.len(), 3);
         assert_eq!(rec.records[1].recv_time_ms, 1_767_225_600_021.0);
+        // The version-1 vector (CRC over the frame only) is still read, to the same records.
+        let v1 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/test-vectors/recording-v1.tfrec")).unwrap();
+        let old = crate::recording::read_recording(&v1).unwrap();
+        assert_eq!((old.records, old.stopped), (rec.records, None));
     }
 
     #[test]
