@@ -151,6 +151,9 @@ interface Sample {
   resyncs: number;
   gaps: number;
   reconnects: number;
+  /** Clients the server dropped for not taking frames within its send timeout (the stalled ones). */
+  slowDropped: number;
+  handshakeTimeouts: number;
 }
 const t0 = Date.now();
 async function sample(): Promise<Sample> {
@@ -167,6 +170,8 @@ async function sample(): Promise<Sample> {
     resyncs: m.tickframe_resyncs_total ?? 0,
     gaps: m.tickframe_source_gaps_total ?? 0,
     reconnects: m.tickframe_source_reconnects_total ?? 0,
+    slowDropped: m.tickframe_slow_client_disconnects_total ?? 0,
+    handshakeTimeouts: m.tickframe_handshake_timeouts_total ?? 0,
   };
 }
 
@@ -197,24 +202,39 @@ async function churn() {
   }
 }
 
+/** Every stalled and slowloris socket still open on this side, destroyed when the load stops. */
+const openSockets = new Set<net.Socket>();
+const track = (s: net.Socket) => {
+  openSockets.add(s);
+  s.on('close', () => openSockets.delete(s));
+  return s;
+};
+
 let stalledOpened = 0;
 function stalled() {
   // A handshake, then never a read: the server's writes pile up until its send timeout drops us.
   const s = net.connect(port, host, () => {
     s.write(
-      `GET /ws HTTP/1.1\r\nHost: ${addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c29hay1zdGFsbGVkLWNsaWVudA==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET /ws HTTP/1.1\r\nHost: ${addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
     s.pause();
   });
   stalledOpened++;
+  track(s);
   s.on('error', () => {});
-  s.on('close', () => !stopping && setTimeout(stalled, 1000));
+  // A paused socket never sees the server's close: the server's own counter says whether it dropped
+  // it (slow_client_disconnects); here each one is replaced after a while, so there are always some.
+  const replace = setTimeout(() => {
+    s.destroy();
+    if (!stopping) stalled();
+  }, 120_000);
+  s.on('close', () => clearTimeout(replace));
   return s;
 }
 
 let slowlorisOpened = 0;
 function slowloris() {
-  const s = net.connect(port, host);
+  const s = track(net.connect(port, host));
   slowlorisOpened++;
   const header = `GET /healthz HTTP/1.1\r\nHost: ${addr}\r\nX-Slow: `;
   let i = 0;
@@ -246,7 +266,8 @@ function loadgenWindow(): Promise<any> {
   });
 }
 
-const sockets = [...Array.from({ length: stalledCount }, stalled), ...Array.from({ length: slowlorisCount }, slowloris)];
+for (let i = 0; i < stalledCount; i++) stalled();
+for (let i = 0; i < slowlorisCount; i++) slowloris();
 const churners = [churn()];
 const windows: { t: number; p50: number; p99: number; max: number; connected: number; deliveriesPerS: number }[] = [];
 const endAt = t0 + minutes * 60_000;
@@ -263,7 +284,7 @@ while (Date.now() + windowSeconds * 1000 < endAt) {
 
 // ── stop the load; descriptors must come back ─────────────────────────────────────────────────
 stopping = true;
-for (const s of sockets) s.destroy();
+for (const s of openSockets) s.destroy();
 await Promise.all(churners);
 await sleep(5000);
 let after = await sample();
@@ -323,6 +344,8 @@ Coinbase source (${faults.gaps} gaps, ${faults.malformed} malformed messages, ${
 | descriptors back to baseline after the load | ${after.fds} vs ${baseline.fds}: ${checks.fdsBackToBaseline ? 'yes' : '**no**'} |
 | panics | ${panics}${serverAlive ? '' : ' (server died)'}: ${checks.noPanics ? 'none' : '**yes**'} |
 | healthy p99, first → last window | ${f(firstP99)} → ${f(lastP99)} ms: ${checks.healthyP99Unchanged ? 'unchanged' : '**grew**'} |
+| stalled clients dropped by the server's send timeout | ${after.slowDropped} |
+| slowloris connections closed at the handshake deadline | ${after.handshakeTimeouts} |
 | source gaps / resyncs / reconnects seen by the server | ${after.gaps} / ${after.resyncs} / ${after.reconnects} |
 
 **${report.pass ? 'PASS' : 'FAIL'}**
