@@ -91,6 +91,11 @@ impl VenueFeed {
         }
     }
 
+    /// The venue's books (by venue symbol), as the feed last left them.
+    pub fn books(&self) -> &std::collections::BTreeMap<String, crate::adapters::venue::SymbolBook> {
+        self.venue.books()
+    }
+
     /// Whether the last input handled carried market data (see [`Report::saw_data`]).
     pub fn saw_data(&self) -> bool {
         self.report.saw_data()
