@@ -3,8 +3,7 @@
 //! server replaying a capture, which drops the connection: the source reconnects and resyncs, and
 //! clients see the book marked resyncing in between, never a stale one shown as live.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::BufReader;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,44 +11,8 @@ use tickframe_schema::{decode_frame, BookStatus};
 use tickframe_server::exchange::capture::{CaptureEvent, CaptureReader, CaptureWriter};
 use tokio_tungstenite::tungstenite::Message;
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-    }
-}
-
-fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address line");
-    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("listening line").to_string();
-    Server(child, addr)
-}
-
-/// Levels as the exchange prints them: (price, qty) text.
-type Levels<'a> = &'a [(&'a str, &'a str)];
-
-/// A Kraken v2 book message with a valid checksum (top 10 as printed, no point, no leading zeros).
-fn kraken_v2(kind: &str, symbol: &str, bids: Levels, asks: Levels, book_after: (Levels, Levels)) -> String {
-    let strip = |s: &str| s.replace('.', "").trim_start_matches('0').to_string();
-    let (ab, aa) = book_after;
-    let text: String = aa.iter().take(10).chain(ab.iter().take(10)).map(|(p, q)| strip(p) + &strip(q)).collect();
-    let levels = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
-    format!(
-        r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"{symbol}","bids":[{}],"asks":[{}],"checksum":{},"timestamp":"t"}}]}}"#,
-        levels(bids),
-        levels(asks),
-        crc32fast::hash(text.as_bytes())
-    )
-}
+mod support;
+use support::{kraken_v2, start};
 
 /// Frames for `symbol` until `pred` holds (or panic after `secs`).
 async fn wait_for(addr: &str, symbol: &str, secs: u64, mut pred: impl FnMut(BookStatus, f64) -> bool) {
@@ -274,8 +237,11 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
 
     // --capture-out recorded both connections in the capture format; check-capture replays it
     // through the same adapter: three book updates, every checksum good.
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_tickframe-server")).args(["check-capture", "--exchange", "kraken"]).arg(&capture_out).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
+        .args(["check-capture", "--exchange", "kraken"])
+        .arg(&capture_out)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &summary["summary"];

@@ -3,51 +3,14 @@
 //! asserts the status sequence a client receives (live → stale/resyncing → live) and that the book
 //! after recovery is the exchange's new book exactly.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tickframe_schema::{decode_frame, BookStatus};
 use tokio_tungstenite::tungstenite::Message;
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(if std::env::var_os("TF_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
-        .spawn()
-        .expect("server starts");
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split(' ').next()).expect("address printed").to_string();
-    Server(child, addr)
-}
-
-type Levels<'a> = &'a [(&'a str, &'a str)];
-
-/// A Kraken v2 book message with the checksum of the book after it (top 10 a side).
-fn kraken(kind: &str, symbol: &str, bids: Levels, asks: Levels, book_after: (Levels, Levels)) -> String {
-    let strip = |s: &str| s.replace('.', "").trim_start_matches('0').to_string();
-    let (ab, aa) = book_after;
-    let text: String = aa.iter().take(10).chain(ab.iter().take(10)).map(|(p, q)| strip(p) + &strip(q)).collect();
-    let levels = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#)).collect::<Vec<_>>().join(",");
-    format!(
-        r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"{symbol}","bids":[{}],"asks":[{}],"checksum":{},"timestamp":"t"}}]}}"#,
-        levels(bids),
-        levels(asks),
-        crc32fast::hash(text.as_bytes())
-    )
-}
+mod support;
+use support::{kraken_v2, start, Levels, Server};
 
 /// What the exchange does on a connection once it has the subscription and sent the snapshot.
 #[derive(Clone, Copy)]
@@ -132,7 +95,7 @@ async fn watch(addr: &str, symbol: &str, secs: u64, mut done: impl FnMut(&[BookS
 
 fn snapshot(bid: &'static str, ask: &'static str) -> String {
     let (b, a): (Levels, Levels) = (&[(bid, "1.0")], &[(ask, "2.0")]);
-    kraken("snapshot", "ETH/USD", b, a, (b, a))
+    kraken_v2("snapshot", "ETH/USD", b, a, (b, a))
 }
 
 /// Live on the first connection's book; then the fault; then live again only on the second
