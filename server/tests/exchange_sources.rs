@@ -31,21 +31,30 @@ async fn wait_for(addr: &str, symbol: &str, secs: u64, mut pred: impl FnMut(Book
     }
 }
 
-#[tokio::test]
-async fn a_capture_replays_into_several_symbols_picked_by_query() {
-    let dir = std::env::temp_dir().join(format!("tf-capture-{}", std::process::id()));
+/// A Kraken capture file in a temp folder: a header naming `symbols`, then `recvs` as (time, message).
+fn kraken_capture(tag: &str, symbols: &[&str], recvs: &[(f64, String)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tf-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("kraken.jsonl");
     let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
-    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({"l2_book": ["ETH/USD", "BTC/USD"]}) }).unwrap();
+    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({ "l2_book": symbols }) }).unwrap();
+    for (ts, data) in recvs {
+        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: *ts, data: data.as_str().into() }).unwrap();
+    }
+    path
+}
+
+#[tokio::test]
+async fn a_capture_replays_into_several_symbols_picked_by_query() {
     let eth = ([("2000.5", "1.0")], [("2001.0", "2.0")]);
     // Kraken prints every price and size of a pair with the same decimals (the checksum relies on it).
     let btc = ([("50000.0", "0.50")], [("50001.5", "0.25")]);
-    for (i, (sym, (b, a))) in [("ETH/USD", eth), ("BTC/USD", btc)].into_iter().enumerate() {
-        let data = kraken_v2("snapshot", sym, &b, &a, (&b, &a));
-        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: 1.0 + i as f64, data: data.as_str().into() }).unwrap();
-    }
-    drop(w);
+    let recvs: Vec<(f64, String)> = [("ETH/USD", eth), ("BTC/USD", btc)]
+        .iter()
+        .enumerate()
+        .map(|(i, (sym, (b, a)))| (1.0 + i as f64, kraken_v2("snapshot", sym, b, a, (b, a))))
+        .collect();
+    let path = kraken_capture("capture", &["ETH/USD", "BTC/USD"], &recvs);
     let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "max"]);
     let symbols: Vec<String> = reqwest_get_json(&server.1, "/symbols").await;
     assert_eq!(symbols, vec!["ETH/USD", "BTC/USD"]);
@@ -57,20 +66,15 @@ async fn a_capture_replays_into_several_symbols_picked_by_query() {
 
 #[tokio::test]
 async fn a_capture_timestamp_out_of_range_is_skipped_not_a_panic() {
-    let dir = std::env::temp_dir().join(format!("tf-capture-ts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("kraken.jsonl");
-    let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
-    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({"l2_book": ["ETH/USD", "BTC/USD"]}) }).unwrap();
     let eth = ([("2000.5", "1.0")], [("2001.0", "2.0")]);
     let btc = ([("50000.0", "0.50")], [("50001.5", "0.25")]);
     // ETH's snapshot claims a receive time of 1e300 s: waiting for it would panic Duration (or take forever).
+    let mut recvs = Vec::new();
     for (ts, (sym, (b, a))) in [(1e300, ("ETH/USD", eth)), (1.5, ("BTC/USD", btc))] {
-        let data = kraken_v2("snapshot", sym, &b, &a, (&b, &a));
-        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: 1.0, data: "{}".into() }).unwrap();
-        w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts, data: data.as_str().into() }).unwrap();
+        recvs.push((1.0, "{}".to_string()));
+        recvs.push((ts, kraken_v2("snapshot", sym, &b, &a, (&b, &a))));
     }
-    drop(w);
+    let path = kraken_capture("capture-ts", &["ETH/USD", "BTC/USD"], &recvs);
     let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "1"]);
     // The replay goes on past the broken line: BTC's snapshot is served, the task did not die.
     wait_for(&server.1, "BTC/USD", 10, |s, bid| s == BookStatus::Live && bid == 50000.0).await;
@@ -80,16 +84,9 @@ async fn a_capture_timestamp_out_of_range_is_skipped_not_a_panic() {
 
 #[tokio::test]
 async fn a_recording_header_names_the_recorded_market_not_the_simulator() {
-    let dir = std::env::temp_dir().join(format!("tf-capture-rec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("kraken.jsonl");
-    let rec = dir.join("eth.tfrec");
-    let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
-    w.write(&CaptureEvent::Header { format: 2, exchange: "KRAKEN".into(), config: serde_json::json!({"l2_book": ["ETH/USD"]}) }).unwrap();
     let eth = ([("2000.5", "1.0")], [("2001.0", "2.0")]);
-    let data = kraken_v2("snapshot", "ETH/USD", &eth.0, &eth.1, (&eth.0, &eth.1));
-    w.write(&CaptureEvent::Recv { conn: "ws.1".into(), ts: 1.0, data: data.as_str().into() }).unwrap();
-    drop(w);
+    let path = kraken_capture("capture-rec", &["ETH/USD"], &[(1.0, kraken_v2("snapshot", "ETH/USD", &eth.0, &eth.1, (&eth.0, &eth.1)))]);
+    let rec = path.with_file_name("eth.tfrec");
     let source = format!("capture:{}", path.display());
     let server = start(&["--source", &source, "--speed", "max", "--record", rec.to_str().unwrap()]);
     wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 2000.5).await;
