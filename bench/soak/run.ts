@@ -53,24 +53,39 @@ exchange.on('connection', (ws) => {
   faults.connections++;
   let seq = 0;
   let mid = 100_000; // cents
-  const level = (side: string, cents: number, qty: number) => ({ side, price_level: (cents / 100).toFixed(2), new_quantity: qty.toFixed(4) });
+  // The exchange's own book (cents → size), so a snapshot is always the book its updates built.
+  const book = { bid: new Map<number, number>(), offer: new Map<number, number>() };
+  for (let i = 1; i <= 50; i++) {
+    book.bid.set(mid - i, 1 + (i % 7));
+    book.offer.set(mid + i, 1 + (i % 5));
+  }
+  const level = (side: 'bid' | 'offer', cents: number, qty: number) => {
+    if (qty === 0) book[side].delete(cents);
+    else book[side].set(cents, qty);
+    return { side, price_level: (cents / 100).toFixed(2), new_quantity: qty.toFixed(4) };
+  };
   const send = (events: unknown[]) => ws.send(JSON.stringify({ channel: 'l2_data', sequence_num: seq++, events }));
+  const snapshot = () => {
+    const updates = [...book.bid].map(([c, q]) => level('bid', c, q)).concat([...book.offer].map(([c, q]) => level('offer', c, q)));
+    send([{ type: 'snapshot', product_id: SYMBOL, updates }]);
+  };
   let timer: NodeJS.Timeout | undefined;
   ws.on('message', (m) => {
-    if (!String(m).includes('level2') || timer) return;
-    const snapshot = [];
-    for (let i = 1; i <= 50; i++) snapshot.push(level('bid', mid - i, 1 + (i % 7)), level('offer', mid + i, 1 + (i % 5)));
-    send([{ type: 'snapshot', product_id: SYMBOL, updates: snapshot }]);
+    const text = String(m);
+    // A (re)subscription to level2 is answered with a snapshot, as Coinbase does after a resync.
+    if (!text.includes('"subscribe"') || !text.includes('level2')) return;
+    snapshot();
+    if (timer) return;
     let n = 0;
     timer = setInterval(() => {
       n++;
       if (n % 350 === 0) {
         faults.gaps++;
-        seq++; // a lost message: the server must resync
+        seq++; // a lost message: the server must resync (resubscribe, new snapshot)
       }
       if (n % 550 === 0) {
         faults.malformed++;
-        ws.send('{"channel":"l2_data","sequence_num":'); // cut short
+        ws.send('{"channel":"l2_data","sequence_num":'); // cut short: the server must resync
         return;
       }
       if (n % 1500 === 0) {
@@ -78,13 +93,20 @@ exchange.on('connection', (ws) => {
         ws.terminate(); // the exchange drops us: reconnect + resubscribe
         return;
       }
-      const step = Math.round(Math.random() * 2 - 1);
-      mid += step;
+      mid += Math.round(Math.random() * 2 - 1);
+      // Move the touch with mid and remove whatever would cross it: a real book never crosses.
       send([
         {
           type: 'update',
           product_id: SYMBOL,
-          updates: [level('bid', mid - 1, 1 + Math.random() * 3), level('offer', mid + 1, 1 + Math.random() * 3)],
+          updates: [
+            level('offer', mid - 1, 0),
+            level('offer', mid, 0),
+            level('bid', mid, 0),
+            level('bid', mid + 1, 0),
+            level('bid', mid - 1, 1 + Math.round(Math.random() * 3)),
+            level('offer', mid + 1, 1 + Math.round(Math.random() * 3)),
+          ],
         },
       ]);
     }, 20);
