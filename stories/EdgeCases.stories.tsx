@@ -13,10 +13,12 @@ interface EdgeArgs {
   frames: () => Uint8Array[];
   then?: ConnectionState;
   depth?: number;
+  /** The store's silence threshold (ms), for the stale story. */
+  staleAfterMs?: number;
 }
 
-function Edge({ frames, then, depth = 10 }: EdgeArgs) {
-  const store = useMarketStore(() => new ScriptedSource(frames(), then));
+function Edge({ frames, then, depth = 10, staleAfterMs }: EdgeArgs) {
+  const store = useMarketStore(() => new ScriptedSource(frames(), then), [], { staleAfterMs });
   if (!store) return null;
   return (
     <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
@@ -73,6 +75,24 @@ export const GapAndResync: Story = {
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(health(canvasElement)).toBe('resyncing'));
     await expect(within(canvasElement).getByRole('status')).toHaveTextContent('1 gaps');
+    await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+  },
+};
+
+/** The socket stays up but frames stop: after the store's silence threshold the book is stale, greyed, its clicks off. */
+export const Stale: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01) })], staleAfterMs: 1000 },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(health(canvasElement)).toBe('stale'));
+    await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+  },
+};
+
+/** The server says the book is stale (its exchange went silent past the data deadline). */
+export const StaleAtTheServer: Story = {
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01), status: BookStatus.Stale })] },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(health(canvasElement)).toBe('stale'));
     await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
   },
 };
