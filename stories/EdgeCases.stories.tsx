@@ -85,6 +85,7 @@ export const Stale: Story = {
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(health(canvasElement)).toBe('stale'));
     await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+    await expect(within(canvasElement).getByTestId('last-update').textContent).toMatch(/^last update /);
   },
 };
 

@@ -35,6 +35,8 @@ it('an open feed that goes silent is stale', async () => {
   await push(recordedFrames()[0]);
   await act(async () => new Promise((r) => setTimeout(r, 400)));
   expect(screen.getByRole('status').getAttribute('data-health')).toBe('stale');
+  // And says since when: the time the last frame arrived.
+  expect(screen.getByTestId('last-update').textContent).toMatch(/^last update \d{1,2}:\d{2}:\d{2}/);
   store.dispose();
 });
 

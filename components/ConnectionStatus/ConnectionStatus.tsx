@@ -35,6 +35,8 @@ export function ConnectionStatus({ store }: ConnectionStatusProps) {
   const health = useMarket(store, feedHealth);
   const replay = useMarket(store, (s) => s.replay);
   const latency = useMarket(store, (s) => (s.book ? Math.max(0, Math.round(s.book.latencyMs)) : null));
+  // When the last update arrived (the source's clock: recorded time in a replay), shown once stale.
+  const lastUpdate = useMarket(store, (s) => (s.book ? s.book.timestampMs + s.book.latencyMs : null));
   const gaps = useMarket(store, (s) => s.stats.gaps);
   const errors = useMarket(store, (s) => s.rejected);
   return (
@@ -49,6 +51,11 @@ export function ConnectionStatus({ store }: ConnectionStatusProps) {
       {latency !== null && (
         <span className="tf-conn__meta" title={replay ? 'age of the frame when it was recorded' : 'now minus the frame’s server timestamp'}>
           {replay ? `age ${latency} ms` : `${latency} ms`}
+        </span>
+      )}
+      {health === 'stale' && lastUpdate !== null && (
+        <span className="tf-conn__meta" data-testid="last-update">
+          last update {new Date(lastUpdate).toLocaleTimeString([], { hour12: false })}
         </span>
       )}
       <span className="tf-conn__meta">{gaps} gaps</span>
