@@ -81,8 +81,10 @@ export const GapAndResync: Story = {
 
 /** The socket stays up but frames stop: after the store's silence threshold the book is stale, greyed, its clicks off. */
 export const Stale: Story = {
-  args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01) })], staleAfterMs: 1000 },
+  args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01) })], staleAfterMs: 2000 },
   play: async ({ canvasElement }) => {
+    // Live first (the frame arrived), then stale once the frames stop.
+    await waitFor(() => expect(health(canvasElement)).toBe('live'));
     await waitFor(() => expect(health(canvasElement)).toBe('stale'));
     await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
     await expect(within(canvasElement).getByTestId('last-update').textContent).toMatch(/^last update /);
