@@ -12,4 +12,5 @@ export { readRecording, RecordingWriter, crc32, type Recording, type RecordingHe
 export { createMarketStore, type ImbalanceWindow, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
 export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot.js';
 export { barMax } from './store/bookSnapshot.js';
+export { showsLive } from './store/showsLive.js';
 export { decimalsOf, fixedFormatter } from './format/priceFormat.js';

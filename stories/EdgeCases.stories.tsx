@@ -76,6 +76,9 @@ export const GapAndResync: Story = {
     await waitFor(() => expect(health(canvasElement)).toBe('resyncing'));
     await expect(within(canvasElement).getByRole('status')).toHaveTextContent('1 gaps');
     await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+    // Every component shows it the same way: the depth chart and the gauge are dimmed too.
+    await expect(canvasElement.querySelector('.tf-depth--stale')).not.toBeNull();
+    await expect(canvasElement.querySelector('.tf-gauge--stale')).not.toBeNull();
   },
 };
 
@@ -95,8 +98,10 @@ export const Stale: Story = {
 export const StaleAtTheServer: Story = {
   args: { frames: () => [buildFrameTs({ sequence: 1, bids: levels(5, 100, -0.01), asks: levels(5, 100.01, 0.01), status: BookStatus.Stale })] },
   play: async ({ canvasElement }) => {
+    await within(canvasElement).findByTestId('best-bid');
     await waitFor(() => expect(health(canvasElement)).toBe('stale'));
     await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
+    await expect(canvasElement.querySelector('.tf-depth--stale')).not.toBeNull();
   },
 };
 

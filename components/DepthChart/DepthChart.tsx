@@ -4,6 +4,7 @@ import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
+import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './DepthChart.css';
@@ -45,7 +46,7 @@ export function stepPath(levels: Level[], x: (p: number) => number, y: (c: numbe
  */
 export function DepthChart({ store, width = 360, height = 180, onHover, locale }: DepthChartProps) {
   const book = useMarket(store, (s) => s.book);
-  const stale = useMarket(store, (s) => s.stale);
+  const stale = useMarket(store, (s) => !showsLive(s));
   const [cursor, setCursor] = useState<number | null>(null);
 
   const model = useMemo(() => {

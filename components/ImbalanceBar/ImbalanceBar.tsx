@@ -1,6 +1,7 @@
 'use client';
 import type { Level } from '../store/bookSnapshot.js';
 import type { ImbalanceWindow, MarketStore } from '../store/createMarketStore.js';
+import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './ImbalanceBar.css';
@@ -41,7 +42,7 @@ function windowLabel(w: ImbalanceWindow): string {
  */
 export function ImbalanceBar({ store, window }: ImbalanceBarProps) {
   const book = useMarket(store, (s) => s.book);
-  const stale = useMarket(store, (s) => s.stale);
+  const stale = useMarket(store, (s) => !showsLive(s));
   const storeWindow = useMarket(store, (s) => s.imbalanceWindow);
   const own = window !== undefined && !sameWindow(window, storeWindow);
   const shown = own ? window : storeWindow;

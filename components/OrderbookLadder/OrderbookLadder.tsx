@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type Key
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
+import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './OrderbookLadder.css';
@@ -69,7 +70,7 @@ export function OrderbookLadder({
 }: OrderbookLadderProps) {
   const grouping = useMarket(store, (s) => s.grouping);
   const book = useMarket(store, (s) => s.book);
-  const stale = useMarket(store, (s) => s.stale || (s.book !== null && s.book.status !== 'live'));
+  const stale = useMarket(store, (s) => !showsLive(s));
   const [focus, setFocus] = useState(0);
   const rowRefs = useRef<(HTMLDivElement | null)[]>([]);
 

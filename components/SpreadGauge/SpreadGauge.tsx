@@ -1,6 +1,7 @@
 'use client';
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import type { MarketStore } from '../store/createMarketStore.js';
+import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './SpreadGauge.css';
@@ -29,7 +30,7 @@ export function spreadLevel(bps: number, tightBps: number, wideBps: number): Spr
  */
 export function SpreadGauge({ store, tightBps = 2, wideBps = 10, locale }: SpreadGaugeProps) {
   const book = useMarket(store, (s) => s.book);
-  const stale = useMarket(store, (s) => s.stale);
+  const stale = useMarket(store, (s) => !showsLive(s));
   const twoSided = !!book && book.bids.length > 0 && book.asks.length > 0 && book.mid > 0;
   // Rounded to 1e-6 bps so float noise (0.1 / 100 → 9.999…) cannot flip a threshold.
   const bps = twoSided ? Math.round((book.spread / book.mid) * 1e10) / 1e6 : 0;
