@@ -36,12 +36,17 @@ async fn exchange(snapshots: Vec<String>, after: Vec<After>, go: Go) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        for (snapshot, after) in snapshots.into_iter().zip(after) {
+        for (n, (snapshot, after)) in snapshots.into_iter().zip(after).enumerate() {
             let Ok((tcp, _)) = listener.accept().await else { return };
             let go = go.clone();
             tokio::spawn(async move {
                 let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
                 let _subscription = ws.next().await;
+                if n > 0 {
+                    // A reconnect is answered a little later, as a real exchange does: otherwise the
+                    // whole stale → resync → live round can fit in one tick and no client sees it.
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
                 if ws.send(Message::text(snapshot)).await.is_err() {
                     return;
                 }
@@ -81,7 +86,12 @@ async fn watch(addr: &str, symbol: &str, secs: u64, mut done: impl FnMut(&[BookS
     let mut seen: Vec<BookStatus> = Vec::new();
     loop {
         let msg = tokio::time::timeout_at(deadline, ws.next()).await.unwrap_or_else(|_| panic!("timed out; statuses seen: {seen:?}"));
-        if let Some(Ok(Message::Binary(b))) = msg {
+        let b = match msg {
+            Some(Ok(Message::Binary(b))) => b,
+            Some(Ok(_)) => continue,
+            other => panic!("the server closed this client ({other:?}); statuses seen: {seen:?}"),
+        };
+        {
             let f = decode_frame(&b).expect("valid frame");
             if seen.last() != Some(&f.status()) {
                 seen.push(f.status());
@@ -329,7 +339,7 @@ mod coinbase {
                     script: vec![msg(0, "snapshot", &[("bid", "98.00", "1"), ("offer", "98.50", "1")])],
                     on_resubscribe: vec![],
                     every_200ms: Some(heartbeat),
-                    start_after_ms: 0,
+                    start_after_ms: 500, // see `exchange`: a reconnect is answered a little later
                     heartbeat_until_go: None,
                 },
             ],
