@@ -66,20 +66,27 @@ impl VenueFeed {
     /// - a snapshot that leaves a book with no level on either side is not a market.
     fn resync_untrusted(&mut self, message_failed: bool, was_http: bool) {
         let mut untrusted: Vec<(String, &'static str)> = Vec::new();
-        for (symbol, b) in self.venue.books() {
-            let why = if message_failed && (b.state == SyncState::Live || was_http) {
-                Some("a message could not be applied")
-            } else if b.state != SyncState::Live {
-                None
-            } else if b.book.book().is_crossed() {
-                Some("crossed book")
-            } else if b.book.book().is_empty() && self.report.updates.iter().any(|u| u.snapshot && &u.symbol == symbol) {
-                Some("empty snapshot")
-            } else {
-                None
-            };
-            if let Some(why) = why {
-                untrusted.push((symbol.clone(), why));
+        if message_failed {
+            for (symbol, b) in self.venue.books() {
+                if b.state == SyncState::Live || was_http {
+                    untrusted.push((symbol.clone(), "a message could not be applied"));
+                }
+            }
+        } else {
+            // Only a book this message updated can have become crossed or empty: the others were
+            // checked when they last changed (this runs for every message, so it looks no further).
+            for u in &self.report.updates {
+                let Some(b) = self.venue.books().get(&u.symbol).filter(|b| b.state == SyncState::Live) else { continue };
+                let why = if b.book.book().is_crossed() {
+                    "crossed book"
+                } else if u.snapshot && b.book.book().is_empty() {
+                    "empty snapshot"
+                } else {
+                    continue;
+                };
+                if !untrusted.iter().any(|(s, _)| *s == u.symbol) {
+                    untrusted.push((u.symbol.clone(), why));
+                }
             }
         }
         for (symbol, why) in untrusted {
