@@ -12,70 +12,40 @@ use tokio_tungstenite::tungstenite::Message;
 mod support;
 use support::{kraken_v2, start, Levels, Server};
 
-/// What the exchange does on a connection once it has the subscription and sent the snapshot.
-#[derive(Clone, Copy)]
-enum After {
+/// What a connection sends every 200 ms (before the test opens the fault gate, and after).
+#[derive(Clone)]
+enum Beat {
     /// Nothing at all: the socket stays open, silent.
-    Silence,
-    /// Answers nothing but WebSocket pings every 200 ms and Kraken's `ping` with `pong`.
-    PingsOnly,
-    /// Kraken's data heartbeat every 200 ms: a quiet market, not a dead one.
-    Heartbeats,
+    Nothing,
+    /// WebSocket pings only (and Kraken's `ping` answered with `pong`): alive, but no market data.
+    Pings,
+    /// This text: a venue's data heartbeat (a quiet market, not a dead one).
+    Text(String),
 }
 
-/// An exchange whose N-th connection sends `snapshots[N]` and then behaves as `after[N]`.
-/// The fault starts when the test says so (`go`), once its client has seen the live book: before
-/// that every connection sends data heartbeats, so a slow machine cannot make the test miss a phase.
+/// The fault starts when the test says so (`go`), once its client has seen the live book: until
+/// then every connection sends its `before_go` beat (data heartbeats), so a slow machine cannot make
+/// the test miss a phase.
 type Go = tokio::sync::watch::Receiver<bool>;
 
 fn fault_gate() -> (tokio::sync::watch::Sender<bool>, Go) {
     tokio::sync::watch::channel(false)
 }
 
-async fn exchange(snapshots: Vec<String>, after: Vec<After>, go: Go) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        for (n, (snapshot, after)) in snapshots.into_iter().zip(after).enumerate() {
-            let Ok((tcp, _)) = listener.accept().await else { return };
-            let go = go.clone();
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
-                let _subscription = ws.next().await;
-                if n > 0 {
-                    // A reconnect is answered a little later, as a real exchange does: otherwise the
-                    // whole stale → resync → live round can fit in one tick and no client sees it.
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                if ws.send(Message::text(snapshot)).await.is_err() {
-                    return;
-                }
-                let mut every = tokio::time::interval(Duration::from_millis(200));
-                loop {
-                    tokio::select! {
-                        _ = every.tick() => {
-                            let sent = match if *go.borrow() { after } else { After::Heartbeats } {
-                                After::Silence => Ok(()),
-                                After::PingsOnly => ws.send(Message::Ping(Default::default())).await,
-                                After::Heartbeats => ws.send(Message::text(r#"{"channel":"heartbeat"}"#)).await,
-                            };
-                            if sent.is_err() {
-                                return;
-                            }
-                        }
-                        msg = ws.next() => match msg {
-                            Some(Ok(Message::Text(t))) if t.contains("ping") && matches!(after, After::PingsOnly) => {
-                                let _ = ws.send(Message::text(r#"{"method":"pong"}"#)).await;
-                            }
-                            Some(Ok(_)) => {}
-                            _ => return,
-                        },
-                    }
-                }
-            });
-        }
-    });
-    format!("ws://{addr}")
+const KRAKEN_HEARTBEAT: &str = r#"{"channel":"heartbeat"}"#;
+
+/// A Kraken connection: one subscription, `snapshot`, heartbeats until the gate opens, then `after_go`.
+/// A reconnect is answered a little later, as a real exchange does: otherwise the whole
+/// stale → resync → live round can fit in one tick and no client sees it.
+fn kraken_conn(snapshot: String, after_go: Beat, reconnect: bool) -> Conn {
+    Conn {
+        wait_for_subscription: 1,
+        script: vec![snapshot],
+        on_resubscribe: vec![],
+        start_after_ms: if reconnect { 500 } else { 0 },
+        before_go: Beat::Text(KRAKEN_HEARTBEAT.into()),
+        after_go,
+    }
 }
 
 /// Statuses (deduplicated in order) a client sees for `symbol` until `done` holds; the last frame's best bid.
@@ -110,9 +80,14 @@ fn snapshot(bid: &'static str, ask: &'static str) -> String {
 
 /// Live on the first connection's book; then the fault; then live again only on the second
 /// connection's book (99.5), having passed through a not-live status.
-async fn goes_stale_then_recovers_exactly(first: After) {
+async fn goes_stale_then_recovers_exactly(first: Beat) {
     let (go, gate) = fault_gate();
-    let ws = exchange(vec![snapshot("100.5", "101.0"), snapshot("99.50", "99.75")], vec![first, After::Heartbeats], gate).await;
+    let heartbeats = Beat::Text(KRAKEN_HEARTBEAT.into());
+    let ws = scripted_exchange(
+        vec![kraken_conn(snapshot("100.5", "101.0"), first, false), kraken_conn(snapshot("99.50", "99.75"), heartbeats, true)],
+        gate,
+    )
+    .await;
     let server = start(&["--source", "kraken:ETH/USD", "--exchange-ws-url", &ws, "--data-deadline-ms", "1000", "--max-backoff-ms", "200"]);
     let seen = live_then_not_live_then_exact(&server, "ETH/USD", 100.5, 99.5, &go).await;
     assert!(seen.contains(&BookStatus::Stale), "the silent book was marked stale: {seen:?}");
@@ -120,18 +95,18 @@ async fn goes_stale_then_recovers_exactly(first: After) {
 
 #[tokio::test]
 async fn kraken_silence_is_stale_within_the_data_deadline_then_resynced() {
-    goes_stale_then_recovers_exactly(After::Silence).await;
+    goes_stale_then_recovers_exactly(Beat::Nothing).await;
 }
 
 #[tokio::test]
 async fn kraken_answering_only_pings_is_stale_not_live() {
-    goes_stale_then_recovers_exactly(After::PingsOnly).await;
+    goes_stale_then_recovers_exactly(Beat::Pings).await;
 }
 
 #[tokio::test]
 async fn kraken_heartbeats_keep_a_quiet_book_live() {
     let (_go, gate) = fault_gate();
-    let ws = exchange(vec![snapshot("100.5", "101.0")], vec![After::Heartbeats], gate).await;
+    let ws = scripted_exchange(vec![kraken_conn(snapshot("100.5", "101.0"), Beat::Text(KRAKEN_HEARTBEAT.into()), false)], gate).await;
     let server = start(&["--source", "kraken:ETH/USD", "--exchange-ws-url", &ws, "--data-deadline-ms", "1000"]);
     watch(&server.1, "ETH/USD", 10, |s, bid| s.last() == Some(&BookStatus::Live) && bid == 100.5).await;
     // Three deadlines of a quiet market: heartbeats only, and the book stays live throughout.
@@ -160,12 +135,12 @@ struct Conn {
     /// Sent (once, 500 ms later, as a real exchange takes a moment) when a `"subscribe"` arrives
     /// after the initial ones: the answer to a resubscription.
     on_resubscribe: Vec<String>,
-    /// Sent every 200 ms once the script is out (a heartbeat), or nothing.
-    every_200ms: Option<String>,
-    /// Wait this long before the script (so a test's client is already watching).
+    /// Wait this long before the script (so a test's client is already watching, or a reconnect
+    /// is answered a little later).
     start_after_ms: u64,
-    /// Sent every 200 ms until the test opens the fault gate (then the connection behaves as scripted).
-    heartbeat_until_go: Option<String>,
+    /// Sent every 200 ms once the script is out: until the test opens the fault gate, and after.
+    before_go: Beat,
+    after_go: Beat,
 }
 
 async fn scripted_exchange(conns: Vec<Conn>, go: Go) -> String {
@@ -191,12 +166,17 @@ async fn scripted_exchange(conns: Vec<Conn>, go: Go) -> String {
                 loop {
                     tokio::select! {
                         _ = every.tick() => {
-                            let beat = if *go.borrow() { conn.every_200ms.as_ref() } else { conn.heartbeat_until_go.as_ref().or(conn.every_200ms.as_ref()) };
-                            if let Some(h) = beat {
-                                if ws.send(Message::text(h.clone())).await.is_err() { return; }
-                            }
+                            let sent = match if *go.borrow() { &conn.after_go } else { &conn.before_go } {
+                                Beat::Nothing => Ok(()),
+                                Beat::Pings => ws.send(Message::Ping(Default::default())).await,
+                                Beat::Text(t) => ws.send(Message::text(t.clone())).await,
+                            };
+                            if sent.is_err() { return; }
                         },
                         msg = ws.next() => match msg {
+                            Some(Ok(Message::Text(t))) if t.contains(r#""method":"ping""#) && matches!(conn.after_go, Beat::Pings) => {
+                                let _ = ws.send(Message::text(r#"{"method":"pong"}"#)).await;
+                            }
                             Some(Ok(Message::Text(t))) if t.contains(r#""subscribe""#) && !answered => {
                                 answered = true;
                                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -309,9 +289,9 @@ mod coinbase {
                     msg(3, "update", &[("bid", "100.20", "2")]), // seq 2 lost
                 ],
                 on_resubscribe: vec![msg(4, "snapshot", &[("bid", "99.00", "3"), ("offer", "99.50", "1")])],
-                every_200ms: None,
                 start_after_ms: 1500,
-                heartbeat_until_go: None,
+                before_go: Beat::Nothing,
+                after_go: Beat::Nothing,
             }],
             fault_gate().1,
         )
@@ -330,17 +310,17 @@ mod coinbase {
                     wait_for_subscription: 1,
                     script: vec![msg(0, "snapshot", &[("bid", "100.00", "1"), ("offer", "100.50", "1")])],
                     on_resubscribe: vec![],
-                    every_200ms: None, // after the gate: silent, no heartbeat, no data
                     start_after_ms: 0,
-                    heartbeat_until_go: Some(heartbeat.clone()),
+                    before_go: Beat::Text(heartbeat.clone()),
+                    after_go: Beat::Nothing, // after the gate: silent, no heartbeat, no data
                 },
                 Conn {
                     wait_for_subscription: 1,
                     script: vec![msg(0, "snapshot", &[("bid", "98.00", "1"), ("offer", "98.50", "1")])],
                     on_resubscribe: vec![],
-                    every_200ms: Some(heartbeat),
-                    start_after_ms: 500, // see `exchange`: a reconnect is answered a little later
-                    heartbeat_until_go: None,
+                    start_after_ms: 500, // a reconnect is answered a little later (see `kraken_conn`)
+                    before_go: Beat::Text(heartbeat.clone()),
+                    after_go: Beat::Text(heartbeat),
                 },
             ],
             gate,
@@ -368,9 +348,9 @@ mod binance {
                 wait_for_subscription: 0,
                 script: diffs,
                 on_resubscribe: vec![],
-                every_200ms: None,
                 start_after_ms: 0,
-                heartbeat_until_go: None,
+                before_go: Beat::Nothing,
+                after_go: Beat::Nothing,
             }],
             fault_gate().1,
         )
@@ -412,9 +392,9 @@ mod bybit {
                 wait_for_subscription: 1,
                 script: vec![msg("snapshot", 10, "100.00"), msg("delta", 11, "100.10"), msg("delta", 13, "100.20")],
                 on_resubscribe: vec![msg("snapshot", 20, "99.00")],
-                every_200ms: None,
                 start_after_ms: 1500,
-                heartbeat_until_go: None,
+                before_go: Beat::Nothing,
+                after_go: Beat::Nothing,
             }],
             fault_gate().1,
         )
@@ -440,9 +420,9 @@ mod okx {
                 wait_for_subscription: 1,
                 script: vec![msg("snapshot", 10, -1, "100.0"), msg("update", 11, 10, "100.1"), msg("update", 13, 12, "100.2")],
                 on_resubscribe: vec![msg("snapshot", 20, -1, "99.0")],
-                every_200ms: None,
                 start_after_ms: 1500,
-                heartbeat_until_go: None,
+                before_go: Beat::Nothing,
+                after_go: Beat::Nothing,
             }],
             fault_gate().1,
         )
