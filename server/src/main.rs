@@ -375,47 +375,57 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 /// the exchange has sent prices), and `source` says where it came from.
 async fn record_frames<W: std::io::Write + Send + 'static>(handle: tickframe_server::FanoutHandle, out: W, tick_hz: u32, source: String) {
     let mut rx = handle.subscribe();
+    let mut writer: Option<RecordingWriter<W>> = None;
     let mut out = Some(out);
-    let mut w: Option<RecordingWriter<W>> = None;
     loop {
-        match rx.recv().await {
-            Ok(frame) => {
-                if w.is_none() {
-                    let Ok(f) = tickframe_schema::decode_frame(&frame.bytes) else { continue };
-                    // Before the first prices a live book's tick is not known yet: start with them.
-                    if f.bids().map_or(0, |v| v.len()) + f.asks().map_or(0, |v| v.len()) == 0 {
-                        continue;
-                    }
-                    let header = tickframe_server::recording::RecordingHeader {
-                        symbol: f.symbol().unwrap_or_default().to_string(),
-                        tick_size: f.tick_size(),
-                        lot_size: f.lot_size(),
-                        created_ms: now_ms(),
-                        tick_hz,
-                        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
-                        source: Some(source.clone()),
-                    };
-                    match out.take().map(|o| RecordingWriter::new(o, &header)) {
-                        Some(Ok(writer)) => w = Some(writer),
-                        Some(Err(e)) => {
-                            tracing::error!(error = %e, "recording not started: header write failed");
-                            return;
-                        }
-                        None => return,
-                    }
-                }
-                let Some(w) = w.as_mut() else { return };
-                if let Err(e) = w.append(now_ms() as f64, &frame.bytes) {
-                    tracing::error!(error = %e, "recording stopped: write failed");
-                    return;
-                }
-            }
+        let frame = match rx.recv().await {
+            Ok(frame) => frame,
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!(skipped = n, "recorder fell behind; frames skipped");
+                continue;
             }
             Err(_) => return,
+        };
+        let w = match (writer.as_mut(), out.take()) {
+            (Some(w), _) => w,
+            (None, Some(o)) => match recording_header(&frame.bytes, tick_hz, &source) {
+                // Before the first prices a live book's tick is not known yet: start with them.
+                None => {
+                    out = Some(o);
+                    continue;
+                }
+                Some(header) => match RecordingWriter::new(o, &header) {
+                    Ok(w) => writer.insert(w),
+                    Err(e) => {
+                        tracing::error!(error = %e, "recording not started: header write failed");
+                        return;
+                    }
+                },
+            },
+            (None, None) => return,
+        };
+        if let Err(e) = w.append(now_ms() as f64, &frame.bytes) {
+            tracing::error!(error = %e, "recording stopped: write failed");
+            return;
         }
     }
+}
+
+/// The header for a recording that starts with `frame`: its symbol, tick and lot, if it has prices.
+fn recording_header(frame: &[u8], tick_hz: u32, source: &str) -> Option<tickframe_server::recording::RecordingHeader> {
+    let f = tickframe_schema::decode_frame(frame).ok()?;
+    if f.bids().map_or(0, |v| v.len()) + f.asks().map_or(0, |v| v.len()) == 0 {
+        return None;
+    }
+    Some(tickframe_server::recording::RecordingHeader {
+        symbol: f.symbol().unwrap_or_default().to_string(),
+        tick_size: f.tick_size(),
+        lot_size: f.lot_size(),
+        created_ms: now_ms(),
+        tick_hz,
+        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
+        source: Some(source.to_string()),
+    })
 }
 
 fn record_sim(out: PathBuf, frames: u32, seed: u64, depth: usize, tick_hz: u32) -> Result<(), Box<dyn std::error::Error>> {
