@@ -31,11 +31,14 @@ pub struct VenueFeed {
     report: Report,
     /// Every bad message is counted; a flood of them is not all logged.
     error_log: LogThrottle,
+    /// Served symbols marked stale: their engines keep the last-seen book, dimmed, until the book
+    /// is live again (a reconnect's resyncing image would only replace it with an empty book).
+    stale: std::collections::HashSet<String>,
 }
 
 impl VenueFeed {
     pub fn new(venue: Box<dyn Venue>, targets: Vec<FeedTarget>, metrics: Arc<Metrics>) -> Self {
-        Self { venue, targets, metrics, report: Report::default(), error_log: LogThrottle::default() }
+        Self { venue, targets, metrics, report: Report::default(), error_log: LogThrottle::default(), stale: Default::default() }
     }
 
     pub fn venue_name(&self) -> &'static str {
@@ -118,6 +121,7 @@ impl VenueFeed {
                 None => encode_stale_image(&ExchangeBook::new(), IMAGE_DEPTH),
             };
             let _ = target.inbox.send(image).await;
+            self.stale.insert(target.symbol.clone());
         }
     }
 
@@ -155,7 +159,12 @@ impl VenueFeed {
         for venue_symbol in dedup(touched) {
             let Some(target) = self.targets.iter().find(|t| same_symbol(&t.symbol, &venue_symbol)) else { continue };
             let Some(b) = self.venue.books().get(&venue_symbol) else { continue };
-            let image = encode_image(&b.book, IMAGE_DEPTH, b.state == SyncState::Live);
+            let live = b.state == SyncState::Live;
+            if !live && self.stale.contains(&target.symbol) {
+                continue; // still stale: the last-seen book stays up, dimmed, until the resync completes
+            }
+            self.stale.remove(&target.symbol);
+            let image = encode_image(&b.book, IMAGE_DEPTH, live);
             // Backpressure, not loss: images are whole pictures, and the engine drains quickly.
             let _ = target.inbox.send(image).await;
         }
