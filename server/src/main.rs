@@ -110,6 +110,10 @@ struct ServeArgs {
     /// venue sends data heartbeats every second (coinbase, kraken), 10000 otherwise.
     #[arg(long)]
     data_deadline_ms: Option<u64>,
+    /// A REST snapshot request that has not completed in this many milliseconds fails (and is
+    /// retried, as a 5xx is).
+    #[arg(long, default_value_t = 10_000)]
+    rest_timeout_ms: u64,
     /// Maximum reconnect backoff for live sources, in milliseconds (exponential with full jitter).
     #[arg(long, default_value_t = 30_000)]
     max_backoff_ms: u64,
@@ -319,6 +323,7 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             let mut live = live_source::LiveOptions::new(endpoint);
             live.rest_base = args.exchange_rest_url.clone();
             live.backoff.max = Duration::from_millis(args.max_backoff_ms.max(10));
+            live.rest_timeout = Duration::from_millis(args.rest_timeout_ms.max(100));
             live.backoff.initial = live.backoff.initial.min(live.backoff.max);
             if let Some(path) = &args.capture_out {
                 let file = std::fs::File::create(path).map_err(|e| format!("--capture-out {}: {e}", path.display()))?;

@@ -55,7 +55,9 @@ pub async fn run_tick_loop<E: ServerEngine>(
         tokio::select! {
             biased; // ticks first: a flood of source messages must not starve the frame rate
             _ = ticks.tick() => {
-                let heartbeat_due = last_sent.is_some_and(|t| t.elapsed() >= config.heartbeat);
+                // The first tick sends the engine's state whatever it is (resyncing until a book
+                // arrives), so a client learns the status at once rather than waiting on silence.
+                let heartbeat_due = last_sent.is_none_or(|t| t.elapsed() >= config.heartbeat);
                 if dirty || heartbeat_due {
                     let started = Instant::now();
                     // The one copy per tick: out of the reused builder into a shared, immutable Bytes.
@@ -134,6 +136,7 @@ mod tests {
         tokio::spawn(run_tick_loop(engine, rx, snaps, publisher, Arc::default(), TickLoopConfig::default()));
         tx.send(Bytes::from(MarketSimulator::new(1).snapshot_message())).await.unwrap();
         let status = |f: &Frame| tickframe_schema::decode_frame(&f.bytes).unwrap().status();
+        assert_eq!(status(&frames.recv().await.unwrap()), tickframe_schema::BookStatus::Resyncing, "the first tick: no book yet");
         assert_eq!(status(&frames.recv().await.unwrap()), tickframe_schema::BookStatus::Live);
         drop(tx); // the source task died (or returned): nothing will update this book again
         assert_eq!(status(&frames.recv().await.unwrap()), tickframe_schema::BookStatus::Stale);
@@ -147,15 +150,18 @@ mod tests {
         let mut frames = handle.subscribe();
         let config = TickLoopConfig { tick_hz: 50, heartbeat: Duration::from_secs(1) };
         tokio::spawn(run_tick_loop(CountingEngine { ticks: ticks.clone(), builder_addr: None }, rx, snaps, publisher, Arc::default(), config));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(ticks.load(Ordering::Relaxed), 1, "the first tick publishes the state, whatever it is");
         tx.send(Bytes::from_static(b"change")).await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(ticks.load(Ordering::Relaxed), 1, "one change, one frame; idle ticks serialize nothing");
+        assert_eq!(ticks.load(Ordering::Relaxed), 2, "one change, one frame; idle ticks serialize nothing");
         tx.send(Bytes::from_static(b"same")).await.unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(ticks.load(Ordering::Relaxed), 1, "an unchanged ingest serializes nothing");
+        assert_eq!(ticks.load(Ordering::Relaxed), 2, "an unchanged ingest serializes nothing");
         tokio::time::sleep(Duration::from_millis(600)).await;
-        assert_eq!(ticks.load(Ordering::Relaxed), 2, "a heartbeat after 1 s of silence");
+        assert_eq!(ticks.load(Ordering::Relaxed), 3, "a heartbeat after 1 s of silence");
         assert_eq!(frames.recv().await.unwrap().seq, 1);
         assert_eq!(frames.recv().await.unwrap().seq, 2);
+        assert_eq!(frames.recv().await.unwrap().seq, 3);
     }
 }

@@ -1,433 +1,590 @@
-//! Faults a live exchange really produces, scripted by an in-test exchange on 127.0.0.1: what a
-//! client of tickframe-server sees must never be a wrong or frozen book labelled live. Each test
-//! asserts the status sequence a client receives (live → stale/resyncing → live) and that the book
-//! after recovery is the exchange's new book exactly.
+//! Faults a live exchange really produces, for every venue, scripted by an in-test exchange
+//! (WebSocket + REST on 127.0.0.1): what a client of tickframe-server sees must never be a wrong or
+//! frozen book labelled live. Each test watches one client throughout and asserts
+//! - the status sequence it receives: live (the exchange's first book, exactly) → stale or
+//!   resyncing → live again;
+//! - that no book but the exchange's is ever live (the book after a gap, a crossed diff, a bad
+//!   checksum or an unappliable message never is);
+//! - that the book after recovery equals the exchange's new book exactly, level by level.
+//!
+//! The matrix (a venue is left out of a scenario only where the scenario cannot happen there):
+//!
+//! | scenario          | binance | binance-usdm | coinbase | kraken | bybit | okx |
+//! |-------------------|---------|--------------|----------|--------|-------|-----|
+//! | silence           | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | pings only        | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | disconnect        | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | sequence gap      | ✓       | ✓            | ✓        | — (1)  | ✓     | ✓   |
+//! | checksum mismatch | — (2)   | — (2)        | — (2)    | ✓      | — (2) | ✓   |
+//! | unappliable       | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | crossed diff      | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | empty snapshot    | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | REST 500          | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
+//! | REST timeout      | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
+//!
+//! (1) Kraken v2 book messages carry no sequence: its CRC32 checksum is what detects loss.
+//! (2) The venue sends no checksum. (3) The venue's snapshots come over the WebSocket.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tickframe_schema::{decode_frame, BookStatus};
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
-use support::{kraken_v2, start, Levels, Server};
+use support::scripted_exchange::{fault_gate, scripted_exchange, scripted_rest, Beat, Conn, Rest};
+use support::{kraken_v2, start, Server};
 
-/// What a connection sends every 200 ms (before the test opens the fault gate, and after).
-#[derive(Clone)]
-enum Beat {
-    /// Nothing at all: the socket stays open, silent.
-    Nothing,
-    /// WebSocket pings only (and Kraken's `ping` answered with `pong`): alive, but no market data.
-    Pings,
-    /// This text: a venue's data heartbeat (a quiet market, not a dead one).
-    Text(String),
+// ── Books ─────────────────────────────────────────────────────────────────────────────────────
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Side {
+    Bid,
+    Ask,
 }
 
-/// The fault starts when the test says so (`go`), once its client has seen the live book: until
-/// then every connection sends its `before_go` beat (data heartbeats), so a slow machine cannot make
-/// the test miss a phase.
-type Go = tokio::sync::watch::Receiver<bool>;
+/// Levels as the exchange prints them: (price, qty) text, best first.
+type Printed = Vec<(&'static str, &'static str)>;
 
-fn fault_gate() -> (tokio::sync::watch::Sender<bool>, Go) {
-    tokio::sync::watch::channel(false)
+/// A book as the exchange prints it: (price, qty) text, best first.
+#[derive(Clone, PartialEq, Debug, Default)]
+struct Book {
+    bids: Printed,
+    asks: Printed,
 }
 
-const KRAKEN_HEARTBEAT: &str = r#"{"channel":"heartbeat"}"#;
+impl Book {
+    /// The book after setting one level (qty "0" removes it), kept best first.
+    fn with(&self, side: Side, price: &'static str, qty: &'static str) -> Book {
+        let mut b = self.clone();
+        let levels = if side == Side::Bid { &mut b.bids } else { &mut b.asks };
+        levels.retain(|(p, _)| num(p) != num(price));
+        if num(qty) != 0.0 {
+            levels.push((price, qty));
+        }
+        levels.sort_by(|x, y| num(x.0).total_cmp(&num(y.0)));
+        if side == Side::Bid {
+            levels.reverse();
+        }
+        b
+    }
 
-/// A Kraken connection: one subscription, `snapshot`, heartbeats until the gate opens, then `after_go`.
-/// A reconnect is answered a little later, as a real exchange does: otherwise the whole
-/// stale → resync → live round can fit in one tick and no client sees it.
-fn kraken_conn(snapshot: String, after_go: Beat, reconnect: bool) -> Conn {
-    Conn {
-        wait_for_subscription: 1,
-        script: vec![snapshot],
-        on_resubscribe: vec![],
-        start_after_ms: if reconnect { 500 } else { 0 },
-        before_go: Beat::Text(KRAKEN_HEARTBEAT.into()),
-        after_go,
+    /// As a frame carries it.
+    fn as_frame(&self) -> FrameBook {
+        let f = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| (num(p), num(q))).collect();
+        (f(&self.bids), f(&self.asks))
     }
 }
 
-/// Statuses (deduplicated in order) a client sees for `symbol` until `done` holds; the last frame's best bid.
-async fn watch(addr: &str, symbol: &str, secs: u64, mut done: impl FnMut(&[BookStatus], f64) -> bool) -> (Vec<BookStatus>, f64) {
-    let url = format!("ws://{addr}/ws?symbol={}", symbol.replace('/', "%2F"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    let mut seen: Vec<BookStatus> = Vec::new();
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next()).await.unwrap_or_else(|_| panic!("timed out; statuses seen: {seen:?}"));
-        let b = match msg {
-            Some(Ok(Message::Binary(b))) => b,
-            Some(Ok(_)) => continue,
-            other => panic!("the server closed this client ({other:?}); statuses seen: {seen:?}"),
+fn num(s: &str) -> f64 {
+    s.parse().unwrap_or(f64::NAN)
+}
+
+/// The exchange's book before the fault.
+fn book_a() -> Book {
+    Book { bids: vec![("100.00", "1.0"), ("99.90", "2.0")], asks: vec![("100.50", "2.0"), ("100.60", "1.0")] }
+}
+
+/// The exchange's book after recovery: different on every level, so nothing of A can pass for it.
+fn book_b() -> Book {
+    Book { bids: vec![("99.00", "3.0"), ("98.90", "4.0")], asks: vec![("99.50", "1.0"), ("99.60", "5.0")] }
+}
+
+/// An update that leaves `book` as it is (a quiet market's keepalive for venues without heartbeats).
+fn restate(book: &Book) -> (Side, &'static str, &'static str) {
+    (Side::Bid, book.bids[0].0, book.bids[0].1)
+}
+
+/// The level a lost or wrong update sets: a new best bid that must never be shown live.
+const WRONG_BID: (Side, &str, &str) = (Side::Bid, "100.20", "2.0");
+/// A bid through the best ask of book A.
+const CROSSING_BID: (Side, &str, &str) = (Side::Bid, "100.70", "1.0");
+
+// ── Venues ────────────────────────────────────────────────────────────────────────────────────
+
+/// How one venue prints what the scenarios need. `id` is the venue's sequence number (or update
+/// id); an update with `id` follows the message with `id - 1`.
+trait Dialect: Sync {
+    /// `--source` value and the symbol clients ask for.
+    fn source(&self) -> &'static str;
+    fn symbol(&self) -> &'static str;
+    /// Subscription messages the server sends on connect.
+    fn subscriptions(&self) -> usize;
+    /// Snapshots come over REST (Binance): `snapshot` is then the REST body, and a connection
+    /// starts with `bridge`.
+    fn rest(&self) -> bool {
+        false
+    }
+    fn snapshot(&self, id: u64, book: &Book) -> String;
+    /// An update setting one level; `after` is the whole book afterwards (for checksums).
+    fn update(&self, id: u64, level: (Side, &'static str, &'static str), after: &Book) -> String;
+    /// A data heartbeat if the venue has one (a quiet book's keepalive); else `restate` updates.
+    fn heartbeat(&self, _id: u64) -> Option<String> {
+        None
+    }
+    /// An update whose checksum does not match the book, if the venue checksums.
+    fn bad_checksum(&self, _id: u64, _level: (Side, &'static str, &'static str), _after: &Book) -> Option<String> {
+        None
+    }
+    /// REST venues: the first diff after a snapshot with `snap_id` (re-stating `book`'s best bid).
+    fn bridge(&self, snap_id: u64, book: &Book) -> String {
+        self.update(snap_id + 1, restate(book), book)
+    }
+}
+
+struct Binance {
+    usdm: bool,
+}
+
+impl Dialect for Binance {
+    fn source(&self) -> &'static str {
+        if self.usdm {
+            "binance-usdm:BTCUSDT"
+        } else {
+            "binance:BTCUSDT"
+        }
+    }
+    fn symbol(&self) -> &'static str {
+        "BTCUSDT"
+    }
+    fn subscriptions(&self) -> usize {
+        0 // streams are named in the URL
+    }
+    fn rest(&self) -> bool {
+        true
+    }
+    fn snapshot(&self, id: u64, book: &Book) -> String {
+        let side = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"["{p}","{q}"]"#)).collect::<Vec<_>>().join(",");
+        format!(r#"{{"lastUpdateId":{id},"bids":[{}],"asks":[{}]}}"#, side(&book.bids), side(&book.asks))
+    }
+    fn update(&self, id: u64, level: (Side, &'static str, &'static str), _after: &Book) -> String {
+        self.diff(id, id, level)
+    }
+    fn bridge(&self, snap_id: u64, book: &Book) -> String {
+        // Spot: the first diff has U <= lastUpdateId+1 <= u; USD-M: U <= lastUpdateId <= u.
+        let first = if self.usdm { snap_id - 5 } else { snap_id + 1 };
+        self.diff(first, snap_id + 1, restate(book))
+    }
+}
+
+impl Binance {
+    fn diff(&self, first: u64, last: u64, (side, p, q): (Side, &str, &str)) -> String {
+        let (b, a) = if side == Side::Bid { (format!(r#"["{p}","{q}"]"#), String::new()) } else { (String::new(), format!(r#"["{p}","{q}"]"#)) };
+        let pu = if self.usdm { format!(r#","pu":{}"#, first - 1) } else { String::new() };
+        format!(
+            r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":{first},"u":{last}{pu},"b":[{b}],"a":[{a}]}}}}"#
+        )
+    }
+}
+
+struct Coinbase;
+
+impl Coinbase {
+    fn l2(id: u64, kind: &str, levels: &[(Side, &str, &str)]) -> String {
+        let ups: Vec<String> = levels
+            .iter()
+            .map(|(s, p, q)| {
+                let side = if *s == Side::Bid { "bid" } else { "offer" };
+                format!(r#"{{"side":"{side}","price_level":"{p}","new_quantity":"{q}"}}"#)
+            })
+            .collect();
+        format!(r#"{{"channel":"l2_data","sequence_num":{id},"events":[{{"type":"{kind}","product_id":"BTC-USD","updates":[{}]}}]}}"#, ups.join(","))
+    }
+}
+
+impl Dialect for Coinbase {
+    fn source(&self) -> &'static str {
+        "coinbase:BTC-USD"
+    }
+    fn symbol(&self) -> &'static str {
+        "BTC-USD"
+    }
+    fn subscriptions(&self) -> usize {
+        2 // level2 and heartbeats
+    }
+    fn snapshot(&self, id: u64, book: &Book) -> String {
+        let levels: Vec<(Side, &str, &str)> =
+            book.bids.iter().map(|(p, q)| (Side::Bid, *p, *q)).chain(book.asks.iter().map(|(p, q)| (Side::Ask, *p, *q))).collect();
+        Self::l2(id, "snapshot", &levels)
+    }
+    fn update(&self, id: u64, level: (Side, &'static str, &'static str), _after: &Book) -> String {
+        Self::l2(id, "update", &[level])
+    }
+    fn heartbeat(&self, id: u64) -> Option<String> {
+        Some(format!(r#"{{"channel":"heartbeats","sequence_num":{id},"events":[{{"heartbeat_counter":{id}}}]}}"#))
+    }
+}
+
+struct Kraken;
+
+impl Kraken {
+    fn message(kind: &str, level: Option<(Side, &'static str, &'static str)>, book: &Book, checksum_of: &Book) -> String {
+        let (bids, asks) = match level {
+            Some((Side::Bid, p, q)) => (vec![(p, q)], vec![]),
+            Some((Side::Ask, p, q)) => (vec![], vec![(p, q)]),
+            None => (book.bids.clone(), book.asks.clone()),
         };
-        {
-            let f = decode_frame(&b).expect("valid frame");
-            if seen.last() != Some(&f.status()) {
-                seen.push(f.status());
+        kraken_v2(kind, "ETH/USD", &bids, &asks, (&checksum_of.bids, &checksum_of.asks))
+    }
+}
+
+impl Dialect for Kraken {
+    fn source(&self) -> &'static str {
+        "kraken:ETH/USD"
+    }
+    fn symbol(&self) -> &'static str {
+        "ETH/USD"
+    }
+    fn subscriptions(&self) -> usize {
+        1
+    }
+    fn snapshot(&self, _id: u64, book: &Book) -> String {
+        Self::message("snapshot", None, book, book)
+    }
+    fn update(&self, _id: u64, level: (Side, &'static str, &'static str), after: &Book) -> String {
+        Self::message("update", Some(level), after, after)
+    }
+    fn heartbeat(&self, _id: u64) -> Option<String> {
+        Some(r#"{"channel":"heartbeat"}"#.into())
+    }
+    fn bad_checksum(&self, _id: u64, level: (Side, &'static str, &'static str), after: &Book) -> Option<String> {
+        // The checksum of the book before the update: the exchange's book is not ours.
+        Some(Self::message("update", Some(level), after, &book_a().with(Side::Ask, "100.50", "9.0")))
+    }
+}
+
+struct Bybit;
+
+impl Dialect for Bybit {
+    fn source(&self) -> &'static str {
+        "bybit:BTCUSDT"
+    }
+    fn symbol(&self) -> &'static str {
+        "BTCUSDT"
+    }
+    fn subscriptions(&self) -> usize {
+        1
+    }
+    fn snapshot(&self, id: u64, book: &Book) -> String {
+        let side = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"["{p}","{q}"]"#)).collect::<Vec<_>>().join(",");
+        format!(
+            r#"{{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1,"data":{{"s":"BTCUSDT","b":[{}],"a":[{}],"u":{id},"seq":{id}}}}}"#,
+            side(&book.bids),
+            side(&book.asks)
+        )
+    }
+    fn update(&self, id: u64, (side, p, q): (Side, &'static str, &'static str), _after: &Book) -> String {
+        let (b, a) = if side == Side::Bid { (format!(r#"["{p}","{q}"]"#), String::new()) } else { (String::new(), format!(r#"["{p}","{q}"]"#)) };
+        format!(r#"{{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1,"data":{{"s":"BTCUSDT","b":[{b}],"a":[{a}],"u":{id},"seq":{id}}}}}"#)
+    }
+}
+
+struct Okx;
+
+impl Okx {
+    /// OKX's checksum of a whole book: "bidPx:bidSz:askPx:askSz:…" over 25 levels, CRC32 as i32.
+    fn checksum(book: &Book) -> i32 {
+        let mut parts: Vec<&str> = Vec::new();
+        for i in 0..25 {
+            if let Some((p, q)) = book.bids.get(i) {
+                parts.extend([*p, *q]);
             }
-            if done(&seen, f.best_bid()) {
-                return (seen, f.best_bid());
+            if let Some((p, q)) = book.asks.get(i) {
+                parts.extend([*p, *q]);
             }
+        }
+        crc32fast::hash(parts.join(":").as_bytes()) as i32
+    }
+    fn message(action: &str, seq: u64, prev: i64, (bids, asks): (&Printed, &Printed), checksum: i32) -> String {
+        let side = |ls: &[(&str, &str)]| ls.iter().map(|(p, q)| format!(r#"["{p}","{q}","0","1"]"#)).collect::<Vec<_>>().join(",");
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"{action}","data":[{{"asks":[{}],"bids":[{}],"ts":"1","checksum":{checksum},"seqId":{seq},"prevSeqId":{prev}}}]}}"#,
+            side(asks),
+            side(bids)
+        )
+    }
+    fn one(level: (Side, &'static str, &'static str)) -> (Printed, Printed) {
+        match level {
+            (Side::Bid, p, q) => (vec![(p, q)], vec![]),
+            (Side::Ask, p, q) => (vec![], vec![(p, q)]),
         }
     }
 }
 
-fn snapshot(bid: &'static str, ask: &'static str) -> String {
-    let (b, a): (Levels, Levels) = (&[(bid, "1.0")], &[(ask, "2.0")]);
-    kraken_v2("snapshot", "ETH/USD", b, a, (b, a))
+impl Dialect for Okx {
+    fn source(&self) -> &'static str {
+        "okx:BTC-USDT"
+    }
+    fn symbol(&self) -> &'static str {
+        "BTC-USDT"
+    }
+    fn subscriptions(&self) -> usize {
+        1
+    }
+    fn snapshot(&self, id: u64, book: &Book) -> String {
+        Self::message("snapshot", id, -1, (&book.bids, &book.asks), Self::checksum(book))
+    }
+    fn update(&self, id: u64, level: (Side, &'static str, &'static str), after: &Book) -> String {
+        let (b, a) = Self::one(level);
+        Self::message("update", id, id as i64 - 1, (&b, &a), Self::checksum(after))
+    }
+    fn bad_checksum(&self, id: u64, level: (Side, &'static str, &'static str), after: &Book) -> Option<String> {
+        let (b, a) = Self::one(level);
+        Some(Self::message("update", id, id as i64 - 1, (&b, &a), Self::checksum(after).wrapping_add(1)))
+    }
 }
 
-/// Live on the first connection's book; then the fault; then live again only on the second
-/// connection's book (99.5), having passed through a not-live status.
-async fn goes_stale_then_recovers_exactly(first: Beat) {
+// ── Scenarios ─────────────────────────────────────────────────────────────────────────────────
+
+/// The first book's id: a WebSocket snapshot's sequence, or a REST snapshot's lastUpdateId.
+const A_ID: u64 = 100;
+/// The recovered book's REST lastUpdateId (WebSocket venues number it after the fault).
+const B_REST_ID: u64 = 200;
+
+/// A connection that serves `book` (snapshot, or for REST venues the bridging diff) and whose
+/// data beats keep it live (heartbeats, or updates re-stating a level), numbered after it.
+fn serving(d: &'static dyn Dialect, book: Book, id: u64) -> Conn {
+    let script = if d.rest() { vec![d.bridge(id, &book)] } else { vec![d.snapshot(id, &book)] };
+    let beats = book.clone();
+    let beat = Beat::Data(Arc::new(move |n| d.heartbeat(n).unwrap_or_else(|| d.update(n, restate(&beats), &beats))));
+    Conn { beat_from: id + 1 + u64::from(d.rest()), before_go: beat.clone(), after_go: beat, ..Conn::new(d.subscriptions(), script) }
+}
+
+struct Run {
+    server: Server,
+    go: tokio::sync::watch::Sender<bool>,
+}
+
+/// Start the scripted exchange (`conns`, REST `rest` for REST venues) and a server reading it.
+async fn run(d: &dyn Dialect, conns: Vec<Conn>, rest: Vec<Rest>, data_deadline_ms: &str) -> Run {
     let (go, gate) = fault_gate();
-    let heartbeats = Beat::Text(KRAKEN_HEARTBEAT.into());
-    let ws = scripted_exchange(
-        vec![kraken_conn(snapshot("100.5", "101.0"), first, false), kraken_conn(snapshot("99.50", "99.75"), heartbeats, true)],
-        gate,
-    )
-    .await;
-    let server = start(&["--source", "kraken:ETH/USD", "--exchange-ws-url", &ws, "--data-deadline-ms", "1000", "--max-backoff-ms", "200"]);
-    let seen = live_then_not_live_then_exact(&server, "ETH/USD", 100.5, 99.5, &go).await;
-    assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Stale, BookStatus::Live]), "the silent book stays stale until it is live again: {seen:?}");
+    let ws = scripted_exchange(conns, gate).await;
+    let mut args = vec!["--source", d.source(), "--exchange-ws-url", &ws, "--data-deadline-ms", data_deadline_ms];
+    args.extend(["--max-backoff-ms", "200", "--rest-timeout-ms", "500"]);
+    let rest_url;
+    if d.rest() {
+        rest_url = scripted_rest(rest).await;
+        args.extend(["--exchange-rest-url", &rest_url]);
+    }
+    Run { server: start(&args), go }
 }
 
-#[tokio::test]
-async fn kraken_silence_is_stale_within_the_data_deadline_then_resynced() {
-    goes_stale_then_recovers_exactly(Beat::Nothing).await;
+type FrameBook = (Vec<(f64, f64)>, Vec<(f64, f64)>);
+
+/// One client watching from before the exchange speaks. Live frames must show book A (before the
+/// fault: the gate opens once this client has seen it) or exactly book B (after a not-live
+/// status); returns the statuses seen, deduplicated, once B is live.
+async fn watch_recovery(run: &Run, symbol: &str, a: Option<&Book>, b: &Book) -> Vec<BookStatus> {
+    let url = format!("ws://{}/ws?symbol={}", run.server.1, symbol.replace('/', "%2F"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let (a, b) = (a.map(Book::as_frame), b.as_frame());
+    let mut seen: Vec<BookStatus> = Vec::new();
+    let mut saw_a = a.is_none();
+    let mut went_down = false;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.unwrap_or_else(|_| panic!("timed out; statuses seen: {seen:?}"));
+        let bytes = match msg {
+            Some(Ok(Message::Binary(bytes))) => bytes,
+            Some(Ok(_)) => continue,
+            other => panic!("the server closed this client ({other:?}); statuses seen: {seen:?}"),
+        };
+        let f = decode_frame(&bytes).expect("valid frame");
+        let status = f.status();
+        if seen.last() != Some(&status) {
+            seen.push(status);
+        }
+        let levels = |v: Option<flatbuffers::Vector<'_, tickframe_schema::PriceLevel>>| -> Vec<(f64, f64)> {
+            v.map(|v| v.iter().map(|l| (l.price(), l.size())).collect()).unwrap_or_default()
+        };
+        let shown: FrameBook = (levels(f.bids()), levels(f.asks()));
+        if status != BookStatus::Live {
+            went_down |= saw_a;
+            continue;
+        }
+        if went_down {
+            assert_eq!(shown, b, "after recovery, exactly the exchange's new book is live; statuses {seen:?}");
+            return seen;
+        }
+        match &a {
+            Some(a) => assert_eq!(&shown, a, "before recovery only the exchange's first book is live; statuses {seen:?}"),
+            None => panic!("live before the first valid book arrived: {shown:?}; statuses {seen:?}"),
+        }
+        saw_a = true;
+        let _ = run.go.send(true); // this client saw the live book: now the fault
+    }
 }
 
-#[tokio::test]
-async fn kraken_answering_only_pings_is_stale_not_live() {
-    goes_stale_then_recovers_exactly(Beat::Pings).await;
+/// The exchange goes quiet (`after`: silent or pings only) once the client has seen A live; the
+/// server must mark the book stale within the data deadline, reconnect, and serve B exactly.
+async fn goes_quiet(d: &'static dyn Dialect, after: Beat) {
+    let mut first = serving(d, book_a(), A_ID);
+    first.after_go = after;
+    let second = Conn { start_after_ms: 500, ..serving(d, book_b(), if d.rest() { B_REST_ID } else { 0 }) };
+    let rest = vec![Rest::Body(d.snapshot(A_ID, &book_a())), Rest::Body(d.snapshot(B_REST_ID, &book_b()))];
+    let run = run(d, vec![first, second], rest, "1000").await;
+    let seen = watch_recovery(&run, d.symbol(), Some(&book_a()), &book_b()).await;
+    assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Stale, BookStatus::Live]), "stale until live again: {seen:?}");
 }
 
+async fn silence(d: &'static dyn Dialect) {
+    goes_quiet(d, Beat::Nothing).await;
+}
+
+async fn pings_only(d: &'static dyn Dialect) {
+    goes_quiet(d, Beat::Pings).await;
+}
+
+/// The connection drops: the book is resyncing at once, then B exactly on the new connection.
+async fn disconnect(d: &'static dyn Dialect) {
+    let mut first = serving(d, book_a(), A_ID);
+    first.after_go = Beat::Drop;
+    let second = Conn { start_after_ms: 500, ..serving(d, book_b(), if d.rest() { B_REST_ID } else { 0 }) };
+    let rest = vec![Rest::Body(d.snapshot(A_ID, &book_a())), Rest::Body(d.snapshot(B_REST_ID, &book_b()))];
+    let run = run(d, vec![first, second], rest, "60000").await;
+    let seen = watch_recovery(&run, d.symbol(), Some(&book_a()), &book_b()).await;
+    assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Resyncing, BookStatus::Live]), "{seen:?}");
+}
+
+/// Once the client has seen A live, the exchange sends `fault` (numbered up to `last_fault_id`);
+/// the server must resync — resubscribe, or for REST venues fetch a new snapshot (answered by
+/// `rest_after`, then B) — and serve B exactly, never the faulty book.
+async fn resyncs_after(d: &'static dyn Dialect, fault: Vec<String>, last_fault_id: u64, rest_after: Vec<Rest>) {
+    let mut conn = Conn::new(d.subscriptions(), vec![]);
+    let mut rest = vec![Rest::Body(d.snapshot(A_ID, &book_a()))];
+    conn.on_go = fault;
+    if d.rest() {
+        conn.script = vec![d.bridge(A_ID, &book_a())];
+        rest.extend(rest_after);
+        rest.push(Rest::Body(d.snapshot(B_REST_ID, &book_b())));
+        // Nothing follows the fault on the stream: only the fault itself can make the server resync.
+    } else {
+        conn.script = vec![d.snapshot(A_ID, &book_a())];
+        conn.on_resubscribe = vec![d.snapshot(last_fault_id + 1, &book_b())];
+    }
+    let run = run(d, vec![conn], rest, "60000").await;
+    let seen = watch_recovery(&run, d.symbol(), Some(&book_a()), &book_b()).await;
+    assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Resyncing, BookStatus::Live]), "{seen:?}");
+}
+
+/// The first id after the book A connection's script.
+fn after_a(d: &dyn Dialect) -> u64 {
+    A_ID + 1 + u64::from(d.rest())
+}
+
+async fn sequence_gap(d: &'static dyn Dialect) {
+    let id = after_a(d) + 1; // one update lost
+    resyncs_after(d, vec![d.update(id, WRONG_BID, &book_a().with(WRONG_BID.0, WRONG_BID.1, WRONG_BID.2))], id, vec![]).await;
+}
+
+async fn checksum_mismatch(d: &'static dyn Dialect) {
+    let id = after_a(d);
+    let bad = d.bad_checksum(id, WRONG_BID, &book_a().with(WRONG_BID.0, WRONG_BID.1, WRONG_BID.2)).expect("the venue checksums");
+    resyncs_after(d, vec![bad], id, vec![]).await;
+}
+
+/// In sequence, but a quantity that is not a number: the message cannot be applied.
+async fn unappliable(d: &'static dyn Dialect) {
+    let id = after_a(d);
+    resyncs_after(d, vec![d.update(id, (Side::Bid, "100.20", "abc"), &book_a())], id, vec![]).await;
+}
+
+async fn crossed_diff(d: &'static dyn Dialect) {
+    let id = after_a(d);
+    let after = book_a().with(CROSSING_BID.0, CROSSING_BID.1, CROSSING_BID.2);
+    resyncs_after(d, vec![d.update(id, CROSSING_BID, &after)], id, vec![]).await;
+}
+
+/// The snapshot fetch fails once (`failure`) while resyncing after a gap; the retry serves B.
+async fn rest_fails_once(d: &'static dyn Dialect, failure: Rest) {
+    let id = after_a(d) + 1;
+    resyncs_after(d, vec![d.update(id, WRONG_BID, &book_a().with(WRONG_BID.0, WRONG_BID.1, WRONG_BID.2))], id, vec![failure]).await;
+}
+
+/// The first snapshot is empty: never live; the server asks again and serves B exactly.
+async fn empty_snapshot(d: &'static dyn Dialect) {
+    let empty = Book::default();
+    let mut conn = Conn::new(d.subscriptions(), vec![]);
+    let mut rest = vec![];
+    if d.rest() {
+        conn.script = vec![d.bridge(A_ID, &book_b())];
+        rest = vec![Rest::Body(d.snapshot(A_ID, &empty)), Rest::Body(d.snapshot(A_ID, &book_b()))];
+    } else {
+        conn.script = vec![d.snapshot(A_ID, &empty)];
+        conn.on_resubscribe = vec![d.snapshot(A_ID + 1, &book_b())];
+    }
+    conn.start_after_ms = 300; // the client is watching before the first snapshot
+    let run = run(d, vec![conn], rest, "60000").await;
+    let seen = watch_recovery(&run, d.symbol(), None, &book_b()).await;
+    assert!(!seen[..seen.len() - 1].contains(&BookStatus::Live), "the empty book was never live: {seen:?}");
+}
+
+// ── The matrix ────────────────────────────────────────────────────────────────────────────────
+
+macro_rules! venue {
+    ($name:ident, $dialect:expr, [$($scenario:ident),* $(,)?]) => {
+        mod $name {
+            use super::*;
+            static D: &dyn Dialect = &$dialect;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(D).await;
+                }
+            )*
+        }
+    };
+}
+
+async fn rest_500(d: &'static dyn Dialect) {
+    rest_fails_once(d, Rest::Status(500)).await;
+}
+
+async fn rest_timeout(d: &'static dyn Dialect) {
+    rest_fails_once(d, Rest::Hang).await;
+}
+
+venue!(
+    binance,
+    Binance { usdm: false },
+    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, rest_500, rest_timeout]
+);
+venue!(
+    binance_usdm,
+    Binance { usdm: true },
+    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, rest_500, rest_timeout]
+);
+venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot]);
+venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot]);
+venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot]);
+venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot]);
+
+/// A quiet market is not a dead one: with heartbeats only, the book stays live over three deadlines.
 #[tokio::test]
 async fn kraken_heartbeats_keep_a_quiet_book_live() {
-    let (_go, gate) = fault_gate();
-    let ws = scripted_exchange(vec![kraken_conn(snapshot("100.5", "101.0"), Beat::Text(KRAKEN_HEARTBEAT.into()), false)], gate).await;
-    let server = start(&["--source", "kraken:ETH/USD", "--exchange-ws-url", &ws, "--data-deadline-ms", "1000"]);
-    watch(&server.1, "ETH/USD", 10, |s, bid| s.last() == Some(&BookStatus::Live) && bid == 100.5).await;
-    // Three deadlines of a quiet market: heartbeats only, and the book stays live throughout.
+    let d: &'static dyn Dialect = &Kraken;
+    let run = run(d, vec![serving(d, book_a(), A_ID)], vec![], "1000").await;
+    let url = format!("ws://{}/ws?symbol=ETH%2FUSD", run.server.1);
+    let (mut client, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
+    let first_live = async {
+        while let Some(Ok(msg)) = client.next().await {
+            if let Message::Binary(b) = msg {
+                if decode_frame(&b).expect("valid frame").status() == BookStatus::Live {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), first_live).await.expect("live");
     let quiet = tokio::time::sleep(Duration::from_secs(3));
     tokio::pin!(quiet);
-    let url = format!("ws://{}/ws?symbol=ETH%2FUSD", server.1);
-    let (mut client, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     loop {
         tokio::select! {
             _ = &mut quiet => break,
             msg = client.next() => if let Some(Ok(Message::Binary(b))) = msg {
-                assert_eq!(decode_frame(&b).unwrap().status(), BookStatus::Live, "a quiet book with heartbeats is live");
+                assert_eq!(decode_frame(&b).expect("valid frame").status(), BookStatus::Live, "a quiet book with heartbeats is live");
             },
         }
-    }
-}
-
-// ── Every venue: a scripted exchange (WebSocket + REST) per scenario ──────────────────────────
-
-/// One connection of a scripted exchange: what it sends (after the subscription, if the venue
-/// subscribes by message), what it answers a resubscription with, and what it does afterwards.
-struct Conn {
-    /// Subscription messages the venue sends on connect, to wait for (Coinbase sends two).
-    wait_for_subscription: usize,
-    script: Vec<String>,
-    /// Sent (once, 500 ms later, as a real exchange takes a moment) when a `"subscribe"` arrives
-    /// after the initial ones: the answer to a resubscription.
-    on_resubscribe: Vec<String>,
-    /// Wait this long before the script (so a test's client is already watching, or a reconnect
-    /// is answered a little later).
-    start_after_ms: u64,
-    /// Sent every 200 ms once the script is out: until the test opens the fault gate, and after.
-    before_go: Beat,
-    after_go: Beat,
-}
-
-async fn scripted_exchange(conns: Vec<Conn>, go: Go) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        for conn in conns {
-            let Ok((tcp, _)) = listener.accept().await else { return };
-            let go = go.clone();
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
-                for _ in 0..conn.wait_for_subscription {
-                    let _ = ws.next().await;
-                }
-                tokio::time::sleep(Duration::from_millis(conn.start_after_ms)).await;
-                for m in &conn.script {
-                    if ws.send(Message::text(m.clone())).await.is_err() {
-                        return;
-                    }
-                }
-                let mut every = tokio::time::interval(Duration::from_millis(200));
-                let mut answered = false;
-                loop {
-                    tokio::select! {
-                        _ = every.tick() => {
-                            let sent = match if *go.borrow() { &conn.after_go } else { &conn.before_go } {
-                                Beat::Nothing => Ok(()),
-                                Beat::Pings => ws.send(Message::Ping(Default::default())).await,
-                                Beat::Text(t) => ws.send(Message::text(t.clone())).await,
-                            };
-                            if sent.is_err() { return; }
-                        },
-                        msg = ws.next() => match msg {
-                            Some(Ok(Message::Text(t))) if t.contains(r#""method":"ping""#) && matches!(conn.after_go, Beat::Pings) => {
-                                let _ = ws.send(Message::text(r#"{"method":"pong"}"#)).await;
-                            }
-                            Some(Ok(Message::Text(t))) if t.contains(r#""subscribe""#) && !answered => {
-                                answered = true;
-                                tokio::time::sleep(Duration::from_millis(500)).await;
-                                for m in &conn.on_resubscribe {
-                                    if ws.send(Message::text(m.clone())).await.is_err() { return; }
-                                }
-                            }
-                            Some(Ok(_)) => {}
-                            _ => return,
-                        },
-                    }
-                }
-            });
-        }
-    });
-    format!("ws://{addr}")
-}
-
-/// What a scripted REST endpoint answers, request by request (the last one repeats).
-#[derive(Clone)]
-enum Rest {
-    Status(u16),
-    Body(&'static str),
-}
-
-async fn scripted_rest(replies: Vec<Rest>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut n = 0;
-        loop {
-            let Ok((mut tcp, _)) = listener.accept().await else { return };
-            let reply = replies[n.min(replies.len() - 1)].clone();
-            n += 1;
-            let mut buf = vec![0u8; 8192];
-            let _ = tcp.read(&mut buf).await;
-            let (status, body) = match reply {
-                Rest::Status(code) => (code, "error"),
-                Rest::Body(b) => (200, b),
-            };
-            let resp = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-            let _ = tcp.write_all(resp.as_bytes()).await;
-        }
-    });
-    format!("http://{addr}")
-}
-
-/// One client watching throughout: live with `first_bid`, then a not-live status (never live in
-/// between), then live again with exactly `recovered_bid`. The statuses seen, deduplicated.
-async fn live_then_not_live_then_exact(
-    server: &Server,
-    symbol: &str,
-    first_bid: f64,
-    recovered_bid: f64,
-    go: &tokio::sync::watch::Sender<bool>,
-) -> Vec<BookStatus> {
-    let (mut was_live, mut went_down, mut live_in_between) = (false, false, false);
-    let (seen, bid) = watch(&server.1, symbol, 20, |s, bid| {
-        let live = s.last() == Some(&BookStatus::Live);
-        was_live |= live && bid == first_bid;
-        if was_live {
-            let _ = go.send(true); // this client saw the live book: now the fault
-        }
-        went_down |= was_live && !live;
-        live_in_between |= went_down && live && bid != recovered_bid;
-        went_down && live && bid == recovered_bid
-    })
-    .await;
-    assert!(was_live && went_down, "{seen:?}");
-    assert!(!live_in_between, "nothing but the recovered book is live after the fault: {seen:?}");
-    assert_eq!(bid, recovered_bid);
-    seen
-}
-
-/// Watched from before the exchange speaks: live on the first book, then the gap, which must never
-/// be served as live (`post_gap_bid`), then live again with exactly `recovered_bid`.
-async fn a_gap_is_never_served_live(server: &Server, symbol: &str, post_gap_bid: f64, recovered_bid: f64) {
-    let (mut live_before, mut served_post_gap, mut not_live_after_live) = (false, false, false);
-    let (seen, bid) = watch(&server.1, symbol, 15, |s, bid| {
-        let live = s.last() == Some(&BookStatus::Live);
-        served_post_gap |= live && bid == post_gap_bid;
-        not_live_after_live |= live_before && !live;
-        live_before |= live && bid != recovered_bid;
-        live && bid == recovered_bid && live_before
-    })
-    .await;
-    assert!(!served_post_gap, "the book after the gap was served as live: {seen:?}");
-    assert!(not_live_after_live, "the gap was served as not live: {seen:?}");
-    assert_eq!(bid, recovered_bid, "the resubscription's snapshot, exactly");
-}
-
-mod coinbase {
-    use super::*;
-
-    fn msg(seq: u64, kind: &str, updates: &[(&str, &str, &str)]) -> String {
-        let ups: Vec<String> =
-            updates.iter().map(|(side, p, q)| format!(r#"{{"side":"{side}","price_level":"{p}","new_quantity":"{q}"}}"#)).collect();
-        format!(r#"{{"channel":"l2_data","sequence_num":{seq},"events":[{{"type":"{kind}","product_id":"BTC-USD","updates":[{}]}}]}}"#, ups.join(","))
-    }
-
-    #[tokio::test]
-    async fn a_sequence_gap_resyncs_by_resubscribing_and_the_new_snapshot_is_exact() {
-        let ws = scripted_exchange(
-            vec![Conn {
-                wait_for_subscription: 2,
-                script: vec![
-                    msg(0, "snapshot", &[("bid", "100.00", "1"), ("offer", "100.50", "1")]),
-                    msg(1, "update", &[("bid", "100.10", "2")]),
-                    msg(3, "update", &[("bid", "100.20", "2")]), // seq 2 lost
-                ],
-                on_resubscribe: vec![msg(4, "snapshot", &[("bid", "99.00", "3"), ("offer", "99.50", "1")])],
-                start_after_ms: 1500,
-                before_go: Beat::Nothing,
-                after_go: Beat::Nothing,
-            }],
-            fault_gate().1,
-        )
-        .await;
-        let server = start(&["--source", "coinbase:BTC-USD", "--exchange-ws-url", &ws]);
-        a_gap_is_never_served_live(&server, "BTC-USD", 100.2, 99.0).await;
-    }
-
-    #[tokio::test]
-    async fn silence_after_heartbeats_stop_is_stale_then_a_new_connection_resyncs() {
-        let heartbeat = r#"{"channel":"heartbeats","events":[{"heartbeat_counter":1}]}"#.to_string();
-        let (go, gate) = fault_gate();
-        let ws = scripted_exchange(
-            vec![
-                Conn {
-                    wait_for_subscription: 1,
-                    script: vec![msg(0, "snapshot", &[("bid", "100.00", "1"), ("offer", "100.50", "1")])],
-                    on_resubscribe: vec![],
-                    start_after_ms: 0,
-                    before_go: Beat::Text(heartbeat.clone()),
-                    after_go: Beat::Nothing, // after the gate: silent, no heartbeat, no data
-                },
-                Conn {
-                    wait_for_subscription: 1,
-                    script: vec![msg(0, "snapshot", &[("bid", "98.00", "1"), ("offer", "98.50", "1")])],
-                    on_resubscribe: vec![],
-                    start_after_ms: 500, // a reconnect is answered a little later (see `kraken_conn`)
-                    before_go: Beat::Text(heartbeat.clone()),
-                    after_go: Beat::Text(heartbeat),
-                },
-            ],
-            gate,
-        )
-        .await;
-        let server = start(&["--source", "coinbase:BTC-USD", "--exchange-ws-url", &ws, "--data-deadline-ms", "1000", "--max-backoff-ms", "200"]);
-        let seen = live_then_not_live_then_exact(&server, "BTC-USD", 100.0, 98.0, &go).await;
-        assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Stale, BookStatus::Live]), "stale until live again: {seen:?}");
-    }
-}
-
-mod binance {
-    use super::*;
-
-    fn diff(first: u64, last: u64, bid: &str) -> String {
-        format!(
-            r#"{{"stream":"btcusdt@depth@100ms","data":{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":{first},"u":{last},"b":[["{bid}","1"]],"a":[]}}}}"#
-        )
-    }
-    const SNAPSHOT: &str = r#"{"lastUpdateId":100,"bids":[["100.00","1.0"]],"asks":[["100.50","1.5"]]}"#;
-
-    async fn server_with(rest: Vec<Rest>, diffs: Vec<String>) -> Server {
-        let ws = scripted_exchange(
-            vec![Conn {
-                wait_for_subscription: 0,
-                script: diffs,
-                on_resubscribe: vec![],
-                start_after_ms: 0,
-                before_go: Beat::Nothing,
-                after_go: Beat::Nothing,
-            }],
-            fault_gate().1,
-        )
-        .await;
-        let rest = scripted_rest(rest).await;
-        start(&["--source", "binance:BTCUSDT", "--exchange-ws-url", &ws, "--exchange-rest-url", &rest, "--data-deadline-ms", "60000"])
-    }
-
-    #[tokio::test]
-    async fn a_rest_500_is_retried_and_the_book_goes_live_exactly() {
-        let server = server_with(vec![Rest::Status(500), Rest::Body(SNAPSHOT)], vec![diff(101, 101, "100.10")]).await;
-        let (_, bid) = watch(&server.1, "BTCUSDT", 10, |s, bid| s.last() == Some(&BookStatus::Live) && bid == 100.1).await;
-        assert_eq!(bid, 100.1, "the snapshot plus the buffered diff");
-    }
-
-    #[tokio::test]
-    async fn an_empty_snapshot_is_never_live_and_is_asked_for_again() {
-        let empty = r#"{"lastUpdateId":100,"bids":[],"asks":[]}"#;
-        let server = server_with(vec![Rest::Body(empty), Rest::Body(SNAPSHOT)], vec![diff(101, 101, "100.10")]).await;
-        let (seen, bid) = watch(&server.1, "BTCUSDT", 10, |s, bid| s.last() == Some(&BookStatus::Live) && bid == 100.1).await;
-        assert_eq!(bid, 100.1);
-        assert!(!seen[..seen.len() - 1].contains(&BookStatus::Live), "the empty book was never live: {seen:?}");
-    }
-}
-
-mod bybit {
-    use super::*;
-
-    fn msg(kind: &str, u: u64, bid: &str) -> String {
-        format!(
-            r#"{{"topic":"orderbook.50.BTCUSDT","type":"{kind}","ts":1,"data":{{"s":"BTCUSDT","b":[["{bid}","1"]],"a":[["101.00","1"]],"u":{u},"seq":{u}}}}}"#
-        )
-    }
-
-    #[tokio::test]
-    async fn an_update_id_gap_resubscribes_and_the_new_snapshot_is_exact() {
-        let ws = scripted_exchange(
-            vec![Conn {
-                wait_for_subscription: 1,
-                script: vec![msg("snapshot", 10, "100.00"), msg("delta", 11, "100.10"), msg("delta", 13, "100.20")],
-                on_resubscribe: vec![msg("snapshot", 20, "99.00")],
-                start_after_ms: 1500,
-                before_go: Beat::Nothing,
-                after_go: Beat::Nothing,
-            }],
-            fault_gate().1,
-        )
-        .await;
-        let server = start(&["--source", "bybit:BTCUSDT", "--exchange-ws-url", &ws, "--data-deadline-ms", "60000"]);
-        a_gap_is_never_served_live(&server, "BTCUSDT", 100.2, 99.0).await;
-    }
-}
-
-mod okx {
-    use super::*;
-
-    fn msg(action: &str, seq: i64, prev: i64, bid: &str) -> String {
-        format!(
-            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"{action}","data":[{{"asks":[["101.0","1","0","1"]],"bids":[["{bid}","1","0","1"]],"ts":"1","checksum":0,"seqId":{seq},"prevSeqId":{prev}}}]}}"#
-        )
-    }
-
-    #[tokio::test]
-    async fn a_broken_seq_chain_resubscribes_and_the_new_snapshot_is_exact() {
-        let ws = scripted_exchange(
-            vec![Conn {
-                wait_for_subscription: 1,
-                script: vec![msg("snapshot", 10, -1, "100.0"), msg("update", 11, 10, "100.1"), msg("update", 13, 12, "100.2")],
-                on_resubscribe: vec![msg("snapshot", 20, -1, "99.0")],
-                start_after_ms: 1500,
-                before_go: Beat::Nothing,
-                after_go: Beat::Nothing,
-            }],
-            fault_gate().1,
-        )
-        .await;
-        let server = start(&["--source", "okx:BTC-USDT", "--exchange-ws-url", &ws, "--data-deadline-ms", "60000"]);
-        a_gap_is_never_served_live(&server, "BTC-USDT", 100.2, 99.0).await;
     }
 }

@@ -119,6 +119,8 @@ pub struct LiveOptions {
     pub endpoint: LiveEndpoint,
     /// Replace the scheme and host of REST snapshot URLs (tests, proxies): `http://127.0.0.1:1234`.
     pub rest_base: Option<String>,
+    /// A REST snapshot request that takes longer fails (and is retried).
+    pub rest_timeout: Duration,
     pub backoff: Backoff,
     /// A connection that lasted this long resets the backoff.
     pub healthy_after: Duration,
@@ -127,7 +129,14 @@ pub struct LiveOptions {
 
 impl LiveOptions {
     pub fn new(endpoint: LiveEndpoint) -> Self {
-        Self { endpoint, rest_base: None, backoff: Backoff::default(), healthy_after: Duration::from_secs(60), capture_out: None }
+        Self {
+            endpoint,
+            rest_base: None,
+            rest_timeout: Duration::from_secs(10),
+            backoff: Backoff::default(),
+            healthy_after: Duration::from_secs(60),
+            capture_out: None,
+        }
     }
 }
 
@@ -147,7 +156,7 @@ fn ts() -> f64 {
 /// Run forever (until every engine is gone): connect, subscribe, feed, recover, reconnect.
 pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
     let _ = rustls::crypto::ring::default_provider().install_default(); // Err = already installed
-    let http = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
+    let http = match reqwest::Client::builder().timeout(opts.rest_timeout).build() {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the HTTP client: live source stops");

@@ -66,7 +66,8 @@ impl VenueFeed {
     ///   resyncs (and a snapshot response that could not be read is asked for again);
     /// - a live book that is crossed (best bid at or above best ask) is wrong, whatever the venue
     ///   says (a venue without checksums cannot tell);
-    /// - a snapshot that leaves a book with no level on either side is not a market.
+    /// - a snapshot that leaves a book without a bid or without an ask is not a market (an empty
+    ///   REST answer with the buffered diffs applied on top is exactly that).
     fn resync_untrusted(&mut self, message_failed: bool, was_http: bool) {
         let mut untrusted: Vec<(String, &'static str)> = Vec::new();
         if message_failed {
@@ -82,8 +83,8 @@ impl VenueFeed {
                 let Some(b) = self.venue.books().get(&u.symbol).filter(|b| b.state == SyncState::Live) else { continue };
                 let why = if b.book.book().is_crossed() {
                     "crossed book"
-                } else if u.snapshot && b.book.book().is_empty() {
-                    "empty snapshot"
+                } else if u.snapshot && (b.book.book().best_bid().is_none() || b.book.book().best_ask().is_none()) {
+                    "snapshot without bids or without asks"
                 } else {
                     continue;
                 };

@@ -2,6 +2,8 @@
 //! exchanges: start it on port 0 (stopped on drop), and Kraken v2 book messages with valid checksums.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod scripted_exchange;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
