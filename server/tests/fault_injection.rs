@@ -19,11 +19,13 @@
 //! | unappliable       | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
 //! | crossed diff      | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
 //! | empty snapshot    | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | old snapshot (4)  | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST 500          | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST timeout      | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //!
 //! (1) Kraken v2 book messages carry no sequence: its CRC32 checksum is what detects loss.
 //! (2) The venue sends no checksum. (3) The venue's snapshots come over the WebSocket.
+//! (4) A REST snapshot older than the diffs buffered while it was fetched.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -520,6 +522,17 @@ async fn empty_snapshot(d: &'static dyn Dialect) {
     assert!(!seen[..seen.len() - 1].contains(&BookStatus::Live), "the empty book was never live: {seen:?}");
 }
 
+/// REST venues: the first snapshot is older than the diffs buffered while it was fetched (nothing
+/// can bracket it): never live; the server asks again and serves the newer snapshot exactly.
+async fn stale_snapshot(d: &'static dyn Dialect) {
+    let mut conn = Conn::new(d.subscriptions(), vec![d.bridge(A_ID, &book_a())]);
+    conn.start_after_ms = 300; // the client is watching before the first snapshot
+    let rest = vec![Rest::Body(d.snapshot(A_ID - 50, &book_b())), Rest::Body(d.snapshot(A_ID, &book_a()))];
+    let run = run(d, vec![conn], rest, "60000").await;
+    let seen = watch_recovery(&run, d.symbol(), None, &book_a()).await;
+    assert!(!seen[..seen.len() - 1].contains(&BookStatus::Live), "the old snapshot was never live: {seen:?}");
+}
+
 // ── The matrix ────────────────────────────────────────────────────────────────────────────────
 
 macro_rules! venue {
@@ -548,12 +561,12 @@ async fn rest_timeout(d: &'static dyn Dialect) {
 venue!(
     binance,
     Binance { usdm: false },
-    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, rest_500, rest_timeout]
+    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, stale_snapshot, rest_500, rest_timeout]
 );
 venue!(
     binance_usdm,
     Binance { usdm: true },
-    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, rest_500, rest_timeout]
+    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, stale_snapshot, rest_500, rest_timeout]
 );
 venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot]);
 venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot]);
