@@ -4,11 +4,10 @@
 //! checksummed as the venue would send them.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use tickframe_server::adapters::kraken::book_checksum;
-use tickframe_server::adapters::venue::{Report, VenueInput};
-use tickframe_server::adapters::venue_by_name;
 use tickframe_server::book::Side;
 use tickframe_server::exchange::exchange_book::ExchangeBook;
+use tickframe_server::venues::kraken::book_checksum;
+use tickframe_server::venues::venue::{Report, VenueInput};
 
 const DELTAS: usize = 1000;
 const LEVELS_PER_DELTA: usize = 10;
@@ -161,7 +160,7 @@ fn bench(c: &mut Criterion) {
             g.sample_size(20);
             g.bench_function(venue, |b| {
                 b.iter_batched(
-                    || venue_by_name(venue).expect("venue"),
+                    || tickframe_server::venues::by_name(venue, 10).expect("venue"),
                     |mut v| {
                         let mut r = Report::default();
                         for (url, body) in &inputs {
@@ -173,7 +172,7 @@ fn bench(c: &mut Criterion) {
                             v.handle(input, &mut r).expect("valid stream");
                             assert!(r.notes.iter().all(|(_, n)| !matches!(
                                 n,
-                                tickframe_server::adapters::venue::Note::Gap | tickframe_server::adapters::venue::Note::ChecksumFailed
+                                tickframe_server::venues::venue::Note::Gap | tickframe_server::venues::venue::Note::ChecksumFailed
                             )));
                         }
                         v

@@ -6,8 +6,10 @@ use std::io::{BufRead, Write};
 
 use serde::Serialize;
 
-use crate::adapters::venue::{Note, Report, Venue, VenueInput};
-use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
+use crate::exchange::capture::{CaptureError, CaptureReader};
+use crate::exchange::capture_input::CaptureInputs;
+use crate::instrument::same_symbol;
+use crate::venues::venue::{Note, Report, Venue, VenueInput};
 
 /// The counters printed as the last line.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -33,17 +35,6 @@ struct TopLine<'a> {
     best_ask_qty: Option<&'a str>,
 }
 
-/// "XMR-USD", "xmr/usd" and "XMRUSD" name the same symbol; so do Kraken's "XBT/CHF" and "BTC-CHF",
-/// and cryptofeed's "SUSHI-USDT-PERP" and Binance futures' "SUSHIUSDT".
-pub fn same_symbol(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        let up: String = s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
-        let up = up.strip_suffix("PERP").map(String::from).unwrap_or(up);
-        up.replace("XBT", "BTC")
-    };
-    norm(a) == norm(b)
-}
-
 /// Replay `input` through `venue`. Only an unreadable input is an `Err`; bad lines and messages are
 /// counted in `errors` and logged.
 pub fn check_capture(
@@ -56,8 +47,7 @@ pub fn check_capture(
     let mut reader = CaptureReader::new(input);
     let mut sum = CaptureSummary::default();
     let mut report = Report::default();
-    // Connections that carried data: a later `connect` on one of them is a reconnect.
-    let mut seen_conns = std::collections::HashSet::new();
+    let mut inputs = CaptureInputs::default();
     let wanted = |s: &str| symbol.is_none_or(|w| same_symbol(w, s));
     while let Some(event) = reader.next_event() {
         let event = match event {
@@ -70,19 +60,11 @@ pub fn check_capture(
             }
         };
         report.clear();
-        let result = match &event {
-            CaptureEvent::Connect { conn, .. } if seen_conns.contains(conn.as_ref()) => venue.handle(VenueInput::Connected, &mut report),
-            CaptureEvent::Recv { conn, data, .. } => {
-                sum.messages += 1;
-                seen_conns.insert(conn.to_string());
-                venue.handle(VenueInput::Message(data), &mut report)
-            }
-            CaptureEvent::Http { url, data, .. } => {
-                sum.messages += 1;
-                venue.handle(VenueInput::Http { url, body: data }, &mut report)
-            }
-            _ => Ok(()),
-        };
+        let input = inputs.input(&event);
+        if matches!(input, Some(VenueInput::Message(_) | VenueInput::Http { .. })) {
+            sum.messages += 1;
+        }
+        let result = input.map_or(Ok(()), |input| venue.handle(input, &mut report));
         if let Err(e) = result {
             sum.errors += 1;
             tracing::warn!(venue = venue.name(), line = reader.line_no(), error = %e, "message not applied");

@@ -111,7 +111,7 @@ async fn ws_handler(
 ) -> Response {
     let fanout = match &query.symbol {
         None => s.markets.first().map(|(_, f)| f.clone()),
-        Some(want) => s.markets.iter().find(|(sym, _)| sym == want || crate::check_capture::same_symbol(sym, want)).map(|(_, f)| f.clone()),
+        Some(want) => s.markets.iter().find(|(sym, _)| sym == want || crate::instrument::same_symbol(sym, want)).map(|(_, f)| f.clone()),
     };
     let Some(fanout) = fanout else {
         return (StatusCode::NOT_FOUND, format!("unknown symbol {:?}: see /symbols\n", query.symbol.unwrap_or_default())).into_response();

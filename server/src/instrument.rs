@@ -13,6 +13,17 @@ pub struct Instrument {
     pub lot_units: i64,
 }
 
+/// "XMR-USD", "xmr/usd" and "XMRUSD" name the same symbol; so do Kraken's "XBT/CHF" and "BTC-CHF",
+/// and cryptofeed's "SUSHI-USDT-PERP" and Binance futures' "SUSHIUSDT".
+pub fn same_symbol(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        let up: String = s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+        let up = up.strip_suffix("PERP").map(String::from).unwrap_or(up);
+        up.replace("XBT", "BTC")
+    };
+    norm(a) == norm(b)
+}
+
 fn pow10(d: u32) -> f64 {
     10f64.powi(d as i32)
 }

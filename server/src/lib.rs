@@ -55,9 +55,11 @@ pub mod instrument;
 pub mod log_throttle;
 pub mod metrics;
 pub mod orderbook_engine;
+pub mod recorder;
 pub mod recording;
 pub mod sources;
 pub mod tick_loop;
+pub mod venues;
 
 use std::future::Future;
 use std::sync::Arc;

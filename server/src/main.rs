@@ -2,25 +2,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
-use tickframe_server::adapters::book_image::BookImageAdapter;
-use tickframe_server::adapters::sim::SimAdapter;
 use tickframe_server::client_session::SessionLimits;
 use tickframe_server::edge::listener::HttpTimeouts;
-use tickframe_server::frame_builder::now_ms;
-use tickframe_server::orderbook_engine::{OrderbookEngine, DEFAULT_DEPTH};
-use tickframe_server::recording::RecordingWriter;
+use tickframe_server::orderbook_engine::DEFAULT_DEPTH;
+use tickframe_server::recorder;
 use tickframe_server::sources::capture_source::Speed;
-use tickframe_server::sources::live_source;
-use tickframe_server::sources::simulator::{self, sim_instrument};
-use tickframe_server::sources::venue_feed::{FeedTarget, VenueFeed};
+use tickframe_server::sources::{self, simulator, SourceOptions, SourceSpec, Sources};
 use tickframe_server::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
-use tickframe_server::{serve_markets, Market, ServeOptions, ServerLimits};
-use tokio::sync::mpsc;
+use tickframe_server::{serve_markets, ServeOptions, ServerLimits};
 
 #[derive(Parser, Debug)]
 #[command(name = "tickframe-server", version, about = "Serve live order books as FlatBuffer frames over binary WebSocket.")]
@@ -56,7 +48,7 @@ enum Command {
     /// Exits non-zero only when the file cannot be read.
     CheckCapture {
         /// The venue whose messages the capture holds.
-        #[arg(long, value_parser = tickframe_server::adapters::VENUES)]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(tickframe_server::venues::names()))]
         exchange: String,
         /// Only this symbol (as the venue writes it, or with any separators: XMR/USD = XMR-USD).
         #[arg(long)]
@@ -85,8 +77,8 @@ struct ServeArgs {
     /// binance, binance-usdm, coinbase, kraken, bybit, okx (e.g. `kraken:BTC/USD`,
     /// `binance:BTCUSDT,ETHUSDT`); `capture:<file>` replays a capture (its header names the venue
     /// and symbols) at recorded timing (see --speed).
-    #[arg(long = "source", default_values_t = ["sim".to_string()])]
-    sources: Vec<String>,
+    #[arg(long = "source", default_values_t = [SourceSpec::Simulator])]
+    sources: Vec<SourceSpec>,
     /// Capture replay speed: a factor (2 = twice as fast) or `max`.
     #[arg(long, default_value = "1", value_parser = parse_speed)]
     speed: Speed,
@@ -203,7 +195,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 fn check_capture(exchange: &str, symbol: Option<&str>, emit_top: bool, file: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
-    let mut venue = tickframe_server::adapters::venue_by_name(exchange).ok_or_else(|| format!("unknown --exchange {exchange:?}"))?;
+    let mut venue = tickframe_server::venues::by_name(exchange, tickframe_server::venues::CAPTURE_DEPTH)
+        .ok_or_else(|| format!("unknown --exchange {exchange:?}"))?;
     let input = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -213,48 +206,6 @@ fn check_capture(exchange: &str, symbol: Option<&str>, emit_top: bool, file: &st
         Err(e) => Err(format!("{}: {e}", file.display()).into()),
         Ok(_) => Ok(()),
     }
-}
-
-/// The venue a capture's header names (cryptofeed's exchange ids).
-fn capture_venue(header_exchange: &str) -> Option<&'static str> {
-    Some(match header_exchange.to_ascii_uppercase().as_str() {
-        "BINANCE" => "binance",
-        "BINANCE_FUTURES" => "binance-usdm",
-        "COINBASE" => "coinbase",
-        "KRAKEN" => "kraken",
-        "BYBIT" => "bybit",
-        "OKX" => "okx",
-        _ => return None,
-    })
-}
-
-/// Read a capture's header line: (exchange, l2_book symbols).
-fn capture_header(path: &std::path::Path) -> Result<(String, Vec<String>), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut reader = tickframe_server::exchange::capture::CaptureReader::new(std::io::BufReader::new(file));
-    match reader.next_event() {
-        Some(Ok(tickframe_server::exchange::capture::CaptureEvent::Header { exchange, config, .. })) => {
-            let symbols = config["l2_book"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default();
-            Ok((exchange.into_owned(), symbols))
-        }
-        _ => Err(format!("{}: no capture header on the first line", path.display())),
-    }
-}
-
-/// Engines fed by a venue source: one per symbol, each behind a bounded inbox.
-fn venue_markets(symbols: &[String], depth: usize, options: &ServeOptions, markets: &mut Vec<Market>) -> Vec<FeedTarget> {
-    symbols
-        .iter()
-        .map(|symbol| {
-            let (tx, rx) = mpsc::channel::<Bytes>(64);
-            let instrument =
-                tickframe_server::instrument::Instrument { symbol: symbol.clone(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
-            let engine = OrderbookEngine::new(BookImageAdapter::new(), instrument, depth);
-            options.metrics.register_engine(engine.counters());
-            markets.push(Market::new(symbol.clone(), engine, rx));
-            FeedTarget { symbol: symbol.clone(), inbox: tx }
-        })
-        .collect()
 }
 
 async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -274,95 +225,26 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             pong_timeout: Duration::from_millis(args.pong_timeout_ms.max(200)),
         },
     };
-    let mut markets = Vec::new();
-    let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> = Vec::new();
-    let live_sources = args.sources.iter().filter(|s| *s != "sim" && !s.starts_with("capture:")).count();
-    if args.capture_out.is_some() && live_sources != 1 {
-        return Err("--capture-out records one live source: give exactly one `<venue>:<symbol>` --source".into());
-    }
-    for source in &args.sources {
-        if source == "sim" {
-            let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), args.depth);
-            options.metrics.register_engine(engine.counters());
-            let (inbox_tx, inbox_rx) = mpsc::channel::<Bytes>(1024);
-            markets.push(Market::new(engine.symbol().to_string(), engine, inbox_rx));
-            tasks.push(Box::pin(simulator::run(args.seed, args.sim_rate, inbox_tx)));
-        } else if let Some(path) = source.strip_prefix("capture:") {
-            let path = PathBuf::from(path);
-            let (exchange, header_symbols) = capture_header(&path)?;
-            let venue_name = match &args.capture_exchange {
-                Some(v) => v.clone(),
-                None => capture_venue(&exchange)
-                    .ok_or_else(|| format!("{}: unknown exchange {exchange:?}: pass --capture-exchange", path.display()))?
-                    .to_string(),
-            };
-            let venue = tickframe_server::adapters::venue_by_name(&venue_name).ok_or_else(|| format!("unknown --capture-exchange {venue_name:?}"))?;
-            let symbols = if args.capture_symbols.is_empty() { header_symbols } else { args.capture_symbols.clone() };
-            if symbols.is_empty() {
-                return Err(format!("{}: no symbols in the header: pass --capture-symbols", path.display()).into());
-            }
-            let targets = venue_markets(&symbols, args.depth, &options, &mut markets);
-            let feed = VenueFeed::new(venue, targets, options.metrics.clone());
-            let input = std::io::BufReader::new(std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?);
-            tasks.push(Box::pin(tickframe_server::sources::capture_source::run_capture(feed, input, args.speed)));
-        } else if let Some((venue_name, list)) = source.split_once(':') {
-            let venue = tickframe_server::adapters::venue_for_live(venue_name, args.depth)
-                .ok_or_else(|| format!("unknown venue {venue_name:?} in --source {source:?}"))?;
-            let symbols: Vec<String> = list.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
-            if symbols.is_empty() {
-                return Err(format!("--source {source:?} names no symbol").into());
-            }
-            let mut endpoint =
-                live_source::endpoint(venue_name, &symbols, args.depth).ok_or_else(|| format!("no live endpoint for {venue_name:?}"))?;
-            if let Some(url) = &args.exchange_ws_url {
-                endpoint.ws_url = url.clone();
-            }
-            if let Some(ms) = args.data_deadline_ms {
-                endpoint.data_deadline = Duration::from_millis(ms.max(100));
-            }
-            let mut live = live_source::LiveOptions::new(endpoint);
-            live.rest_base = args.exchange_rest_url.clone();
-            live.backoff.max = Duration::from_millis(args.max_backoff_ms.max(10));
-            live.rest_timeout = Duration::from_millis(args.rest_timeout_ms.max(100));
-            live.backoff.initial = live.backoff.initial.min(live.backoff.max);
-            if let Some(path) = &args.capture_out {
-                let file = std::fs::File::create(path).map_err(|e| format!("--capture-out {}: {e}", path.display()))?;
-                live.capture_out = Some(tickframe_server::exchange::capture::CaptureWriter::new(Box::new(std::io::BufWriter::new(file))));
-            }
-            let targets = venue_markets(&symbols, args.depth, &options, &mut markets);
-            let feed = VenueFeed::new(venue, targets, options.metrics.clone());
-            tasks.push(Box::pin(live_source::run_live(feed, live)));
-        } else {
-            return Err(format!("unknown --source {source:?}: sim, <venue>:<symbol>, or capture:<file>").into());
-        }
-    }
-    if let Some(path) = args.record.clone() {
-        let file = std::fs::File::create(&path).map_err(|e| format!("--record {}: {e}", path.display()))?;
-        let out = std::sync::Mutex::new(Some(std::io::BufWriter::new(file)));
-        let (tick_hz, sources) = (args.tick_hz, args.sources.clone());
-        // A recording holds one symbol's frames: the first market's.
-        options.on_fanout = Some(Arc::new(move |symbol: &str, handle| {
-            if let Some(out) = out.lock().ok().and_then(|mut o| o.take()) {
-                let source = sources.iter().find(|s| s.contains(symbol)).or(sources.first()).cloned().unwrap_or_default();
-                tokio::spawn(record_frames(handle, out, tick_hz, source));
-            }
-        }));
+    let source_options = SourceOptions {
+        depth: args.depth,
+        seed: args.seed,
+        sim_rate: args.sim_rate,
+        speed: args.speed,
+        capture_exchange: args.capture_exchange.clone(),
+        capture_symbols: args.capture_symbols.clone(),
+        capture_out: args.capture_out.clone(),
+        exchange_ws_url: args.exchange_ws_url.clone(),
+        exchange_rest_url: args.exchange_rest_url.clone(),
+        data_deadline: args.data_deadline_ms.map(Duration::from_millis),
+        rest_timeout: Duration::from_millis(args.rest_timeout_ms),
+        max_backoff: Duration::from_millis(args.max_backoff_ms),
+    };
+    let Sources { markets, tasks } = sources::build(&args.sources, &source_options, &options.metrics)?;
+    if let Some(path) = &args.record {
+        options.on_fanout = Some(recorder::record_first_market(path, args.tick_hz, args.sources.iter().map(|s| s.to_string()).collect())?);
     }
     let symbols: Vec<String> = markets.iter().map(|m| m.symbol.clone()).collect();
-    for t in tasks {
-        // A source task that dies drops its inboxes, so its books go stale (tick loop); here it is
-        // logged and counted, and the server keeps serving everything else.
-        let task = tokio::spawn(t);
-        let metrics = options.metrics.clone();
-        tokio::spawn(async move {
-            if let Err(e) = task.await {
-                if e.is_panic() {
-                    metrics.source_task_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::error!(error = %e, "a source task died: its books are served as stale");
-                }
-            }
-        });
-    }
+    sources::spawn_supervised(tasks, &options.metrics);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
     // Machine-readable first line: tests and `npm start` parse it.
@@ -373,64 +255,6 @@ async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
-}
-
-/// Record one market's broadcast frames. The header is written with the first frame, from the frame
-/// itself: its symbol, tick and lot are the recorded market's (a live book's tick is known only once
-/// the exchange has sent prices), and `source` says where it came from.
-async fn record_frames<W: std::io::Write + Send + 'static>(handle: tickframe_server::FanoutHandle, out: W, tick_hz: u32, source: String) {
-    let mut rx = handle.subscribe();
-    let mut writer: Option<RecordingWriter<W>> = None;
-    let mut out = Some(out);
-    loop {
-        let frame = match rx.recv().await {
-            Ok(frame) => frame,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(skipped = n, "recorder fell behind; frames skipped");
-                continue;
-            }
-            Err(_) => return,
-        };
-        let w = match (writer.as_mut(), out.take()) {
-            (Some(w), _) => w,
-            (None, Some(o)) => match recording_header(&frame.bytes, tick_hz, &source) {
-                // Before the first prices a live book's tick is not known yet: start with them.
-                None => {
-                    out = Some(o);
-                    continue;
-                }
-                Some(header) => match RecordingWriter::new(o, &header) {
-                    Ok(w) => writer.insert(w),
-                    Err(e) => {
-                        tracing::error!(error = %e, "recording not started: header write failed");
-                        return;
-                    }
-                },
-            },
-            (None, None) => return,
-        };
-        if let Err(e) = w.append(now_ms() as f64, &frame.bytes) {
-            tracing::error!(error = %e, "recording stopped: write failed");
-            return;
-        }
-    }
-}
-
-/// The header for a recording that starts with `frame`: its symbol, tick and lot, if it has prices.
-fn recording_header(frame: &[u8], tick_hz: u32, source: &str) -> Option<tickframe_server::recording::RecordingHeader> {
-    let f = tickframe_schema::decode_frame(frame).ok()?;
-    if f.bids().map_or(0, |v| v.len()) + f.asks().map_or(0, |v| v.len()) == 0 {
-        return None;
-    }
-    Some(tickframe_server::recording::RecordingHeader {
-        symbol: f.symbol().unwrap_or_default().to_string(),
-        tick_size: f.tick_size(),
-        lot_size: f.lot_size(),
-        created_ms: now_ms(),
-        tick_hz,
-        schema_hash: tickframe_schema::SCHEMA_HASH.to_string(),
-        source: Some(source.to_string()),
-    })
 }
 
 fn record_sim(out: PathBuf, frames: u32, seed: u64, depth: usize, tick_hz: u32) -> Result<(), Box<dyn std::error::Error>> {

@@ -4,9 +4,8 @@
 
 use std::path::PathBuf;
 
-use tickframe_server::adapters::venue::{Report, VenueInput};
-use tickframe_server::adapters::venue_by_name;
 use tickframe_server::check_capture::{check_capture, CaptureSummary};
+use tickframe_server::venues::venue::{Report, VenueInput};
 
 fn fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("TICKFRAME_EXCHANGE_FIXTURES")
@@ -22,7 +21,7 @@ fn fixtures() -> Option<PathBuf> {
 
 fn run(venue: &str, file: &str, emit_top: bool) -> Option<(CaptureSummary, String)> {
     let path = fixtures()?.join(file);
-    let mut v = venue_by_name(venue).expect("known venue");
+    let mut v = tickframe_server::venues::by_name(venue, 10).expect("known venue");
     let mut out = Vec::new();
     let input = std::io::BufReader::new(std::fs::File::open(&path).expect("fixture readable"));
     let sum = check_capture(v.as_mut(), input, None, emit_top, &mut out).expect("capture readable");
@@ -41,10 +40,10 @@ fn kraken_v1_every_checksum_matches() {
 fn kraken_v2_snapshot_checksum_from_the_number_text() {
     let Some(dir) = fixtures() else { return };
     let text = std::fs::read_to_string(dir.join("kraken-v2-book-snapshot.json")).expect("fixture");
-    let mut k = venue_by_name("kraken").expect("kraken");
+    let mut k = tickframe_server::venues::by_name("kraken", 10).expect("kraken");
     let mut report = Report::default();
     k.handle(VenueInput::Message(&text), &mut report).expect("applies");
-    assert_eq!(report.notes, vec![("BTC/USD".to_string(), tickframe_server::adapters::venue::Note::ChecksumOk)]);
+    assert_eq!(report.notes, vec![("BTC/USD".to_string(), tickframe_server::venues::venue::Note::ChecksumOk)]);
     let (bid, ask) = k.books()["BTC/USD"].book.top_text();
     assert_eq!(bid, Some(("45283.5".into(), "0.1".into())));
     assert_eq!(ask, Some(("45285.2".into(), "0.001".into())));

@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tickframe_server::adapters::book_image::BookImageAdapter;
-use tickframe_server::adapters::venue::{SyncState, VenueInput};
-use tickframe_server::adapters::{venue_by_name, Adapter, VENUES};
+use tickframe_server::adapters::Adapter;
 use tickframe_server::book::L2Book;
 use tickframe_server::exchange::capture::CaptureReader;
 use tickframe_server::recording::read_recording;
 use tickframe_server::sources::venue_feed::{FeedTarget, VenueFeed};
+use tickframe_server::venues::venue::{SyncState, VenueInput};
+use tickframe_server::venues::VENUES;
 
 fn budget() -> Duration {
     let secs = std::env::var("TICKFRAME_FUZZ_SECONDS").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(2.0);
@@ -158,12 +159,12 @@ fn seeds(venue: &str) -> Vec<(bool, String, String)> {
 async fn venues_never_panic_and_never_serve_a_crossed_live_book() {
     let mut rng = rng("venues");
     let per_venue = budget().div_f64(VENUES.len() as f64);
-    for venue in VENUES {
+    for venue in VENUES.iter().map(|v| v.name) {
         let seeds = seeds(venue);
         let symbols: Vec<String> = ["BTCUSDT", "BTC-USD", "ETH/USD", "BTC-USDT", "XBT/USD"].iter().map(|s| s.to_string()).collect();
         let (tx, mut rx) = tokio::sync::mpsc::channel(1 << 16);
         let targets = symbols.iter().map(|s| FeedTarget { symbol: s.clone(), inbox: tx.clone() }).collect();
-        let mut feed = VenueFeed::new(venue_by_name(venue).unwrap(), targets, Default::default());
+        let mut feed = VenueFeed::new(tickframe_server::venues::by_name(venue, 10).unwrap(), targets, Default::default());
         let started = Instant::now();
         let mut inputs = 0u64;
         while started.elapsed() < per_venue {

@@ -4,14 +4,14 @@
 
 use bytes::Bytes;
 use tickframe_server::adapters::book_image::BookImageAdapter;
-use tickframe_server::adapters::venue::{VenueAction, VenueInput};
-use tickframe_server::adapters::{venue_by_name, venue_for_live, Adapter, Applied};
+use tickframe_server::adapters::{Adapter, Applied};
 use tickframe_server::book::L2Book;
 use tickframe_server::sources::venue_feed::{FeedTarget, VenueFeed};
+use tickframe_server::venues::venue::{VenueAction, VenueInput};
 use tokio::sync::mpsc;
 
 /// A feed for one symbol of `venue`, and the images it sends that symbol's engine.
-fn feed(venue: Box<dyn tickframe_server::adapters::venue::Venue>, symbol: &str) -> (VenueFeed, mpsc::Receiver<Bytes>) {
+fn feed(venue: Box<dyn tickframe_server::venues::venue::Venue>, symbol: &str) -> (VenueFeed, mpsc::Receiver<Bytes>) {
     let (tx, rx) = mpsc::channel(64);
     (VenueFeed::new(venue, vec![FeedTarget { symbol: symbol.into(), inbox: tx }], Default::default()), rx)
 }
@@ -37,7 +37,7 @@ mod binance {
     }
 
     async fn live() -> (VenueFeed, mpsc::Receiver<Bytes>) {
-        let (mut f, mut rx) = feed(venue_by_name("binance").unwrap(), "BTCUSDT");
+        let (mut f, mut rx) = feed(tickframe_server::venues::by_name("binance", 10).unwrap(), "BTCUSDT");
         f.handle(VenueInput::Message(&diff(101, 101, "[]", "[]"))).await;
         f.handle(VenueInput::Http { url: URL, body: SNAPSHOT }).await;
         assert_eq!(last_image(&mut rx).0, Applied::Changed);
@@ -71,7 +71,7 @@ mod binance {
 
     #[tokio::test]
     async fn an_empty_or_unreadable_snapshot_is_not_a_live_book() {
-        let (mut f, mut rx) = feed(venue_by_name("binance").unwrap(), "BTCUSDT");
+        let (mut f, mut rx) = feed(tickframe_server::venues::by_name("binance", 10).unwrap(), "BTCUSDT");
         f.handle(VenueInput::Message(&diff(101, 101, "[]", "[]"))).await;
         let actions = f.handle(VenueInput::Http { url: URL, body: r#"{"lastUpdateId":100,"bids":[],"asks":[]}"# }).await;
         assert_eq!(last_image(&mut rx).0, Applied::Resyncing, "an empty snapshot is not a market");
@@ -100,7 +100,7 @@ mod kraken {
 
     #[tokio::test]
     async fn a_book_message_that_cannot_be_applied_resyncs_at_the_subscribed_depth() {
-        let (mut f, mut rx) = feed(venue_for_live("kraken", 100).unwrap(), "ETH/USD");
+        let (mut f, mut rx) = feed(tickframe_server::venues::by_name("kraken", 100).unwrap(), "ETH/USD");
         let (b, a): (Levels, Levels) = (&[("2000.1", "1.5")], &[("2000.2", "2.0")]);
         f.handle(VenueInput::Message(&v2("snapshot", b, a, (b, a)))).await;
         assert_eq!(last_image(&mut rx).0, Applied::Changed);

@@ -2,8 +2,7 @@
 //! mismatch → resubscribe, crossed input, malformed and unknown messages (errors, never a panic,
 //! and the book unchanged).
 
-use tickframe_server::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
-use tickframe_server::adapters::venue_by_name;
+use tickframe_server::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
 
 fn feed(v: &mut dyn Venue, input: VenueInput<'_>) -> Report {
     let mut r = Report::default();
@@ -41,7 +40,7 @@ mod binance {
 
     #[test]
     fn buffers_diffs_fetches_a_snapshot_and_follows_the_documented_sync() {
-        let mut v = venue_by_name("binance").unwrap();
+        let mut v = tickframe_server::venues::by_name("binance", 10).unwrap();
         let r = feed(v.as_mut(), VenueInput::Message(&diff(95, 100, r#"[["99.00","5"]]"#, "[]")));
         assert_eq!(r.actions, vec![VenueAction::FetchSnapshot { symbol: "BTCUSDT".into(), url: SNAPSHOT_URL.into() }]);
         assert_eq!(v.books()["BTCUSDT"].state, SyncState::AwaitingSnapshot);
@@ -62,7 +61,7 @@ mod binance {
 
     #[test]
     fn a_gap_clears_the_book_and_fetches_a_new_snapshot() {
-        let mut v = venue_by_name("binance").unwrap();
+        let mut v = tickframe_server::venues::by_name("binance", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
         feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
         let r = feed(v.as_mut(), VenueInput::Message(&diff(105, 106, r#"[["100.10","1"]]"#, "[]")));
@@ -79,7 +78,7 @@ mod binance {
 
     #[test]
     fn crossed_input_is_applied_as_sent_and_visible_to_checks() {
-        let mut v = venue_by_name("binance").unwrap();
+        let mut v = tickframe_server::venues::by_name("binance", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
         feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
         feed(v.as_mut(), VenueInput::Message(&diff(102, 102, r#"[["100.75","1"]]"#, "[]")));
@@ -88,7 +87,7 @@ mod binance {
 
     #[test]
     fn malformed_and_unknown_messages() {
-        let mut v = venue_by_name("binance").unwrap();
+        let mut v = tickframe_server::venues::by_name("binance", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
         feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
         for unknown in [r#"{"result":null,"id":1}"#, r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","p":"1"}}"#] {
@@ -103,7 +102,7 @@ mod binance {
 
     #[test]
     fn usdm_follows_the_pu_chain() {
-        let mut v = venue_by_name("binance-usdm").unwrap();
+        let mut v = tickframe_server::venues::by_name("binance-usdm", 10).unwrap();
         let d = |first: u64, last: u64, pu: u64| {
             format!(r#"{{"e":"depthUpdate","s":"BTCUSDT","U":{first},"u":{last},"pu":{pu},"b":[["100.00","2"]],"a":[]}}"#)
         };
@@ -138,7 +137,7 @@ mod kraken {
 
     #[test]
     fn verifies_every_checksum_and_resubscribes_on_a_mismatch() {
-        let mut v = venue_by_name("kraken").unwrap();
+        let mut v = tickframe_server::venues::by_name("kraken", 10).unwrap();
         let bids = [("2000.10", "1.50000000"), ("2000.00", "0.00100000")];
         let asks = [("2000.20", "2.00000000")];
         let r = feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
@@ -168,7 +167,7 @@ mod kraken {
 
     #[test]
     fn crossed_input_with_a_valid_checksum_is_applied_as_sent_and_visible_to_checks() {
-        let mut v = venue_by_name("kraken").unwrap();
+        let mut v = tickframe_server::venues::by_name("kraken", 10).unwrap();
         let (bids, asks) = ([("2000.10", "1.0")], [("2000.20", "2.0")]);
         feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
         let after = [("2000.25", "1.0"), ("2000.10", "1.0")];
@@ -179,7 +178,7 @@ mod kraken {
 
     #[test]
     fn v1_arrays_truncate_to_the_subscribed_depth() {
-        let mut v = venue_by_name("kraken").unwrap();
+        let mut v = tickframe_server::venues::by_name("kraken", 10).unwrap();
         let snap = r#"[7,{"as":[["10.5","1.000","1"],["10.6","1.000","1"]],"bs":[["10.4","2.000","1"],["10.3","2.000","1"]]},"book-2","X/Y"]"#;
         feed(v.as_mut(), VenueInput::Message(snap));
         // A better bid pushes 10.3 out of a depth-2 book.
@@ -193,7 +192,7 @@ mod kraken {
 
     #[test]
     fn malformed_and_unknown_messages() {
-        let mut v = venue_by_name("kraken").unwrap();
+        let mut v = tickframe_server::venues::by_name("kraken", 10).unwrap();
         let bids = [("1.5", "1.0")];
         let asks = [("1.6", "1.0")];
         feed(v.as_mut(), VenueInput::Message(&v2("snapshot", &bids, &asks, crc(&asks, &bids))));
@@ -223,7 +222,7 @@ mod coinbase {
 
     #[test]
     fn snapshot_absolute_updates_heartbeats_and_a_sequence_gap() {
-        let mut v = venue_by_name("coinbase").unwrap();
+        let mut v = tickframe_server::venues::by_name("coinbase", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&l2(0, "snapshot", &[("bid", "100.01", "1.5"), ("offer", "100.02", "2")])));
         feed(v.as_mut(), VenueInput::Message(&l2(1, "update", &[("bid", "100.01", "0.25")])));
         assert_eq!(top(v.as_ref(), "BTC-USD").0, some("100.01", "0.25"), "new_quantity is absolute");
@@ -242,7 +241,7 @@ mod coinbase {
 
     #[test]
     fn crossed_malformed_and_unknown() {
-        let mut v = venue_by_name("coinbase").unwrap();
+        let mut v = tickframe_server::venues::by_name("coinbase", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&l2(0, "snapshot", &[("bid", "100", "1"), ("offer", "101", "1")])));
         feed(v.as_mut(), VenueInput::Message(&l2(1, "update", &[("bid", "102", "1")])));
         assert!(v.books()["BTC-USD"].book.book().is_crossed());
@@ -270,7 +269,7 @@ mod bybit {
 
     #[test]
     fn snapshot_deltas_u_continuity_restart_and_gap() {
-        let mut v = venue_by_name("bybit").unwrap();
+        let mut v = tickframe_server::venues::by_name("bybit", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&ob("snapshot", 10, r#"[["100.5","1"],["100.4","2"]]"#, r#"[["100.6","1"]]"#)));
         let r = feed(v.as_mut(), VenueInput::Message(&ob("delta", 11, r#"[["100.55","3"]]"#, "[]")));
         assert_eq!(r.updates[0].update_id, "11");
@@ -288,7 +287,7 @@ mod bybit {
 
     #[test]
     fn crossed_malformed_and_unknown() {
-        let mut v = venue_by_name("bybit").unwrap();
+        let mut v = tickframe_server::venues::by_name("bybit", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&ob("snapshot", 10, r#"[["100","1"]]"#, r#"[["101","1"]]"#)));
         feed(v.as_mut(), VenueInput::Message(&ob("delta", 11, r#"[["101.5","1"]]"#, "[]")));
         assert!(v.books()["BTCUSDT"].book.book().is_crossed());
@@ -330,7 +329,7 @@ mod okx {
 
     #[test]
     fn seq_chain_and_checksum_from_the_printed_text() {
-        let mut v = venue_by_name("okx").unwrap();
+        let mut v = tickframe_server::venues::by_name("okx", 10).unwrap();
         let (bids, asks) = ([("8476.90", "2"), ("8476.5", "1")], [("8477.1", "0.50")]);
         let r = feed(v.as_mut(), VenueInput::Message(&books("snapshot", -1, 100, &bids, &asks, crc(&bids, &asks))));
         assert_eq!(r.notes, vec![("BTC-USDT".into(), Note::ChecksumOk)]);
@@ -353,7 +352,7 @@ mod okx {
 
     #[test]
     fn crossed_malformed_and_unknown() {
-        let mut v = venue_by_name("okx").unwrap();
+        let mut v = tickframe_server::venues::by_name("okx", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&books("snapshot", -1, 1, &[("10", "1")], &[("11", "1")], 0)));
         feed(v.as_mut(), VenueInput::Message(&books("update", 1, 2, &[("12", "1")], &[], 0)));
         assert!(v.books()["BTC-USDT"].book.book().is_crossed());

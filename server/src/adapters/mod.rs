@@ -1,13 +1,9 @@
-//! Adapters turn one source's raw messages into changes of an exact [`L2Book`](crate::book::L2Book).
+//! Engine adapters: the [`Adapter`] trait turns one market's inbox messages (the feed's book images,
+//! the simulator's messages) into changes of the engine's exact [`L2Book`](crate::book::L2Book).
+//! (Exchanges' own messages are the venues' job: `crate::venues`.)
 
-pub mod binance;
 pub mod book_image;
-pub mod bybit;
-pub mod coinbase;
-pub mod kraken;
-pub mod okx;
 pub mod sim;
-pub mod venue;
 
 use crate::book::L2Book;
 
@@ -51,31 +47,5 @@ pub trait Adapter: Send + 'static {
     /// books grow their scale to fit the finest text seen). `None` keeps the engine's instrument.
     fn scale(&self) -> Option<(u32, u32)> {
         None
-    }
-}
-
-/// Venue names accepted by `--exchange` and `--source <venue>:<symbol>`.
-/// (`kraken` reads v2 and, in captures, v1 messages.)
-pub const VENUES: [&str; 6] = ["binance", "binance-usdm", "coinbase", "kraken", "bybit", "okx"];
-
-/// A fresh adapter for a venue name.
-pub fn venue_by_name(name: &str) -> Option<Box<dyn venue::Venue>> {
-    Some(match name {
-        "binance" => Box::new(binance::Binance::new(binance::Market::Spot)),
-        "binance-usdm" => Box::new(binance::Binance::new(binance::Market::UsdM)),
-        "coinbase" => Box::new(coinbase::Coinbase::new()),
-        "kraken" => Box::new(kraken::Kraken::new(kraken::Protocol::V2)),
-        "bybit" => Box::new(bybit::Bybit::new()),
-        "okx" => Box::new(okx::Okx::new()),
-        _ => return None,
-    })
-}
-
-/// The adapter for a live connection subscribed at `depth` levels: its resubscriptions (after a
-/// checksum mismatch or an untrusted book) ask for the same depth the live subscription did.
-pub fn venue_for_live(name: &str, depth: usize) -> Option<Box<dyn venue::Venue>> {
-    match name {
-        "kraken" => Some(Box::new(kraken::Kraken::new(kraken::Protocol::V2).with_depth(crate::sources::live_source::kraken_depth(depth)))),
-        _ => venue_by_name(name),
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::book::{L2Book, Side};
 use crate::exchange::decimal::{format_scaled, Decimal};
-use crate::instrument::Instrument;
 
 /// Best bid and best ask as (price, size) decimal text.
 pub type TopOfBook = (Option<(String, String)>, Option<(String, String)>);
@@ -94,11 +93,6 @@ impl ExchangeBook {
 
     pub fn size_decimals(&self) -> u32 {
         self.size_decimals
-    }
-
-    /// The instrument the integer book is expressed in (for frames).
-    pub fn instrument(&self, symbol: &str) -> Instrument {
-        Instrument { symbol: symbol.to_string(), price_decimals: self.price_decimals, tick_units: 1, size_decimals: self.size_decimals, lot_units: 1 }
     }
 
     /// Best bid and ask as decimal text: `((price, size), (price, size))`.

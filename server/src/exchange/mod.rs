@@ -2,5 +2,6 @@
 //! capture files of raw traffic.
 
 pub mod capture;
+pub mod capture_input;
 pub mod decimal;
 pub mod exchange_book;

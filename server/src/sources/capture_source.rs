@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::adapters::venue::VenueInput;
 use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
+use crate::exchange::capture_input::{self, CaptureInputs};
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::sources::venue_feed::VenueFeed;
 
@@ -43,17 +43,17 @@ pub const MAX_REPLAY_WAIT: Duration = Duration::from_secs(24 * 3600);
 /// Replay `input` into `feed`. Reads on a blocking thread (files can be large), a bounded channel
 /// of lines between; returns when the capture ends or every engine is gone.
 pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'static, speed: Speed) {
-    // (receive time, event) pairs, owned; 1024 lines of read-ahead at most.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(f64, OwnedEvent)>(1024);
+    // Owned events; 1024 lines of read-ahead at most.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<CaptureEvent<'static>>(1024);
     let reader = tokio::task::spawn_blocking(move || {
         let mut r = CaptureReader::new(input);
         let mut skip_log = LogThrottle::default();
         while let Some(ev) = r.next_event() {
             let owned = match ev {
-                Ok(CaptureEvent::Recv { ts, data, conn }) => (ts, OwnedEvent::Recv { conn: conn.into_owned(), data: data.into_owned() }),
-                Ok(CaptureEvent::Http { ts, url, data, .. }) => (ts, OwnedEvent::Http { url: url.into_owned(), body: data.into_owned() }),
-                Ok(CaptureEvent::Connect { ts, conn, .. }) => (ts, OwnedEvent::Connect { conn: conn.into_owned() }),
-                Ok(_) => continue,
+                Ok(ev) => match capture_input::owned(ev) {
+                    Some(ev) => ev,
+                    None => continue,
+                },
                 Err(CaptureError::Io(e)) => {
                     tracing::error!(error = %e, "capture unreadable: replay stops");
                     return;
@@ -72,10 +72,11 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
     });
     let started = Instant::now();
     let mut first_ts: Option<f64> = None;
-    let mut data_conns = std::collections::HashSet::new();
+    let mut inputs = CaptureInputs::default();
     let mut events = 0u64;
     let mut bad_time_log = LogThrottle::default();
-    while let Some((ts, ev)) = rx.recv().await {
+    while let Some(ev) = rx.recv().await {
+        let ts = capture_input::ts(&ev);
         if let Speed::Times(x) = speed {
             let t0 = *first_ts.get_or_insert(ts);
             // A timestamp that is not a number, or further than a day of replay time from the last
@@ -91,17 +92,7 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
             tokio::time::sleep_until(started + wait).await;
         }
         events += 1;
-        let input = match &ev {
-            OwnedEvent::Connect { conn } if data_conns.contains(conn) => VenueInput::Connected,
-            OwnedEvent::Connect { .. } => continue,
-            OwnedEvent::Recv { conn, data } => {
-                if !data_conns.contains(conn) {
-                    data_conns.insert(conn.clone());
-                }
-                VenueInput::Message(data)
-            }
-            OwnedEvent::Http { url, body } => VenueInput::Http { url, body },
-        };
+        let Some(input) = inputs.input(&ev) else { continue };
         // A capture cannot fetch or resubscribe: recovery comes from later messages, if any.
         let _ = feed.handle(input).await;
     }
@@ -110,10 +101,4 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
     // Keep the feed (and so the engines' inboxes) open: an inbox that closes means a source that
     // died, and its book is then marked stale. A capture that played to its end did not die.
     std::future::pending::<()>().await;
-}
-
-enum OwnedEvent {
-    Connect { conn: String },
-    Recv { conn: String, data: String },
-    Http { url: String, body: String },
 }

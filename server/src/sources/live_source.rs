@@ -10,89 +10,11 @@ use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::adapters::venue::{VenueAction, VenueInput};
 use crate::exchange::capture::{CaptureEvent, CaptureWriter};
 use crate::frame_builder::now_ms;
 use crate::sources::venue_feed::VenueFeed;
-
-/// Where and how to connect to a venue.
-#[derive(Debug, Clone)]
-pub struct LiveEndpoint {
-    pub ws_url: String,
-    /// Sent after every (re)connect.
-    pub subscribe: Vec<String>,
-    /// Application-level keepalive some venues require: (interval, text).
-    pub ping: Option<(Duration, String)>,
-    /// Longest the venue may send no market data (updates, snapshots or its data heartbeats —
-    /// never pings or pongs) before its books are stale and the connection is re-established.
-    /// From the venue's cadence: heartbeats every second (Coinbase, Kraken) or diffs every
-    /// 100 ms on any liquid book (Binance, Bybit, OKX).
-    pub data_deadline: Duration,
-}
-
-/// Data deadline for venues that send a market-data heartbeat every second.
-pub const HEARTBEAT_VENUE_DEADLINE: Duration = Duration::from_secs(5);
-/// Data deadline for venues that send only changes (a quiet book is silent).
-pub const DIFF_VENUE_DEADLINE: Duration = Duration::from_secs(10);
-
-/// The public endpoint and subscription for `symbols` (as the venue spells them) at a venue.
-pub fn endpoint(venue: &str, symbols: &[String], depth: usize) -> Option<LiveEndpoint> {
-    let list = |f: &dyn Fn(&String) -> serde_json::Value| symbols.iter().map(f).collect::<Vec<_>>();
-    Some(match venue {
-        "binance" | "binance-usdm" => {
-            let streams: Vec<String> = symbols.iter().map(|s| format!("{}@depth@100ms", s.to_lowercase())).collect();
-            let host = if venue == "binance" { "wss://stream.binance.com:9443" } else { "wss://fstream.binance.com" };
-            LiveEndpoint {
-                ws_url: format!("{host}/stream?streams={}", streams.join("/")),
-                subscribe: vec![],
-                ping: None,
-                data_deadline: DIFF_VENUE_DEADLINE,
-            }
-        }
-        "coinbase" => LiveEndpoint {
-            ws_url: "wss://advanced-trade-ws.coinbase.com".into(),
-            subscribe: crate::adapters::coinbase::Coinbase::subscribe_messages(symbols),
-            ping: None, // the heartbeats channel keeps the connection (and the sequence) moving
-            data_deadline: HEARTBEAT_VENUE_DEADLINE,
-        },
-        "kraken" => LiveEndpoint {
-            ws_url: "wss://ws.kraken.com/v2".into(),
-            subscribe: vec![
-                serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": symbols, "depth": kraken_depth(depth)}})
-                    .to_string(),
-            ],
-            ping: Some((Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
-            data_deadline: HEARTBEAT_VENUE_DEADLINE,
-        },
-        "bybit" => LiveEndpoint {
-            ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
-            subscribe: vec![
-                serde_json::json!({"op": "subscribe", "args": list(&|s| format!("orderbook.{}.{s}", bybit_depth(depth)).into())}).to_string()
-            ],
-            ping: Some((Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
-            data_deadline: DIFF_VENUE_DEADLINE,
-        },
-        "okx" => LiveEndpoint {
-            ws_url: "wss://ws.okx.com:8443/ws/v5/public".into(),
-            subscribe: vec![
-                serde_json::json!({"op": "subscribe", "args": list(&|s| serde_json::json!({"channel": "books", "instId": s}))}).to_string()
-            ],
-            ping: Some((Duration::from_secs(25), "ping".into())),
-            data_deadline: DIFF_VENUE_DEADLINE,
-        },
-        _ => return None,
-    })
-}
-
-/// Kraken v2 book depths: 10, 25, 100, 500, 1000.
-pub fn kraken_depth(depth: usize) -> usize {
-    [10, 25, 100, 500, 1000].into_iter().find(|d| *d >= depth).unwrap_or(1000)
-}
-
-/// Bybit spot orderbook depths: 1, 50, 200.
-pub fn bybit_depth(depth: usize) -> usize {
-    [1, 50, 200].into_iter().find(|d| *d >= depth).unwrap_or(200)
-}
+use crate::venues::venue::{VenueAction, VenueInput};
+pub use crate::venues::LiveEndpoint;
 
 /// Reconnect delays: exponential from `initial` to `max`, each drawn uniformly below the bound
 /// ("full jitter"), so many clients restarting together do not reconnect in lockstep.
@@ -348,13 +270,5 @@ mod tests {
             rebase("https://api.binance.com/api/v3/depth?symbol=X&limit=1000", "http://127.0.0.1:9/"),
             "http://127.0.0.1:9/api/v3/depth?symbol=X&limit=1000"
         );
-    }
-
-    #[test]
-    fn every_venue_has_an_endpoint() {
-        for v in crate::adapters::VENUES {
-            let e = endpoint(v, &["BTC-USD".to_string()], 50).expect(v);
-            assert!(e.ws_url.starts_with("wss://"), "{v}");
-        }
     }
 }

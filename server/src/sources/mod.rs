@@ -1,6 +1,12 @@
-//! Where raw messages come from. Each source pushes bytes into the tick loop's bounded inbox.
+//! Where raw messages come from: `--source` ([`SourceSpec`]) → [`build`] → one market per symbol
+//! and the tasks feeding them. Each source pushes bytes into its markets' bounded inboxes.
 
+pub mod build;
 pub mod capture_source;
 pub mod live_source;
 pub mod simulator;
+pub mod source_spec;
 pub mod venue_feed;
+
+pub use build::{build, spawn_supervised, SourceOptions, Sources};
+pub use source_spec::SourceSpec;

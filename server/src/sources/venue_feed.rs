@@ -9,11 +9,11 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::adapters::book_image::{encode_image, encode_stale_image};
-use crate::adapters::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
-use crate::check_capture::same_symbol;
 use crate::exchange::exchange_book::ExchangeBook;
+use crate::instrument::same_symbol;
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
+use crate::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
 
 /// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
 pub const IMAGE_DEPTH: usize = crate::orderbook_engine::MAX_DEPTH;
@@ -103,7 +103,7 @@ impl VenueFeed {
     }
 
     /// The venue's books (by venue symbol), as the feed last left them.
-    pub fn books(&self) -> &std::collections::BTreeMap<String, crate::adapters::venue::SymbolBook> {
+    pub fn books(&self) -> &std::collections::BTreeMap<String, crate::venues::venue::SymbolBook> {
         self.venue.books()
     }
 

@@ -1,11 +1,31 @@
-//! Exchange adapters: one per venue, turning its WebSocket messages and REST snapshots into exact
-//! books per symbol, with that venue's sequencing and checksum rules. The same adapter serves a live
-//! connection, a capture replayed by the server, and `check-capture`.
+//! The [`Venue`] trait every exchange implements, what it takes and reports, and the book helpers
+//! venues share (snapshot replacement, updates only while live, resubscription messages).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::adapters::AdapterError;
+use crate::book::Side;
 use crate::exchange::exchange_book::ExchangeBook;
+
+/// Where and how to connect to a venue live.
+#[derive(Debug, Clone)]
+pub struct LiveEndpoint {
+    pub ws_url: String,
+    /// Sent after every (re)connect.
+    pub subscribe: Vec<String>,
+    /// Application-level keepalive some venues require: (interval, text).
+    pub ping: Option<(Duration, String)>,
+    /// Longest the venue may send no market data (updates, snapshots or its data heartbeats —
+    /// never pings or pongs) before its books are stale and the connection is re-established.
+    pub data_deadline: Duration,
+}
+
+/// Data deadline for venues that send a market-data heartbeat every second (Coinbase, Kraken).
+pub const HEARTBEAT_VENUE_DEADLINE: Duration = Duration::from_secs(5);
+/// Data deadline for venues that send only changes (a quiet book is silent; a liquid one changes
+/// every 100 ms: Binance, Bybit, OKX).
+pub const DIFF_VENUE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// One input to an adapter, as a live connection or a capture delivers it.
 #[derive(Debug, Clone, Copy)]
@@ -96,10 +116,14 @@ impl Report {
     }
 }
 
-/// A venue's decoder and book keeper.
+/// An exchange: how to reach it, and how its messages become exact books.
 pub trait Venue: Send + 'static {
     /// Short name, as in `--source <venue>:<symbol>` and `check-capture --exchange`.
     fn name(&self) -> &'static str;
+
+    /// The public endpoint and subscription for `symbols` (as the venue spells them), at the depth
+    /// this venue was made with (its resubscriptions ask for the same).
+    fn endpoint(&self, symbols: &[String]) -> LiveEndpoint;
 
     /// Apply one input. Non-book messages (trades, tickers, acks) are fine and change nothing; a
     /// message that cannot be understood is an error, and the books stay as they were.
@@ -112,6 +136,33 @@ pub trait Venue: Send + 'static {
     /// message that could not be applied): clear it, mark it resyncing, and ask for recovery the
     /// venue's way (a REST snapshot, or unsubscribe + subscribe) in `report.actions`.
     fn resync(&mut self, symbol: &str, report: &mut Report);
+}
+
+impl SymbolBook {
+    /// A snapshot replaces the book (applied whole or not at all) and makes it live.
+    pub fn replace<'a>(&mut self, levels: impl IntoIterator<Item = (Side, &'a str, &'a str)>) -> Result<(), AdapterError> {
+        let mut fresh = ExchangeBook::new();
+        fresh.set_many(levels).map_err(malformed)?;
+        self.book = fresh;
+        self.state = SyncState::Live;
+        Ok(())
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.state == SyncState::Live
+    }
+}
+
+/// Bids then asks, as the `[price, qty]` text pairs most venues print.
+pub fn side_levels<'a, S: AsRef<str>>(bids: &'a [[S; 2]], asks: &'a [[S; 2]]) -> impl Iterator<Item = (Side, &'a str, &'a str)> {
+    let side = |side: Side, ls: &'a [[S; 2]]| ls.iter().map(move |[p, q]| (side, p.as_ref(), q.as_ref()));
+    side(Side::Bid, bids).chain(side(Side::Ask, asks))
+}
+
+/// `{"op":"unsubscribe","args":[arg]}` then `{"op":"subscribe",…}`: a resubscription where the
+/// venue speaks `op`/`args` (Bybit, OKX).
+pub fn op_resubscribe(arg: serde_json::Value) -> Vec<String> {
+    ["unsubscribe", "subscribe"].iter().map(|op| serde_json::json!({"op": op, "args": [arg]}).to_string()).collect()
 }
 
 /// Mark a symbol as resyncing: its book is cleared so no stale level is ever shown as live.

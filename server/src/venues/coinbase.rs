@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
-};
 use crate::adapters::AdapterError;
 use crate::book::Side;
+use crate::venues::venue::{
+    await_new_snapshots, malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
+    HEARTBEAT_VENUE_DEADLINE,
+};
 
 pub struct Coinbase {
     books: BTreeMap<String, SymbolBook>,
@@ -105,14 +106,11 @@ impl Coinbase {
                 levels.push((side, u.price_level.as_ref(), u.new_quantity.as_ref()));
             }
             let entry = self.books.entry(product.to_string()).or_default();
-            if !snapshot && entry.state != SyncState::Live {
+            if !snapshot && !entry.is_live() {
                 continue; // resyncing: wait for the resubscription's snapshot
             }
             if snapshot {
-                let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
-                fresh.set_many(levels).map_err(malformed)?;
-                entry.book = fresh;
-                entry.state = SyncState::Live;
+                entry.replace(levels)?;
             } else {
                 entry.book.set_many(levels).map_err(malformed)?;
             }
@@ -126,6 +124,15 @@ impl Coinbase {
 impl Venue for Coinbase {
     fn name(&self) -> &'static str {
         "coinbase"
+    }
+
+    fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
+        LiveEndpoint {
+            ws_url: "wss://advanced-trade-ws.coinbase.com".into(),
+            subscribe: Self::subscribe_messages(symbols),
+            ping: None, // the heartbeats channel keeps the connection (and the sequence) moving
+            data_deadline: HEARTBEAT_VENUE_DEADLINE,
+        }
     }
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {

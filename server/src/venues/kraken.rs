@@ -8,18 +8,13 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
-};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    V1,
-    V2,
-}
+use crate::venues::venue::{
+    await_new_snapshots, malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
+    HEARTBEAT_VENUE_DEADLINE,
+};
 
 /// Per pair: the subscribed depth and the decimals Kraken prints prices and sizes with.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,7 +25,6 @@ struct PairFormat {
 }
 
 pub struct Kraken {
-    protocol: Protocol,
     books: BTreeMap<String, SymbolBook>,
     formats: BTreeMap<String, PairFormat>,
     /// Messages applied per pair (Kraken sends no sequence numbers: the checksum is the check).
@@ -89,19 +83,16 @@ struct V2Level<'a> {
 }
 
 impl Kraken {
-    pub fn new(protocol: Protocol) -> Self {
-        Self { protocol, books: BTreeMap::new(), formats: BTreeMap::new(), counts: BTreeMap::new(), depth: 10 }
+    /// A Kraken book subscribing (and resubscribing) at the first depth Kraken offers that holds
+    /// `depth` levels: 10, 25, 100, 500 or 1000.
+    pub fn new(depth: usize) -> Self {
+        let depth = [10, 25, 100, 500, 1000].into_iter().find(|d| *d >= depth).unwrap_or(1000);
+        Self { books: BTreeMap::new(), formats: BTreeMap::new(), counts: BTreeMap::new(), depth }
     }
 
-    /// Subscribed depth for live connections (10, 25, 100, 500 or 1000).
-    pub fn with_depth(mut self, depth: usize) -> Self {
-        self.depth = depth;
-        self
-    }
-
-    /// The v2 subscribe message for these symbols ("BTC/USD").
-    pub fn subscribe_message(&self, symbols: &[String]) -> String {
-        serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": symbols, "depth": self.depth}}).to_string()
+    /// The v2 `method` message for the book channel of these pairs ("BTC/USD").
+    fn book_message(&self, method: &str, pairs: &[String]) -> String {
+        serde_json::json!({"method": method, "params": {"channel": "book", "symbol": pairs, "depth": self.depth}}).to_string()
     }
 
     /// Apply one message's levels for `pair` (snapshot replaces), truncate, verify the checksum.
@@ -155,16 +146,8 @@ impl Kraken {
     }
 
     fn resubscribe(&self, pair: &str) -> Vec<String> {
-        match self.protocol {
-            Protocol::V2 => vec![
-                serde_json::json!({"method": "unsubscribe", "params": {"channel": "book", "symbol": [pair], "depth": self.depth}}).to_string(),
-                serde_json::json!({"method": "subscribe", "params": {"channel": "book", "symbol": [pair], "depth": self.depth}}).to_string(),
-            ],
-            Protocol::V1 => vec![
-                serde_json::json!({"event": "unsubscribe", "pair": [pair], "subscription": {"name": "book", "depth": self.depth}}).to_string(),
-                serde_json::json!({"event": "subscribe", "pair": [pair], "subscription": {"name": "book", "depth": self.depth}}).to_string(),
-            ],
-        }
+        let pair = [pair.to_string()];
+        vec![self.book_message("unsubscribe", &pair), self.book_message("subscribe", &pair)]
     }
 
     fn on_v2(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
@@ -244,9 +227,15 @@ impl Kraken {
 
 impl Venue for Kraken {
     fn name(&self) -> &'static str {
-        match self.protocol {
-            Protocol::V2 => "kraken",
-            Protocol::V1 => "kraken-v1",
+        "kraken"
+    }
+
+    fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
+        LiveEndpoint {
+            ws_url: "wss://ws.kraken.com/v2".into(),
+            subscribe: vec![self.book_message("subscribe", symbols)],
+            ping: Some((std::time::Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
+            data_deadline: HEARTBEAT_VENUE_DEADLINE,
         }
     }
 
@@ -259,7 +248,7 @@ impl Venue for Kraken {
             VenueInput::Http { .. } => Ok(()),
             VenueInput::Message(text) => {
                 // Captures may hold either protocol: v1 book data are arrays, v2 messages objects.
-                if text.trim_start().starts_with('[') || self.protocol == Protocol::V1 && !text.contains("\"channel\"") {
+                if text.trim_start().starts_with('[') {
                     self.on_v1(text, report)
                 } else {
                     self.on_v2(text, report)

@@ -7,17 +7,19 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
-};
 use crate::adapters::AdapterError;
-use crate::book::Side;
+use crate::venues::venue::{
+    await_new_snapshots, malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue,
+    VenueAction, VenueInput, DIFF_VENUE_DEADLINE,
+};
 
 pub struct Bybit {
     books: BTreeMap<String, SymbolBook>,
     last_u: BTreeMap<String, u64>,
-    /// Each symbol's subscribed topic (`orderbook.<depth>.<symbol>`), for resubscribing.
+    /// Each symbol's subscribed topic (`orderbook.<depth>.<symbol>`, as its messages name it), for resubscribing.
     topics: BTreeMap<String, String>,
+    /// The depth live connections subscribe at.
+    depth: usize,
 }
 
 #[derive(Deserialize)]
@@ -41,21 +43,27 @@ struct Data<'a> {
     u: u64,
 }
 
-impl Default for Bybit {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Bybit {
-    pub fn new() -> Self {
-        Self { books: BTreeMap::new(), last_u: BTreeMap::new(), topics: BTreeMap::new() }
+    /// A Bybit spot book subscribing at the first depth Bybit offers that holds `depth` levels: 1, 50 or 200.
+    pub fn new(depth: usize) -> Self {
+        let depth = [1, 50, 200].into_iter().find(|d| *d >= depth).unwrap_or(200);
+        Self { books: BTreeMap::new(), last_u: BTreeMap::new(), topics: BTreeMap::new(), depth }
     }
 }
 
 impl Venue for Bybit {
     fn name(&self) -> &'static str {
         "bybit"
+    }
+
+    fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
+        let topics: Vec<String> = symbols.iter().map(|s| format!("orderbook.{}.{s}", self.depth)).collect();
+        LiveEndpoint {
+            ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
+            subscribe: vec![serde_json::json!({"op": "subscribe", "args": topics}).to_string()],
+            ping: Some((std::time::Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
+            data_deadline: DIFF_VENUE_DEADLINE,
+        }
     }
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
@@ -79,8 +87,7 @@ impl Venue for Bybit {
         if !self.topics.contains_key(&symbol) {
             self.topics.insert(symbol.clone(), topic.to_string());
         }
-        let levels =
-            data.b.iter().map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref())).chain(data.a.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
+        let levels = side_levels(&data.b, &data.a);
         // u = 1 on a delta means Bybit restarted the stream: treat it as a snapshot.
         let snapshot = match msg.kind.as_deref() {
             Some("snapshot") => true,
@@ -89,13 +96,10 @@ impl Venue for Bybit {
         };
         let entry = self.books.entry(symbol.clone()).or_default();
         if snapshot {
-            let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
-            fresh.set_many(levels).map_err(malformed)?;
-            entry.book = fresh;
-            entry.state = SyncState::Live;
+            entry.replace(levels)?;
         } else {
-            if entry.state != SyncState::Live {
-                return Ok(());
+            if !entry.is_live() {
+                return Ok(()); // resyncing: wait for the resubscription's snapshot
             }
             let last = self.last_u.get(&symbol).copied().unwrap_or(0);
             if data.u != last + 1 {
@@ -116,11 +120,7 @@ impl Venue for Bybit {
         start_resync(&mut self.books, symbol, report);
         self.last_u.remove(symbol);
         let Some(topic) = self.topics.get(symbol) else { return }; // never subscribed: nothing to redo
-        let messages = vec![
-            serde_json::json!({"op": "unsubscribe", "args": [topic]}).to_string(),
-            serde_json::json!({"op": "subscribe", "args": [topic]}).to_string(),
-        ];
-        report.actions.push(VenueAction::Send { symbol: symbol.to_string(), messages });
+        report.actions.push(VenueAction::Send { symbol: symbol.to_string(), messages: op_resubscribe(topic.as_str().into()) });
     }
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {

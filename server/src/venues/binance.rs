@@ -9,11 +9,12 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
-};
 use crate::adapters::AdapterError;
 use crate::book::Side;
+use crate::venues::venue::{
+    await_new_snapshots, malformed, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
+    DIFF_VENUE_DEADLINE,
+};
 
 /// Diffs buffered per symbol while waiting for a snapshot (Binance sends 10/s per symbol).
 const MAX_BUFFERED: usize = 5_000;
@@ -202,16 +203,7 @@ impl Binance {
 
     fn on_snapshot(&mut self, symbol: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
         let snap: DepthSnapshot = serde_json::from_str(body).map_err(|e| malformed(format!("depth snapshot for {symbol}: {e}")))?;
-        let mut book = crate::exchange::exchange_book::ExchangeBook::new();
-        let levels = snap
-            .bids
-            .iter()
-            .map(|[p, q]| (Side::Bid, p.as_ref(), q.as_ref()))
-            .chain(snap.asks.iter().map(|[p, q]| (Side::Ask, p.as_ref(), q.as_ref())));
-        book.set_many(levels).map_err(malformed)?;
-        let entry = self.books.entry(symbol.to_string()).or_default();
-        entry.book = book;
-        entry.state = SyncState::Live;
+        self.books.entry(symbol.to_string()).or_default().replace(side_levels(&snap.bids, &snap.asks))?;
         let sync = self.sync.entry(symbol.to_string()).or_default();
         sync.last = Some(snap.last_update_id);
         sync.bracket = Some(snap.last_update_id);
@@ -244,6 +236,11 @@ impl Venue for Binance {
             Market::Spot => "binance",
             Market::UsdM => "binance-usdm",
         }
+    }
+
+    fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
+        // Streams are named in the URL: nothing to subscribe; the REST snapshot limit is 1000.
+        LiveEndpoint { ws_url: self.stream_url(symbols), subscribe: vec![], ping: None, data_deadline: DIFF_VENUE_DEADLINE }
     }
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
-};
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::{format_scaled, Decimal};
+use crate::venues::venue::{
+    await_new_snapshots, malformed, op_resubscribe, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
+    DIFF_VENUE_DEADLINE,
+};
 
 /// Level text as OKX printed it, by normalised price, per side — the checksum needs the exact text.
 #[derive(Default)]
@@ -87,6 +88,11 @@ pub fn okx_checksum(
     crc32fast::hash(parts.join(":").as_bytes()) as i32 as i64
 }
 
+/// The `books` channel of one instrument, as subscriptions name it.
+fn books_arg(inst: &str) -> serde_json::Value {
+    serde_json::json!({"channel": "books", "instId": inst})
+}
+
 impl Default for Okx {
     fn default() -> Self {
         Self::new()
@@ -102,18 +108,23 @@ impl Okx {
         start_resync(&mut self.books, inst, report);
         self.texts.remove(inst);
         self.last_seq.remove(inst);
-        let arg = serde_json::json!({"channel": "books", "instId": inst});
-        let messages = vec![
-            serde_json::json!({"op": "unsubscribe", "args": [arg]}).to_string(),
-            serde_json::json!({"op": "subscribe", "args": [arg]}).to_string(),
-        ];
-        report.actions.push(VenueAction::Send { symbol: inst.to_string(), messages });
+        report.actions.push(VenueAction::Send { symbol: inst.to_string(), messages: op_resubscribe(books_arg(inst)) });
     }
 }
 
 impl Venue for Okx {
     fn name(&self) -> &'static str {
         "okx"
+    }
+
+    fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
+        let args: Vec<serde_json::Value> = symbols.iter().map(|s| books_arg(s)).collect();
+        LiveEndpoint {
+            ws_url: "wss://ws.okx.com:8443/ws/v5/public".into(),
+            subscribe: vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()],
+            ping: Some((std::time::Duration::from_secs(25), "ping".into())),
+            data_deadline: DIFF_VENUE_DEADLINE,
+        }
     }
 
     fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
@@ -149,8 +160,8 @@ impl Venue for Okx {
             }
             let entry = self.books.entry(inst.clone()).or_default();
             if !snapshot {
-                if entry.state != SyncState::Live {
-                    continue;
+                if !entry.is_live() {
+                    continue; // resyncing: wait for the resubscription's snapshot
                 }
                 if self.last_seq.get(&inst) != Some(&d.prev_seq_id) {
                     tracing::warn!(venue = "okx", inst, prev = d.prev_seq_id, last = ?self.last_seq.get(&inst), "seqId chain broken: resubscribing");
@@ -161,10 +172,7 @@ impl Venue for Okx {
             }
             let apply = levels.iter().map(|(s, p, q, _)| (*s, *p, *q));
             if snapshot {
-                let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
-                fresh.set_many(apply).map_err(malformed)?;
-                entry.book = fresh;
-                entry.state = SyncState::Live;
+                entry.replace(apply)?;
                 self.texts.insert(inst.clone(), Texts::default());
             } else {
                 entry.book.set_many(apply).map_err(malformed)?;
