@@ -12,7 +12,7 @@ use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
 use crate::venues::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, SyncState, Venue, VenueAction, VenueInput,
+    await_new_snapshots, malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
     HEARTBEAT_VENUE_DEADLINE,
 };
 
@@ -106,15 +106,13 @@ impl Kraken {
         report: &mut Report,
     ) -> Result<(), AdapterError> {
         let entry = self.books.entry(pair.to_string()).or_default();
-        if !snapshot && entry.state != SyncState::Live {
-            return Ok(()); // resyncing: wait for the snapshot the resubscribe brings
-        }
-        // All levels or none: a malformed message changes nothing.
-        let mut fresh = crate::exchange::exchange_book::ExchangeBook::new();
-        let next = if snapshot { &mut fresh } else { &mut entry.book };
-        next.set_many(levels.iter().copied()).map_err(malformed)?;
         if snapshot {
-            entry.book = fresh;
+            entry.replace(levels.iter().copied())?;
+        } else if !entry.is_live() {
+            return Ok(()); // resyncing: wait for the snapshot the resubscribe brings
+        } else {
+            // All levels or none: a malformed message changes nothing.
+            entry.book.set_many(levels.iter().copied()).map_err(malformed)?;
         }
         let fmt = self.formats.entry(pair.to_string()).or_default();
         for &(_, price, qty) in levels {
@@ -126,7 +124,6 @@ impl Kraken {
         }
         entry.book.truncate(fmt.depth.max(1));
         let fmt = *fmt;
-        entry.state = SyncState::Live;
         let n = self.counts.entry(pair.to_string()).or_default();
         *n += 1;
         let update_id = n.to_string();
@@ -135,8 +132,7 @@ impl Kraken {
             if got != expected {
                 tracing::warn!(venue = self.name(), pair, expected, got, "checksum mismatch: resubscribing");
                 report.note(pair, Note::ChecksumFailed);
-                start_resync(&mut self.books, pair, report);
-                report.actions.push(VenueAction::Send { symbol: pair.to_string(), messages: self.resubscribe(pair) });
+                self.resync(pair, report);
                 return Ok(());
             }
             report.note(pair, Note::ChecksumOk);
