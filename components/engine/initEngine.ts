@@ -2,7 +2,7 @@
  * Loads the WASM engine once per page. Nothing runs at import time (SSR-safe): call `initEngine()`
  * before creating a store, or let `createMarketStore` do it.
  */
-import init, { Engine, initSync, rejected_code, summary_len } from '../../engine-wasm/pkg/tickframe_engine.js';
+import init, { Engine, initSync, rejected_code } from '../../engine-wasm/pkg/tickframe_engine.js';
 
 export { Engine };
 
@@ -34,11 +34,6 @@ export function initEngineSync(source: BufferSource | WebAssembly.Module): WebAs
 export function engineMemory(): WebAssembly.Memory {
   if (!memory) throw new Error('tickframe: call initEngine() before using the engine');
   return memory;
-}
-
-/** Number of f64 slots in an engine's summary view. */
-export function summaryLength(): number {
-  return summary_len();
 }
 
 let rejected: number | undefined;

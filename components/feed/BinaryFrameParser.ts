@@ -2,7 +2,8 @@
  * First stop for every message from a socket or a recording: cheap framing checks before the WASM
  * engine runs the full FlatBuffers verifier. Bad input is counted and reported, never thrown past here.
  */
-import { rejectedCode, type Engine } from '../engine/initEngine.js';
+import type { Engine } from '../engine/initEngine.js';
+import { EngineInput } from '../engine/engineMemory.js';
 
 /** Largest frame accepted (1000 levels a side is ~32 KiB; anything near this is not ours). */
 export const MAX_FRAME_BYTES = 1 << 20;
@@ -18,18 +19,20 @@ export class BinaryFrameParser {
   /** Why the last rejected frame was rejected. */
   lastError: string | null = null;
 
+  /** Frames copied straight into the engine's memory, when it was given. */
+  private readonly input: EngineInput | null;
+
   /**
    * @param engine The engine frames go to.
    * @param memory The engine's memory. Given, frames are copied straight into a reused buffer inside
    *   it (no allocation per frame); without it, `ingest_frame` copies through wasm-bindgen.
    */
-  /** A view over the engine's input buffer, reused while memory and buffer stay put (no garbage per frame). */
-  private input: Uint8Array | null = null;
-
   constructor(
     private readonly engine: Engine,
-    private readonly memory?: WebAssembly.Memory,
-  ) {}
+    memory?: WebAssembly.Memory,
+  ) {
+    this.input = memory ? new EngineInput(engine, memory) : null;
+  }
 
   /**
    * Hand one message to the engine. Text messages, oversized or foreign buffers are rejected
@@ -50,22 +53,8 @@ export class BinaryFrameParser {
     if (bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3])
       return this.reject('not a tickframe frame (identifier)');
     try {
-      let code: number;
-      if (this.memory) {
-        // The engine's input buffer only grows and stays put until it does, so in steady state the
-        // frame goes straight into the view from last time: one call into the engine per frame.
-        let input = this.input;
-        if (!input || input.buffer !== this.memory.buffer || input.length < bytes.byteLength) {
-          // Grow (or find) the buffer first: that call may move it or grow (detach) memory.
-          const ptr = this.engine.input_buffer(bytes.byteLength);
-          input = this.input = new Uint8Array(this.memory.buffer, ptr, Math.max(bytes.byteLength, input?.length ?? 0));
-        }
-        input.set(bytes);
-        code = this.engine.ingest_input(bytes.byteLength, receivedMs);
-        if (code === rejectedCode()) return this.reject(this.engine.last_error());
-      } else {
-        code = this.engine.ingest_frame(bytes, receivedMs);
-      }
+      const code = this.input ? this.input.ingest(bytes, receivedMs) : this.engine.ingest_frame(bytes, receivedMs);
+      if (typeof code === 'string') return this.reject(code);
       return OUTCOMES[code] ?? 'applied';
     } catch (e) {
       return this.reject(e instanceof Error ? e.message : String(e));

@@ -1,8 +1,8 @@
 /**
- * Reads the engine's typed views into an immutable snapshot React can render. Views are created per
- * read, because WASM memory growth detaches old ones.
+ * Reads the engine's views (through `engine/engineMemory.ts`) into an immutable snapshot React can render.
  */
 import type { Engine } from '../engine/initEngine.js';
+import { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY as S, levelsAndScales, summaryView } from '../engine/engineMemory.js';
 
 /** One price level as the components see it. */
 export interface Level {
@@ -17,8 +17,6 @@ export interface Level {
 
 export type LevelChange = 'same' | 'new' | 'up' | 'down';
 const CHANGES: LevelChange[] = ['same', 'new', 'up', 'down'];
-/** f64 slots per level in the engine's levels view (engine-wasm `LEVEL_STRIDE`). */
-const STRIDE = 4;
 
 export type BookStatus = 'live' | 'resyncing' | 'stale';
 
@@ -48,8 +46,8 @@ export interface BookSnapshot {
   bids: Level[];
   asks: Level[];
   /**
-   * The engine's bar scales: for a view of d levels a side, `[2(d−1)]` is the largest size and
-   * `[2(d−1)+1]` the largest cumulative size on either side within d levels. Read it with `barMax`.
+   * The engine's bar scales: for a view of d levels a side, `[BAR_SCALE_STRIDE·(d−1)]` is the largest size and
+   * the slot after it the largest cumulative size on either side within d levels. Read it with `barMax`.
    */
   barScale: Float64Array;
 }
@@ -59,10 +57,10 @@ export interface BookSnapshot {
  * so bars compare across the spread. 0 for an empty book.
  */
 export function barMax(book: BookSnapshot, depth: number, by: 'size' | 'cumulative'): number {
-  const depths = book.barScale.length / 2;
+  const depths = book.barScale.length / BAR_SCALE_STRIDE;
   if (depths === 0 || depth < 1) return 0;
   const d = Math.min(Math.floor(depth), depths);
-  return book.barScale[(d - 1) * 2 + (by === 'size' ? 0 : 1)];
+  return book.barScale[(d - 1) * BAR_SCALE_STRIDE + (by === 'size' ? 0 : 1)];
 }
 
 /** Engine counters surfaced to the UI. */
@@ -77,42 +75,10 @@ export interface FeedStats {
   errors: number;
 }
 
-// Summary slot indices: must match engine-wasm/src/market_engine.rs `summary`.
-const S = {
-  SEQUENCE: 0,
-  TIMESTAMP_MS: 1,
-  LATENCY_MS: 3,
-  TICK_SIZE: 4,
-  LOT_SIZE: 5,
-  BEST_BID: 6,
-  BEST_ASK: 7,
-  MID: 8,
-  SPREAD: 9,
-  BID_TOTAL: 10,
-  ASK_TOTAL: 11,
-  IMBALANCE: 12,
-  STATUS: 13,
-  BID_LEN: 15,
-  ASK_LEN: 16,
-  FRAMES: 17,
-  GAPS: 18,
-  DUPLICATES: 19,
-  OUT_OF_ORDER: 20,
-  ERRORS: 21,
-  SMOOTH_SPREAD: 22,
-  SMOOTH_IMBALANCE: 23,
-  GONE_BIDS: 24,
-  GONE_ASKS: 25,
-  STALE: 26,
-  WINDOW_IMBALANCE: 27,
-  SMOOTH_WINDOW_IMBALANCE: 28,
-  RESTARTS: 29,
-  LEN: 30,
-} as const;
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
 
 export function readSummary(engine: Engine, memory: WebAssembly.Memory): Float64Array {
-  return new Float64Array(memory.buffer, engine.summary_ptr(), S.LEN);
+  return summaryView(engine, memory);
 }
 
 /**
@@ -147,7 +113,7 @@ export function readStats(summary: Float64Array): FeedStats {
 function levels(view: Float64Array, from: number, count: number): Level[] {
   const out: Level[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const o = (from + i) * STRIDE;
+    const o = (from + i) * LEVEL_STRIDE;
     out[i] = { price: view[o], size: view[o + 1], cumulative: view[o + 2], change: CHANGES[view[o + 3]] ?? 'same' };
   }
   return out;
@@ -163,10 +129,7 @@ export function readBook(
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];
   const na = s[S.ASK_LEN];
-  // Addresses first, views after: nothing may run in the engine between making a view and reading it.
-  const levelsPtr = engine.levels_ptr();
-  const scalePtr = engine.bar_scale_ptr();
-  const view = new Float64Array(memory.buffer, levelsPtr, (nb + na) * STRIDE);
+  const { levels: view, barScale } = levelsAndScales(engine, memory, nb + na, Math.max(nb, na));
   return {
     symbol,
     sequence: s[S.SEQUENCE],
@@ -188,7 +151,6 @@ export function readBook(
     status: STATUSES[s[S.STATUS]] ?? 'stale',
     bids: levels(view, 0, nb),
     asks: levels(view, nb, na),
-    // Copied: the engine's buffer is rewritten by the next frame, the snapshot must not change.
-    barScale: new Float64Array(memory.buffer, scalePtr, Math.max(nb, na) * 2).slice(),
+    barScale,
   };
 }

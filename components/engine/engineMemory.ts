@@ -1,0 +1,60 @@
+/**
+ * The one owner of the engine's memory contract in TypeScript: where its input buffer, summary,
+ * levels and bar scales live in WASM memory and how they are laid out (the layout is generated from
+ * the Rust, `engineLayout.generated.ts`). Everything else reads the engine through these functions.
+ *
+ * Views are made per read: WASM memory growth detaches old ones, and nothing may run in the engine
+ * between making a view and reading it.
+ */
+import { rejectedCode, type Engine } from './initEngine.js';
+import { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY } from './engineLayout.generated.js';
+
+export { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY };
+
+/** The engine's summary: one f64 per `SUMMARY` slot. */
+export function summaryView(engine: Engine, memory: WebAssembly.Memory): Float64Array {
+  return new Float64Array(memory.buffer, engine.summary_ptr(), SUMMARY.LEN);
+}
+
+/** The last picture's levels, bids then asks, `LEVEL_STRIDE` f64s each, and the bar scales for
+ * depths 1..`depths` (`BAR_SCALE_STRIDE` each), copied: the engine rewrites both on its next tick. */
+export function levelsAndScales(
+  engine: Engine,
+  memory: WebAssembly.Memory,
+  levels: number,
+  depths: number,
+): { levels: Float64Array; barScale: Float64Array } {
+  // Addresses first, views after: asking for an address may grow (detach) memory.
+  const levelsPtr = engine.levels_ptr();
+  const scalePtr = engine.bar_scale_ptr();
+  return {
+    levels: new Float64Array(memory.buffer, levelsPtr, levels * LEVEL_STRIDE),
+    barScale: new Float64Array(memory.buffer, scalePtr, depths * BAR_SCALE_STRIDE).slice(),
+  };
+}
+
+/**
+ * Frames written straight into the engine's input buffer: no allocation per frame. The buffer only
+ * grows and stays put until it does, so in steady state a frame is one copy and one call.
+ */
+export class EngineInput {
+  private view: Uint8Array | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly memory: WebAssembly.Memory,
+  ) {}
+
+  /** Ingest `bytes`: the engine's outcome code, or its error text when it rejected the frame. */
+  ingest(bytes: Uint8Array, receivedMs: number): number | string {
+    let view = this.view;
+    if (!view || view.buffer !== this.memory.buffer || view.length < bytes.byteLength) {
+      // Grow (or find) the buffer first: that call may move it or grow (detach) memory.
+      const ptr = this.engine.input_buffer(bytes.byteLength);
+      view = this.view = new Uint8Array(this.memory.buffer, ptr, Math.max(bytes.byteLength, view?.length ?? 0));
+    }
+    view.set(bytes);
+    const code = this.engine.ingest_input(bytes.byteLength, receivedMs);
+    return code === rejectedCode() ? this.engine.last_error() : code;
+  }
+}
