@@ -1,17 +1,19 @@
 /**
  * A framework-free market store (zustand vanilla), one per feed, so several books can share a page.
- * Frames go to the engine as they arrive; the store publishes at most one snapshot per animation
- * frame, so numbers and bars always come from the same frame, and pauses painting in hidden tabs.
+ * It composes three parts: the market's engine (`engineSession.ts`), one publish per animation frame
+ * (`frameScheduler.ts`) so numbers and bars always come from the same frame, and the staleness rule
+ * (`staleness.ts`). Frames go to the engine as they arrive; the store publishes snapshots.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
-import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
-import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
+import type { EngineSource } from '../engine/initEngine.js';
 import type { ConnectionState, FrameSource, ReplayState } from '../feed/FrameSource.js';
-import { readBook, readEngineStale, readStats, readSummary, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
+import type { BookSnapshot, FeedStats } from './bookSnapshot.js';
+import { EngineSession, type ImbalanceWindow } from './engineSession.js';
+import { createFrameScheduler } from './frameScheduler.js';
+import { isStale, watchStaleness } from './staleness.js';
 
-/** Which levels an imbalance counts: the top N of each side, or those within X basis points of mid. */
-export type ImbalanceWindow = { levels: number } | { bps: number };
+export type { ImbalanceWindow };
 
 export interface MarketState {
   /** Transport state of the source. */
@@ -74,85 +76,65 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   }));
   // Latency and staleness are measured on the source's clock: wall clock live, recorded time in a replay.
   const now = () => options.source.now?.() ?? Date.now();
-  let engine: Engine | null = null;
-  let memory: WebAssembly.Memory | null = null;
-  let parser: BinaryFrameParser | null = null;
+  let session: EngineSession | null = null;
   let disposed = false;
+  /** A frame (or a setting) changed the picture since the last publish. */
   let dirty = false;
-  let scheduled: { cancel(): void } | null = null;
-  let symbol = '';
 
-  const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
-  const schedule = () => {
-    if (scheduled || disposed) return;
-    if (typeof requestAnimationFrame === 'function' && !hidden()) {
-      const id = requestAnimationFrame(publish);
-      scheduled = { cancel: () => cancelAnimationFrame(id) };
-    } else {
-      // Hidden tab or no rAF (SSR, tests): publish rarely; nothing is painted anyway.
-      const id = setTimeout(publish, hidden() ? 1000 : 16);
-      scheduled = { cancel: () => clearTimeout(id) };
-    }
-  };
+  const scheduler = createFrameScheduler(publish);
 
   function publish() {
-    scheduled = null;
-    if (!engine || !memory || !parser || disposed) return;
+    if (!session || disposed) return;
     // The engine's clock is the frames' receive clock (the source's), for easing and staleness alike.
-    engine.tick(now());
-    // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
-    if (!symbol && dirty) symbol = engine.symbol();
-    const summary = readSummary(engine, memory);
+    session.tick(now());
     // A quiet feed still paints until the eased values settle (one snapshot per animation frame).
-    const easing = stillEasing(summary);
-    if (!dirty && !easing) return;
+    const quick = session.read(false);
+    if (!quick || (!dirty && !quick.easing)) return;
+    const read = session.read(true);
+    if (!read) return;
     dirty = false;
     store.setState({
-      book: readBook(engine, memory, symbol, summary),
-      stats: readStats(summary),
-      rejected: parser.rejected,
-      lastError: parser.lastError,
-      stale: store.getState().connection !== 'open' || readEngineStale(summary),
+      book: read.book,
+      stats: read.stats,
+      rejected: session.parser.rejected,
+      lastError: session.parser.lastError,
+      stale: isStale(store.getState().connection, read.engineStale),
     });
-    if (easing) schedule();
+    if (read.easing) scheduler.request();
   }
 
-  // Silence is noticed even when no frame arrives to trigger a publish: the engine decides.
-  const staleTimer = setInterval(
-    () => {
-      if (!engine || !memory || disposed) return;
-      engine.tick(now());
-      const s = store.getState();
-      const stale = s.connection !== 'open' || readEngineStale(readSummary(engine, memory));
-      if (stale !== s.stale) store.setState({ stale });
-    },
-    Math.min(1000, staleAfterMs / 2),
-  );
+  const changed = () => {
+    dirty = true;
+    scheduler.request();
+  };
+
+  const stopWatching = watchStaleness(staleAfterMs, () => {
+    if (!session || disposed) return;
+    session.tick(now());
+    const s = store.getState();
+    const stale = isStale(s.connection, session.engineStale());
+    if (stale !== s.stale) store.setState({ stale });
+  });
 
   const start = async () => {
-    memory = await initEngine(options.engineSource);
-    if (disposed) return;
-    engine = new Engine();
-    engine.set_stale_after_ms(staleAfterMs);
-    engine.set_grouping(store.getState().grouping);
-    const w = store.getState().imbalanceWindow;
-    if ('levels' in w) engine.set_imbalance_window(Math.max(1, Math.floor(w.levels)), 0);
-    else engine.set_imbalance_window(0, w.bps);
-    parser = new BinaryFrameParser(engine, memory);
+    const { grouping, imbalanceWindow } = store.getState();
+    const opened = await EngineSession.open(options.engineSource, { staleAfterMs, grouping, imbalanceWindow });
+    if (disposed) {
+      opened.free();
+      return;
+    }
+    session = opened;
     options.source.start({
       frame(data, receivedMs) {
-        if (!parser || !engine) return;
-        parser.parse(data, receivedMs);
-        dirty = true;
-        schedule();
+        session?.ingest(data, receivedMs);
+        changed();
       },
       replay(replay) {
         store.setState({ replay });
       },
       state(connection) {
-        if (connection === 'open') engine?.reset_sequence();
-        if (connection === 'open') symbol = '';
-        store.setState({ connection, stale: connection !== 'open' || store.getState().stale });
+        if (connection === 'open') session?.connectionOpened();
+        store.setState({ connection, stale: isStale(connection, store.getState().stale) });
       },
     });
   };
@@ -165,19 +147,18 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     setGrouping(multiple: number) {
       const g = Math.max(1, Math.floor(multiple) || 1);
       store.setState({ grouping: g });
-      if (!engine) return;
-      engine.set_grouping(g);
-      dirty = true;
-      schedule();
+      if (!session) return;
+      session.setGrouping(g);
+      changed();
     },
     dispose() {
       if (disposed) return;
       disposed = true;
       options.source.stop();
-      scheduled?.cancel();
-      clearInterval(staleTimer);
-      engine?.free();
-      engine = null;
+      scheduler.cancel();
+      stopWatching();
+      session?.free();
+      session = null;
       store.setState({ connection: 'closed', stale: true });
     },
   });
