@@ -10,6 +10,7 @@ export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './f
 export { RecordingTap } from './feed/RecordingTap.js';
 export { readRecording, RecordingWriter, crc32, type Recording, type RecordingHeader, type RecordedFrame } from './feed/recording.js';
 export { createMarketStore, type ImbalanceWindow, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
+export { imbalanceKey } from './store/imbalanceWindow.js';
 export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot.js';
 export { barMax } from './store/bookSnapshot.js';
 export { showsLive } from './store/showsLive.js';

@@ -5,6 +5,6 @@ export { useMarket } from './store/useMarket.js';
 export { useMarketStore } from './store/useMarketStore.js';
 export { OrderbookLadder, type OrderbookLadderProps, type LevelClick } from './OrderbookLadder/OrderbookLadder.js';
 export { SpreadGauge, spreadLevel, type SpreadGaugeProps, type SpreadLevel } from './SpreadGauge/SpreadGauge.js';
-export { ImbalanceBar, windowImbalance, type ImbalanceBarProps } from './ImbalanceBar/ImbalanceBar.js';
+export { ImbalanceBar, type ImbalanceBarProps } from './ImbalanceBar/ImbalanceBar.js';
 export { ConnectionStatus, feedHealth, type ConnectionStatusProps, type FeedHealth } from './ConnectionStatus/ConnectionStatus.js';
 export { DepthChart, stepPath, type DepthChartProps, type DepthPoint } from './DepthChart/DepthChart.js';

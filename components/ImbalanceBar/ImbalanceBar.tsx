@@ -1,6 +1,8 @@
 'use client';
-import type { Level } from '../store/bookSnapshot.js';
-import type { ImbalanceWindow, MarketStore } from '../store/createMarketStore.js';
+import { useEffect } from 'react';
+
+import type { MarketStore } from '../store/createMarketStore.js';
+import { imbalanceKey, type ImbalanceWindow } from '../store/imbalanceWindow.js';
 import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
@@ -12,23 +14,10 @@ export interface ImbalanceBarProps {
   store: MarketStore;
   /**
    * The window the imbalance is measured over. Default: the store's `imbalanceWindow`, which the
-   * engine measures in exact lots and eases in `tick(now)`. Another window is measured here from the
-   * picture, and the bar eases by CSS.
+   * engine measures in exact lots and eases in `tick(now)`. Another window is measured by the engine
+   * too, in exact lots on the same picture (`store.measureImbalance`); its bar eases by CSS.
    */
   window?: ImbalanceWindow;
-}
-
-/** (bid − ask) / (bid + ask) over the window, in [-1, 1]; 0 for an empty window. */
-export function windowImbalance(bids: Level[], asks: Level[], mid: number, window: ImbalanceWindow): number {
-  const inWindow = (l: Level, i: number) => ('levels' in window ? i < window.levels : mid > 0 && (Math.abs(l.price - mid) / mid) * 1e4 <= window.bps);
-  const sum = (levels: Level[]) => levels.reduce((s, l, i) => (inWindow(l, i) ? s + l.size : s), 0);
-  const b = sum(bids);
-  const a = sum(asks);
-  return b + a > 0 ? (b - a) / (b + a) : 0;
-}
-
-function sameWindow(a: ImbalanceWindow, b: ImbalanceWindow): boolean {
-  return 'levels' in a ? 'levels' in b && a.levels === b.levels : 'bps' in b && a.bps === b.bps;
 }
 
 function windowLabel(w: ImbalanceWindow): string {
@@ -44,9 +33,11 @@ export function ImbalanceBar({ store, window }: ImbalanceBarProps) {
   const book = useMarket(store, (s) => s.book);
   const stale = useMarket(store, (s) => !showsLive(s));
   const storeWindow = useMarket(store, (s) => s.imbalanceWindow);
-  const own = window !== undefined && !sameWindow(window, storeWindow);
-  const shown = own ? window : storeWindow;
-  const value = !book ? 0 : own ? windowImbalance(book.bids, book.asks, book.mid, window) : book.smoothWindowImbalance;
+  const ownKey = window !== undefined && imbalanceKey(window) !== imbalanceKey(storeWindow) ? imbalanceKey(window) : null;
+  const shown = ownKey && window ? window : storeWindow;
+  // A window of its own is measured by the engine for as long as this bar shows it.
+  useEffect(() => (ownKey && window ? store.measureImbalance(window) : undefined), [store, ownKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const value = !book ? 0 : ownKey ? (book.imbalances[ownKey] ?? 0) : book.smoothWindowImbalance;
   const label = `Imbalance, ${windowLabel(shown)}`;
   const pct = Math.round(value * 100);
   return (

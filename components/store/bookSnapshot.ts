@@ -41,6 +41,9 @@ export interface BookSnapshot {
   /** Size imbalance (bid − ask) / (bid + ask) over the store's `imbalanceWindow`, and eased by the engine. */
   windowImbalance: number;
   smoothWindowImbalance: number;
+  /** Size imbalance over each window a view asked for (`MarketStore.measureImbalance`), by
+   * `imbalanceKey(window)`: measured by the engine on this picture in exact lots, not eased. */
+  imbalances: Record<string, number>;
   /** The server's trust state for this book. */
   status: BookStatus;
   bids: Level[];
@@ -148,6 +151,7 @@ export function readBook(
     smoothImbalance: s[S.SMOOTH_IMBALANCE],
     windowImbalance: s[S.WINDOW_IMBALANCE],
     smoothWindowImbalance: s[S.SMOOTH_WINDOW_IMBALANCE],
+    imbalances: {},
     status: STATUSES[s[S.STATUS]] ?? 'stale',
     bids: levels(view, 0, nb),
     asks: levels(view, nb, na),

@@ -9,7 +9,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineSource } from '../engine/initEngine.js';
 import type { ConnectionState, FrameSource, ReplayState } from '../feed/FrameSource.js';
 import type { BookSnapshot, FeedStats } from './bookSnapshot.js';
-import { EngineSession, type ImbalanceWindow } from './engineSession.js';
+import { EngineSession } from './engineSession.js';
+import type { ImbalanceWindow } from './imbalanceWindow.js';
 import { createFrameScheduler } from './frameScheduler.js';
 import { isStale, watchStaleness } from './staleness.js';
 
@@ -55,6 +56,12 @@ export interface MarketStore extends StoreApi<MarketState> {
   ready: Promise<void>;
   /** Group levels into buckets of `multiple` ticks (bids floor, asks ceil, exact). 1 = as sent. */
   setGrouping(multiple: number): void;
+  /**
+   * Have the engine measure the imbalance over `window` in every snapshot (`book.imbalances`, by
+   * `imbalanceKey(window)`) — for a view showing a window other than `imbalanceWindow`. Returns the
+   * function that stops it.
+   */
+  measureImbalance(window: ImbalanceWindow): () => void;
   /** Stop the source, timers and animation frames and free the engine's memory. */
   dispose(): void;
 }
@@ -77,6 +84,8 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   // Latency and staleness are measured on the source's clock: wall clock live, recorded time in a replay.
   const now = () => options.source.now?.() ?? Date.now();
   let session: EngineSession | null = null;
+  /** Windows views asked to have measured (also before the engine loaded: handed to it when it does). */
+  const measured = new Set<{ window: ImbalanceWindow; stop: (() => void) | null }>();
   let disposed = false;
   /** A frame (or a setting) changed the picture since the last publish. */
   let dirty = false;
@@ -124,6 +133,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       return;
     }
     session = opened;
+    for (const e of measured) e.stop = opened.measure(e.window);
     options.source.start({
       frame(data, receivedMs) {
         session?.ingest(data, receivedMs);
@@ -150,6 +160,15 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       if (!session) return;
       session.setGrouping(g);
       changed();
+    },
+    measureImbalance(window: ImbalanceWindow) {
+      const entry: { window: ImbalanceWindow; stop: (() => void) | null } = { window, stop: session?.measure(window) ?? null };
+      measured.add(entry);
+      changed();
+      return () => {
+        measured.delete(entry);
+        entry.stop?.();
+      };
     },
     dispose() {
       if (disposed) return;

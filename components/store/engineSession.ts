@@ -7,8 +7,9 @@ import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
 import { readBook, readEngineStale, readStats, readSummary, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
 
-/** Which levels an imbalance counts: the top N of each side, or those within X basis points of mid. */
-export type ImbalanceWindow = { levels: number } | { bps: number };
+import { engineWindow, imbalanceKey, type ImbalanceWindow } from './imbalanceWindow.js';
+
+export type { ImbalanceWindow };
 
 export interface EngineSettings {
   staleAfterMs: number;
@@ -29,6 +30,8 @@ export interface EngineRead {
 export class EngineSession {
   readonly parser: BinaryFrameParser;
   private symbol = '';
+  /** Windows views asked to have measured besides the configured one, with how many asked. */
+  private readonly windows = new Map<string, { window: ImbalanceWindow; users: number }>();
 
   private constructor(
     private engine: Engine | null,
@@ -64,8 +67,18 @@ export class EngineSession {
   }
 
   setImbalanceWindow(w: ImbalanceWindow) {
-    if ('levels' in w) this.engine?.set_imbalance_window(Math.max(1, Math.floor(w.levels)), 0);
-    else this.engine?.set_imbalance_window(0, w.bps);
+    this.engine?.set_imbalance_window(...engineWindow(w));
+  }
+
+  /** Measure `window` in every snapshot (`book.imbalances`) until the returned function is called. */
+  measure(window: ImbalanceWindow): () => void {
+    const key = imbalanceKey(window);
+    const entry = this.windows.get(key) ?? { window, users: 0 };
+    entry.users += 1;
+    this.windows.set(key, entry);
+    return () => {
+      if (--entry.users === 0) this.windows.delete(key);
+    };
   }
 
   /** Advance the engine's clock (easing, staleness) to `now` on the source's clock. */
@@ -85,8 +98,13 @@ export class EngineSession {
     // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
     if (!this.symbol && withBook) this.symbol = engine.symbol();
     const summary = readSummary(engine, this.memory);
+    const book = withBook ? readBook(engine, this.memory, this.symbol, summary) : null;
+    if (book) {
+      // Measured by the engine on the same picture, in exact lots.
+      for (const [key, { window }] of this.windows) book.imbalances[key] = engine.imbalance_over(...engineWindow(window));
+    }
     return {
-      book: withBook ? readBook(engine, this.memory, this.symbol, summary) : null,
+      book,
       stats: readStats(summary),
       engineStale: readEngineStale(summary),
       easing: stillEasing(summary),

@@ -93,6 +93,12 @@ impl Engine {
         self.core.set_imbalance_window(levels, bps);
     }
 
+    /// The imbalance over any window of the current picture, in exact lots (not eased): the top
+    /// `levels` a side, or (levels 0) the levels within `bps` basis points of mid.
+    pub fn imbalance_over(&self, levels: u32, bps: f64) -> f64 {
+        self.core.imbalance_over(levels, bps)
+    }
+
     pub fn set_smoothing_ms(&mut self, ms: f64) {
         self.core.set_smoothing_ms(ms);
     }

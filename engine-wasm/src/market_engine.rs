@@ -242,14 +242,26 @@ impl MarketEngine {
         self.picture_current = false;
     }
 
-    /// Size imbalance over the window, from the grouped picture in exact lots.
+    /// Size imbalance over the configured window, from the grouped picture in exact lots.
     fn window_imbalance(&self, tick: Increment) -> f64 {
+        self.imbalance_in(tick, self.imbalance_levels, self.imbalance_bps)
+    }
+
+    /// (bid − ask) / (bid + ask) size over any window — the top `levels` a side, or with `levels` 0
+    /// the levels within `bps` of mid — of the current picture, in exact lots (not eased). For views
+    /// that show a window other than the configured one; read it right after `tick(now)`.
+    pub fn imbalance_over(&self, levels: u32, bps: f64) -> f64 {
+        let (tick, _) = self.increments.map_or((Increment::new(1, 0), Increment::new(1, 0)), |(_, _, t, l)| (t, l));
+        self.imbalance_in(tick, levels as usize, if bps.is_finite() { bps.max(0.0) } else { 0.0 })
+    }
+
+    fn imbalance_in(&self, tick: Increment, levels: usize, bps: f64) -> f64 {
         let mid = self.summary[summary::MID];
         let in_window = |i: usize, ticks: i64| {
-            if self.imbalance_levels > 0 {
-                i < self.imbalance_levels
+            if levels > 0 {
+                i < levels
             } else {
-                mid > 0.0 && ((tick.value(ticks) - mid).abs() / mid) * 1e4 <= self.imbalance_bps
+                mid > 0.0 && ((tick.value(ticks) - mid).abs() / mid) * 1e4 <= bps
             }
         };
         let sum = |side: &[(i64, i64)]| -> i64 { side.iter().enumerate().take_while(|&(i, &(p, _))| in_window(i, p)).map(|(_, &(_, l))| l).sum() };

@@ -246,3 +246,19 @@ fn windowed_imbalance_over_top_levels_or_bps_from_mid_and_eased() {
     let expected = before + (target - before) * (1.0 - (-1.0f64).exp());
     assert!((eased - expected).abs() < 1e-9, "{eased} vs {expected}");
 }
+
+#[test]
+fn imbalance_over_any_window_matches_the_configured_window_measurement() {
+    let frames = server_frames(3);
+    let mut m = MarketEngine::new();
+    m.ingest_frame(&frames[2], 0.0).unwrap();
+    m.tick(0.0);
+    // Asked for a window without configuring it: the same exact-lot number the configured path gives.
+    for (levels, bps) in [(1, 0.0), (3, 0.0), (50, 0.0), (0, 2.0), (0, 25.0)] {
+        let asked = m.imbalance_over(levels, bps);
+        m.set_imbalance_window(levels, bps);
+        m.tick(0.0);
+        assert_eq!(asked, m.summary()[s::WINDOW_IMBALANCE], "window ({levels} levels, {bps} bps)");
+        assert!((-1.0..=1.0).contains(&asked));
+    }
+}

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../components/engine/initEngine';
 import { createMarketStore } from '../../components/store/createMarketStore';
 import { stalenessCheckMs } from '../../components/store/staleness';
+import { imbalanceKey } from '../../components/store/imbalanceWindow';
 import { buildFrameTs, loadEngine, ManualSource } from './engineFixtures';
 
 loadEngine();
@@ -129,6 +130,36 @@ describe('createMarketStore (vanilla)', () => {
     frames.paint();
     source.events?.state('reconnecting');
     expect(store.getState().stale).toBe(true);
+    store.dispose();
+  });
+
+  it('measures any window a view asks for on the same picture, until the view stops asking', async () => {
+    const frames = manualAnimationFrames();
+    const source = new ClockedSource();
+    const store = createMarketStore({ source, imbalanceWindow: { levels: 1 } });
+    await store.ready;
+    const stop = store.measureImbalance({ levels: 2 });
+    source.at(
+      buildFrameTs({
+        sequence: 1,
+        bids: [
+          [100, 3],
+          [99, 1],
+        ],
+        asks: [
+          [101, 1],
+          [102, 5],
+        ],
+      }),
+    );
+    frames.paint();
+    const book = store.getState().book;
+    expect(book?.imbalances[imbalanceKey({ levels: 2 })]).toBe((4 - 6) / 10); // exact lots, both levels
+    expect(book?.windowImbalance).toBe((3 - 1) / 4); // the store's own window, unchanged
+    stop();
+    source.at(buildFrameTs({ sequence: 2, bids: [[100, 3]], asks: [[101, 1]] }));
+    frames.paint();
+    expect(store.getState().book?.imbalances).toEqual({});
     store.dispose();
   });
 });
