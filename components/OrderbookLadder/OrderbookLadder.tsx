@@ -1,6 +1,8 @@
 'use client';
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useMemo, useRef, type KeyboardEvent } from 'react';
 
+import { useRovingFocus } from '../a11y/useRovingFocus.js';
+import { useThrottledAnnouncement } from '../a11y/useThrottledAnnouncement.js';
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
@@ -8,6 +10,8 @@ import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './OrderbookLadder.css';
+import { useAutoCentre } from './useAutoCentre.js';
+import { useVirtualRows } from './useVirtualRows.js';
 
 /** What `onLevelClick` receives. */
 export interface LevelClick {
@@ -47,13 +51,11 @@ interface Row extends LevelClick {
   change: Level['change'];
 }
 
-/** Rows rendered beyond the viewport on each side, so fast scrolling shows no blank rows. */
-const OVERSCAN = 8;
-
 /**
  * Price ladder: asks above, bids below, a spread/mid row between. Keyboard: Arrow keys, Home/End
  * move between levels (roving tabindex); Enter or Space activates. A stale or disconnected book is
- * dimmed and its clicks disabled.
+ * dimmed and its clicks disabled. Composed from hooks: virtual rows and auto-centre (this folder),
+ * roving focus and throttled announcements (`components/a11y/`).
  */
 export function OrderbookLadder({
   store,
@@ -71,8 +73,6 @@ export function OrderbookLadder({
   const grouping = useMarket(store, (s) => s.grouping);
   const book = useMarket(store, (s) => s.book);
   const stale = useMarket(store, (s) => !showsLive(s));
-  const [focus, setFocus] = useState(0);
-  const rowRefs = useRef<(HTMLDivElement | null)[]>([]);
 
   const rows = useMemo<Row[]>(() => {
     if (!book) return [];
@@ -100,68 +100,23 @@ export function OrderbookLadder({
     [stale, onLevelClick],
   );
 
-  const viewport = useRef<HTMLDivElement | null>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [autoCentre, setAutoCentre] = useState(true);
-  // Where the ladder itself last scrolled to: a scroll event elsewhere is the user's.
-  const programmaticTop = useRef<number | null>(null);
-  const pendingFocus = useRef<number | null>(null);
-
-  const asksShownCount = rows.filter((r) => r.side === 'ask').length;
+  const asksShown = rows.filter((r) => r.side === 'ask').length;
   // Layout: one list of asks, the spread row, then bids; row i of `rows` sits at list index i (+1 below the spread).
-  const listIndex = (i: number) => (i < asksShownCount ? i : i + 1);
+  const listIndex = (i: number) => (i < asksShown ? i : i + 1);
   const totalRows = rows.length + 1;
-  const scrollTo = (top: number) => {
-    const el = viewport.current;
-    const max = Math.max(0, totalRows * rowHeight - height);
-    const clamped = Math.max(0, Math.min(max, top));
-    programmaticTop.current = clamped;
-    if (el && el.scrollTop !== clamped) el.scrollTop = clamped;
-    setScrollTop(clamped);
-  };
-  const centreTop = asksShownCount * rowHeight + rowHeight / 2 - height / 2;
-  // Keep the spread in the middle while auto-centring, on every new book.
-  useEffect(() => {
-    // The scroll position follows the book (a layout sync): state set from an effect by design.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    if (autoCentre) scrollTo(centreTop);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [autoCentre, centreTop, height, rowHeight, totalRows]);
-
-  const onScroll = () => {
-    const el = viewport.current;
-    if (!el) return;
-    const ours = programmaticTop.current !== null && Math.abs(el.scrollTop - programmaticTop.current) < 1;
-    if (!ours && autoCentre) {
-      setAutoCentre(false); // the user took over; offer re-centre
+  const viewport = useRef<HTMLDivElement | null>(null);
+  const virtual = useVirtualRows(viewport, { totalRows, rowHeight, height });
+  const centre = useAutoCentre(asksShown * rowHeight + rowHeight / 2 - height / 2, (top) => virtual.scrollTo(top), [height, rowHeight, totalRows]);
+  const roving = useRovingFocus(rows.length, (i) => {
+    // A level moved to by keyboard is scrolled into view (and so rendered), leaving auto-centre.
+    if (!virtual.inView(listIndex(i))) {
+      centre.stop();
+      virtual.scrollTo(listIndex(i) * rowHeight - height / 2);
     }
-    setScrollTop(el.scrollTop);
-  };
-
-  const focusRow = (i: number) => {
-    const next = Math.max(0, Math.min(rows.length - 1, i));
-    setFocus(next);
-    const top = listIndex(next) * rowHeight;
-    if (top < scrollTop || top + rowHeight > scrollTop + height) {
-      setAutoCentre(false);
-      scrollTo(top - height / 2);
-    }
-    pendingFocus.current = next;
-    rowRefs.current[next]?.focus();
-  };
-  useEffect(() => {
-    // A row scrolled into view by the keyboard is rendered only now: focus it.
-    if (pendingFocus.current !== null && document.activeElement !== rowRefs.current[pendingFocus.current]) {
-      rowRefs.current[pendingFocus.current]?.focus();
-    }
-    pendingFocus.current = null;
   });
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>, i: number) => {
-    const moves: Record<string, number> = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: rows.length - 1, PageUp: i - 5, PageDown: i + 5 };
-    if (e.key in moves) {
-      e.preventDefault();
-      focusRow(moves[e.key]);
-    } else if (e.key === 'Enter' || e.key === ' ') {
+    if (roving.onKey(e, i)) return;
+    if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
       activate(rows[i]);
     }
@@ -175,15 +130,8 @@ export function OrderbookLadder({
   );
 
   const name = label ?? `Order book ${book?.symbol ?? ''}`.trim();
-  const focusIndex = Math.min(focus, Math.max(0, rows.length - 1));
-  const asksShown = asksShownCount;
-  // Virtualization: only rows whose list position is within the viewport (plus overscan) exist in the DOM.
-  const firstVisible = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN);
-  const lastVisible = Math.min(totalRows - 1, Math.ceil((scrollTop + height) / rowHeight) + OVERSCAN);
-  const visible = (i: number) => {
-    const li = listIndex(i);
-    return (li >= firstVisible && li <= lastVisible) || i === focusIndex;
-  };
+  // Virtualization: only rows within the viewport (plus overscan) exist in the DOM, and the tab stop.
+  const visible = (i: number) => virtual.isRendered(listIndex(i)) || i === roving.focusIndex;
 
   const renderRow = (row: Row, i: number) => {
     const isTouch = (row.side === 'ask' && i === asksShown - 1) || (row.side === 'bid' && i === asksShown);
@@ -191,19 +139,17 @@ export function OrderbookLadder({
     return (
       <div
         key={row.key}
-        ref={(el) => {
-          rowRefs.current[i] = el;
-        }}
+        ref={roving.ref(i)}
+        tabIndex={roving.tabIndex(i)}
         role="row"
         aria-rowindex={listIndex(i) + 2}
-        tabIndex={i === focusIndex ? 0 : -1}
         aria-disabled={stale || undefined}
         className={`tf-ladder__row tf-ladder__row--${row.side}`}
         data-change={flash && row.change !== 'same' ? row.change : undefined}
         style={{ '--tf-bar': `${bar.toFixed(2)}%`, position: 'absolute', top: listIndex(i) * rowHeight, left: 0, right: 0 } as React.CSSProperties}
         data-testid={isTouch ? `best-${row.side}` : undefined}
         onClick={() => {
-          setFocus(i);
+          roving.setFocus(i);
           activate(row);
         }}
         onKeyDown={(e) => onKeyDown(e, i)}
@@ -245,7 +191,7 @@ export function OrderbookLadder({
           ref={viewport}
           className="tf-ladder__viewport"
           style={{ height, '--tf-row-height': `${rowHeight}px` } as React.CSSProperties}
-          onScroll={onScroll}
+          onScroll={() => virtual.onScroll(() => centre.on && centre.stop())}
           role="rowgroup"
         >
           <div style={{ position: 'relative', height: totalRows * rowHeight }}>
@@ -272,8 +218,8 @@ export function OrderbookLadder({
           )}
         </div>
       </div>
-      {!autoCentre && (
-        <button type="button" className="tf-ladder__recentre" onClick={() => setAutoCentre(true)}>
+      {!centre.on && (
+        <button type="button" className="tf-ladder__recentre" onClick={centre.resume}>
           Re-centre
         </button>
       )}
@@ -283,26 +229,3 @@ export function OrderbookLadder({
     </div>
   );
 }
-
-/**
- * The latest text, at most once per `everyMs`, so screen readers are not flooded at 50 Hz. Decided
- * while rendering (the store already re-renders once per animation frame), so it adds no commit of
- * its own; a trailing timer, cancelled by every render, shows the last text once the feed goes quiet.
- */
-/* eslint-disable react-hooks/refs, react-hooks/purity -- decided during render on purpose (no commit of its own) */
-function useThrottledAnnouncement(text: string, everyMs: number): string {
-  const shown = useRef({ text, at: -Infinity }); // the first change is announced at once
-  const [, rerender] = useReducer((n: number) => n + 1, 0);
-  const now = Date.now();
-  if (text !== shown.current.text && now - shown.current.at >= everyMs) shown.current = { text, at: now };
-  const pending = text !== shown.current.text;
-  useEffect(() => {
-    if (!pending) return;
-    // A full interval, not the time left: during a live feed a render always comes first (and
-    // cancels this), so the timer never adds a commit to an animation frame that already has one.
-    const id = setTimeout(rerender, everyMs);
-    return () => clearTimeout(id);
-  });
-  return shown.current.text;
-}
-/* eslint-enable react-hooks/refs, react-hooks/purity */
