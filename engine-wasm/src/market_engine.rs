@@ -172,8 +172,8 @@ impl MarketEngine {
         // Doubles become exact integers once, here; everything after is integer maths. Grouping,
         // change flags and the f64 layout wait until the picture is read (`refresh`): a view reads
         // once per paint, and frames may come faster than that.
-        let (tick, lot) = self.increments(frame.tick_size(), frame.lot_size());
-        let convert = |l: &PriceLevel| (tick.count(l.price()), lot.count(l.size()));
+        let (price_step, size_step) = self.increments(frame.tick_size(), frame.lot_size());
+        let convert = |l: &PriceLevel| (price_step.count(l.price()), size_step.count(l.size()));
         self.raw_bids.clear();
         self.raw_asks.clear();
         // Grouping by one tick only merges a repeated price: the levels as sent, ready to show.
@@ -243,25 +243,25 @@ impl MarketEngine {
     }
 
     /// Size imbalance over the configured window, from the grouped picture in exact lots.
-    fn window_imbalance(&self, tick: Increment) -> f64 {
-        self.imbalance_in(tick, self.imbalance_levels, self.imbalance_bps)
+    fn window_imbalance(&self, price_step: Increment) -> f64 {
+        self.imbalance_in(price_step, self.imbalance_levels, self.imbalance_bps)
     }
 
     /// (bid − ask) / (bid + ask) size over any window — the top `levels` a side, or with `levels` 0
     /// the levels within `bps` of mid — of the current picture, in exact lots (not eased). For views
     /// that show a window other than the configured one; read it right after `tick(now)`.
     pub fn imbalance_over(&self, levels: u32, bps: f64) -> f64 {
-        let (tick, _) = self.increments.map_or((Increment::new(1, 0), Increment::new(1, 0)), |(_, _, t, l)| (t, l));
-        self.imbalance_in(tick, levels as usize, if bps.is_finite() { bps.max(0.0) } else { 0.0 })
+        let price_step = self.increments.map_or(Increment::new(1, 0), |(_, _, step, _)| step);
+        self.imbalance_in(price_step, levels as usize, if bps.is_finite() { bps.max(0.0) } else { 0.0 })
     }
 
-    fn imbalance_in(&self, tick: Increment, levels: usize, bps: f64) -> f64 {
+    fn imbalance_in(&self, price_step: Increment, levels: usize, bps: f64) -> f64 {
         let mid = self.summary[summary::MID];
         let in_window = |i: usize, ticks: i64| {
             if levels > 0 {
                 i < levels
             } else {
-                mid > 0.0 && ((tick.value(ticks) - mid).abs() / mid) * 1e4 <= bps
+                mid > 0.0 && ((price_step.value(ticks) - mid).abs() / mid) * 1e4 <= bps
             }
         };
         let sum = |side: &[(i64, i64)]| -> i64 { side.iter().enumerate().take_while(|&(i, &(p, _))| in_window(i, p)).map(|(_, &(_, l))| l).sum() };
@@ -286,11 +286,11 @@ impl MarketEngine {
     /// The tick and lot increments for these sizes (recomputed only when they change).
     fn increments(&mut self, tick_size: f64, lot_size: f64) -> (Increment, Increment) {
         match self.increments {
-            Some((t, l, tick, lot)) if t == tick_size && l == lot_size => (tick, lot),
+            Some((t, l, price_step, size_step)) if t == tick_size && l == lot_size => (price_step, size_step),
             _ => {
-                let (tick, lot) = (Increment::from_f64(tick_size), Increment::from_f64(lot_size));
-                self.increments = Some((tick_size, lot_size, tick, lot));
-                (tick, lot)
+                let (price_step, size_step) = (Increment::from_f64(tick_size), Increment::from_f64(lot_size));
+                self.increments = Some((tick_size, lot_size, price_step, size_step));
+                (price_step, size_step)
             }
         }
     }
@@ -308,7 +308,7 @@ impl MarketEngine {
     /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.
     /// The picture on screen becomes the previous one (for change flags); allocations are reused.
     fn regroup(&mut self) {
-        let (tick, lot) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
+        let (price_step, size_step) = self.increments(self.summary[summary::TICK_SIZE], self.summary[summary::LOT_SIZE]);
         if self.raw_in_picture {
             // The levels as sent were moved into the picture: copy them back to regroup.
             self.raw_bids.clone_from(&self.bids);
@@ -331,11 +331,11 @@ impl MarketEngine {
             group_levels(self.raw_bids.iter().copied(), true, self.group_ticks, &mut self.bids);
             group_levels(self.raw_asks.iter().copied(), false, self.group_ticks, &mut self.asks);
         }
-        self.layout(tick, lot);
+        self.layout(price_step, size_step);
     }
 
     /// Write the flat f64 view JS reads: per level price, size, cumulative size and change flag.
-    fn layout(&mut self, tick: Increment, lot: Increment) {
+    fn layout(&mut self, price_step: Increment, size_step: Increment) {
         // Sized once, then written in place: no capacity check per value.
         self.levels.resize((self.bids.len() + self.asks.len()) * LEVEL_STRIDE, 0.0);
         let (bid_out, ask_out) = self.levels.split_at_mut(self.bids.len() * LEVEL_STRIDE);
@@ -348,9 +348,9 @@ impl MarketEngine {
             let gone = walk_changes(now, before, is_bid, |&(p, l), c| {
                 cumulative += l;
                 if let Some(slot) = slots.next() {
-                    slot[0] = tick.value(p);
-                    slot[1] = lot.value(l);
-                    slot[2] = lot.value(cumulative);
+                    slot[0] = price_step.value(p);
+                    slot[1] = size_step.value(l);
+                    slot[2] = size_step.value(cumulative);
                     slot[3] = c as u8 as f64;
                 }
             });
@@ -358,7 +358,7 @@ impl MarketEngine {
         }
         self.summary[summary::BID_LEN] = self.bids.len() as f64;
         self.summary[summary::ASK_LEN] = self.asks.len() as f64;
-        self.summary[summary::WINDOW_IMBALANCE] = self.window_imbalance(tick);
+        self.summary[summary::WINDOW_IMBALANCE] = self.window_imbalance(price_step);
         // The first picture of a real frame starts the eased value where it is, not from 0.
         let first_picture = !self.window_eased && self.summary[summary::FRAMES] > 0.0;
         if first_picture {

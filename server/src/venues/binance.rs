@@ -20,7 +20,8 @@ use crate::venues::venue::{
 const MAX_BUFFERED: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Market {
+/// Which Binance product the book is on: spot, or USDⓈ-M futures.
+pub enum Product {
     Spot,
     UsdM,
 }
@@ -45,7 +46,7 @@ struct Sync {
 }
 
 pub struct Binance {
-    market: Market,
+    product: Product,
     books: BTreeMap<String, SymbolBook>,
     sync: BTreeMap<String, Sync>,
     depth_limit: u32,
@@ -89,23 +90,23 @@ fn owned(levels: Vec<[Cow<'_, str>; 2]>) -> Vec<(String, String)> {
 }
 
 impl Binance {
-    pub fn new(market: Market) -> Self {
-        Self { market, books: BTreeMap::new(), sync: BTreeMap::new(), depth_limit: 1000 }
+    pub fn new(product: Product) -> Self {
+        Self { product, books: BTreeMap::new(), sync: BTreeMap::new(), depth_limit: 1000 }
     }
 
     fn snapshot_url(&self, symbol: &str) -> String {
-        match self.market {
-            Market::Spot => format!("https://api.binance.com/api/v3/depth?symbol={symbol}&limit={}", self.depth_limit),
-            Market::UsdM => format!("https://fapi.binance.com/fapi/v1/depth?symbol={symbol}&limit={}", self.depth_limit),
+        match self.product {
+            Product::Spot => format!("https://api.binance.com/api/v3/depth?symbol={symbol}&limit={}", self.depth_limit),
+            Product::UsdM => format!("https://fapi.binance.com/fapi/v1/depth?symbol={symbol}&limit={}", self.depth_limit),
         }
     }
 
     /// The WebSocket URL for these symbols' diff streams.
     pub fn stream_url(&self, symbols: &[String]) -> String {
         let streams: Vec<String> = symbols.iter().map(|s| format!("{}@depth@100ms", s.to_lowercase())).collect();
-        match self.market {
-            Market::Spot => format!("wss://stream.binance.com:9443/stream?streams={}", streams.join("/")),
-            Market::UsdM => format!("wss://fstream.binance.com/stream?streams={}", streams.join("/")),
+        match self.product {
+            Product::Spot => format!("wss://stream.binance.com:9443/stream?streams={}", streams.join("/")),
+            Product::UsdM => format!("wss://fstream.binance.com/stream?streams={}", streams.join("/")),
         }
     }
 
@@ -142,16 +143,16 @@ impl Binance {
         let Some(last) = sync.last else { return Ok(()) };
         if let Some(snap) = sync.bracket {
             // Already in the snapshot: skip. (USD-M: drop u < lastUpdateId; spot: u <= lastUpdateId.)
-            let stale = match self.market {
-                Market::Spot => d.last <= snap,
-                Market::UsdM => d.last < snap,
+            let stale = match self.product {
+                Product::Spot => d.last <= snap,
+                Product::UsdM => d.last < snap,
             };
             if stale {
                 return Ok(());
             }
-            let brackets = match self.market {
-                Market::Spot => d.first <= snap + 1 && snap < d.last,
-                Market::UsdM => d.first <= snap && snap <= d.last,
+            let brackets = match self.product {
+                Product::Spot => d.first <= snap + 1 && snap < d.last,
+                Product::UsdM => d.first <= snap && snap <= d.last,
             };
             if !brackets {
                 let expected = snap + 1;
@@ -161,13 +162,13 @@ impl Binance {
             }
             sync.bracket = None;
         } else {
-            let contiguous = match self.market {
-                Market::Spot => d.first == last + 1,
-                Market::UsdM => d.prev == Some(last),
+            let contiguous = match self.product {
+                Product::Spot => d.first == last + 1,
+                Product::UsdM => d.prev == Some(last),
             };
             if !contiguous {
-                let got = if self.market == Market::Spot { d.first } else { d.prev.unwrap_or(0) };
-                let expected = if self.market == Market::Spot { last + 1 } else { last };
+                let got = if self.product == Product::Spot { d.first } else { d.prev.unwrap_or(0) };
+                let expected = if self.product == Product::Spot { last + 1 } else { last };
                 self.gap(symbol, expected, got, report);
                 self.rebuffer(symbol, d);
                 return Ok(());
@@ -232,9 +233,9 @@ fn query_symbol(url: &str) -> Option<&str> {
 
 impl Venue for Binance {
     fn name(&self) -> &'static str {
-        match self.market {
-            Market::Spot => "binance",
-            Market::UsdM => "binance-usdm",
+        match self.product {
+            Product::Spot => "binance",
+            Product::UsdM => "binance-usdm",
         }
     }
 

@@ -26,8 +26,8 @@ pub struct VenueEntry {
 
 /// Every venue. (`kraken` reads v2 messages and, in captures, v1.)
 pub const VENUES: [VenueEntry; 6] = [
-    VenueEntry { name: "binance", cryptofeed_id: "BINANCE", new: |_| Box::new(binance::Binance::new(binance::Market::Spot)) },
-    VenueEntry { name: "binance-usdm", cryptofeed_id: "BINANCE_FUTURES", new: |_| Box::new(binance::Binance::new(binance::Market::UsdM)) },
+    VenueEntry { name: "binance", cryptofeed_id: "BINANCE", new: |_| Box::new(binance::Binance::new(binance::Product::Spot)) },
+    VenueEntry { name: "binance-usdm", cryptofeed_id: "BINANCE_FUTURES", new: |_| Box::new(binance::Binance::new(binance::Product::UsdM)) },
     VenueEntry { name: "coinbase", cryptofeed_id: "COINBASE", new: |_| Box::new(coinbase::Coinbase::new()) },
     VenueEntry { name: "kraken", cryptofeed_id: "KRAKEN", new: |d| Box::new(kraken::Kraken::new(d)) },
     VenueEntry { name: "bybit", cryptofeed_id: "BYBIT", new: |d| Box::new(bybit::Bybit::new(d)) },
