@@ -12,8 +12,7 @@ use serde_json::value::RawValue;
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::venues::venue::{
-    await_new_snapshots, malformed, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
-    DIFF_VENUE_DEADLINE,
+    malformed, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
 };
 
 /// Diffs buffered per symbol while waiting for a snapshot (Binance sends 10/s per symbol).
@@ -244,39 +243,35 @@ impl Venue for Binance {
         LiveEndpoint { ws_url: self.stream_url(symbols), subscribe: vec![], ping: None, data_deadline: DIFF_VENUE_DEADLINE }
     }
 
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
-        match input {
-            VenueInput::Connected | VenueInput::Disconnected => {
-                // A new connection: every book must be re-synced from a fresh snapshot.
-                for sync in self.sync.values_mut() {
-                    *sync = Sync::default();
-                }
-                await_new_snapshots(&mut self.books);
-                Ok(())
-            }
-            VenueInput::Http { url, body } => {
-                if !url.contains("/depth") {
-                    return Ok(()); // exchangeInfo and other REST calls
-                }
-                let symbol = query_symbol(url).ok_or_else(|| malformed(format!("depth URL without symbol: {url}")))?.to_string();
-                self.on_snapshot(&symbol, body, report)
-            }
-            VenueInput::Message(text) => {
-                let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
-                let (event, raw) = match probe.data {
-                    Some(data) => {
-                        let inner: Probe = serde_json::from_str(data.get()).map_err(malformed)?;
-                        (inner.e.map(Cow::into_owned), data.get())
-                    }
-                    None => (probe.e.map(Cow::into_owned), text),
-                };
-                if event.as_deref() != Some("depthUpdate") {
-                    return Ok(()); // trades, tickers, candles, subscription acks
-                }
-                let update: DepthUpdate = serde_json::from_str(raw).map_err(|e| malformed(format!("depthUpdate: {e}")))?;
-                self.on_diff(update, report)
-            }
+    fn new_connection(&mut self) {
+        // Every book must be re-synced from a fresh snapshot.
+        for sync in self.sync.values_mut() {
+            *sync = Sync::default();
         }
+    }
+
+    fn on_http(&mut self, url: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
+        if !url.contains("/depth") {
+            return Ok(()); // exchangeInfo and other REST calls
+        }
+        let symbol = query_symbol(url).ok_or_else(|| malformed(format!("depth URL without symbol: {url}")))?.to_string();
+        self.on_snapshot(&symbol, body, report)
+    }
+
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+        let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
+        let (event, raw) = match probe.data {
+            Some(data) => {
+                let inner: Probe = serde_json::from_str(data.get()).map_err(malformed)?;
+                (inner.e.map(Cow::into_owned), data.get())
+            }
+            None => (probe.e.map(Cow::into_owned), text),
+        };
+        if event.as_deref() != Some("depthUpdate") {
+            return Ok(()); // trades, tickers, candles, subscription acks
+        }
+        let update: DepthUpdate = serde_json::from_str(raw).map_err(|e| malformed(format!("depthUpdate: {e}")))?;
+        self.on_diff(update, report)
     }
 
     fn resync(&mut self, symbol: &str, report: &mut Report) {
@@ -288,5 +283,9 @@ impl Venue for Binance {
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut BTreeMap<String, SymbolBook> {
+        &mut self.books
     }
 }

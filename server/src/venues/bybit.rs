@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use crate::adapters::AdapterError;
 use crate::venues::venue::{
-    await_new_snapshots, malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue,
-    VenueAction, VenueInput, DIFF_VENUE_DEADLINE,
+    malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
 };
 
 pub struct Bybit {
@@ -66,16 +65,11 @@ impl Venue for Bybit {
         }
     }
 
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
-        let text = match input {
-            VenueInput::Connected | VenueInput::Disconnected => {
-                self.last_u.clear();
-                await_new_snapshots(&mut self.books);
-                return Ok(());
-            }
-            VenueInput::Http { .. } => return Ok(()),
-            VenueInput::Message(text) => text,
-        };
+    fn new_connection(&mut self) {
+        self.last_u.clear();
+    }
+
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Bybit message: {e}")))?;
         let Some(topic) = msg.topic.as_deref().filter(|t| t.starts_with("orderbook.")) else {
             return Ok(()); // pong, subscription acks, other topics
@@ -125,5 +119,9 @@ impl Venue for Bybit {
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut BTreeMap<String, SymbolBook> {
+        &mut self.books
     }
 }

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::venues::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
-    HEARTBEAT_VENUE_DEADLINE,
+    malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
 };
 
 pub struct Coinbase {
@@ -135,16 +134,11 @@ impl Venue for Coinbase {
         }
     }
 
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
-        let text = match input {
-            VenueInput::Connected | VenueInput::Disconnected => {
-                self.last_seq = None;
-                await_new_snapshots(&mut self.books);
-                return Ok(());
-            }
-            VenueInput::Http { .. } => return Ok(()),
-            VenueInput::Message(text) => text,
-        };
+    fn new_connection(&mut self) {
+        self.last_seq = None;
+    }
+
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Coinbase message: {e}")))?;
         // Every message on the connection carries the next sequence_num, whatever its channel.
         if let Some(seq) = msg.sequence_num {
@@ -172,5 +166,9 @@ impl Venue for Coinbase {
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut BTreeMap<String, SymbolBook> {
+        &mut self.books
     }
 }

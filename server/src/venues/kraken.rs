@@ -12,8 +12,7 @@ use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
 use crate::venues::venue::{
-    await_new_snapshots, malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
-    HEARTBEAT_VENUE_DEADLINE,
+    malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
 };
 
 /// Per pair: the subscribed depth and the decimals Kraken prints prices and sizes with.
@@ -235,21 +234,12 @@ impl Venue for Kraken {
         }
     }
 
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
-        match input {
-            VenueInput::Connected | VenueInput::Disconnected => {
-                await_new_snapshots(&mut self.books);
-                Ok(())
-            }
-            VenueInput::Http { .. } => Ok(()),
-            VenueInput::Message(text) => {
-                // Captures may hold either protocol: v1 book data are arrays, v2 messages objects.
-                if text.trim_start().starts_with('[') {
-                    self.on_v1(text, report)
-                } else {
-                    self.on_v2(text, report)
-                }
-            }
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+        // Captures may hold either protocol: v1 book data are arrays, v2 messages objects.
+        if text.trim_start().starts_with('[') {
+            self.on_v1(text, report)
+        } else {
+            self.on_v2(text, report)
         }
     }
 
@@ -260,5 +250,9 @@ impl Venue for Kraken {
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut BTreeMap<String, SymbolBook> {
+        &mut self.books
     }
 }

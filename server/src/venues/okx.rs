@@ -11,8 +11,7 @@ use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::{format_scaled, Decimal};
 use crate::venues::venue::{
-    await_new_snapshots, malformed, op_resubscribe, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, VenueInput,
-    DIFF_VENUE_DEADLINE,
+    malformed, op_resubscribe, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
 };
 
 /// Level text as OKX printed it, by normalised price, per side — the checksum needs the exact text.
@@ -127,17 +126,12 @@ impl Venue for Okx {
         }
     }
 
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
-        let text = match input {
-            VenueInput::Connected | VenueInput::Disconnected => {
-                self.last_seq.clear();
-                self.texts.clear();
-                await_new_snapshots(&mut self.books);
-                return Ok(());
-            }
-            VenueInput::Http { .. } => return Ok(()),
-            VenueInput::Message(text) => text,
-        };
+    fn new_connection(&mut self) {
+        self.last_seq.clear();
+        self.texts.clear();
+    }
+
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
         if text == "pong" {
             return Ok(());
         }
@@ -208,5 +202,9 @@ impl Venue for Okx {
 
     fn books(&self) -> &BTreeMap<String, SymbolBook> {
         &self.books
+    }
+
+    fn books_mut(&mut self) -> &mut BTreeMap<String, SymbolBook> {
+        &mut self.books
     }
 }

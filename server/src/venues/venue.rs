@@ -125,12 +125,36 @@ pub trait Venue: Send + 'static {
     /// this venue was made with (its resubscriptions ask for the same).
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint;
 
-    /// Apply one input. Non-book messages (trades, tickers, acks) are fine and change nothing; a
-    /// message that cannot be understood is an error, and the books stay as they were.
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError>;
+    /// A WebSocket message. Non-book messages (trades, tickers, acks) are fine and change nothing;
+    /// a message that cannot be understood is an error, and the books stay as they were.
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError>;
+
+    /// A REST response body (venues whose snapshots come over REST).
+    fn on_http(&mut self, _url: &str, _body: &str, _report: &mut Report) -> Result<(), AdapterError> {
+        Ok(())
+    }
+
+    /// A new connection, or a lost one: per-connection state (sequences, subscriptions) starts over.
+    /// (The books themselves are cleared by [`Venue::handle`].)
+    fn new_connection(&mut self) {}
 
     /// Books by venue symbol.
     fn books(&self) -> &BTreeMap<String, SymbolBook>;
+    fn books_mut(&mut self) -> &mut BTreeMap<String, SymbolBook>;
+
+    /// Apply one input, the same way for every venue: a (re)connection or a drop clears every book
+    /// to wait for its snapshot, so nothing from before is shown as live.
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+        match input {
+            VenueInput::Connected | VenueInput::Disconnected => {
+                self.new_connection();
+                await_new_snapshots(self.books_mut());
+                Ok(())
+            }
+            VenueInput::Message(text) => self.on_message(text, report),
+            VenueInput::Http { url, body } => self.on_http(url, body, report),
+        }
+    }
 
     /// This symbol's book cannot be trusted (the feed's rule decided: crossed, empty snapshot, a
     /// message that could not be applied): clear it, mark it resyncing, and ask for recovery the
