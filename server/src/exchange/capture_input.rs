@@ -1,7 +1,8 @@
 //! Capture events → venue inputs: the one translation that `check-capture` and the capture source
 //! (`--source capture:`) share, so a capture means the same to both.
 
-use std::collections::HashSet;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
 
 use crate::exchange::capture::CaptureEvent;
 use crate::venues::venue::VenueInput;
@@ -51,6 +52,82 @@ pub fn ts(event: &CaptureEvent<'_>) -> f64 {
     }
 }
 
+
+/// Events in receive-time order. A capture holds its connections' events in blocks (one connection's
+/// 30 s, then the next one's), not interleaved by time; replayed in file order, a book's connection
+/// would wait behind the others' whole span. Events are held back until `budget_bytes` of them are
+/// buffered (or the input ends), and come out earliest first, file order among equal times.
+pub struct InTimeOrder {
+    heap: BinaryHeap<Held>,
+    bytes: usize,
+    budget_bytes: usize,
+    seq: u64,
+}
+
+struct Held {
+    ts: f64,
+    seq: u64,
+    bytes: usize,
+    event: CaptureEvent<'static>,
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Held {
+    /// Reversed: the heap's top is the earliest (then the first read).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.ts.total_cmp(&self.ts).then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// What a reorder window holds at most by default (text of buffered events).
+pub const DEFAULT_REORDER_BYTES: usize = 64 << 20;
+
+impl InTimeOrder {
+    pub fn new(budget_bytes: usize) -> Self {
+        Self { heap: BinaryHeap::new(), bytes: 0, budget_bytes, seq: 0 }
+    }
+
+    /// Hold `event`; returns the events that must leave now to stay within the budget, in order.
+    pub fn push(&mut self, event: CaptureEvent<'static>) -> Vec<CaptureEvent<'static>> {
+        let bytes = event_bytes(&event);
+        self.heap.push(Held { ts: ts(&event), seq: self.seq, bytes, event });
+        self.seq += 1;
+        self.bytes += bytes;
+        let mut out = Vec::new();
+        while self.bytes > self.budget_bytes {
+            match self.pop() {
+                Some(e) => out.push(e),
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// The earliest held event (at the end of the input: call until `None`).
+    pub fn pop(&mut self) -> Option<CaptureEvent<'static>> {
+        let held = self.heap.pop()?;
+        self.bytes -= held.bytes;
+        Some(held.event)
+    }
+}
+
+fn event_bytes(event: &CaptureEvent<'_>) -> usize {
+    64 + match event {
+        CaptureEvent::Recv { data, .. } | CaptureEvent::Http { data, .. } => data.len(),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +144,27 @@ mod tests {
         let http = CaptureEvent::Http { conn: Borrowed("http.0"), ts: 3.0, url: Borrowed("u"), data: Borrowed("b") };
         assert!(matches!(inputs.input(&http), Some(VenueInput::Http { url: "u", body: "b" })));
         assert_eq!(ts(&http), 3.0);
+    }
+
+    #[test]
+    fn events_come_out_in_receive_time_order_within_the_budget() {
+        let recv = |conn: &'static str, ts: f64| CaptureEvent::Recv { conn: Borrowed(conn), ts, data: Borrowed("x") };
+        // Two connections in blocks, as captures hold them: a's 0..30 s, then b's 0..30 s.
+        let file = [recv("a", 0.0), recv("a", 10.0), recv("a", 30.0), recv("b", 0.5), recv("b", 10.0), recv("b", 20.0)];
+        let mut order = InTimeOrder::new(DEFAULT_REORDER_BYTES);
+        let mut out: Vec<_> = file.iter().cloned().flat_map(|e| order.push(owned(e).unwrap())).collect();
+        out.extend(std::iter::from_fn(|| order.pop()));
+        let seen: Vec<(String, f64)> = out
+            .iter()
+            .map(|e| match e {
+                CaptureEvent::Recv { conn, ts, .. } => (conn.to_string(), *ts),
+                _ => unreachable!(),
+            })
+            .collect();
+        let want = [("a", 0.0), ("b", 0.5), ("a", 10.0), ("b", 10.0), ("b", 20.0), ("a", 30.0)];
+        assert_eq!(seen, want.map(|(c, t)| (c.to_string(), t)), "equal times keep file order");
+        // A tiny budget bounds what is held: events leave in file order once it is exceeded.
+        let mut tight = InTimeOrder::new(0);
+        assert_eq!(tight.push(owned(recv("a", 5.0)).unwrap()).len(), 1);
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
-use crate::exchange::capture_input::{self, CaptureInputs};
+use crate::exchange::capture_input::{self, CaptureInputs, InTimeOrder, DEFAULT_REORDER_BYTES};
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::sources::venue_feed::VenueFeed;
 
@@ -40,13 +40,16 @@ pub const MAX_SPEED: f64 = 1_000_000.0;
 /// further out is not a quiet market but a broken line: it is skipped, counted and logged.
 pub const MAX_REPLAY_WAIT: Duration = Duration::from_secs(24 * 3600);
 
-/// Replay `input` into `feed`. Reads on a blocking thread (files can be large), a bounded channel
-/// of lines between; returns when the capture ends or every engine is gone.
+/// Replay `input` into `feed` in receive-time order ([`InTimeOrder`]). Reads on a blocking thread
+/// (files can be large), a bounded channel of events between; returns when the capture ends or
+/// every engine is gone.
 pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'static, speed: Speed) {
     // Owned events; 1024 lines of read-ahead at most.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<CaptureEvent<'static>>(1024);
     let reader = tokio::task::spawn_blocking(move || {
         let mut r = CaptureReader::new(input);
+        // Connections' events are in blocks in the file: replay them in receive-time order.
+        let mut order = InTimeOrder::new(DEFAULT_REORDER_BYTES);
         let mut skip_log = LogThrottle::default();
         while let Some(ev) = r.next_event() {
             let owned = match ev {
@@ -65,7 +68,14 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
                     continue;
                 }
             };
-            if tx.blocking_send(owned).is_err() {
+            for ev in order.push(owned) {
+                if tx.blocking_send(ev).is_err() {
+                    return;
+                }
+            }
+        }
+        while let Some(ev) = order.pop() {
+            if tx.blocking_send(ev).is_err() {
                 return;
             }
         }
