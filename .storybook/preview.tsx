@@ -4,6 +4,9 @@ import { setupWorker } from 'msw/browser';
 import { mswLoader } from 'msw-storybook-addon/csf3';
 import { configure } from 'storybook/test';
 
+import { MarketChoice } from '../stories/support/MarketChoice';
+import { DEFAULT_MARKET, MARKETS, type MarketId } from '../stories/support/markets';
+
 // Play functions wait for what they query (findBy…, waitFor). On a busy 2-core machine a first frame can
 // take seconds to appear; these are upper bounds on waiting, not timing checks.
 configure({ asyncUtilTimeout: 10_000 });
@@ -34,17 +37,28 @@ const preview: Preview = {
     }),
   ],
   globalTypes: {
+    market: {
+      description: 'The recorded market every recorded story replays',
+      toolbar: {
+        title: 'Market',
+        icon: 'globe',
+        items: Object.entries(MARKETS).map(([value, m]) => ({ value, title: m.title })),
+        dynamicTitle: true,
+      },
+    },
     theme: {
       description: 'Colour theme of the components',
       toolbar: { title: 'Theme', icon: 'mirror', items: ['dark', 'light'], dynamicTitle: true },
     },
   },
-  initialGlobals: { theme: 'dark' },
+  initialGlobals: { theme: 'dark', market: DEFAULT_MARKET },
   decorators: [
     (Story, { globals }) => (
-      <div data-theme={globals.theme ?? 'dark'} style={{ padding: 12, background: 'var(--tf-bg)', color: 'var(--tf-fg)', display: 'inline-block' }}>
-        <Story />
-      </div>
+      <MarketChoice.Provider value={(globals.market ?? DEFAULT_MARKET) as MarketId}>
+        <div data-theme={globals.theme ?? 'dark'} style={{ padding: 12, background: 'var(--tf-bg)', color: 'var(--tf-fg)', display: 'inline-block' }}>
+          <Story />
+        </div>
+      </MarketChoice.Provider>
     ),
   ],
   parameters: {

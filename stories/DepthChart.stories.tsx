@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, within } from 'storybook/test';
 
 import { DepthChart, type DepthPoint } from '../components';
+import { storyMarket } from './support/markets';
 import { RecordedMarket } from './support/RecordedMarket';
 
 function RecordedDepth(props: { width: number; height: number; onHover?: (p: DepthPoint | null) => void }) {
@@ -17,7 +18,7 @@ const meta = {
 export default meta;
 
 export const Recorded: StoryObj<typeof meta> = {
-  play: async ({ canvasElement, args }) => {
+  play: async ({ canvasElement, args, globals }) => {
     const canvas = within(canvasElement);
     const chart = await canvas.findByRole('img', {}, { timeout: 15_000 });
     chart.focus();
@@ -25,6 +26,10 @@ export const Recorded: StoryObj<typeof meta> = {
     await expect(args.onHover).toHaveBeenCalled();
     const point = (args.onHover as ReturnType<typeof fn>).mock.calls.at(-1)![0];
     await expect(point.side).toBe('bid');
-    await expect(canvas.getByTestId('depth-readout').textContent).toMatch(/^Bid [\d,]+\.\d{2} · cumulative/);
+    // Prices with the market's own tick decimals.
+    const decimals = storyMarket(globals.market).priceDecimals;
+    await expect(canvas.getByTestId('depth-readout').textContent).toMatch(
+      new RegExp(`^Bid [\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''} · cumulative`),
+    );
   },
 };

@@ -3,12 +3,15 @@ import { useEffect } from 'react';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 
 import { OrderbookLadder, ReplaySource, type OrderbookLadderProps, useMarketStore } from '../components';
-import recordingUrl from './fixtures/sim-usd.tfrec?url';
+import { useStoryMarket } from './support/MarketChoice';
+import { expectMarketPrice } from './support/expectMarketPrice';
+import { storyMarket } from './support/markets';
 
 type Args = Omit<OrderbookLadderProps, 'store'> & { speed: number; grouping: number };
 
 function RecordedLadder({ speed, grouping, ...props }: Args) {
-  const store = useMarketStore(() => new ReplaySource({ recording: recordingUrl, speed }), [speed]);
+  const { recording } = useStoryMarket();
+  const store = useMarketStore(() => new ReplaySource({ recording, speed }), [speed, recording]);
   useEffect(() => store?.setGrouping(grouping), [store, grouping]);
   return store ? <OrderbookLadder store={store} {...props} /> : null;
 }
@@ -28,8 +31,19 @@ const meta = {
 export default meta;
 type Story = StoryObj<typeof meta>;
 
+/** The market picked in the toolbar (Market; a real exchange's by default), recorded by tickframe-server from a capture and replayed through the real parser → WASM engine → store path. */
+export const RealMarket: Story = {
+  play: async ({ canvasElement, globals }) => {
+    const market = storyMarket(globals.market);
+    const canvas = within(canvasElement);
+    const cell = (await canvas.findByTestId('best-bid', {}, { timeout: 15_000 })).querySelector('.tf-ladder__price')!;
+    await expectMarketPrice(cell.textContent, market);
+  },
+};
+
 /** A recording made from the built-in simulator (`tickframe-server record-sim`), replayed through the real parser → WASM engine → store path. */
 export const Recorded: Story = {
+  globals: { market: 'sim' },
   play: async ({ canvasElement, args }) => {
     const canvas = within(canvasElement);
     const bestBid = await canvas.findByTestId('best-bid', {}, { timeout: 15_000 });
@@ -72,9 +86,12 @@ export const Recorded: Story = {
 /** Grouped by 10 ticks (0.10): prices floor/ceil exactly and print with one decimal. */
 export const Grouped: Story = {
   args: { grouping: 10 },
-  play: async ({ canvasElement }) => {
+  play: async ({ canvasElement, globals }) => {
     const canvas = within(canvasElement);
-    await waitFor(() => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(/^[\d,]+\.\d$/), {
+    // Ten ticks a bucket: one decimal fewer than the market's tick.
+    const decimals = Math.max(0, storyMarket(globals.market).priceDecimals - 1);
+    const shape = new RegExp(`^[\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''}$`);
+    await waitFor(() => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(shape), {
       timeout: 15_000,
     });
   },

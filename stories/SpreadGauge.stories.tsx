@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, within } from 'storybook/test';
 
 import { SpreadGauge } from '../components';
+import { storyMarket } from './support/markets';
 import { RecordedMarket } from './support/RecordedMarket';
 
 function RecordedGauge(props: { tightBps: number; wideBps: number }) {
@@ -16,11 +17,14 @@ const meta = {
 } satisfies Meta<typeof RecordedGauge>;
 export default meta;
 
-/** Spread of the replayed simulator book as price, bps and %. */
+/** Spread of the replayed book (the toolbar's Market) as price, bps and %. */
 export const Recorded: StoryObj<typeof meta> = {
-  play: async ({ canvasElement }) => {
+  play: async ({ canvasElement, globals }) => {
     const canvas = within(canvasElement);
-    await expect(await canvas.findByText(/^\d+\.\d{2}$/, { selector: '[data-testid="spread-price"]' }, { timeout: 15_000 })).toBeTruthy();
+    // The spread in the market's own tick decimals.
+    const decimals = storyMarket(globals.market).priceDecimals;
+    const shape = new RegExp(`^[\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''}$`);
+    await expect(await canvas.findByText(shape, { selector: '[data-testid="spread-price"]' }, { timeout: 15_000 })).toBeTruthy();
     const bps = Number(canvas.getByTestId('spread-bps').textContent);
     await expect(bps).toBeGreaterThan(0);
   },

@@ -1,10 +1,11 @@
 import type { ReactNode } from 'react';
 
 import { ReplaySource, type MarketStore, useMarketStore } from '../../components';
-import recordingUrl from '../fixtures/sim-usd.tfrec?url';
+import { useStoryMarket } from './MarketChoice';
 
-/** Renders `children(store)` with a store replaying the committed simulator recording. */
+/** Renders `children(store)` with a store replaying the market picked in the toolbar (a real one by default). */
 export function RecordedMarket({ speed = 1, children }: { speed?: number; children: (store: MarketStore) => ReactNode }) {
-  const store = useMarketStore(() => new ReplaySource({ recording: recordingUrl, speed }), [speed]);
+  const { recording } = useStoryMarket();
+  const store = useMarketStore(() => new ReplaySource({ recording, speed }), [speed, recording]);
   return store ? <>{children(store)}</> : null;
 }
