@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 
-import { ConnectionStatus, DepthChart, OrderbookLadder, SpreadGauge, type ConnectionState, useMarketStore } from '../components';
+import { ConnectionStatus, DepthChart, OrderbookLadder, SpreadGauge, type ConnectionState, useMarketStore, ImbalanceBar } from '../components';
 import { BookStatus, buildFrameTs } from '../tests/support/buildFrame';
 import { ScriptedSource } from './support/ScriptedSource';
 
@@ -26,6 +26,7 @@ function Edge({ frames, then, depth = 10, staleAfterMs }: EdgeArgs) {
       <div style={{ display: 'grid', gap: 8 }}>
         <ConnectionStatus store={store} />
         <SpreadGauge store={store} />
+        <ImbalanceBar store={store} />
         <DepthChart store={store} width={300} height={140} />
       </div>
     </div>
@@ -90,7 +91,27 @@ export const Stale: Story = {
     await waitFor(() => expect(health(canvasElement)).toBe('live'));
     await waitFor(() => expect(health(canvasElement)).toBe('stale'));
     await expect(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-stale')).toBe('true');
-    await expect(within(canvasElement).getByTestId('last-update').textContent).toMatch(/^last update /);
+    await expect(within(canvasElement).getByTestId('last-update').textContent).toMatch(/^last update \d{2}:\d{2}:\d{2}/);
+    // How long since, counting up while it stays stale.
+    const ago = () => Number(/(\d+) s ago/.exec(within(canvasElement).getByTestId('stale-for').textContent!)?.[1]);
+    const first = ago();
+    await waitFor(() => expect(ago()).toBeGreaterThan(first), { timeout: 5000 });
+    // Every component shows it the same way: drawn in the theme's stale colour.
+    const staleFg = getComputedStyle(canvasElement.querySelector('[data-theme]')!).getPropertyValue('--tf-stale-fg').trim();
+    const rgb = (css: string) => {
+      const probe = document.createElement('span');
+      probe.style.color = css;
+      document.body.append(probe);
+      const out = getComputedStyle(probe).color;
+      probe.remove();
+      return out;
+    };
+    const grey = rgb(staleFg);
+    const price = canvasElement.querySelector('.tf-ladder__row .tf-ladder__price')!;
+    await expect(getComputedStyle(price).color).toBe(grey);
+    await expect(getComputedStyle(canvasElement.querySelector('.tf-depth__line')!).stroke).toBe(grey);
+    await expect(getComputedStyle(canvasElement.querySelector('.tf-gauge__fill')!).backgroundColor).toBe(grey);
+    await expect(getComputedStyle(canvasElement.querySelector('.tf-imbalance__fill')!).backgroundColor).toBe(grey);
   },
 };
 

@@ -4,6 +4,7 @@ import type { MarketState, MarketStore } from '../store/createMarketStore.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './ConnectionStatus.css';
+import { useSecondsSince } from './useSecondsSince.js';
 
 export type FeedHealth = 'live' | 'stale' | 'resyncing' | 'reconnecting' | 'down';
 
@@ -37,6 +38,8 @@ export function ConnectionStatus({ store }: ConnectionStatusProps) {
   const latency = useMarket(store, (s) => (s.book ? Math.max(0, Math.round(s.book.latencyMs)) : null));
   // When the last update arrived (the source's clock: recorded time in a replay), shown once stale.
   const lastUpdate = useMarket(store, (s) => (s.book ? s.book.timestampMs + s.book.latencyMs : null));
+  // How long it has been, on a live feed (a replay's clock is recorded time, not now).
+  const staleFor = useSecondsSince(lastUpdate, health === 'stale' && !replay);
   const gaps = useMarket(store, (s) => s.stats.gaps);
   const errors = useMarket(store, (s) => s.rejected);
   return (
@@ -56,6 +59,8 @@ export function ConnectionStatus({ store }: ConnectionStatusProps) {
       {health === 'stale' && lastUpdate !== null && (
         <span className="tf-conn__meta" data-testid="last-update">
           last update {new Date(lastUpdate).toLocaleTimeString([], { hour12: false })}
+          {/* Ticks every second: kept out of the live region, which would read it out each time. */}
+          {staleFor !== null && <span aria-hidden="true" data-testid="stale-for">{` · ${staleFor} s ago`}</span>}
         </span>
       )}
       <span className="tf-conn__meta">{gaps} gaps</span>
