@@ -2,6 +2,7 @@
 import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
+import { labelDecimals, niceTicks } from './axisTicks.js';
 import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { showsLive } from '../store/showsLive.js';
@@ -40,9 +41,28 @@ export function stepPath(levels: Level[], x: (p: number) => number, y: (c: numbe
   return d;
 }
 
+/** Room for the cumulative-size axis (left) and the price axis (bottom), in px. */
+const AXIS_LEFT = 44;
+const AXIS_BOTTOM = 16;
+
+/** Where a label at `x` hangs from, so it stays within [left, right]. */
+function anchor(x: number, left: number, right: number): 'start' | 'middle' | 'end' {
+  if (x - left < 30) return 'start';
+  if (right - x < 30) return 'end';
+  return 'middle';
+}
+
+/** Size labels: the lot's decimals where they fit, compact (12.3K) where the numbers are large. */
+function sizeLabel(value: number, step: number, lotDecimals: number, locale?: string): string {
+  if (value >= 10_000) return new Intl.NumberFormat(locale, { notation: 'compact', maximumSignificantDigits: 3 }).format(value);
+  return fixedFormatter(labelDecimals(step, lotDecimals), locale).format(value);
+}
+
 /**
- * Cumulative depth of both sides as step curves. A crossed book (best bid ≥ best ask) is not drawn:
- * the chart says so instead. Keyboard: focus the chart, Left/Right step through levels.
+ * Cumulative depth of both sides as step curves, over a price axis (ticks on whole multiples of the
+ * tick size) and a cumulative-size axis, with the mid price marked and the spread shaded. A crossed
+ * book (best bid ≥ best ask) is not drawn: the chart says so instead. Keyboard: focus the chart,
+ * Left/Right step through levels.
  */
 export function DepthChart({ store, width = 360, height = 180, onHover, locale }: DepthChartProps) {
   const book = useMarket(store, (s) => s.book);
@@ -56,14 +76,28 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
     const hi = book.asks[book.asks.length - 1].price;
     // The engine's one scale for both sides over the whole book.
     const maxCum = barMax(book, Math.max(book.bids.length, book.asks.length), 'cumulative') || 1;
-    const x = (p: number) => ((p - lo) / (hi - lo || 1)) * width;
-    const y = (c: number) => height - (c / maxCum) * (height - 4);
+    const plotW = Math.max(1, width - AXIS_LEFT);
+    const plotH = Math.max(1, height - AXIS_BOTTOM);
+    const x = (p: number) => AXIS_LEFT + ((p - lo) / (hi - lo || 1)) * plotW;
+    const y = (c: number) => plotH - (c / maxCum) * (plotH - 4);
+    const priceTicks = niceTicks(lo, hi, Math.max(2, Math.floor(plotW / 90)), book.tickSize);
+    const sizeTicks = niceTicks(0, maxCum, Math.max(2, Math.floor(plotH / 40)));
     // All levels by price, for hover and keyboard stepping.
     const points: DepthPoint[] = [
       ...book.bids.map((l) => ({ side: 'bid' as const, price: l.price, cumulative: l.cumulative })).reverse(),
       ...book.asks.map((l) => ({ side: 'ask' as const, price: l.price, cumulative: l.cumulative })),
     ];
-    return { crossed: false as const, x, y, points, bidPath: stepPath(book.bids, x, y), askPath: stepPath(book.asks, x, y) };
+    return {
+      crossed: false as const,
+      x,
+      y,
+      plotH,
+      points,
+      priceTicks,
+      sizeTicks,
+      bidPath: stepPath(book.bids, x, y),
+      askPath: stepPath(book.asks, x, y),
+    };
   }, [book, width, height]);
 
   const fmt = fixedFormatter(decimalsOf(book?.tickSize ?? 0.01), locale);
@@ -79,7 +113,7 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
   const onMove = (e: MouseEvent<SVGSVGElement>) => {
     if (!model || model.crossed) return;
     const rect = e.currentTarget.getBoundingClientRect();
-    const px = ((e.clientX - rect.left) / rect.width) * width;
+    const px = ((e.clientX - rect.left) / rect.width) * width; // in viewBox units, like model.x
     let best = 0;
     points.forEach((p, i) => {
       if (Math.abs(model.x(p.price) - px) < Math.abs(model.x(points[best].price) - px)) best = i;
@@ -97,7 +131,7 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
 
   const summary =
     book && model && !model.crossed
-      ? `Depth chart: ${fmt.format(book.bids[0].cumulative)} bid side from ${fmt.format(book.bids[0].price)}, asks from ${fmt.format(book.asks[0].price)}`
+      ? `Depth chart: bids from ${fmt.format(book.bids[0].price)} (${sizeFmt.format(book.bids[book.bids.length - 1].cumulative)} in view), asks from ${fmt.format(book.asks[0].price)} (${sizeFmt.format(book.asks[book.asks.length - 1].cumulative)}), mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}`
       : 'Depth chart';
 
   return (
@@ -122,16 +156,43 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
           onBlur={() => select(null)}
         >
           <path
-            d={`${model.bidPath}L${model.x(book!.bids[book!.bids.length - 1].price)},${height}Z`}
+            d={`${model.bidPath}L${model.x(book!.bids[book!.bids.length - 1].price)},${model.plotH}Z`}
             className="tf-depth__area tf-depth__area--bid"
           />
           <path
-            d={`${model.askPath}L${model.x(book!.asks[book!.asks.length - 1].price)},${height}Z`}
+            d={`${model.askPath}L${model.x(book!.asks[book!.asks.length - 1].price)},${model.plotH}Z`}
             className="tf-depth__area tf-depth__area--ask"
           />
           <path d={model.bidPath} className="tf-depth__line tf-depth__line--bid" />
           <path d={model.askPath} className="tf-depth__line tf-depth__line--ask" />
-          {selected && <line x1={model.x(selected.price)} x2={model.x(selected.price)} y1={0} y2={height} className="tf-depth__cursor" />}
+          {/* The spread: no liquidity between the touches; the mid price marked inside it. */}
+          <rect
+            className="tf-depth__spread"
+            data-testid="depth-spread"
+            x={model.x(book!.bids[0].price)}
+            width={Math.max(0, model.x(book!.asks[0].price) - model.x(book!.bids[0].price))}
+            y={0}
+            height={model.plotH}
+          />
+          <line className="tf-depth__mid" data-testid="depth-mid" x1={model.x(book!.mid)} x2={model.x(book!.mid)} y1={0} y2={model.plotH} />
+          <g className="tf-depth__axis tf-depth__axis--price" data-testid="depth-price-axis">
+            <line x1={AXIS_LEFT} x2={width} y1={model.plotH} y2={model.plotH} />
+            {model.priceTicks.values.map((v) => (
+              // Labels near an edge are anchored to stay inside the chart.
+              <text key={v} x={model.x(v)} y={height - 3} textAnchor={anchor(model.x(v), AXIS_LEFT, width)} data-value={v}>
+                {fixedFormatter(labelDecimals(model.priceTicks.step, decimalsOf(book!.tickSize)), locale).format(v)}
+              </text>
+            ))}
+          </g>
+          <g className="tf-depth__axis tf-depth__axis--size" data-testid="depth-size-axis">
+            <line x1={AXIS_LEFT} x2={AXIS_LEFT} y1={0} y2={model.plotH} />
+            {model.sizeTicks.values.map((v) => (
+              <text key={v} x={AXIS_LEFT - 4} y={Math.max(10, model.y(v) + 4)} textAnchor="end" data-value={v}>
+                {sizeLabel(v, model.sizeTicks.step, decimalsOf(book!.lotSize), locale)}
+              </text>
+            ))}
+          </g>
+          {selected && <line x1={model.x(selected.price)} x2={model.x(selected.price)} y1={0} y2={model.plotH} className="tf-depth__cursor" />}
         </svg>
       )}
       <div className="tf-depth__readout" aria-live="polite" data-testid="depth-readout">
