@@ -7,4 +7,5 @@ export { OrderbookLadder, type OrderbookLadderProps, type LevelClick } from './O
 export { SpreadGauge, spreadLevel, type SpreadGaugeProps, type SpreadLevel } from './SpreadGauge/SpreadGauge.js';
 export { ImbalanceBar, type ImbalanceBarProps } from './ImbalanceBar/ImbalanceBar.js';
 export { ConnectionStatus, feedHealth, type ConnectionStatusProps, type FeedHealth } from './ConnectionStatus/ConnectionStatus.js';
+export { ReplayControls, type ReplayControlsProps } from './ReplayControls/ReplayControls.js';
 export { DepthChart, stepPath, type DepthChartProps, type DepthPoint } from './DepthChart/DepthChart.js';

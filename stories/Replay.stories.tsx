@@ -2,27 +2,19 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 
-import { createMarketStore, ReplaySource, type ReplayProgress } from '../components';
+import { createMarketStore, ReplayControls, ReplaySource } from '../components';
 import { AllComponents } from './support/AllComponents';
-import recordingUrl from './fixtures/sim-usd.tfrec?url';
-
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16, 'max'] as const;
+import { useStoryMarket } from './support/MarketChoice';
 
 /** A recording player: the same ReplaySource an app would use, with controls and a drop zone for your own file. */
 function ReplayPlayer() {
-  const [recording, setRecording] = useState<string | Uint8Array>(recordingUrl);
-  const [fileName, setFileName] = useState('simulator sample (sim-usd.tfrec)');
+  const market = useStoryMarket();
+  const [recording, setRecording] = useState<string | Uint8Array>(market.recording);
+  const [fileName, setFileName] = useState(`${market.title} (${market.source})`);
   const [error, setError] = useState<string | null>(null);
   const source = useMemo(() => new ReplaySource({ recording }), [recording]);
   const store = useMemo(() => createMarketStore({ source }), [source]);
-  const [p, setP] = useState<ReplayProgress>(source.progress());
-  useEffect(() => {
-    const off = source.onProgress(setP);
-    return () => {
-      off();
-      store.dispose();
-    };
-  }, [source, store]);
+  useEffect(() => () => store.dispose(), [store]);
 
   const load = async (file: File) => {
     setError(null);
@@ -56,42 +48,7 @@ function ReplayPlayer() {
         </label>
         {error && <p role="alert">{error}</p>}
       </div>
-      <div role="group" aria-label="Player controls" style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-        {/* eslint-disable-next-line storybook/context-in-play-function -- ReplaySource.play(), not a story's play function */}
-        <button type="button" onClick={() => (p.playing ? source.pause() : source.play())}>
-          {p.playing ? 'Pause' : 'Play'}
-        </button>
-        <button type="button" onClick={() => source.step()}>
-          Step
-        </button>
-        <label>
-          Speed{' '}
-          <select value={String(p.speed)} onChange={(e) => source.setSpeed(e.target.value === 'max' ? 'max' : Number(e.target.value))}>
-            {SPEEDS.map((s) => (
-              <option key={s} value={String(s)}>
-                {s === 'max' ? 'max' : `${s}×`}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <input type="checkbox" checked={p.loop} onChange={(e) => source.setLoop(e.target.checked)} /> Loop
-        </label>
-        <label style={{ display: 'flex', gap: 4, alignItems: 'center' }}>
-          Position
-          <input
-            type="range"
-            min={0}
-            max={Math.max(0, p.durationMs)}
-            value={p.positionMs}
-            onChange={(e) => source.seek(Number(e.target.value))}
-            aria-valuetext={`${(p.positionMs / 1000).toFixed(2)} of ${(p.durationMs / 1000).toFixed(2)} seconds`}
-          />
-        </label>
-        <span data-testid="replay-progress">
-          frame {p.index} / {p.count}
-        </span>
-      </div>
+      <ReplayControls source={source} />
       <AllComponents store={store} />
     </div>
   );
@@ -101,14 +58,24 @@ const meta = { title: 'Replay/Player', component: ReplayPlayer } satisfies Meta<
 export default meta;
 
 export const Player: StoryObj<typeof meta> = {
+  globals: { market: 'kraken-btc-chf' },
   play: async ({ canvasElement }) => {
     const c = within(canvasElement);
     await c.findByTestId('best-bid', {}, { timeout: 15_000 });
-    await userEvent.click(c.getByRole('button', { name: 'Pause' }));
+    // The recording's market and time range, and the position, in recorded time.
+    await expect(c.getByTestId('replay-symbol').textContent).toBe('BTC-CHF');
+    await expect(c.getByTestId('replay-range').textContent).toMatch(/^recorded .*\d{4}.* \d{2}:\d{2}:\d{2}\.\d – \d{2}:\d{2}:\d{2}\.\d$/);
+    await expect(c.getByTestId('replay-position').textContent).toMatch(/^\d{2}:\d{2}:\d{2}\.\d$/);
+    // Keyboard: Space on the focused button pauses.
+    c.getByRole('button', { name: 'Pause' }).focus();
+    await userEvent.keyboard(' ');
+    await expect(await c.findByRole('button', { name: 'Play' })).toBeTruthy();
     const frameNo = () => Number(/frame (\d+)/.exec(c.getByTestId('replay-progress').textContent!)![1]);
     const paused = frameNo();
+    const before = c.getByTestId('replay-position').textContent;
     await userEvent.click(c.getByRole('button', { name: 'Step' }));
     await waitFor(() => expect(frameNo()).toBe(paused + 1));
+    await waitFor(() => expect(c.getByTestId('replay-position').textContent).not.toBe(before));
     const seq = Number(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-sequence'));
     await userEvent.click(c.getByRole('button', { name: 'Step' }));
     await waitFor(() => expect(Number(canvasElement.querySelector('.tf-ladder')!.getAttribute('data-sequence'))).toBe(seq + 1));

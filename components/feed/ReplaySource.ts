@@ -21,6 +21,8 @@ export interface ReplayProgress {
   /** Index of the next frame to play. */
   index: number;
   count: number;
+  /** Recorded receive time (epoch ms) of the first frame: the recording's start. */
+  startMs: number;
   /** Time of the last played frame since the first, in recorded ms. */
   positionMs: number;
   durationMs: number;
@@ -151,6 +153,7 @@ export class ReplaySource implements FrameSource {
     return {
       index: this.index,
       count: frames.length,
+      startMs: first,
       positionMs: last - first,
       durationMs: (frames[frames.length - 1]?.receivedMs ?? first) - first,
       playing: this.playing,
