@@ -37,6 +37,17 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: {
+          // Documentation images (`npm run hero`), not tests: `npm test` does not run this project.
+          name: 'docs',
+          environment: 'node',
+          include: ['scripts/docs/**/*.shot.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
         plugins: [storybookTest({ configDir: path.join(root, '.storybook') })],
         test: {
           name: 'storybook',
