@@ -52,7 +52,6 @@ pub fn ts(event: &CaptureEvent<'_>) -> f64 {
     }
 }
 
-
 /// Events in receive-time order. A capture holds its connections' events in blocks (one connection's
 /// 30 s, then the next one's), not interleaved by time; replayed in file order, a book's connection
 /// would wait behind the others' whole span. Events are held back until `budget_bytes` of them are
