@@ -4,6 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 bootstrap_node
 bootstrap_npm
+bootstrap_bun # the uWebSockets relay contestant
 cd "$TICKFRAME_ROOT"
 # 5000 clients need 5000+ sockets per process (10 000 for the raw-TCP run, which holds both ends).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

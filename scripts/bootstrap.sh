@@ -146,6 +146,20 @@ bootstrap_chromium() {
   export CHROMIUM_PATH=/usr/bin/chromium
 }
 
+# Bun (for the benchmark's uWebSockets relay only; npm test does not need it): the npm package's
+# binary, pinned, installed outside the clone.
+BUN_VERSION=1.4.5
+bootstrap_bun() {
+  local dir="$TICKFRAME_TOOLS/bun-$BUN_VERSION"
+  export TICKFRAME_BUN="$dir/node_modules/bun/bin/bun.exe"
+  if [ -x "$TICKFRAME_BUN" ] && "$TICKFRAME_BUN" --version >/dev/null 2>&1; then return 0; fi
+  step "bun $BUN_VERSION (npm)"
+  mkdir -p "$dir"
+  (cd "$dir" && npm install --no-save --silent "bun@$BUN_VERSION" >&2 && node node_modules/bun/install.js >&2) \
+    || { fail "bun from npm"; return 1; }
+  "$TICKFRAME_BUN" --version >/dev/null || { fail "bun binary"; return 1; }
+}
+
 bootstrap_all() {
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
   bootstrap_node && bootstrap_npm && bootstrap_flatc && bootstrap_wasm_target && bootstrap_wasm_tools && bootstrap_chromium

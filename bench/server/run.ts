@@ -2,9 +2,14 @@
  * `npm run bench:server`: tickframe-server under N WebSocket clients on loopback, N ∈ {100, 500,
  * 1000, 5000} at 50 and 100 Hz with 50-level frames, measured by tickframe-loadgen (latency from the
  * frame's timestamp_ms to receive, deliveries/s, skipped frames) beside server CPU and RSS, and the
- * raw-TCP ceiling for the same sockets and frame size. Writes bench-reports/server.{json,md} and
- * server-latency.svg. A benchmark: it reports against the targets, it never fails on them.
+ * raw-TCP ceiling for the same sockets and frame size — and, in the same sweep, the peers a team
+ * would otherwise deploy (bench/server/peers/): a Node `ws` relay and a Bun `Bun.serve` pub/sub
+ * relay (uWebSockets), each re-broadcasting one upstream tickframe-server connection's frames.
+ * Each contestant's CPU is its own process's; deliveries per CPU-second is the efficiency figure.
+ * Writes bench-reports/server.{json,md}, server-latency.svg and server-efficiency.svg. A benchmark:
+ * it reports against the targets, it never fails on them.
  *   BENCH_SECONDS=5 (per run)  BENCH_CLIENTS=100,500,1000,5000  BENCH_HZ=50,100
+ *   BENCH_CONTESTANTS=tickframe,node-ws,bun-uws
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- report rows are JSON read back from the runs */
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,6 +24,8 @@ mkdirSync(out, { recursive: true });
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const clientCounts = (process.env.BENCH_CLIENTS ?? '100,500,1000,5000').split(',').map(Number);
 const rates = (process.env.BENCH_HZ ?? '50,100').split(',').map(Number);
+const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,node-ws,bun-uws').split(',') as Contestant[];
+type Contestant = 'tickframe' | 'node-ws' | 'bun-uws';
 const bin = (name: string) => path.join(root, 'target/release', name);
 const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
 
@@ -87,67 +94,94 @@ async function startServer(hz: number): Promise<{ pid: number; addr: string; sto
   return { pid: p.pid!, addr, stop: () => p.kill('SIGINT') };
 }
 
+/** A peer relay fed by `upstream`: its pid, its WebSocket URL, and how to stop it. */
+async function startRelay(kind: Exclude<Contestant, 'tickframe'>, upstream: string): Promise<{ pid: number; url: string; stop(): void }> {
+  const [cmd, args] =
+    kind === 'node-ws'
+      ? [process.execPath, [path.join(root, 'bench/server/peers/node-ws-relay.mjs'), upstream]]
+      : [process.env.TICKFRAME_BUN ?? 'bun', [path.join(root, 'bench/server/peers/bun-relay.mjs'), upstream]];
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    p.stdout!.on('data', (d) => {
+      text += d;
+      const m = text.match(/(ws:\/\/127\.0\.0\.1:\d+\/ws)/);
+      if (m) resolve(m[1]);
+    });
+    p.on('exit', () => reject(new Error(`${kind} relay exited`)));
+  });
+  return { pid: p.pid!, url, stop: () => p.kill('SIGINT') };
+}
+
 execFileSync('cargo', ['build', '--release', '--quiet', '-p', 'tickframe-server', '--bins'], { cwd: root, stdio: 'inherit' });
 const rows: Record<string, unknown>[] = [];
 for (const hz of rates) {
   for (const clients of clientCounts) {
-    const server = await startServer(hz);
-    const run = loadgen(['--url', `ws://${server.addr}/ws`, '--clients', String(clients), '--seconds', String(seconds)]);
-    // CPU over the measurement window: the loadgen connects (≤ 30 s), settles 0.5 s, then measures.
-    let cpu0 = 0;
-    let t0 = 0;
-    let rss = 0;
-    const sampler = setInterval(() => {
-      try {
-        rss = Math.max(rss, rssMb(server.pid));
-        if (!t0) {
-          cpu0 = cpuSeconds(server.pid);
-          t0 = performance.now();
+    for (const contestant of contestants) {
+      const upstream = await startServer(hz);
+      const relay = contestant === 'tickframe' ? null : await startRelay(contestant, `ws://${upstream.addr}/ws`);
+      // The process measured: the contestant's own (a relay's upstream server is not counted).
+      const server = relay ? { pid: relay.pid, stop: () => (relay.stop(), upstream.stop()) } : upstream;
+      const url = relay ? relay.url : `ws://${upstream.addr}/ws`;
+      const run = loadgen(['--url', url, '--clients', String(clients), '--seconds', String(seconds)]);
+      // CPU over the measurement window: the loadgen connects (≤ 30 s), settles 0.5 s, then measures.
+      let cpu0 = 0;
+      let t0 = 0;
+      let rss = 0;
+      const sampler = setInterval(() => {
+        try {
+          rss = Math.max(rss, rssMb(server.pid));
+          if (!t0) {
+            cpu0 = cpuSeconds(server.pid);
+            t0 = performance.now();
+          }
+        } catch {
+          /* exited */
         }
-      } catch {
-        /* exited */
-      }
-    }, 250);
-    const ws = await run;
-    clearInterval(sampler);
-    const cpu = t0 ? ((cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100 : 0;
-    server.stop();
-    const frameBytes = ws.frames ? Math.round(ws.bytes_per_s / ws.deliveries_per_s) : 1800;
-    const raw = await loadgen([
-      '--raw-tcp',
-      '--clients',
-      String(clients),
-      '--seconds',
-      String(seconds),
-      '--hz',
-      String(hz),
-      '--frame-bytes',
-      String(frameBytes),
-    ]);
-    const row = {
-      hz,
-      clients,
-      connected: ws.connected,
-      frameBytes,
-      deliveriesPerS: ws.deliveries_per_s,
-      expectedPerS: clients * hz,
-      latencyMs: ws.latency_ms,
-      skippedFrames: ws.skipped_frames,
-      serverCpuPercent: cpu,
-      serverRssMb: rss,
-      rawTcpDeliveriesPerS: raw.deliveries_per_s,
-      rawTcpLatencyMs: raw.latency_ms,
-      ratioToRawTcp: raw.deliveries_per_s ? ws.deliveries_per_s / raw.deliveries_per_s : 0,
-    };
-    rows.push(row);
-    console.log(JSON.stringify(row));
+      }, 250);
+      const ws = await run;
+      clearInterval(sampler);
+      const cpu = t0 ? ((cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100 : 0;
+      server.stop();
+      const frameBytes = ws.frames ? Math.round(ws.bytes_per_s / ws.deliveries_per_s) : 1800;
+      const raw = await loadgen([
+        '--raw-tcp',
+        '--clients',
+        String(clients),
+        '--seconds',
+        String(seconds),
+        '--hz',
+        String(hz),
+        '--frame-bytes',
+        String(frameBytes),
+      ]);
+      const row = {
+        contestant,
+        hz,
+        clients,
+        connected: ws.connected,
+        frameBytes,
+        deliveriesPerS: ws.deliveries_per_s,
+        expectedPerS: clients * hz,
+        latencyMs: ws.latency_ms,
+        skippedFrames: ws.skipped_frames,
+        serverCpuPercent: cpu,
+        deliveriesPerCpuSecond: cpu > 0 ? ws.deliveries_per_s / (cpu / 100) : 0,
+        serverRssMb: rss,
+        rawTcpDeliveriesPerS: raw.deliveries_per_s,
+        rawTcpLatencyMs: raw.latency_ms,
+        ratioToRawTcp: raw.deliveries_per_s ? ws.deliveries_per_s / raw.deliveries_per_s : 0,
+      };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
   }
 }
 
 const report = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, seconds, rows };
 writeFileSync(path.join(out, 'server.json'), JSON.stringify(report, null, 2));
 const f = (x: number, d = 2) => x.toFixed(d);
-const target = rows.find((r) => r.clients === 500 && r.hz === 100) as
+const target = rows.find((r) => r.contestant === 'tickframe' && r.clients === 500 && r.hz === 100) as
   ((typeof rows)[number] & { ratioToRawTcp: number; latencyMs: { p99: number } }) | undefined;
 const md = `# Server benchmark (${report.date})
 
@@ -157,14 +191,17 @@ compete for the same cores. Frames: 50 levels a side from the built-in simulator
 raw-TCP ceiling's frames carry a µs send stamp: its latency column is what this machine's loopback and
 scheduler cost with no WebSocket and no engine at all.
 
-| Hz | clients | connected | frame B | deliveries/s (of clients×Hz) | p50 / p99 / max latency ms | skipped | server CPU % | RSS MB | raw-TCP deliveries/s | raw-TCP p50 / p99 ms | ratio |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| contestant | Hz | clients | connected | frame B | deliveries/s (of clients×Hz) | p50 / p99 / max latency ms | skipped | CPU % | deliveries per CPU-s | RSS MB | raw-TCP deliveries/s | raw-TCP p50 / p99 ms | ratio |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows
   .map(
     (r: any) =>
-      `| ${r.hz} | ${r.clients} | ${r.connected} | ${r.frameBytes} | ${f(r.deliveriesPerS, 0)} (${f(r.expectedPerS, 0)}) | ${r.latencyMs ? `${f(r.latencyMs.p50)} / ${f(r.latencyMs.p99)} / ${f(r.latencyMs.max)}` : '—'} | ${r.skippedFrames} | ${f(r.serverCpuPercent, 0)} | ${f(r.serverRssMb, 1)} | ${f(r.rawTcpDeliveriesPerS, 0)} | ${r.rawTcpLatencyMs ? `${f(r.rawTcpLatencyMs.p50)} / ${f(r.rawTcpLatencyMs.p99)}` : '—'} | ${f(r.ratioToRawTcp)} |`,
+      `| ${r.contestant} | ${r.hz} | ${r.clients} | ${r.connected} | ${r.frameBytes} | ${f(r.deliveriesPerS, 0)} (${f(r.expectedPerS, 0)}) | ${r.latencyMs ? `${f(r.latencyMs.p50)} / ${f(r.latencyMs.p99)} / ${f(r.latencyMs.max)}` : '—'} | ${r.skippedFrames} | ${f(r.serverCpuPercent, 0)} | ${f(r.deliveriesPerCpuSecond, 0)} | ${f(r.serverRssMb, 1)} | ${f(r.rawTcpDeliveriesPerS, 0)} | ${r.rawTcpLatencyMs ? `${f(r.rawTcpLatencyMs.p50)} / ${f(r.rawTcpLatencyMs.p99)}` : '—'} | ${f(r.ratioToRawTcp)} |`,
   )
   .join('\n')}
+
+Relays (node-ws, bun-uws) re-broadcast one upstream tickframe-server connection; their CPU is the relay
+process's alone (receiving the upstream feed included), their latency includes the upstream hop.
 
 Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 ms${
   target
@@ -173,6 +210,8 @@ Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 
 }.
 
 ![latency percentiles](server-latency.svg)
+
+![deliveries per CPU-second, every contestant](server-efficiency.svg)
 `;
 writeFileSync(path.join(out, 'server.md'), md);
 
@@ -188,7 +227,9 @@ const colors = ['#2a6fdb', '#d9480f'];
 const lines = rates
   .flatMap((hz, i) =>
     (['p50', 'p99'] as const).map((p) => {
-      const pts = rows.filter((r: any) => r.hz === hz && r.latencyMs).map((r: any) => `${x(r.clients).toFixed(1)},${y(r.latencyMs[p]).toFixed(1)}`);
+      const pts = rows
+        .filter((r: any) => r.contestant === 'tickframe' && r.hz === hz && r.latencyMs)
+        .map((r: any) => `${x(r.clients).toFixed(1)},${y(r.latencyMs[p]).toFixed(1)}`);
       return `<polyline fill="none" stroke="${colors[i % 2]}" stroke-width="2" ${p === 'p50' ? 'stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/><text x="${w - pad + 4}" y="${pts.length ? pts[pts.length - 1].split(',')[1] : 0}" fill="${colors[i % 2]}">${hz} Hz ${p}</text>`;
     }),
   )
@@ -203,4 +244,36 @@ ${xs.map((n) => `<text x="${x(n) - 10}" y="${h - pad + 14}">${n}</text>`).join('
 ${lines}
 </svg>\n`,
 );
-console.log('wrote bench-reports/server.{json,md} and server-latency.svg');
+// SVG: deliveries per CPU-second and p99 against client count, one line per contestant and rate.
+{
+  const ew = 640,
+    eh = 320,
+    ep = 50;
+  const eff = rows.filter((r: any) => r.deliveriesPerCpuSecond > 0) as any[];
+  const maxEff = Math.max(1, ...eff.map((r) => r.deliveriesPerCpuSecond));
+  const ex = (n: number) => ep + (xs.indexOf(n) / Math.max(1, xs.length - 1)) * (ew - 2 * ep);
+  const ey = (v: number) => eh - ep - (v / maxEff) * (eh - 2 * ep);
+  const palette: Record<string, string> = { tickframe: '#2a6fdb', 'node-ws': '#2f9e44', 'bun-uws': '#d9480f' };
+  const series = contestants
+    .flatMap((c) =>
+      rates.map((hz) => {
+        const pts = eff
+          .filter((r) => r.contestant === c && r.hz === hz)
+          .map((r) => `${ex(r.clients).toFixed(1)},${ey(r.deliveriesPerCpuSecond).toFixed(1)}`);
+        const lastY = pts.length ? pts[pts.length - 1].split(',')[1] : 0;
+        return `<polyline fill="none" stroke="${palette[c]}" stroke-width="2" ${hz === rates[0] ? 'stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/><text x="${ew - ep + 4}" y="${lastY}" fill="${palette[c]}">${c} ${hz} Hz</text>`;
+      }),
+    )
+    .join('\n');
+  writeFileSync(
+    path.join(out, 'server-efficiency.svg'),
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${ew + 120}" height="${eh}" font-family="monospace" font-size="11">
+<rect width="100%" height="100%" fill="#fff"/>
+<line x1="${ep}" y1="${eh - ep}" x2="${ew - ep}" y2="${eh - ep}" stroke="#000"/><line x1="${ep}" y1="${ep}" x2="${ep}" y2="${eh - ep}" stroke="#000"/>
+${xs.map((n) => `<text x="${ex(n) - 10}" y="${eh - ep + 14}">${n}</text>`).join('')}
+<text x="${ep}" y="${ep - 8}">deliveries per CPU-second (max ${f(maxEff, 0)}) vs clients</text>
+${series}
+</svg>\n`,
+  );
+}
+console.log('wrote bench-reports/server.{json,md}, server-latency.svg and server-efficiency.svg');
