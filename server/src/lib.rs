@@ -44,6 +44,7 @@
 pub mod adapters;
 pub mod book;
 pub mod check_capture;
+pub mod cli;
 pub mod client_session;
 pub mod edge;
 pub mod engine;

@@ -1,0 +1,175 @@
+//! `tickframe-server`'s serving options (`--listen`, `--source`, limits…), parsed by clap, and what
+//! they become: the server's and the sources' options. The binary parses, then calls [`run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::client_session::SessionLimits;
+use crate::edge::listener::HttpTimeouts;
+use crate::orderbook_engine::DEFAULT_DEPTH;
+use crate::recorder;
+use crate::sources::capture_source::Speed;
+use crate::sources::{self, SourceOptions, SourceSpec, Sources};
+use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
+use crate::{serve_markets, ServeOptions, ServerLimits};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port (printed on start).
+    #[arg(long, default_value = "127.0.0.1:9001")]
+    pub listen: SocketAddr,
+    /// Frames per second broadcast to clients (20–100).
+    #[arg(long, default_value_t = DEFAULT_TICK_HZ, value_parser = clap::value_parser!(u32).range(20..=100))]
+    pub tick_hz: u32,
+    /// Levels per side in each frame (1–1000).
+    #[arg(long, default_value_t = DEFAULT_DEPTH, value_parser = parse_depth)]
+    pub depth: usize,
+    /// Market data source (repeatable; every symbol is served, pick one with /ws?symbol=):
+    /// `sim` (built-in simulator, SIM-USD); `<venue>:<symbol>[,<symbol>…]` live, venue one of
+    /// binance, binance-usdm, coinbase, kraken, bybit, okx (e.g. `kraken:BTC/USD`,
+    /// `binance:BTCUSDT,ETHUSDT`); `capture:<file>` replays a capture (its header names the venue
+    /// and symbols) at recorded timing (see --speed).
+    #[arg(long = "source", default_values_t = [SourceSpec::Simulator])]
+    pub sources: Vec<SourceSpec>,
+    /// Capture replay speed: a factor (2 = twice as fast) or `max`.
+    #[arg(long, default_value = "1", value_parser = parse_speed)]
+    pub speed: Speed,
+    /// Venue for `capture:` sources whose header does not say (binance, kraken, …).
+    #[arg(long)]
+    pub capture_exchange: Option<String>,
+    /// Serve only these symbols of a capture (comma-separated). Default: the header's l2_book list.
+    #[arg(long, value_delimiter = ',')]
+    pub capture_symbols: Vec<String>,
+    /// Record a live source's raw traffic to this file (capture format; `check-capture` reads it).
+    #[arg(long)]
+    pub capture_out: Option<PathBuf>,
+    /// Override a live source's WebSocket URL (testing against a local server or a proxy).
+    #[arg(long)]
+    pub exchange_ws_url: Option<String>,
+    /// Override the scheme and host of a live source's REST snapshot URLs.
+    #[arg(long)]
+    pub exchange_rest_url: Option<String>,
+    /// A live source that sends no market data (pings and pongs do not count) for this many
+    /// milliseconds has its books marked stale and is reconnected. Default per venue: 5000 where the
+    /// venue sends data heartbeats every second (coinbase, kraken), 10000 otherwise.
+    #[arg(long)]
+    pub data_deadline_ms: Option<u64>,
+    /// A REST snapshot request that has not completed in this many milliseconds fails (and is
+    /// retried, as a 5xx is).
+    #[arg(long, default_value_t = 10_000)]
+    pub rest_timeout_ms: u64,
+    /// Maximum reconnect backoff for live sources, in milliseconds (exponential with full jitter).
+    #[arg(long, default_value_t = 30_000)]
+    pub max_backoff_ms: u64,
+    /// Simulator seed (same seed, same market).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulator updates per second.
+    #[arg(long, default_value_t = 100)]
+    pub sim_rate: u32,
+    /// Maximum concurrent WebSocket clients.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_clients: u64,
+    /// Disconnect a client whose socket does not take a frame within this many milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub send_timeout_ms: u64,
+    /// Interval between the server's WebSocket pings to each client, in milliseconds.
+    #[arg(long, default_value_t = 15_000)]
+    pub ping_interval_ms: u64,
+    /// Disconnect a client silent (no pong, no message) for this many milliseconds.
+    #[arg(long, default_value_t = 45_000)]
+    pub pong_timeout_ms: u64,
+    /// Largest client WebSocket message in bytes; bigger ones close the connection with 1009.
+    #[arg(long, default_value_t = 4096)]
+    pub max_inbound_bytes: usize,
+    /// Maximum WebSocket clients per remote address (0 = no limit; use 0 behind a reverse proxy
+    /// that does not pass client addresses).
+    #[arg(long, default_value_t = 64)]
+    pub max_clients_per_ip: u32,
+    /// Maximum connections that have not upgraded to a WebSocket; when full, the oldest is closed.
+    #[arg(long, default_value_t = 512)]
+    pub max_pending_connections: usize,
+    /// A connection must send complete request headers (e.g. the WebSocket handshake) within this
+    /// many milliseconds of being accepted.
+    #[arg(long, default_value_t = 10_000)]
+    pub handshake_timeout_ms: u64,
+    /// Allowed browser Origin, exactly `scheme://host[:port]` (repeatable), e.g.
+    /// `--allow-origin https://app.example`. Default: pages on localhost, 127.0.0.1 or [::1].
+    #[arg(long = "allow-origin", value_parser = parse_origin)]
+    pub allow_origins: Vec<String>,
+    /// Host names the HTTP endpoints answer, `host` or `host:port` (repeatable). Default: loopback
+    /// names when listening on a loopback address (DNS-rebinding protection), any otherwise.
+    #[arg(long = "allow-host")]
+    pub allow_hosts: Vec<String>,
+    /// Record every broadcast frame to this file (tickframe recording format).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+}
+
+fn parse_origin(s: &str) -> Result<String, String> {
+    crate::edge::origin::Origin::parse(s).map(|_| s.to_string())
+}
+
+fn parse_speed(s: &str) -> Result<Speed, String> {
+    s.parse()
+}
+
+fn parse_depth(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(d) if (1..=1000).contains(&d) => Ok(d),
+        _ => Err(format!("depth must be 1..=1000, got {s:?}")),
+    }
+}
+
+/// Serve: build the sources, start recording if asked, bind, print the address line, run until Ctrl-C.
+pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let mut options = ServeOptions::new("");
+    options.tick = TickLoopConfig { tick_hz: args.tick_hz, ..Default::default() };
+    options.limits = ServerLimits {
+        max_clients: args.max_clients,
+        max_clients_per_ip: args.max_clients_per_ip,
+        max_pending_connections: args.max_pending_connections,
+        http: HttpTimeouts { handshake: Duration::from_millis(args.handshake_timeout_ms.max(100)), ..Default::default() },
+        allowed_origins: args.allow_origins.clone(),
+        allowed_hosts: args.allow_hosts.clone(),
+        session: SessionLimits {
+            send_timeout: Duration::from_millis(args.send_timeout_ms),
+            max_inbound_bytes: args.max_inbound_bytes,
+            ping_interval: Duration::from_millis(args.ping_interval_ms.max(100)),
+            pong_timeout: Duration::from_millis(args.pong_timeout_ms.max(200)),
+        },
+    };
+    let source_options = SourceOptions {
+        depth: args.depth,
+        seed: args.seed,
+        sim_rate: args.sim_rate,
+        speed: args.speed,
+        capture_exchange: args.capture_exchange.clone(),
+        capture_symbols: args.capture_symbols.clone(),
+        capture_out: args.capture_out.clone(),
+        exchange_ws_url: args.exchange_ws_url.clone(),
+        exchange_rest_url: args.exchange_rest_url.clone(),
+        data_deadline: args.data_deadline_ms.map(Duration::from_millis),
+        rest_timeout: Duration::from_millis(args.rest_timeout_ms),
+        max_backoff: Duration::from_millis(args.max_backoff_ms),
+    };
+    let Sources { markets, tasks } = sources::build(&args.sources, &source_options, &options.metrics)?;
+    if let Some(path) = &args.record {
+        options.on_fanout = Some(recorder::record_first_market(path, args.tick_hz, args.sources.iter().map(|s| s.to_string()).collect())?);
+    }
+    let symbols: Vec<String> = markets.iter().map(|m| m.symbol.clone()).collect();
+    sources::spawn_supervised(tasks, &options.metrics);
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // Machine-readable first line: tests and `npm start` parse it.
+    println!("tickframe-server listening on http://{addr} (WebSocket: ws://{addr}/ws)");
+    tracing::info!(%addr, tick_hz = args.tick_hz, depth = args.depth, ?symbols, "serving");
+    serve_markets(markets, listener, options, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
