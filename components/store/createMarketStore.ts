@@ -97,10 +97,8 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     // The engine's clock is the frames' receive clock (the source's), for easing and staleness alike.
     session.tick(now());
     // A quiet feed still paints until the eased values settle (one snapshot per animation frame).
-    const quick = session.read(false);
-    if (!quick || (!dirty && !quick.easing)) return;
-    const read = session.read(true);
-    if (!read) return;
+    const read = session.read(dirty);
+    if (!read || (!dirty && !read.easing)) return;
     dirty = false;
     store.setState({
       book: read.book,

@@ -19,6 +19,7 @@ export interface EngineSettings {
 
 /** What one read of the engine gives the store. */
 export interface EngineRead {
+  /** Null before the first frame, and when nothing changed and nothing is easing (nothing new to paint). */
   book: BookSnapshot | null;
   stats: FeedStats;
   /** No verified frame within the threshold (at the last tick). */
@@ -91,14 +92,18 @@ export class EngineSession {
     return this.engine ? readEngineStale(readSummary(this.engine, this.memory)) : true;
   }
 
-  /** Read the picture; `book` only when `withBook` (a snapshot allocates). */
-  read(withBook: boolean): EngineRead | null {
+  /**
+   * Read the picture once: counters and verdicts always; the book (a snapshot allocates) only when
+   * `changed` or while eased values are still moving — otherwise there is nothing new to paint.
+   */
+  read(changed: boolean): EngineRead | null {
     const engine = this.engine;
     if (!engine) return null;
     // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
-    if (!this.symbol && withBook) this.symbol = engine.symbol();
+    if (!this.symbol && changed) this.symbol = engine.symbol();
     const summary = readSummary(engine, this.memory);
-    const book = withBook ? readBook(engine, this.memory, this.symbol, summary) : null;
+    const easing = stillEasing(summary);
+    const book = changed || easing ? readBook(engine, this.memory, this.symbol, summary) : null;
     if (book) {
       // Measured by the engine on the same picture, in exact lots.
       for (const [key, { window }] of this.windows) book.imbalances[key] = engine.imbalance_over(...engineWindow(window));
@@ -107,7 +112,7 @@ export class EngineSession {
       book,
       stats: readStats(summary),
       engineStale: readEngineStale(summary),
-      easing: stillEasing(summary),
+      easing,
     };
   }
 
