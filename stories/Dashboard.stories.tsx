@@ -4,6 +4,7 @@ import { expect, userEvent, within } from 'storybook/test';
 
 import type { DepthPoint } from '../components';
 import { AllComponents } from './support/AllComponents';
+import { priceShape } from './support/expectMarketPrice';
 import { storyMarket } from './support/markets';
 import { RecordedMarket } from './support/RecordedMarket';
 
@@ -32,7 +33,7 @@ export const Recorded: StoryObj<typeof meta> = {
     await userEvent.selectOptions(canvas.getByRole('combobox'), '10');
     // Grouped by ten ticks: the ladder's prices carry one decimal fewer than the tick's.
     const decimals = Math.max(0, storyMarket(globals.market).priceDecimals - 1);
-    const shape = new RegExp(`^[\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''}$`);
+    const shape = priceShape(decimals);
     await expect(await canvas.findByText(shape, { selector: '[data-testid="best-bid"] .tf-ladder__price' }, { timeout: 15_000 })).toBeTruthy();
   },
 };

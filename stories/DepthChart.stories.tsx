@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, within } from 'storybook/test';
 
 import { DepthChart, type DepthPoint } from '../components';
+import { pricePattern } from './support/expectMarketPrice';
 import { storyMarket } from './support/markets';
 import { RecordedMarket } from './support/RecordedMarket';
 
@@ -40,8 +41,6 @@ export const Recorded: StoryObj<typeof meta> = {
     await expect(point.side).toBe('bid');
     // Prices with the market's own tick decimals.
     const decimals = storyMarket(globals.market).priceDecimals;
-    await expect(canvas.getByTestId('depth-readout').textContent).toMatch(
-      new RegExp(`^Bid [\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''} · cumulative`),
-    );
+    await expect(canvas.getByTestId('depth-readout').textContent).toMatch(new RegExp(`^Bid ${pricePattern(decimals)} · cumulative`));
   },
 };

@@ -4,7 +4,7 @@ import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 
 import { OrderbookLadder, ReplaySource, type OrderbookLadderProps, useMarketStore } from '../components';
 import { useStoryMarket } from './support/MarketChoice';
-import { expectMarketPrice } from './support/expectMarketPrice';
+import { expectMarketPrice, priceShape } from './support/expectMarketPrice';
 import { storyMarket } from './support/markets';
 
 type Args = Omit<OrderbookLadderProps, 'store'> & { speed: number; grouping: number };
@@ -50,7 +50,7 @@ export const Recorded: Story = {
     const bestAsk = canvas.getByTestId('best-ask');
     // Prices from the engine, formatted with the tick's 2 decimals; the book is never crossed.
     const price = (el: HTMLElement) => Number(el.querySelector('.tf-ladder__price')!.textContent!.replace(/,/g, ''));
-    await expect(bestBid.querySelector('.tf-ladder__price')!.textContent).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+    await expect(bestBid.querySelector('.tf-ladder__price')!.textContent).toMatch(priceShape(2));
     await expect(price(bestBid)).toBeLessThan(price(bestAsk));
     await expect(canvas.getAllByRole('row').length).toBe(12 * 2 + 2);
 
@@ -90,7 +90,7 @@ export const Grouped: Story = {
     const canvas = within(canvasElement);
     // Ten ticks a bucket: one decimal fewer than the market's tick.
     const decimals = Math.max(0, storyMarket(globals.market).priceDecimals - 1);
-    const shape = new RegExp(`^[\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''}$`);
+    const shape = priceShape(decimals);
     await waitFor(() => expect(canvas.getByTestId('best-bid').querySelector('.tf-ladder__price')!.textContent).toMatch(shape), {
       timeout: 15_000,
     });

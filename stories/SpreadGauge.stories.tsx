@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, within } from 'storybook/test';
 
 import { SpreadGauge } from '../components';
+import { priceShape } from './support/expectMarketPrice';
 import { storyMarket } from './support/markets';
 import { RecordedMarket } from './support/RecordedMarket';
 
@@ -23,7 +24,7 @@ export const Recorded: StoryObj<typeof meta> = {
     const canvas = within(canvasElement);
     // The spread in the market's own tick decimals.
     const decimals = storyMarket(globals.market).priceDecimals;
-    const shape = new RegExp(`^[\\d,]+${decimals ? `\\.\\d{${decimals}}` : ''}$`);
+    const shape = priceShape(decimals);
     await expect(await canvas.findByText(shape, { selector: '[data-testid="spread-price"]' }, { timeout: 15_000 })).toBeTruthy();
     const bps = Number(canvas.getByTestId('spread-bps').textContent);
     await expect(bps).toBeGreaterThan(0);
