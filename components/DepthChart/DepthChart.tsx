@@ -1,7 +1,7 @@
 'use client';
 import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 
-import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
+import { compactFormatter, decimalsOf, fixedFormatter } from '../format/priceFormat.js';
 import { labelDecimals, niceTicks } from './axisTicks.js';
 import { barMax, type Level } from '../store/bookSnapshot.js';
 import type { MarketStore } from '../store/createMarketStore.js';
@@ -54,7 +54,7 @@ function anchor(x: number, left: number, right: number): 'start' | 'middle' | 'e
 
 /** Size labels: the lot's decimals where they fit, compact (12.3K) where the numbers are large. */
 function sizeLabel(value: number, step: number, lotDecimals: number, locale?: string): string {
-  if (value >= 10_000) return new Intl.NumberFormat(locale, { notation: 'compact', maximumSignificantDigits: 3 }).format(value);
+  if (value >= 10_000) return compactFormatter(locale).format(value);
   return fixedFormatter(labelDecimals(step, lotDecimals), locale).format(value);
 }
 
