@@ -17,20 +17,22 @@ const cache = new Map<string, Intl.NumberFormat>();
 
 /** A cached Intl formatter with fixed decimals and grouping separators. */
 export function fixedFormatter(decimals: number, locale?: string): Intl.NumberFormat {
-  return cached(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return cached(
+    `${locale ?? ''}|${decimals}`,
+    () => new Intl.NumberFormat(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals }),
+  );
 }
 
 /** A cached compact formatter (12.3K, 4.5M) with three significant digits, for axis labels. */
 export function compactFormatter(locale?: string): Intl.NumberFormat {
-  return cached(locale, { notation: 'compact', maximumSignificantDigits: 3 });
+  return cached(`${locale ?? ''}|compact`, () => new Intl.NumberFormat(locale, { notation: 'compact', maximumSignificantDigits: 3 }));
 }
 
 /** Formatters are costly to make and used on every render: one per locale and options. */
-function cached(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale ?? ''}|${JSON.stringify(options)}`;
+function cached(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
   let f = cache.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(locale, options);
+    f = make();
     cache.set(key, f);
   }
   return f;
