@@ -215,65 +215,76 @@ Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 
 `;
 writeFileSync(path.join(out, 'server.md'), md);
 
-// SVG: p50 and p99 latency against client count, one line pair per rate.
-const w = 640,
-  h = 300,
-  pad = 40;
-const maxLat = Math.max(1, ...rows.map((r: any) => r.latencyMs?.p99 ?? 0));
-const xs = [...new Set(clientCounts)].sort((a, b) => a - b);
-const x = (n: number) => pad + (xs.indexOf(n) / Math.max(1, xs.length - 1)) * (w - 2 * pad);
-const y = (v: number) => h - pad - (v / maxLat) * (h - 2 * pad);
-const colors = ['#2a6fdb', '#d9480f'];
-const lines = rates
-  .flatMap((hz, i) =>
-    (['p50', 'p99'] as const).map((p) => {
-      const pts = rows
-        .filter((r: any) => r.contestant === 'tickframe' && r.hz === hz && r.latencyMs)
-        .map((r: any) => `${x(r.clients).toFixed(1)},${y(r.latencyMs[p]).toFixed(1)}`);
-      return `<polyline fill="none" stroke="${colors[i % 2]}" stroke-width="2" ${p === 'p50' ? 'stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/><text x="${w - pad + 4}" y="${pts.length ? pts[pts.length - 1].split(',')[1] : 0}" fill="${colors[i % 2]}">${hz} Hz ${p}</text>`;
-    }),
-  )
-  .join('\n');
-writeFileSync(
-  path.join(out, 'server-latency.svg'),
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${w + 80}" height="${h}" font-family="monospace" font-size="11">
+/** One line of a chart: its label, colour, dash, and (client count, value) points. */
+interface Series {
+  label: string;
+  color: string;
+  dashed: boolean;
+  points: [number, number][];
+}
+
+/** A line chart of values against client count (one x position per measured count), as SVG text. */
+function lineChartSvg(title: string, series: Series[], clients: number[]): string {
+  const w = 640,
+    h = 320,
+    pad = 50;
+  const max = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1])));
+  const x = (n: number) => pad + (clients.indexOf(n) / Math.max(1, clients.length - 1)) * (w - 2 * pad);
+  const y = (v: number) => h - pad - (v / max) * (h - 2 * pad);
+  const lines = series
+    .map((s) => {
+      const pts = s.points.map(([n, v]) => `${x(n).toFixed(1)},${y(v).toFixed(1)}`);
+      const lastY = pts.length ? pts[pts.length - 1].split(',')[1] : 0;
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="2" ${s.dashed ? 'stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/><text x="${w - pad + 4}" y="${lastY}" fill="${s.color}">${s.label}</text>`;
+    })
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w + 120}" height="${h}" font-family="monospace" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>
 <line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#000"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#000"/>
-${xs.map((n) => `<text x="${x(n) - 10}" y="${h - pad + 14}">${n}</text>`).join('')}
-<text x="${pad}" y="${pad - 8}">latency ms (max ${f(maxLat)}) vs clients</text>
+${clients.map((n) => `<text x="${x(n) - 10}" y="${h - pad + 14}">${n}</text>`).join('')}
+<text x="${pad}" y="${pad - 8}">${title} (max ${f(max)}) vs clients</text>
 ${lines}
-</svg>\n`,
-);
-// SVG: deliveries per CPU-second and p99 against client count, one line per contestant and rate.
-{
-  const ew = 640,
-    eh = 320,
-    ep = 50;
-  const eff = rows.filter((r: any) => r.deliveriesPerCpuSecond > 0) as any[];
-  const maxEff = Math.max(1, ...eff.map((r) => r.deliveriesPerCpuSecond));
-  const ex = (n: number) => ep + (xs.indexOf(n) / Math.max(1, xs.length - 1)) * (ew - 2 * ep);
-  const ey = (v: number) => eh - ep - (v / maxEff) * (eh - 2 * ep);
-  const palette: Record<string, string> = { tickframe: '#2a6fdb', 'node-ws': '#2f9e44', 'bun-uws': '#d9480f' };
-  const series = contestants
-    .flatMap((c) =>
-      rates.map((hz) => {
-        const pts = eff
-          .filter((r) => r.contestant === c && r.hz === hz)
-          .map((r) => `${ex(r.clients).toFixed(1)},${ey(r.deliveriesPerCpuSecond).toFixed(1)}`);
-        const lastY = pts.length ? pts[pts.length - 1].split(',')[1] : 0;
-        return `<polyline fill="none" stroke="${palette[c]}" stroke-width="2" ${hz === rates[0] ? 'stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/><text x="${ew - ep + 4}" y="${lastY}" fill="${palette[c]}">${c} ${hz} Hz</text>`;
-      }),
-    )
-    .join('\n');
-  writeFileSync(
-    path.join(out, 'server-efficiency.svg'),
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${ew + 120}" height="${eh}" font-family="monospace" font-size="11">
-<rect width="100%" height="100%" fill="#fff"/>
-<line x1="${ep}" y1="${eh - ep}" x2="${ew - ep}" y2="${eh - ep}" stroke="#000"/><line x1="${ep}" y1="${ep}" x2="${ep}" y2="${eh - ep}" stroke="#000"/>
-${xs.map((n) => `<text x="${ex(n) - 10}" y="${eh - ep + 14}">${n}</text>`).join('')}
-<text x="${ep}" y="${ep - 8}">deliveries per CPU-second (max ${f(maxEff, 0)}) vs clients</text>
-${series}
-</svg>\n`,
-  );
+</svg>\n`;
 }
+
+const xs = [...new Set(clientCounts)].sort((a, b) => a - b);
+const byRun = (c: Contestant, hz: number) => rows.filter((r: any) => r.contestant === c && r.hz === hz) as any[];
+// tickframe-server's p50 and p99 latency, one line pair per rate.
+const rateColors = ['#2a6fdb', '#d9480f'];
+writeFileSync(
+  path.join(out, 'server-latency.svg'),
+  lineChartSvg(
+    'latency ms',
+    rates.flatMap((hz, i) =>
+      (['p50', 'p99'] as const).map((p) => ({
+        label: `${hz} Hz ${p}`,
+        color: rateColors[i % 2],
+        dashed: p === 'p50',
+        points: byRun('tickframe', hz)
+          .filter((r) => r.latencyMs)
+          .map((r): [number, number] => [r.clients, r.latencyMs[p]]),
+      })),
+    ),
+    xs,
+  ),
+);
+// Every contestant's deliveries per CPU-second, one line per rate (the first rate dashed).
+const palette: Record<Contestant, string> = { tickframe: '#2a6fdb', 'node-ws': '#2f9e44', 'bun-uws': '#d9480f' };
+writeFileSync(
+  path.join(out, 'server-efficiency.svg'),
+  lineChartSvg(
+    'deliveries per CPU-second',
+    contestants.flatMap((c) =>
+      rates.map((hz) => ({
+        label: `${c} ${hz} Hz`,
+        color: palette[c],
+        dashed: hz === rates[0],
+        points: byRun(c, hz)
+          .filter((r) => r.deliveriesPerCpuSecond > 0)
+          .map((r): [number, number] => [r.clients, r.deliveriesPerCpuSecond]),
+      })),
+    ),
+    xs,
+  ),
+);
 console.log('wrote bench-reports/server.{json,md}, server-latency.svg and server-efficiency.svg');
