@@ -34,16 +34,19 @@ export class EngineSession {
   /** Windows views asked to have measured besides the configured one, with how many asked. */
   private readonly windows = new Map<string, { window: ImbalanceWindow; users: number }>();
 
+  /** Null once freed. */
+  private engine: Engine | null;
+
   private constructor(
-    private engine: Engine | null,
+    engine: Engine,
     private readonly memory: WebAssembly.Memory,
     settings: EngineSettings,
   ) {
-    const e = engine as Engine;
-    e.set_stale_after_ms(settings.staleAfterMs);
-    e.set_grouping(settings.grouping);
+    this.engine = engine;
+    engine.set_stale_after_ms(settings.staleAfterMs);
+    engine.set_grouping(settings.grouping);
     this.setImbalanceWindow(settings.imbalanceWindow);
-    this.parser = new BinaryFrameParser(e, memory);
+    this.parser = new BinaryFrameParser(engine, memory);
   }
 
   /** Load the engine (once per page) and make one configured for a market. */
