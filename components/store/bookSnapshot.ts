@@ -80,10 +80,6 @@ export interface FeedStats {
 
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
 
-export function readSummary(engine: Engine, memory: WebAssembly.Memory): Float64Array {
-  return summaryView(engine, memory);
-}
-
 /**
  * Whether an eased value is still on its way to its target (so the store keeps painting after the
  * feed goes quiet, until the needles settle). Tolerances are below what a view can show.
@@ -127,7 +123,7 @@ export function readBook(
   engine: Engine,
   memory: WebAssembly.Memory,
   symbol: string,
-  s: Float64Array = readSummary(engine, memory),
+  s: Float64Array = summaryView(engine, memory),
 ): BookSnapshot | null {
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];

@@ -5,7 +5,8 @@
  */
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
-import { readBook, readEngineStale, readStats, readSummary, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
+import { summaryView } from '../engine/engineMemory.js';
+import { readBook, readEngineStale, readStats, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
 
 import { engineWindow, imbalanceKey, type ImbalanceWindow } from './imbalanceWindow.js';
 
@@ -92,7 +93,7 @@ export class EngineSession {
 
   /** Only the staleness verdict (cheap: no snapshot). */
   engineStale(): boolean {
-    return this.engine ? readEngineStale(readSummary(this.engine, this.memory)) : true;
+    return this.engine ? readEngineStale(summaryView(this.engine, this.memory)) : true;
   }
 
   /**
@@ -104,7 +105,7 @@ export class EngineSession {
     if (!engine) return null;
     // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
     if (!this.symbol && changed) this.symbol = engine.symbol();
-    const summary = readSummary(engine, this.memory);
+    const summary = summaryView(engine, this.memory);
     const easing = stillEasing(summary);
     const book = changed || easing ? readBook(engine, this.memory, this.symbol, summary) : null;
     if (book) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../components/engine/initEngine';
-import { SUMMARY } from '../../components/engine/engineMemory';
+import { SUMMARY, summaryView } from '../../components/engine/engineMemory';
 import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
-import { readBook, readStats, readSummary } from '../../components/store/bookSnapshot';
+import { readBook, readStats } from '../../components/store/bookSnapshot';
 import { buildFrameTs, loadEngine, recordedFrames } from './engineFixtures';
 
 const memory = loadEngine();
@@ -91,7 +91,7 @@ describe('WASM engine (real module)', () => {
     ] as const) {
       engine.ingest_frame(buildFrameTs({ sequence: seq, bids: side(n, 100, -0.01), asks: side(n, 100.01, 0.01) }), 0);
       engine.tick(0); // the store's first step each paint: the picture is brought up to date here
-      const summary = readSummary(engine, memory);
+      const summary = summaryView(engine, memory);
       engine.levels_ptr();
       engine.bar_scale_ptr();
       expect(summary.byteLength).toBe(SUMMARY.LEN * 8); // a detached view would have length 0
@@ -109,7 +109,7 @@ describe('WASM engine (real module)', () => {
     expect(book.symbol).toBe('SIM-USD');
     expect(book.bids).toHaveLength(50);
     expect(book.bestBid).toBeLessThan(book.bestAsk);
-    expect(readStats(readSummary(engine, memory)).frames).toBe(frames.length);
+    expect(readStats(summaryView(engine, memory)).frames).toBe(frames.length);
     engine.free();
   });
 
