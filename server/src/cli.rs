@@ -14,7 +14,8 @@ use crate::recorder;
 use crate::sources::capture_source::Speed;
 use crate::sources::{self, SourceOptions, SourceSpec, Sources};
 use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
-use crate::{serve_markets, ServeOptions, ServerLimits};
+use crate::bus::ingest_lease::LeaseConfig;
+use crate::{serve_markets, FanoutHook, ServeOptions, ServerLimits};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -107,6 +108,28 @@ pub struct ServeArgs {
     /// Record every broadcast frame to this file (tickframe recording format).
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Be an ingest node: publish every frame to NATS at this URL (`nats://host:port`), on
+    /// `tickframe.book.<symbol>`, while this node holds its group's lease. Needs JetStream (`-js`).
+    #[arg(long, value_name = "NATS_URL")]
+    pub publish: Option<String>,
+    /// Ingest nodes with the same sources share a group: one of them publishes, the others stand by.
+    #[arg(long, default_value = "default", value_parser = parse_group)]
+    pub ingest_group: String,
+    /// This node's name in the lease and the bus's connection list (default: host name and pid).
+    #[arg(long)]
+    pub node_name: Option<String>,
+    /// The ingest lease's time to live, in milliseconds: a standby takes over within about this long
+    /// (plus a sixth of it) after the active node stops renewing.
+    #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(500..=60_000))]
+    pub lease_ttl_ms: u64,
+}
+
+fn parse_group(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?}: a group is 1–64 letters, digits, '-' or '_'"))
+    }
 }
 
 fn parse_origin(s: &str) -> Result<String, String> {
@@ -156,20 +179,72 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         rest_timeout: Duration::from_millis(args.rest_timeout_ms),
         max_backoff: Duration::from_millis(args.max_backoff_ms),
     };
-    let Sources { markets, tasks } = sources::build(&args.sources, &source_options, &options.metrics)?;
-    if let Some(path) = &args.record {
-        options.on_fanout = Some(recorder::record_first_market(path, args.tick_hz, args.sources.iter().map(|s| s.to_string()).collect())?);
+    if let Some(SourceSpec::Bus { url, symbols }) = args.sources.iter().find(|s| matches!(s, SourceSpec::Bus { .. })) {
+        if args.sources.len() > 1 || args.publish.is_some() || args.record.is_some() {
+            return Err("a nats:// --source makes this node an edge: no other --source, --publish or --record".into());
+        }
+        let deadline = args.data_deadline_ms.map_or(crate::bus::edge_relay::DEFAULT_DEADLINE, |ms| Duration::from_millis(ms.max(100)));
+        let edge = crate::bus::edge_subscriber::EdgeOptions { symbols: symbols.clone(), deadline };
+        let listener = bind_and_announce(&args).await?;
+        return Ok(crate::bus::edge_node::serve_edge(url, &node_name(&args), edge, listener, options, ctrl_c()).await?);
     }
+    let Sources { markets, tasks } = sources::build(&args.sources, &source_options, &options.metrics)?;
+    let mut hooks = Vec::new();
+    if let Some(path) = &args.record {
+        hooks.push(recorder::record_first_market(path, args.tick_hz, args.sources.iter().map(|s| s.to_string()).collect())?);
+    }
+    let ingest = match &args.publish {
+        Some(url) => {
+            let lease = LeaseConfig { group: args.ingest_group.clone(), node: node_name(&args), ttl: Duration::from_millis(args.lease_ttl_ms) };
+            let node = crate::bus::ingest_node::IngestNode::start(url, lease, options.metrics.clone()).await?;
+            hooks.push(node.fanout_hook());
+            Some(node)
+        }
+        None => None,
+    };
+    options.on_fanout = combine_hooks(hooks);
     let symbols: Vec<String> = markets.iter().map(|m| m.symbol.clone()).collect();
     sources::spawn_supervised(tasks, &options.metrics);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener.local_addr()?;
-    // Machine-readable first line: tests and `npm start` parse it.
-    println!("tickframe-server listening on http://{addr} (WebSocket: ws://{addr}/ws)");
-    tracing::info!(%addr, tick_hz = args.tick_hz, depth = args.depth, ?symbols, "serving");
-    serve_markets(markets, listener, options, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    let listener = bind_and_announce(&args).await?;
+    tracing::info!(tick_hz = args.tick_hz, depth = args.depth, ?symbols, "serving");
+    serve_markets(markets, listener, options, ctrl_c()).await?;
+    if let Some(node) = ingest {
+        node.stop().await; // hand the lease over at once rather than after its TTL
+    }
     Ok(())
+}
+
+/// Bind `--listen` and print the address line (machine-readable: tests and `npm start` parse it).
+async fn bind_and_announce(args: &ServeArgs) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("tickframe-server listening on http://{addr} (WebSocket: ws://{addr}/ws)");
+    tracing::info!(%addr, "listening");
+    Ok(listener)
+}
+
+/// Resolves on Ctrl-C or SIGTERM (a supervisor's stop): both end the server cleanly.
+async fn ctrl_c() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+    }
+}
+
+/// `--node-name`, or host name and pid.
+fn node_name(args: &ServeArgs) -> String {
+    args.node_name.clone().unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+        format!("{}-{}", if host.is_empty() { "node" } else { &host }, std::process::id())
+    })
+}
+
+/// One fan-out hook calling each of `hooks` in turn.
+fn combine_hooks(hooks: Vec<FanoutHook>) -> Option<FanoutHook> {
+    match hooks.len() {
+        0 => None,
+        1 => hooks.into_iter().next(),
+        _ => Some(std::sync::Arc::new(move |symbol: &str, handle: crate::FanoutHandle| hooks.iter().for_each(|h| h(symbol, handle.clone())))),
+    }
 }

@@ -18,7 +18,7 @@ use crate::edge::client_slots::{ClientSlots, SlotRefused};
 use crate::edge::host::HostPolicy;
 use crate::edge::listener::{ConnectionHold, HttpTimeouts};
 use crate::edge::origin::OriginPolicy;
-use crate::fanout::FanoutHandle;
+use crate::market_directory::MarketDirectory;
 use crate::metrics::Metrics;
 
 /// Limits applied at the HTTP edge (see `edge/` and SECURITY.md).
@@ -58,8 +58,8 @@ impl Default for ServerLimits {
 
 #[derive(Clone)]
 pub struct AppState {
-    /// Served symbols and their fan-outs, in the order given (the first is the default).
-    pub markets: Arc<Vec<(String, FanoutHandle)>>,
+    /// Served symbols and their fan-outs (the first is the default).
+    pub markets: Arc<MarketDirectory>,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<ServerLimits>,
     pub clients: Arc<ClientSlots>,
@@ -70,7 +70,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws", get(ws_handler))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz_handler))
         .route("/metrics", get(metrics_handler))
         .route("/symbols", get(symbols_handler))
         .layer(axum::middleware::from_fn_with_state(state.clone(), host_check))
@@ -87,12 +87,21 @@ async fn host_check(State(s): State<AppState>, req: Request, next: Next) -> Resp
     next.run(req).await
 }
 
+/// `ok`, or 503 `degraded: …` while a node of a cluster has lost the bus (its books are stale):
+/// a load balancer sends new clients to another edge.
+async fn healthz_handler(State(s): State<AppState>) -> Response {
+    if s.metrics.bus_in_use.load(Ordering::Relaxed) && s.metrics.bus_connected.load(Ordering::Relaxed) == 0 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "degraded: the bus (NATS) is disconnected\n").into_response();
+    }
+    "ok\n".into_response()
+}
+
 async fn metrics_handler(State(s): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()).into_response()
 }
 
 async fn symbols_handler(State(s): State<AppState>) -> Json<Vec<String>> {
-    Json(s.markets.iter().map(|(sym, _)| sym.clone()).collect())
+    Json(s.markets.symbols())
 }
 
 /// `/ws` query: which symbol's frames to receive.
@@ -109,10 +118,7 @@ async fn ws_handler(
     Query(query): Query<WsQuery>,
     State(s): State<AppState>,
 ) -> Response {
-    let fanout = match &query.symbol {
-        None => s.markets.first().map(|(_, f)| f.clone()),
-        Some(want) => s.markets.iter().find(|(sym, _)| sym == want || crate::instrument::same_symbol(sym, want)).map(|(_, f)| f.clone()),
-    };
+    let fanout = s.markets.find(query.symbol.as_deref());
     let Some(fanout) = fanout else {
         return (StatusCode::NOT_FOUND, format!("unknown symbol {:?}: see /symbols\n", query.symbol.unwrap_or_default())).into_response();
     };

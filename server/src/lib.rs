@@ -43,6 +43,7 @@
 
 pub mod adapters;
 pub mod book;
+pub mod bus;
 pub mod check_capture;
 pub mod cli;
 pub mod client_session;
@@ -54,6 +55,7 @@ pub mod frame_builder;
 pub mod http;
 pub mod instrument;
 pub mod log_throttle;
+pub mod market_directory;
 pub mod metrics;
 pub mod orderbook_engine;
 pub mod recorder;
@@ -72,6 +74,7 @@ use tokio::sync::mpsc;
 pub use engine::ServerEngine;
 pub use fanout::{FanoutHandle, Frame};
 pub use http::ServerLimits;
+pub use market_directory::MarketDirectory;
 pub use metrics::Metrics;
 pub use tick_loop::TickLoopConfig;
 
@@ -144,6 +147,22 @@ pub async fn serve_markets(
     if fanouts.is_empty() {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "no market to serve"));
     }
+    let result = serve_directory(Arc::new(MarketDirectory::new(fanouts)), listener, options, shutdown).await;
+    for t in ticks {
+        t.abort();
+    }
+    result
+}
+
+/// Serve `/ws`, `/healthz`, `/metrics`, `/symbols` for the markets in `directory` (which may grow
+/// while serving, as on an edge node) until `shutdown` resolves. The limits, Origin and Host rules are
+/// the same whoever produces the frames.
+pub async fn serve_directory(
+    directory: Arc<MarketDirectory>,
+    listener: TcpListener,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let limits = options.limits;
     let bad_config = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let origins = edge::origin::OriginPolicy::new(&limits.allowed_origins).map_err(bad_config)?;
@@ -164,16 +183,12 @@ pub async fn serve_markets(
     let clients = edge::client_slots::ClientSlots::new(max_clients, limits.max_clients_per_ip, options.metrics.clone());
     let http_timeouts = limits.http;
     let state = http::AppState {
-        markets: Arc::new(fanouts),
+        markets: directory,
         metrics: options.metrics.clone(),
         limits: Arc::new(limits),
         clients,
         origins: Arc::new(origins),
         hosts: Arc::new(hosts),
     };
-    let result = edge::listener::serve_http(listener, http::router(state), gate, http_timeouts, options.metrics, shutdown).await;
-    for t in ticks {
-        t.abort();
-    }
-    result
+    edge::listener::serve_http(listener, http::router(state), gate, http_timeouts, options.metrics, shutdown).await
 }

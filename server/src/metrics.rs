@@ -58,6 +58,28 @@ pub struct Metrics {
     pub source_data_timeouts: AtomicU64,
     /// Source tasks that died (panicked): their books are served as stale; the server goes on.
     pub source_task_failures: AtomicU64,
+    /// This node is part of a cluster (`--publish` or a `nats://` source): /healthz reports the bus.
+    pub bus_in_use: std::sync::atomic::AtomicBool,
+    /// 1 while connected to NATS (gauge).
+    pub bus_connected: AtomicU64,
+    /// Times the NATS connection was lost, and re-established.
+    pub bus_disconnects: AtomicU64,
+    pub bus_reconnects: AtomicU64,
+    /// Frames published to the bus (ingest) and received from it (edge).
+    pub bus_frames_published: AtomicU64,
+    pub bus_frames_received: AtomicU64,
+    /// Frames not published: this node did not hold the lease, or the bus was away.
+    pub bus_frames_withheld: AtomicU64,
+    /// Bus messages that were not valid frames (or not on a book subject).
+    pub bus_frames_rejected: AtomicU64,
+    /// Frames an edge did not relay: older than what it relayed (a former ingest node's last words),
+    /// or arriving faster than its relay could take them.
+    pub bus_frames_dropped: AtomicU64,
+    /// Times an edge marked a book stale: no frame from the bus within the data deadline.
+    pub bus_stale_marks: AtomicU64,
+    /// 1 while this ingest node holds the publishing lease (gauge); lease acquisitions and losses.
+    pub lease_held: AtomicU64,
+    pub lease_changes: AtomicU64,
 }
 
 impl Metrics {
@@ -147,6 +169,31 @@ impl Metrics {
             "Books resynced as untrustworthy: crossed, empty snapshot, unappliable message.",
             g(&self.source_untrusted),
         );
+        if self.bus_in_use.load(Ordering::Relaxed) {
+            line(&mut out, "bus_connected", "gauge", "1 while connected to NATS.", g(&self.bus_connected));
+            line(&mut out, "bus_disconnects_total", "counter", "NATS connection losses.", g(&self.bus_disconnects));
+            line(&mut out, "bus_reconnects_total", "counter", "NATS reconnections after a loss.", g(&self.bus_reconnects));
+            line(&mut out, "bus_frames_published_total", "counter", "Frames published to the bus.", g(&self.bus_frames_published));
+            line(&mut out, "bus_frames_received_total", "counter", "Frames received from the bus.", g(&self.bus_frames_received));
+            line(
+                &mut out,
+                "bus_frames_withheld_total",
+                "counter",
+                "Frames not published: no lease, or the bus was away.",
+                g(&self.bus_frames_withheld),
+            );
+            line(&mut out, "bus_frames_rejected_total", "counter", "Bus messages that were not valid frames.", g(&self.bus_frames_rejected));
+            line(
+                &mut out,
+                "bus_frames_dropped_total",
+                "counter",
+                "Bus frames not relayed: older than the last relayed, or the relay was full.",
+                g(&self.bus_frames_dropped),
+            );
+            line(&mut out, "bus_stale_marks_total", "counter", "Books marked stale: the bus was silent past the deadline.", g(&self.bus_stale_marks));
+            line(&mut out, "lease_held", "gauge", "1 while this ingest node holds the publishing lease.", g(&self.lease_held));
+            line(&mut out, "lease_changes_total", "counter", "Publishing lease acquisitions and losses.", g(&self.lease_changes));
+        }
         line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));
         line(&mut out, "frames_sent_total", "counter", "Frames written to clients.", g(&self.frames_sent));

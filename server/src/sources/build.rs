@@ -110,6 +110,9 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                 let input = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?);
                 out.tasks.push(Box::pin(capture_source::run_capture(feed, input, opts.speed)));
             }
+            SourceSpec::Bus { .. } => {
+                return Err("a nats:// --source makes this node an edge: give it no other --source".into());
+            }
             SourceSpec::Live { venue: name, symbols } => {
                 let venue = crate::venues::by_name(name, opts.depth).ok_or_else(|| format!("unknown venue {name:?}"))?;
                 let mut endpoint = venue.endpoint(symbols);

@@ -1,0 +1,150 @@
+//! An edge node's tick loop for one symbol: frames from the bus go out to its clients byte for byte;
+//! late joiners get the newest one; a frame older than what was relayed (a former ingest node's last
+//! words after a failover) is dropped; and when the bus falls silent past the data deadline the
+//! clients are told the book is stale.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use flatbuffers::FlatBufferBuilder;
+use tickframe_schema::frame_restamp::{restamp, Restamp};
+use tickframe_schema::BookStatus;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::bus::stream_epoch::epoch_of;
+use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
+use crate::frame_builder::now_ms;
+use crate::log_throttle::{LogDecision, LogThrottle};
+use crate::metrics::Metrics;
+
+/// Default data deadline on an edge: ingest nodes send a frame (a heartbeat at least) every second,
+/// so three missed ones mean the bus or the ingest side is gone.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(3);
+
+/// What reaches a relay from the bus.
+#[derive(Debug)]
+pub enum RelayInput {
+    /// Published just now.
+    Live(Bytes),
+    /// JetStream's newest frame (a cold start or a reconnect): used only if nothing newer came.
+    Newest(Bytes),
+}
+
+/// Relay one symbol until its input closes.
+pub async fn run_relay(
+    symbol: String,
+    mut input: mpsc::Receiver<RelayInput>,
+    mut snapshot_requests: mpsc::Receiver<SnapshotRequest>,
+    publisher: FanoutPublisher,
+    deadline: Duration,
+    metrics: Arc<Metrics>,
+) {
+    let mut relay = Relay { symbol, publisher, deadline, metrics, latest: None, last_sequence: 0, local_seq: 0, heard: Instant::now(), stale: false, builder: FlatBufferBuilder::new(), bad_input: LogThrottle::default() };
+    loop {
+        let stale_due = relay.heard + deadline;
+        tokio::select! {
+            biased;
+            msg = input.recv() => match msg {
+                Some(RelayInput::Live(bytes)) => relay.offer(bytes, false),
+                Some(RelayInput::Newest(bytes)) => relay.offer(bytes, true),
+                None => return,
+            },
+            Some(reply) = snapshot_requests.recv() => {
+                let _ = reply.send(relay.latest.clone());
+            }
+            _ = tokio::time::sleep_until(stale_due), if relay.latest.is_some() && !relay.stale => relay.mark_stale(),
+        }
+    }
+}
+
+struct Relay {
+    symbol: String,
+    publisher: FanoutPublisher,
+    deadline: Duration,
+    metrics: Arc<Metrics>,
+    /// The newest relayed frame (what a late joiner gets), with the local count the fan-out orders by.
+    latest: Option<Frame>,
+    /// The stream sequence of the newest relayed frame.
+    last_sequence: u64,
+    local_seq: u64,
+    /// When the last frame was relayed (the data deadline runs from here).
+    heard: Instant,
+    /// Whether the newest relayed frame is this edge's own "stale".
+    stale: bool,
+    builder: FlatBufferBuilder<'static>,
+    bad_input: LogThrottle,
+}
+
+impl Relay {
+    fn offer(&mut self, bytes: Bytes, newest: bool) {
+        self.metrics.bus_frames_received.fetch_add(1, Ordering::Relaxed);
+        let (sequence, timestamp_ms, symbol_ok) = match tickframe_schema::decode_frame(&bytes) {
+            Ok(f) => (f.sequence(), f.timestamp_ms(), f.symbol() == Some(self.symbol.as_str())),
+            Err(e) => {
+                self.reject(&format!("not a frame: {e:?}"));
+                return;
+            }
+        };
+        if !symbol_ok {
+            self.reject("frame for another symbol on this subject");
+            return;
+        }
+        if newest && self.latest.is_some() {
+            return; // something at least as new already came live
+        }
+        if self.latest.is_some() && !self.accepts(sequence) {
+            self.metrics.bus_frames_dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.relay(bytes, sequence);
+        // A stored frame from an ingest node that has since gone quiet is not a live book.
+        if newest && now_ms().saturating_sub(timestamp_ms) > self.deadline.as_millis() as u64 {
+            self.mark_stale();
+        }
+    }
+
+    /// Newer in the same epoch, or any frame of a newer epoch (another ingest node took over). An older
+    /// epoch only once the current one has been silent past the deadline (its node is gone, and the
+    /// bus lost its memory of it).
+    fn accepts(&self, sequence: u64) -> bool {
+        let (epoch, current) = (epoch_of(sequence), epoch_of(self.last_sequence));
+        epoch > current || (epoch == current && sequence > self.last_sequence) || (epoch < current && self.heard.elapsed() >= self.deadline)
+    }
+
+    fn relay(&mut self, bytes: Bytes, sequence: u64) {
+        self.local_seq += 1;
+        let frame = Frame { seq: self.local_seq, bytes };
+        self.latest = Some(frame.clone());
+        self.publisher.publish(frame);
+        self.metrics.frames_broadcast.fetch_add(1, Ordering::Relaxed);
+        self.last_sequence = sequence;
+        self.heard = Instant::now();
+        self.stale = false;
+    }
+
+    /// Tell clients the newest book is stale: the same book, the next sequence, this edge's time.
+    /// Every edge makes the same sequence from the same frame, so a browser moving between them
+    /// sees one stream.
+    fn mark_stale(&mut self) {
+        let Some(latest) = &self.latest else { return };
+        let Ok(frame) = tickframe_schema::decode_frame(&latest.bytes) else { return };
+        let stamp = Restamp { sequence: frame.sequence() + 1, timestamp_ms: now_ms(), status: BookStatus::Stale, heartbeat: false };
+        let bytes = Bytes::copy_from_slice(restamp(&frame, stamp, &mut self.builder));
+        let heard = self.heard;
+        self.relay(bytes, stamp.sequence);
+        self.heard = heard; // our own frame is not news from the bus
+        self.stale = true;
+        self.metrics.bus_stale_marks.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(symbol = %self.symbol, deadline = ?self.deadline, "no frame from the bus within the deadline: book marked stale");
+    }
+
+    fn reject(&mut self, why: &str) {
+        self.metrics.bus_frames_rejected.fetch_add(1, Ordering::Relaxed);
+        if let LogDecision::Log { suppressed } = self.bad_input.check() {
+            tracing::warn!(symbol = %self.symbol, why, suppressed, "bus message rejected");
+        }
+    }
+}
