@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::bus::ingest_lease::LeaseConfig;
 use crate::client_session::SessionLimits;
 use crate::edge::listener::HttpTimeouts;
 use crate::orderbook_engine::DEFAULT_DEPTH;
@@ -14,7 +15,6 @@ use crate::recorder;
 use crate::sources::capture_source::Speed;
 use crate::sources::{self, SourceOptions, SourceSpec, Sources};
 use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
-use crate::bus::ingest_lease::LeaseConfig;
 use crate::{serve_markets, FanoutHook, ServeOptions, ServerLimits};
 
 #[derive(Args, Debug)]
@@ -185,8 +185,9 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
         let deadline = args.data_deadline_ms.map_or(crate::bus::edge_relay::DEFAULT_DEADLINE, |ms| Duration::from_millis(ms.max(100)));
         let edge = crate::bus::edge_subscriber::EdgeOptions { symbols: symbols.clone(), deadline };
+        let node = crate::bus::edge_node::EdgeNode::start(url, &node_name(&args), edge, options.metrics.clone()).await?;
         let listener = bind_and_announce(&args).await?;
-        return Ok(crate::bus::edge_node::serve_edge(url, &node_name(&args), edge, listener, options, ctrl_c()).await?);
+        return Ok(node.serve(listener, options, ctrl_c()).await?);
     }
     let Sources { markets, tasks } = sources::build(&args.sources, &source_options, &options.metrics)?;
     let mut hooks = Vec::new();

@@ -3,30 +3,56 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
+use crate::bus::connect;
 use crate::bus::edge_subscriber::{run_edge, EdgeOptions};
 use crate::bus::newest_frames::ensure_stream;
-use crate::bus::connect;
 use crate::market_directory::MarketDirectory;
+use crate::metrics::Metrics;
 use crate::{serve_directory, ServeOptions};
 
-/// Connect to the bus, relay its frames, and serve them on `listener` until `shutdown`.
-pub async fn serve_edge(
-    url: &str,
-    node: &str,
-    edge: EdgeOptions,
-    listener: TcpListener,
-    options: ServeOptions,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    let bus = connect(url, node, options.metrics.clone()).await?;
-    ensure_stream(&bus).await?;
-    let directory = Arc::new(MarketDirectory::default());
-    tracing::info!(%url, symbols = ?edge.symbols, deadline = ?edge.deadline, "edge node: relaying frames from the bus");
-    let relaying = tokio::spawn(run_edge(bus, edge, directory.clone(), options.metrics.clone()));
-    let served = serve_directory(directory, listener, options, shutdown).await.map_err(|e| e.to_string());
-    relaying.abort();
-    served
+/// How long start-up waits for JetStream's newest frames before serving without them.
+const READY_DEADLINE: Duration = Duration::from_secs(5);
+
+pub struct EdgeNode {
+    directory: Arc<MarketDirectory>,
+    relaying: JoinHandle<()>,
+}
+
+impl EdgeNode {
+    /// Connect to the bus, subscribe, and load the newest frame of every symbol, so the node is
+    /// ready (its `/symbols` filled, late joiners served) before it listens.
+    pub async fn start(url: &str, node: &str, edge: EdgeOptions, metrics: Arc<Metrics>) -> Result<Self, String> {
+        let bus = connect(url, node, metrics.clone()).await?;
+        ensure_stream(&bus).await?;
+        let directory = Arc::new(MarketDirectory::default());
+        tracing::info!(%url, symbols = ?edge.symbols, deadline = ?edge.deadline, "edge node: relaying frames from the bus");
+        let (ready_tx, ready) = tokio::sync::oneshot::channel();
+        let dir = directory.clone();
+        let relaying = tokio::spawn(async move {
+            if let Err(e) = run_edge(bus, edge, dir, metrics, ready_tx).await {
+                tracing::error!(error = %e, "edge relay stopped: books go stale at the clients");
+            }
+        });
+        if tokio::time::timeout(READY_DEADLINE, ready).await.is_err() {
+            tracing::warn!("newest frames not loaded in time: serving live frames as they come");
+        }
+        Ok(Self { directory, relaying })
+    }
+
+    /// Serve the relayed markets on `listener` until `shutdown`.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        options: ServeOptions,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = serve_directory(self.directory, listener, options, shutdown).await;
+        self.relaying.abort();
+        served
+    }
 }

@@ -42,7 +42,19 @@ pub async fn run_relay(
     deadline: Duration,
     metrics: Arc<Metrics>,
 ) {
-    let mut relay = Relay { symbol, publisher, deadline, metrics, latest: None, last_sequence: 0, local_seq: 0, heard: Instant::now(), stale: false, builder: FlatBufferBuilder::new(), bad_input: LogThrottle::default() };
+    let mut relay = Relay {
+        symbol,
+        publisher,
+        deadline,
+        metrics,
+        latest: None,
+        last_sequence: 0,
+        local_seq: 0,
+        heard: Instant::now(),
+        stale: false,
+        builder: FlatBufferBuilder::new(),
+        bad_input: LogThrottle::default(),
+    };
     loop {
         let stale_due = relay.heard + deadline;
         tokio::select! {
@@ -146,5 +158,85 @@ impl Relay {
         if let LogDecision::Log { suppressed } = self.bad_input.check() {
             tracing::warn!(symbol = %self.symbol, why, suppressed, "bus message rejected");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::stream_epoch::sequence_in;
+    use crate::fanout::fanout;
+    use tickframe_schema::{finish_orderbook_frame_buffer, OrderbookFrame, OrderbookFrameArgs, PriceLevel};
+
+    fn frame(sequence: u64, timestamp_ms: u64) -> Bytes {
+        let mut b = FlatBufferBuilder::new();
+        let symbol = b.create_string("X-USD");
+        let bids = b.create_vector(&[PriceLevel::new(99.0, 1.0)]);
+        let asks = b.create_vector(&[PriceLevel::new(101.0, 1.0)]);
+        let f = OrderbookFrame::create(
+            &mut b,
+            &OrderbookFrameArgs {
+                sequence,
+                timestamp_ms,
+                symbol: Some(symbol),
+                tick_size: 1.0,
+                lot_size: 1.0,
+                best_bid: 99.0,
+                best_ask: 101.0,
+                bids: Some(bids),
+                asks: Some(asks),
+                ..Default::default()
+            },
+        );
+        finish_orderbook_frame_buffer(&mut b, f);
+        Bytes::copy_from_slice(b.finished_data())
+    }
+
+    fn seq_status(f: &Frame) -> (u64, BookStatus) {
+        let d = tickframe_schema::decode_frame(&f.bytes).unwrap();
+        (d.sequence(), d.status())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn forwards_newer_drops_a_former_nodes_frames_and_says_stale_after_the_deadline() {
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut out = handle.subscribe();
+        let metrics = Arc::new(Metrics::default());
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone()));
+        let now = now_ms();
+        tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(2, 10), BookStatus::Live));
+        // A former ingest node's frame (older epoch) and a repeat are dropped; a JetStream copy is not
+        // needed once live frames flow; the next frame of the stream goes on.
+        tx.send(RelayInput::Live(frame(sequence_in(1, 500), now))).await.unwrap();
+        tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
+        tx.send(RelayInput::Newest(frame(sequence_in(2, 9), now))).await.unwrap();
+        tx.send(RelayInput::Live(frame(sequence_in(2, 11), now))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(2, 11), BookStatus::Live));
+        assert_eq!(metrics.bus_frames_dropped.load(Ordering::Relaxed), 2);
+        // Silence: the same book, stale, as the next sequence; a late joiner gets that.
+        let stale = out.recv().await.unwrap();
+        assert_eq!(seq_status(&stale), (sequence_in(2, 12), BookStatus::Stale));
+        assert_eq!(handle.snapshot().await.map(|f| seq_status(&f)), Some((sequence_in(2, 12), BookStatus::Stale)));
+        // After that silence an older epoch is a new stream (the bus forgot the newer one): accepted.
+        tx.send(RelayInput::Live(frame(sequence_in(1, 3), now))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 3), BookStatus::Live));
+        // Not a frame, or another symbol's: rejected and counted, never relayed.
+        tx.send(RelayInput::Live(Bytes::from_static(b"garbage"))).await.unwrap();
+        tx.send(RelayInput::Live(frame(sequence_in(1, 4), now))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 4), BookStatus::Live));
+        assert_eq!(metrics.bus_frames_rejected.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stored_frame_older_than_the_deadline_is_served_as_stale() {
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut out = handle.subscribe();
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), Arc::default()));
+        tx.send(RelayInput::Newest(frame(sequence_in(1, 7), now_ms() - 60_000))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 7), BookStatus::Live));
+        assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 8), BookStatus::Stale), "at once, not after the deadline");
     }
 }

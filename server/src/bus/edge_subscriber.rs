@@ -30,8 +30,17 @@ pub struct EdgeOptions {
 }
 
 /// Subscribe and relay until the bus client is dropped. The markets appear in `directory`.
-pub async fn run_edge(bus: Bus, options: EdgeOptions, directory: Arc<MarketDirectory>, metrics: Arc<Metrics>) -> Result<(), String> {
-    let subjects: Vec<String> = if options.symbols.is_empty() { vec![book_subject::ALL.into()] } else { options.symbols.iter().map(|s| book_subject(s)).collect() };
+/// `ready` fires once the first newest frames are in (or could not be had).
+pub async fn run_edge(
+    bus: Bus,
+    options: EdgeOptions,
+    directory: Arc<MarketDirectory>,
+    metrics: Arc<Metrics>,
+    ready: tokio::sync::oneshot::Sender<()>,
+) -> Result<(), String> {
+    let mut ready = Some(ready);
+    let subjects: Vec<String> =
+        if options.symbols.is_empty() { vec![book_subject::ALL.into()] } else { options.symbols.iter().map(|s| book_subject(s)).collect() };
     let mut subscriptions = Vec::with_capacity(subjects.len());
     for subject in &subjects {
         subscriptions.push(bus.client.subscribe(subject.clone()).await.map_err(|e| format!("subscribe {subject}: {e}"))?);
@@ -60,6 +69,9 @@ pub async fn run_edge(bus: Bus, options: EdgeOptions, directory: Arc<MarketDirec
                         Ok(frames) => frames.into_iter().for_each(|(subject, bytes)| edge.route(&subject, RelayInput::Newest(bytes))),
                         Err(e) => tracing::warn!(error = %e, "newest frames not available: waiting for live ones"),
                     }
+                }
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(());
                 }
             }
         }

@@ -61,7 +61,13 @@ fn publish_until(sent: Instant, ttl: Duration) -> Instant {
 
 /// Open (or create) the lease bucket. Its `max_age` is the TTL, so an unrenewed key expires.
 pub async fn open_bucket(bus: &Bus, ttl: Duration) -> Result<Store, String> {
-    let config = kv::Config { bucket: BUCKET.into(), history: 1, max_age: ttl, storage: async_nats::jetstream::stream::StorageType::File, ..Default::default() };
+    let config = kv::Config {
+        bucket: BUCKET.into(),
+        history: 1,
+        max_age: ttl,
+        storage: async_nats::jetstream::stream::StorageType::File,
+        ..Default::default()
+    };
     tokio::time::timeout(REQUEST_DEADLINE, bus.jetstream.create_key_value(config))
         .await
         .map_err(|_| "JetStream did not answer (is nats-server running with -js?)".to_string())?

@@ -71,5 +71,10 @@ pub async fn newest_frames(bus: &Bus, filter: &str) -> Result<Vec<(String, Bytes
 /// that starts publishing takes one above it, so its frames never look older than what browsers saw.
 pub async fn highest_epoch(bus: &Bus) -> Result<u64, String> {
     let frames = newest_frames(bus, book_subject::ALL).await?;
-    Ok(frames.iter().filter_map(|(_, b)| tickframe_schema::decode_frame(b).ok()).map(|f| crate::bus::stream_epoch::epoch_of(f.sequence())).max().unwrap_or(0))
+    Ok(frames
+        .iter()
+        .filter_map(|(_, b)| tickframe_schema::decode_frame(b).ok())
+        .map(|f| crate::bus::stream_epoch::epoch_of(f.sequence()))
+        .max()
+        .unwrap_or(0))
 }

@@ -2,6 +2,7 @@
 //! exchanges: start it on port 0 (stopped on drop), and Kraken v2 book messages with valid checksums.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod cluster;
 pub mod scripted_exchange;
 
 use std::io::{BufRead, BufReader};
