@@ -2,8 +2,12 @@ import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSou
 
 /** Options for {@link WebSocketPipeline}. */
 export interface WebSocketPipelineOptions {
-  /** Server URL, e.g. `ws://127.0.0.1:9001/ws`. */
-  url: string;
+  /**
+   * Server URL, e.g. `ws://127.0.0.1:9001/ws`, or several edges of one cluster
+   * (`['wss://edge-a…/ws', 'wss://edge-b…/ws']`): a connection that closes or fails moves on to the
+   * next, so a browser whose edge dies continues on another (they relay the same frames).
+   */
+  url: string | readonly string[];
   /** First reconnect delay in ms (doubles per failed attempt). Default 250. */
   initialBackoffMs?: number;
   /** Cap on the reconnect delay in ms. Default 10 000. */
@@ -23,6 +27,8 @@ export class WebSocketPipeline implements FrameSource {
   private socket: WebSocket | null = null;
   private generation = 0;
   private attempt = 0;
+  /** Which of the URLs the next connection uses. */
+  private urlIndex = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private events: FrameSourceEvents | null = null;
   /** Sockets this pipeline has created (for diagnostics and tests). */
@@ -62,7 +68,7 @@ export class WebSocketPipeline implements FrameSource {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let socket: WebSocket;
     try {
-      socket = new WS(this.options.url);
+      socket = new WS(this.currentUrl());
     } catch {
       this.scheduleReconnect(gen);
       return;
@@ -88,8 +94,15 @@ export class WebSocketPipeline implements FrameSource {
     };
   }
 
+  /** The URL the next connection goes to. */
+  currentUrl(): string {
+    const { url } = this.options;
+    return typeof url === 'string' ? url : url[this.urlIndex % url.length];
+  }
+
   private scheduleReconnect(gen: number): void {
     if (gen !== this.generation) return;
+    this.urlIndex++; // this one failed or went away: try the next edge (the same URL if only one)
     this.setState('reconnecting');
     const delay = this.backoffMs(this.attempt++);
     this.timer = setTimeout(() => {

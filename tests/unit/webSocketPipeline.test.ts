@@ -44,6 +44,22 @@ describe('WebSocketPipeline', () => {
       maxBackoffMs: 1000,
     });
 
+  it('moves on to the next URL when a connection closes or fails (several edges of a cluster)', () => {
+    const p = new WebSocketPipeline({
+      url: ['ws://a/ws', 'ws://b/ws'],
+      WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+      random: () => 0,
+    });
+    p.start({ frame: () => {}, state: () => {} });
+    FakeSocket.all[0].onopen!();
+    FakeSocket.all[0].drop(); // edge A dies
+    vi.runOnlyPendingTimers();
+    FakeSocket.all[1].drop(); // edge B refuses
+    vi.runOnlyPendingTimers();
+    expect(FakeSocket.all.map((s) => s.url)).toEqual(['ws://a/ws', 'ws://b/ws', 'ws://a/ws']);
+    p.stop();
+  });
+
   it('asks for binary frames as ArrayBuffer and delivers only binary messages', () => {
     const frames: ArrayBuffer[] = [];
     const p = make();
