@@ -10,29 +10,12 @@ cargo build --release --quiet -p tickframe-server
 
 SERVER_ADDR="${TICKFRAME_LISTEN:-127.0.0.1:9001}"
 SB_PORT="${STORYBOOK_PORT:-6006}"
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "tickframe: stopped server and Storybook"
-}
-trap cleanup INT TERM EXIT
-# If whoever started us (npm) dies without passing the signal on, stop too instead of leaving orphans.
-parent=$PPID
-( while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM $$ 2>/dev/null ) &
-pids+=($!)
+source scripts/supervise.sh
 
-./target/release/tickframe-server --listen "$SERVER_ADDR" &
-pids+=($!)
-npx storybook dev -p "$SB_PORT" --host 127.0.0.1 --no-open --ci --quiet &
-pids+=($!)
-
+supervise ./target/release/tickframe-server --listen "$SERVER_ADDR"
+supervise npx storybook dev -p "$SB_PORT" --host 127.0.0.1 --no-open --ci --quiet
 # Wait for Storybook to answer, then print both URLs.
-for _ in $(seq 1 240); do
-  curl -fs "http://127.0.0.1:$SB_PORT" >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_for_http "http://127.0.0.1:$SB_PORT" || true
 cat <<MSG
 
   tickframe is running
@@ -42,4 +25,4 @@ cat <<MSG
   Press Ctrl-C to stop both.
 
 MSG
-wait -n "${pids[@]}"
+wait_any

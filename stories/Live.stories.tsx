@@ -5,7 +5,10 @@ import { useRef, useState } from 'react';
 import { RecordingTap, WebSocketPipeline, useMarket, type MarketStore, useMarketStore } from '../components';
 import { AllComponents } from './support/AllComponents';
 
-/** Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does). */
+/**
+ * Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does).
+ * `npm run cluster` prints a URL with both edges: `?ws=ws://127.0.0.1:9011/ws,ws://127.0.0.1:9012/ws`.
+ */
 function liveUrl(fallback: string): string {
   if (typeof window === 'undefined') return fallback;
   return new URLSearchParams(window.location.search).get('ws') ?? fallback;
@@ -56,7 +59,9 @@ function Recorder({ tap, store }: { tap: RecordingTap; store: MarketStore }) {
 function LiveLadder({ url, depth }: { url: string; depth: number }) {
   const resolved = liveUrl(url);
   const tap = useRef<RecordingTap | null>(null);
-  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: resolved }))), [resolved]);
+  // Several comma-separated URLs are the edges of a cluster (`npm run cluster`): it moves on when one dies.
+  const urls = resolved.split(',').map((u) => u.trim());
+  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: urls }))), [resolved]);
   // The tap is made with the store (in useMarketStore's effect), which re-renders this once it exists.
   /* eslint-disable react-hooks/refs */
   if (!store || !tap.current) return null;
