@@ -13,12 +13,12 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- report rows are JSON read back from the runs */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { bin, cpuSeconds, loadgen, root, rssMb, serverBenchArgs } from '../support/benchProcesses.ts';
+
 const out = path.join(root, 'bench-reports');
 mkdirSync(out, { recursive: true });
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -26,37 +26,6 @@ const clientCounts = (process.env.BENCH_CLIENTS ?? '100,500,1000,5000').split(',
 const rates = (process.env.BENCH_HZ ?? '50,100').split(',').map(Number);
 const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,node-ws,bun-uws').split(',') as Contestant[];
 type Contestant = 'tickframe' | 'node-ws' | 'bun-uws';
-const bin = (name: string) => path.join(root, 'target/release', name);
-const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat times
-
-interface LoadResult {
-  clients: number;
-  connected: number;
-  deliveries_per_s: number;
-  bytes_per_s: number;
-  frames: number;
-  skipped_frames: number;
-  latency_ms: { p50: number; p99: number; max: number; samples: number } | null;
-}
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime
-}
-
-function rssMb(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
-function loadgen(args: string[]): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin('tickframe-loadgen'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    p.stdout.on('data', (d) => (text += d));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop()!)) : reject(new Error(`loadgen exited ${code}`))));
-  });
-}
 
 async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
   const p = spawn(
@@ -68,14 +37,7 @@ async function startServer(hz: number): Promise<{ pid: number; addr: string; sto
       String(hz),
       '--depth',
       '50',
-      '--max-clients',
-      '20000',
-      '--max-clients-per-ip',
-      '0',
-      '--max-pending-connections',
-      '20000',
-      '--send-timeout-ms',
-      '5000',
+      ...serverBenchArgs,
     ],
     {
       stdio: ['ignore', 'pipe', 'ignore'],
