@@ -44,10 +44,15 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 const server = (args: string[]) =>
-  spawnUntil(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', ...serverBenchArgs, ...args], listenLine, {
-    ...process.env,
-    RUST_LOG: 'warn',
-  });
+  spawnUntil(
+    bin('tickframe-server'),
+    ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', ...serverBenchArgs, ...args],
+    listenLine,
+    {
+      ...process.env,
+      RUST_LOG: 'warn',
+    },
+  );
 
 /** Run `n` loadgens splitting the clients over `urls`, measuring the CPU of `pids`. */
 async function measure(name: string, urls: string[], pids: number[], fanoutPids: number[]) {
@@ -91,7 +96,9 @@ const rows: any[] = [];
 for (const edges of [1, 2]) {
   const natsPort = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tickframe-bench-nats-'));
-  const nats = (await import('node:child_process')).spawn(natsBin, ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', dir], { stdio: 'ignore' });
+  const nats = (await import('node:child_process')).spawn(natsBin, ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', dir], {
+    stdio: 'ignore',
+  });
   const procs = [nats];
   try {
     await waitForPort(natsPort);

@@ -28,22 +28,10 @@ const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,node-ws,bun-uws
 type Contestant = 'tickframe' | 'node-ws' | 'bun-uws';
 
 async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
-  const p = spawn(
-    bin('tickframe-server'),
-    [
-      '--listen',
-      '127.0.0.1:0',
-      '--tick-hz',
-      String(hz),
-      '--depth',
-      '50',
-      ...serverBenchArgs,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, RUST_LOG: 'warn' },
-    },
-  );
+  const p = spawn(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', ...serverBenchArgs], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
   const addr = await new Promise<string>((resolve, reject) => {
     let text = '';
     p.stdout!.on('data', (d) => {

@@ -40,7 +40,12 @@ export function loadgen(args: string[]): Promise<LoadResult> {
 }
 
 /** Spawn `cmd` and resolve with the first match of `pattern` in its stdout (and the process). */
-export function spawnUntil(cmd: string, args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ proc: ChildProcess; match: string }> {
+export function spawnUntil(
+  cmd: string,
+  args: string[],
+  pattern: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ proc: ChildProcess; match: string }> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
   return new Promise((resolve, reject) => {
     let text = '';
@@ -54,7 +59,16 @@ export function spawnUntil(cmd: string, args: string[], pattern: RegExp, env: No
 }
 
 /** tickframe-server's options for a benchmark: no per-IP or pending caps in the way of many loopback clients. */
-export const serverBenchArgs = ['--max-clients', '20000', '--max-clients-per-ip', '0', '--max-pending-connections', '20000', '--send-timeout-ms', '5000'];
+export const serverBenchArgs = [
+  '--max-clients',
+  '20000',
+  '--max-clients-per-ip',
+  '0',
+  '--max-pending-connections',
+  '20000',
+  '--send-timeout-ms',
+  '5000',
+];
 
 /** CPU use (in cores) of `pids` while `during` runs, sampled from just after it starts. */
 export async function measureCpu<T>(pids: number[], during: Promise<T>): Promise<{ result: T; cores: number; perPid: number[]; rssMb: number }> {
@@ -63,7 +77,10 @@ export async function measureCpu<T>(pids: number[], during: Promise<T>): Promise
   let rss = 0;
   const sampler = setInterval(() => {
     try {
-      rss = Math.max(rss, pids.reduce((s, p) => s + rssMb(p), 0));
+      rss = Math.max(
+        rss,
+        pids.reduce((s, p) => s + rssMb(p), 0),
+      );
       if (!t0) {
         cpu0 = pids.map(cpuSeconds);
         t0 = performance.now();
