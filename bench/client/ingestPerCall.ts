@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
 import { Engine, initEngineSync } from '../../components/engine/initEngine';
 import { benchInputs, jsBookUpdate, pct } from './benchData';
+import { FlatbuffersJsBook } from './flatbuffersJsBook';
 
 const wasmPath = process.argv[2];
 const memory = initEngineSync(readFileSync(wasmPath));
@@ -70,6 +71,18 @@ for (const levels of [50, 500]) {
   );
   if (parser.rejected) throw new Error(`bench frames rejected: ${parser.lastError}`);
   engine.free();
+  // The same frames through flatc's TypeScript accessors and a JavaScript book of equal work.
+  const fbBook = new FlatbuffersJsBook();
+  const fbPainted = perCall(
+    (i) => {
+      fbBook.ingest(frames[i]);
+      fbBook.picture();
+    },
+    n,
+    10,
+    () => fbBook.resetSequence(),
+  );
+  if (fbBook.errors) throw new Error('bench frames rejected by the JS path');
   const book = { bids: new Map<number, number>(), asks: new Map<number, number>() };
   const js = perCall((i) => jsBookUpdate(jsons[i], book), n, levels > 100 ? 3 : 10);
   const ingest = summary(wasm);
@@ -80,6 +93,9 @@ for (const levels of [50, 500]) {
     ingestFrameUs: ingest,
     ingestOnlyUs: summary(frameOnly),
     jsonPathUs: json,
+    flatbuffersJsUs: summary(fbPainted),
+    speedupOverFlatbuffersJs: summary(fbPainted).mean / ingest.mean,
+    speedupOverFlatbuffersJsMedians: summary(fbPainted).p50 / ingest.p50,
     speedupMeans: json.mean / ingest.mean,
     speedupMedians: json.p50 / ingest.p50,
   });

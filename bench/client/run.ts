@@ -83,8 +83,11 @@ const perCall = JSON.parse(
     ingestFrameUs: Record<string, number>;
     ingestOnlyUs: Record<string, number>;
     jsonPathUs: Record<string, number>;
+    flatbuffersJsUs: Record<string, number>;
     speedupMeans: number;
     speedupMedians: number;
+    speedupOverFlatbuffersJs: number;
+    speedupOverFlatbuffersJsMedians: number;
   }[];
 };
 
@@ -138,6 +141,17 @@ Each sample includes two clock reads (p50 ${f(perCall.clockOverheadUs.p50)} µs 
 is a frame that gets painted: verify, convert, then the grouping, change flags and layout the view reads (the
 speed-up compares this with the JSON path). "ingest_frame alone" is a frame that arrives between two paints:
 the engine builds the picture only when it is next read.
+
+### Against plain-JS FlatBuffers (what a TypeScript team would write without WASM)
+
+The same frames read through flatc's generated TypeScript accessors, with a JavaScript book doing the
+engine's work for a painted frame (bench/client/flatbuffersJsBook.ts): identifier and vector-bounds checks,
+gap/duplicate/out-of-order tracking, integer ticks and lots grouped by tick, change flags against the last
+picture, cumulative sizes and the same flat f64 layout. Every call timed, as above.
+
+| levels/side | flatc TS + JS book p50 / p90 / p99 µs | ingest_frame + picture read p50 / p99 µs | WASM ahead by (means / medians) |
+|---|---|---|---|
+${perCall.results.map((i) => `| ${i.levels} | ${f(i.flatbuffersJsUs.p50)} / ${f(i.flatbuffersJsUs.p90)} / ${f(i.flatbuffersJsUs.p99)} | ${f(i.ingestFrameUs.p50)} / ${f(i.ingestFrameUs.p99)} | ${f(i.speedupOverFlatbuffersJs)}× / ${f(i.speedupOverFlatbuffersJsMedians)}× |`).join('\n')}
 
 ## All components at 100 Hz for ${f(r.seconds)} s
 
