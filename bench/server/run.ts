@@ -22,7 +22,7 @@ import { bin, cpuSeconds, loadgen, root, rssMb, serverBenchArgs } from '../suppo
 const out = path.join(root, 'bench-reports');
 mkdirSync(out, { recursive: true });
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const clientCounts = (process.env.BENCH_CLIENTS ?? '100,500,1000,5000').split(',').map(Number);
+const clientCounts = (process.env.BENCH_CLIENTS ?? '100,500,1000,2000,5000,10000').split(',').map(Number);
 const rates = (process.env.BENCH_HZ ?? '50,100').split(',').map(Number);
 const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,node-ws,bun-uws').split(',') as Contestant[];
 type Contestant = 'tickframe' | 'node-ws' | 'bun-uws';
@@ -133,6 +133,7 @@ writeFileSync(path.join(out, 'server.json'), JSON.stringify(report, null, 2));
 const f = (x: number, d = 2) => x.toFixed(d);
 const target = rows.find((r) => r.contestant === 'tickframe' && r.clients === 500 && r.hz === 100) as
   ((typeof rows)[number] & { ratioToRawTcp: number; latencyMs: { p99: number } }) | undefined;
+const byRunEarly = (c: Contestant, hz: number) => rows.filter((r: any) => r.contestant === c && r.hz === hz);
 const md = `# Server benchmark (${report.date})
 
 ${report.cpus} CPU(s) (${report.cpuModel}); server, load generator and raw-TCP ceiling all on this machine's loopback, so they
@@ -158,6 +159,20 @@ Target: ≥ 0.7 of the raw-TCP ceiling at 500 clients × 100 Hz with p99 ≤ 10 
     ? ` — measured ${f(target.ratioToRawTcp)} with p99 ${f(target.latencyMs.p99)} ms (raw-TCP ceiling's own p99: ${(target as any).rawTcpLatencyMs ? f((target as any).rawTcpLatencyMs.p99) : '—'} ms)`
     : ''
 }.
+
+Where each contestant saturates on this machine (the first client count at which it delivers under 95 % of
+clients × Hz, connects fewer than all clients, or skips frames): ${contestants
+  .flatMap((c) =>
+    rates.map((hz) => {
+      const sat = (byRunEarly(c, hz) as any[]).find(
+        (r) => r.deliveriesPerS < 0.95 * r.expectedPerS || r.connected < r.clients || r.skippedFrames > 0,
+      );
+      return `${c} at ${hz} Hz: ${sat ? `${sat.clients} clients` : 'not within the sweep'}`;
+    }),
+  )
+  .join('; ')}.
+
+![deliveries per CPU-second and p99 against client count, every contestant](server-scale.svg)
 
 ![latency percentiles](server-latency.svg)
 
@@ -237,4 +252,30 @@ writeFileSync(
     xs,
   ),
 );
-console.log('wrote bench-reports/server.{json,md}, server-latency.svg and server-efficiency.svg');
+// The scale curve: every contestant's deliveries per CPU-second and p99 against client count, side by side.
+const perContestant = (metric: (r: any) => number | undefined) =>
+  contestants.flatMap((c) =>
+    rates.map((hz) => ({
+      label: `${c} ${hz} Hz`,
+      color: palette[c],
+      dashed: hz === rates[0],
+      points: byRun(c, hz)
+        .map((r): [number, number] => [r.clients, metric(r) ?? NaN])
+        .filter(([, v]) => Number.isFinite(v) && v > 0),
+    })),
+  );
+const left = lineChartSvg(
+  'deliveries per CPU-second',
+  perContestant((r) => r.deliveriesPerCpuSecond),
+  xs,
+);
+const right = lineChartSvg(
+  'p99 latency ms',
+  perContestant((r) => r.latencyMs?.p99),
+  xs,
+).replace('<svg ', '<svg x="760" ');
+writeFileSync(
+  path.join(out, 'server-scale.svg'),
+  `<svg xmlns="http://www.w3.org/2000/svg" width="1520" height="320" viewBox="0 0 1520 320">${left}${right}</svg>\n`,
+);
+console.log('wrote bench-reports/server.{json,md}, server-latency.svg, server-efficiency.svg and server-scale.svg');
