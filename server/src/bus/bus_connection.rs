@@ -32,7 +32,18 @@ impl Bus {
     }
 }
 
-/// Connect to `url` (`nats://host:port`). Errors say what failed.
+/// `url` without its credentials (`nats://user:secret@host` → `nats://***@host`), for logs and errors.
+pub fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Connect to `url` (`nats://[user:password@]host:port`). Errors say what failed (never the password).
 pub async fn connect(url: &str, name: &str, metrics: Arc<Metrics>) -> Result<Bus, String> {
     metrics.bus_in_use.store(true, Ordering::Relaxed);
     let (tx, rx) = watch::channel(0u64);
@@ -65,12 +76,22 @@ pub async fn connect(url: &str, name: &str, metrics: Arc<Metrics>) -> Result<Bus
                 }
             }
         });
+    let shown = redacted(url);
     let client = tokio::time::timeout(CONNECT_DEADLINE, options.connect(url))
         .await
-        .map_err(|_| format!("cannot reach NATS at {url} within {CONNECT_DEADLINE:?}"))?
-        .map_err(|e| format!("cannot connect to NATS at {url}: {e}"))?;
+        .map_err(|_| format!("cannot reach NATS at {shown} within {CONNECT_DEADLINE:?}"))?
+        .map_err(|e| format!("cannot connect to NATS at {shown}: {e}"))?;
     // The callback may not have run yet for the first connection.
     metrics.bus_connected.store(1, Ordering::Relaxed);
     let jetstream = async_nats::jetstream::new(client.clone());
     Ok(Bus { client, jetstream, connections: rx })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_never_reach_a_log_line() {
+        assert_eq!(super::redacted("nats://ingest:s3cret@10.0.0.5:4222"), "nats://***@10.0.0.5:4222");
+        assert_eq!(super::redacted("nats://10.0.0.5:4222"), "nats://10.0.0.5:4222");
+    }
 }

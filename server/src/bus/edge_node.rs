@@ -30,7 +30,7 @@ impl EdgeNode {
         let bus = connect(url, node, metrics.clone()).await?;
         ensure_stream(&bus).await?;
         let directory = Arc::new(MarketDirectory::default());
-        tracing::info!(%url, symbols = ?edge.symbols, deadline = ?edge.deadline, "edge node: relaying frames from the bus");
+        tracing::info!(url = %crate::bus::bus_connection::redacted(url), symbols = ?edge.symbols, deadline = ?edge.deadline, "edge node: relaying frames from the bus");
         let (ready_tx, ready) = tokio::sync::oneshot::channel();
         let dir = directory.clone();
         let relaying = tokio::spawn(async move {

@@ -30,7 +30,7 @@ impl IngestNode {
         let store = ingest_lease::open_bucket(&bus, lease.ttl).await?;
         let (tx, rx) = watch::channel(LeaseState::default());
         let group = lease.group.clone();
-        tracing::info!(%url, group = %group, node = %lease.node, "ingest node: publishing while holding the lease");
+        tracing::info!(url = %crate::bus::bus_connection::redacted(url), group = %group, node = %lease.node, "ingest node: publishing while holding the lease");
         let lease_task = tokio::spawn(ingest_lease::run_lease(bus.clone(), store.clone(), lease, tx, metrics.clone()));
         Ok(Self { bus, store, group, lease: rx, lease_task, metrics })
     }
