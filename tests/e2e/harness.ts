@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { spawnGroup, stopGroup } from '../support/processes';
+import { spawnGroup, stopGroup } from '../support/processes.ts';
 
 export { stopGroup };
 
