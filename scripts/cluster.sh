@@ -30,6 +30,11 @@ for i in 0 1; do
   supervise ./target/release/tickframe-server --listen "127.0.0.1:${INGEST_PORTS[$i]}" --publish "$NATS_URL" --node-name "ingest-$((i + 1))"
   wait_for_port "${INGEST_PORTS[$i]}" || exit 1
 done
+# Edges load the newest frames when they start: start them once an ingest node publishes.
+for _ in $(seq 1 150); do
+  curl -fs "http://127.0.0.1:${INGEST_PORTS[0]}/metrics" "http://127.0.0.1:${INGEST_PORTS[1]}/metrics" 2>/dev/null | grep -q '^tickframe_lease_held 1' && break
+  sleep 0.1
+done
 for i in 0 1; do
   supervise ./target/release/tickframe-server --listen "127.0.0.1:${EDGE_PORTS[$i]}" --source "$NATS_URL"
 done

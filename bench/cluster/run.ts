@@ -7,13 +7,13 @@
  *   BENCH_SECONDS=5  BENCH_CLIENTS=1000  BENCH_HZ=50
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- report rows are JSON */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 import { bin, loadgen, measureCpu, root, serverBenchArgs, spawnUntil, type LoadResult } from '../support/benchProcesses.ts';
+import { freePort, waitForPort } from '../../tests/support/ports.ts';
 
 const out = path.join(root, 'bench-reports');
 mkdirSync(out, { recursive: true });
@@ -22,26 +22,6 @@ const clients = Number(process.env.BENCH_CLIENTS ?? 1000);
 const hz = Number(process.env.BENCH_HZ ?? 50);
 const natsBin = process.env.TICKFRAME_NATS_SERVER ?? 'nats-server';
 const listenLine = /http:\/\/(127\.0\.0\.1:\d+)/;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 const server = (args: string[]) =>
   spawnUntil(
@@ -96,12 +76,12 @@ const rows: any[] = [];
 for (const edges of [1, 2]) {
   const natsPort = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tickframe-bench-nats-'));
-  const nats = (await import('node:child_process')).spawn(natsBin, ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', dir], {
+  const nats = spawn(natsBin, ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', dir], {
     stdio: 'ignore',
   });
   const procs = [nats];
   try {
-    await waitForPort(natsPort);
+    await waitForPort(natsPort, 15_000);
     const url = `nats://127.0.0.1:${natsPort}`;
     const ingest = await server(['--publish', url, '--node-name', 'bench-ingest']);
     procs.push(ingest.proc);

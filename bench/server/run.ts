@@ -233,26 +233,8 @@ writeFileSync(
     xs,
   ),
 );
-// Every contestant's deliveries per CPU-second, one line per rate (the first rate dashed).
 const palette: Record<Contestant, string> = { tickframe: '#2a6fdb', 'node-ws': '#2f9e44', 'bun-uws': '#d9480f' };
-writeFileSync(
-  path.join(out, 'server-efficiency.svg'),
-  lineChartSvg(
-    'deliveries per CPU-second',
-    contestants.flatMap((c) =>
-      rates.map((hz) => ({
-        label: `${c} ${hz} Hz`,
-        color: palette[c],
-        dashed: hz === rates[0],
-        points: byRun(c, hz)
-          .filter((r) => r.deliveriesPerCpuSecond > 0)
-          .map((r): [number, number] => [r.clients, r.deliveriesPerCpuSecond]),
-      })),
-    ),
-    xs,
-  ),
-);
-// The scale curve: every contestant's deliveries per CPU-second and p99 against client count, side by side.
+/** One line per contestant and rate (the first rate dashed) of `metric` against client count. */
 const perContestant = (metric: (r: any) => number | undefined) =>
   contestants.flatMap((c) =>
     rates.map((hz) => ({
@@ -264,6 +246,15 @@ const perContestant = (metric: (r: any) => number | undefined) =>
         .filter(([, v]) => Number.isFinite(v) && v > 0),
     })),
   );
+writeFileSync(
+  path.join(out, 'server-efficiency.svg'),
+  lineChartSvg(
+    'deliveries per CPU-second',
+    perContestant((r) => r.deliveriesPerCpuSecond),
+    xs,
+  ),
+);
+// The scale curve: every contestant's deliveries per CPU-second and p99 against client count, side by side.
 const left = lineChartSvg(
   'deliveries per CPU-second',
   perContestant((r) => r.deliveriesPerCpuSecond),

@@ -1,29 +1,14 @@
 /** `npm run cluster` (scripts/cluster.sh): starts NATS, two ingest nodes and two edges, serves, stops on Ctrl-C. */
-import net from 'node:net';
-
 import { expect, it } from 'vitest';
 
+import { freePort, listening } from '../support/ports';
 import { spawnGroup, stopGroup } from '../support/processes';
 import { root } from './harness';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const metric = async (port: number, name: string) => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(text.match(new RegExp(`^tickframe_${name} (\\d+)$`, 'm'))?.[1] ?? NaN);
 };
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
 
 it('npm run cluster starts every node, prints the URLs and stops everything on Ctrl-C', async () => {
   const [nats, ingestA, ingestB, edgeA, edgeB] = await Promise.all([1, 2, 3, 4, 5].map(freePort));
@@ -42,11 +27,12 @@ it('npm run cluster starts every node, prints the URLs and stops everything on C
   try {
     const start = Date.now();
     while (!out.includes('Press Ctrl-C')) {
-      if (proc.exitCode !== null || Date.now() - start > 170_000) throw new Error(`the cluster did not start: ${out}`);
+      if (proc.exitCode !== null || Date.now() - start > 220_000) throw new Error(`the cluster did not start: ${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(out).toContain(`ws://127.0.0.1:${edgeA}/ws`);
     expect(out).toContain(`ws://127.0.0.1:${edgeB}/ws`);
+    // Ready when it says so: the edges serve the simulator's book, the bus is up.
     for (const edge of [edgeA, edgeB]) {
       expect(await (await fetch(`http://127.0.0.1:${edge}/symbols`)).json()).toEqual(['SIM-USD']);
       expect((await fetch(`http://127.0.0.1:${edge}/healthz`)).status).toBe(200);
@@ -59,4 +45,4 @@ it('npm run cluster starts every node, prints the URLs and stops everything on C
     await stopGroup(proc, 'SIGINT', 15_000);
   }
   for (const port of [nats, ingestA, ingestB, edgeA, edgeB]) expect(await listening(port)).toBe(false);
-});
+}, 240_000); // the script builds the server first when it is not built yet

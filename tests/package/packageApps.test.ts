@@ -6,13 +6,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { chromiumLaunch, root, serveStatic, startServer } from '../e2e/harness';
+import { freePort } from '../support/ports';
 import { spawnGroup, stopGroup } from '../support/processes';
 import { packageWork, packKit, run } from './packKit';
 
@@ -28,14 +28,6 @@ export function readmeSnippet(): string {
 interface Served {
   url: string;
   stop(): Promise<void> | void;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** Start an app's own production server and wait until it answers. */

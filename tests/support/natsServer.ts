@@ -1,10 +1,10 @@
 /** A real nats-server for a test: JetStream on, data in a temp dir, on a free 127.0.0.1 port. */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { freePort, waitForPort } from './ports';
 import { spawnGroup, stopGroup } from './processes';
 
 /** The bootstrap's nats-server ($TICKFRAME_NATS_SERVER), or its cached copy. */
@@ -15,27 +15,6 @@ export function natsServerBinary(): string {
   const cached = path.join(tools, 'nats-server-2.15.1/nats-server');
   if (existsSync(cached)) return cached;
   throw new Error('nats-server not found: run `bash scripts/bootstrap.sh` (npm test does) or set TICKFRAME_NATS_SERVER');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function waitForPort(port: number, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export interface NatsServer {
