@@ -1,16 +1,18 @@
 //! One WebSocket client's life: snapshot first, then every newer frame; skip ahead when lagging.
-//! Generic over `Sink`/`Stream` so tests can drive it with channels instead of sockets.
+//! Generic over the socket's read and write halves (`AsyncRead`/`AsyncWrite`), so tests drive it
+//! through in-memory pipes. Frames go out as the fan-out encoded them: the same bytes for everyone.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::Message;
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::FutureExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::fanout::{FanoutHandle, Frame};
 use crate::metrics::Metrics;
+use crate::ws_frames::{self, Inbound, InboundParser};
 
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -36,43 +38,6 @@ impl Default for SessionLimits {
     }
 }
 
-/// WebSocket close code for a message over the size limit (RFC 6455 §7.4.1).
-pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
-/// WebSocket close code for a protocol violation (RFC 6455 §7.4.1).
-pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
-/// WebSocket close code for a text message that is not UTF-8 (RFC 6455 §7.4.1).
-pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
-
-/// What a failed read from the client means for the close frame it gets: the WebSocket layer
-/// rejects a message over its hard cap or a frame that breaks the protocol as a read error, and the
-/// client is owed a close code saying which (not a bare TCP reset).
-pub trait InboundError {
-    /// The close code to answer with; `None` = the connection itself failed (nothing to tell).
-    fn close_code(&self) -> Option<u16>;
-}
-
-impl InboundError for std::convert::Infallible {
-    fn close_code(&self) -> Option<u16> {
-        match *self {}
-    }
-}
-
-impl InboundError for axum::Error {
-    fn close_code(&self) -> Option<u16> {
-        use tungstenite::error::{Error, ProtocolError};
-        let inner = std::error::Error::source(self)?;
-        match inner.downcast_ref::<Error>()? {
-            Error::Capacity(_) => Some(CLOSE_MESSAGE_TOO_BIG),
-            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake | ProtocolError::SendAfterClosing | ProtocolError::ReceivedAfterClosing) => {
-                None
-            }
-            Error::Protocol(_) => Some(CLOSE_PROTOCOL_ERROR),
-            Error::Utf8(_) => Some(CLOSE_INVALID_PAYLOAD),
-            _ => None,
-        }
-    }
-}
-
 /// Why a session ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SessionEnd {
@@ -87,44 +52,51 @@ pub enum SessionEnd {
     PongTimeout,
 }
 
-/// Serve one client until it leaves, errors, is too slow, or the server stops.
-pub async fn run_client_session<S, R, E>(
-    mut sink: S,
-    mut inbound: R,
+/// Read buffer per client: clients send little (pongs), and a bigger message is read in pieces.
+pub const INBOUND_READ_BUFFER: usize = 4 * 1024;
+
+/// Serve one client until it leaves, errors, is too slow, or the server stops. `reader` and `writer`
+/// are the socket's halves after the handshake; `early_input` is what the client sent with it.
+pub async fn run_client_session<R, W>(
+    mut reader: R,
+    mut writer: W,
+    early_input: &[u8],
     fanout: FanoutHandle,
     metrics: Arc<Metrics>,
     limits: SessionLimits,
 ) -> SessionEnd
 where
-    S: Sink<Message> + Unpin,
-    R: Stream<Item = Result<Message, E>> + Unpin,
-    E: InboundError,
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
 {
+    let mut inbound = InboundParser::new(limits.max_inbound_bytes);
+    inbound.feed(early_input);
     // Subscribe before asking for the snapshot: every frame after the snapshot's seq is then in `rx`.
     let mut rx = fanout.subscribe();
     let mut last_seq = 0u64;
     if let Some(snapshot) = fanout.snapshot().await {
-        if let Err(end) = send(&mut sink, &snapshot, &metrics, limits).await {
+        if let Err(end) = send_frame(&mut writer, &snapshot, &metrics, limits).await {
             return end;
         }
         last_seq = snapshot.seq;
     }
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + limits.ping_interval, limits.ping_interval);
     let mut heard = tokio::time::Instant::now();
+    let mut buf = vec![0u8; INBOUND_READ_BUFFER];
     loop {
+        while let Some(event) = inbound.next_event() {
+            if let Some(end) = answer(event, &mut writer, &mut heard, &metrics, limits).await {
+                return end;
+            }
+        }
         tokio::select! {
             _ = ping.tick() => {
                 if heard.elapsed() >= limits.pong_timeout {
                     tracing::info!(silent = ?heard.elapsed(), "client answered no ping: disconnecting");
                     return SessionEnd::PongTimeout;
                 }
-                match tokio::time::timeout(limits.send_timeout, sink.send(Message::Ping(Default::default()))).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return SessionEnd::SendFailed,
-                    Err(_) => {
-                        metrics.slow_client_disconnects.fetch_add(1, Ordering::Relaxed);
-                        return SessionEnd::SendTimedOut;
-                    }
+                if let Err(end) = send(&mut writer, &ws_frames::ping(), &metrics, limits).await {
+                    return end;
                 }
             }
             frame = rx.recv() => {
@@ -141,58 +113,80 @@ where
                 if frame.seq <= last_seq {
                     continue; // already covered by the snapshot or the skip
                 }
-                if let Err(end) = send(&mut sink, &frame, &metrics, limits).await {
+                if let Err(end) = send_frame(&mut writer, &frame, &metrics, limits).await {
                     return end;
                 }
                 last_seq = frame.seq;
             }
-            msg = inbound.next() => match msg {
-                None | Some(Ok(Message::Close(_))) => return SessionEnd::ClientClosed,
-                Some(Err(e)) => {
-                    let Some(code) = e.close_code() else { return SessionEnd::ClientClosed };
-                    let (end, reason) = if code == CLOSE_MESSAGE_TOO_BIG {
-                        metrics.closes_too_big.fetch_add(1, Ordering::Relaxed);
-                        (SessionEnd::MessageTooBig, "message too big")
-                    } else {
-                        metrics.closes_protocol_error.fetch_add(1, Ordering::Relaxed);
-                        (SessionEnd::ProtocolError, "protocol error")
-                    };
-                    tracing::info!(code, reason, "client broke the protocol: closing");
-                    close(&mut sink, code, reason, limits).await;
-                    return end;
-                }
-                // Client pings are answered by the WebSocket layer; pongs answer ours.
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => heard = tokio::time::Instant::now(),
-                Some(Ok(m)) => {
-                    let len = match &m { Message::Text(t) => t.len(), Message::Binary(b) => b.len(), _ => 0 };
-                    if len > limits.max_inbound_bytes {
-                        tracing::info!(len, limit = limits.max_inbound_bytes, "client message too big: closing with 1009");
-                        metrics.closes_too_big.fetch_add(1, Ordering::Relaxed);
-                        close(&mut sink, CLOSE_MESSAGE_TOO_BIG, "message too big", limits).await;
-                        return SessionEnd::MessageTooBig;
-                    }
-                    heard = tokio::time::Instant::now();
-                    metrics.inbound_messages_ignored.fetch_add(1, Ordering::Relaxed);
-                }
+            read = reader.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return SessionEnd::ClientClosed,
+                Ok(n) => inbound.feed(&buf[..n]),
             },
         }
     }
 }
 
-/// Send a close frame (best effort, bounded by the send timeout).
-async fn close<S: Sink<Message> + Unpin>(sink: &mut S, code: u16, reason: &'static str, limits: SessionLimits) {
-    let frame = Message::Close(Some(axum::extract::ws::CloseFrame { code, reason: reason.into() }));
-    let _ = tokio::time::timeout(limits.send_timeout, sink.send(frame)).await;
+/// Act on what the client sent; `Some` ends the session.
+async fn answer<W: AsyncWrite + Unpin>(
+    event: Inbound,
+    writer: &mut W,
+    heard: &mut tokio::time::Instant,
+    metrics: &Metrics,
+    limits: SessionLimits,
+) -> Option<SessionEnd> {
+    match event {
+        Inbound::Pong => *heard = tokio::time::Instant::now(),
+        Inbound::Ping(payload) => {
+            *heard = tokio::time::Instant::now();
+            if let Err(end) = send(writer, &ws_frames::pong(&payload), metrics, limits).await {
+                return Some(end);
+            }
+        }
+        Inbound::Message { .. } => {
+            *heard = tokio::time::Instant::now();
+            metrics.inbound_messages_ignored.fetch_add(1, Ordering::Relaxed);
+        }
+        Inbound::Close => {
+            let _ = send(writer, &ws_frames::close(ws_frames::CLOSE_NORMAL, ""), metrics, limits).await;
+            return Some(SessionEnd::ClientClosed);
+        }
+        Inbound::Fail(code) => {
+            let (end, reason) = if code == ws_frames::CLOSE_MESSAGE_TOO_BIG {
+                metrics.closes_too_big.fetch_add(1, Ordering::Relaxed);
+                (SessionEnd::MessageTooBig, "message too big")
+            } else {
+                metrics.closes_protocol_error.fetch_add(1, Ordering::Relaxed);
+                (SessionEnd::ProtocolError, if code == ws_frames::CLOSE_INVALID_PAYLOAD { "invalid UTF-8" } else { "protocol error" })
+            };
+            tracing::info!(code, reason, "client broke the protocol or a limit: closing");
+            let _ = send(writer, &ws_frames::close(code, reason), metrics, limits).await;
+            return Some(end);
+        }
+    }
+    None
 }
 
-async fn send<S: Sink<Message> + Unpin>(sink: &mut S, frame: &Frame, metrics: &Metrics, limits: SessionLimits) -> Result<(), SessionEnd> {
-    // `Bytes::clone` shares the tick's allocation: no per-client copy.
-    match tokio::time::timeout(limits.send_timeout, sink.send(Message::Binary(frame.bytes.clone()))).await {
-        Ok(Ok(())) => {
-            metrics.frames_sent.fetch_add(1, Ordering::Relaxed);
-            metrics.bytes_sent.fetch_add(frame.bytes.len() as u64, Ordering::Relaxed);
-            Ok(())
-        }
+/// Send one frame's WebSocket message (the bytes every client gets), counted.
+async fn send_frame<W: AsyncWrite + Unpin>(writer: &mut W, frame: &Frame, metrics: &Metrics, limits: SessionLimits) -> Result<(), SessionEnd> {
+    send(writer, &frame.wire, metrics, limits).await?;
+    metrics.frames_sent.fetch_add(1, Ordering::Relaxed);
+    metrics.bytes_sent.fetch_add(frame.bytes.len() as u64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Write `bytes` whole within the send timeout. The common case — the socket takes it all at once —
+/// costs one write and no timer; only a socket that is behind gets a deadline.
+async fn send<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8], metrics: &Metrics, limits: SessionLimits) -> Result<(), SessionEnd> {
+    let written = match writer.write(bytes).now_or_never() {
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return Err(SessionEnd::SendFailed),
+        None => 0,
+    };
+    if written == bytes.len() {
+        return Ok(());
+    }
+    match tokio::time::timeout(limits.send_timeout, writer.write_all(&bytes[written..])).await {
+        Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(SessionEnd::SendFailed),
         Err(_) => {
             metrics.slow_client_disconnects.fetch_add(1, Ordering::Relaxed);
@@ -204,44 +198,81 @@ async fn send<S: Sink<Message> + Unpin>(sink: &mut S, frame: &Frame, metrics: &M
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt;
 
     fn limits() -> SessionLimits {
         SessionLimits { ping_interval: Duration::from_millis(50), pong_timeout: Duration::from_millis(200), ..Default::default() }
     }
 
-    /// Driven through plain channels (the session is generic over Sink/Stream): pings go out on
-    /// schedule, and a peer that never answers is disconnected.
+    /// A masked client pong.
+    const PONG: [u8; 6] = [0x8A, 0x80, 0, 0, 0, 0];
+
+    /// Driven through in-memory pipes: pings go out on schedule, and a peer that never answers is
+    /// disconnected.
     #[tokio::test(start_paused = true)]
     async fn pings_and_drops_a_silent_peer() {
         let (_publisher, handle, _) = crate::fanout::fanout(); // no tick loop: snapshot() is None
-        let (sink, mut sent) = futures_channel::mpsc::unbounded::<Message>();
-        let silent = futures_util::stream::pending::<Result<Message, std::convert::Infallible>>();
-        let session = tokio::spawn(run_client_session(sink, silent, handle, Arc::default(), limits()));
-        let mut pings = 0;
-        while let Some(m) = sent.next().await {
-            if matches!(m, Message::Ping(_)) {
-                pings += 1;
-            }
-        }
+        let (server, mut client) = tokio::io::duplex(1 << 16);
+        let (r, w) = tokio::io::split(server);
+        let session = tokio::spawn(async move { run_client_session(r, w, &[], handle, Arc::default(), limits()).await });
+        let mut sent = Vec::new();
+        let _ = client.read_to_end(&mut sent).await;
+        let pings = sent.chunks(2).filter(|c| c == &[0x89, 0]).count();
         assert!(pings >= 3, "pinged every 50 ms until the timeout ({pings})");
         assert_eq!(session.await.unwrap(), SessionEnd::PongTimeout);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_peer_that_answers_stays() {
-        let (_publisher, handle, _) = crate::fanout::fanout(); // no tick loop: snapshot() is None
-        let (sink, mut sent) = futures_channel::mpsc::unbounded::<Message>();
-        let (pong_tx, pong_rx) = futures_channel::mpsc::unbounded::<Result<Message, std::convert::Infallible>>();
-        let session = tokio::spawn(run_client_session(sink, pong_rx, handle, Arc::default(), limits()));
-        let mut pings = 0;
-        while pings < 10 {
-            if let Some(Message::Ping(p)) = sent.next().await {
-                pings += 1;
-                pong_tx.unbounded_send(Ok(Message::Pong(p))).unwrap();
-            }
+        let (_publisher, handle, _) = crate::fanout::fanout();
+        let (server, mut client) = tokio::io::duplex(1 << 16);
+        let (r, w) = tokio::io::split(server);
+        let session = tokio::spawn(async move { run_client_session(r, w, &[], handle, Arc::default(), limits()).await });
+        let mut ping = [0u8; 2];
+        for _ in 0..10 {
+            client.read_exact(&mut ping).await.unwrap();
+            assert_eq!(ping, [0x89, 0]);
+            client.write_all(&PONG).await.unwrap();
         }
         assert!(!session.is_finished(), "10 pings answered over 500 ms > pong timeout: still connected");
         session.abort();
+    }
+
+    #[tokio::test]
+    async fn snapshot_then_newer_frames_as_encoded_once() {
+        let (publisher, handle, mut snapshots) = crate::fanout::fanout();
+        tokio::spawn(async move {
+            while let Some(reply) = snapshots.recv().await {
+                let _ = reply.send(Some(Frame::new(1, bytes::Bytes::from_static(b"snap"))));
+            }
+        });
+        let (server, mut client) = tokio::io::duplex(1 << 16);
+        let (r, w) = tokio::io::split(server);
+        let metrics = Arc::new(Metrics::default());
+        let m = metrics.clone();
+        tokio::spawn(async move { run_client_session(r, w, &[], handle, m, SessionLimits::default()).await });
+        let mut got = [0u8; 6];
+        client.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"\x82\x04snap");
+        let frame = Frame::new(2, bytes::Bytes::from_static(b"next"));
+        publisher.publish(frame.clone());
+        client.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got[..], &frame.wire[..], "the fan-out's bytes, as they are");
+        assert_eq!(metrics.frames_sent.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn a_protocol_violation_and_an_oversized_message_get_their_close_codes() {
+        for (input, code) in [(vec![0x82u8, 0x03, 1, 2, 3], 1002u16), (vec![0x82, 0xFE, 0x20, 0x00, 0, 0, 0, 0], 1009)] {
+            let (_publisher, handle, _) = crate::fanout::fanout();
+            let (server, mut client) = tokio::io::duplex(1 << 16);
+            let (r, w) = tokio::io::split(server);
+            let session = tokio::spawn(async move { run_client_session(r, w, &[], handle, Arc::default(), SessionLimits::default()).await });
+            client.write_all(&input).await.unwrap();
+            let mut close = [0u8; 4];
+            client.read_exact(&mut close).await.unwrap();
+            assert_eq!((close[0], u16::from_be_bytes([close[2], close[3]])), (0x88, code));
+            let end = session.await.unwrap();
+            assert!(matches!(end, SessionEnd::ProtocolError | SessionEnd::MessageTooBig), "{end:?}");
+        }
     }
 }

@@ -10,6 +10,14 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 pub struct Frame {
     pub seq: u64,
     pub bytes: Bytes,
+    /// The WebSocket message carrying `bytes` (header + payload), encoded once for every client.
+    pub wire: Bytes,
+}
+
+impl Frame {
+    pub fn new(seq: u64, bytes: Bytes) -> Self {
+        Self { seq, wire: crate::ws_frames::binary_message(&bytes), bytes }
+    }
 }
 
 /// A client's request for the engine's current state.

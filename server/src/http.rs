@@ -4,14 +4,14 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::{Json, Router};
+use hyper_util::rt::TokioIo;
 
 use crate::client_session::{run_client_session, SessionLimits};
 use crate::edge::client_slots::{ClientSlots, SlotRefused};
@@ -111,13 +111,20 @@ pub struct WsQuery {
 }
 
 async fn ws_handler(
-    ws: WebSocketUpgrade,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     hold: Option<Extension<ConnectionHold>>,
     Query(query): Query<WsQuery>,
     State(s): State<AppState>,
+    mut req: Request,
 ) -> Response {
+    let accept = match websocket_accept(&headers) {
+        Ok(accept) => accept,
+        Err((StatusCode::UPGRADE_REQUIRED, why)) => {
+            return (StatusCode::UPGRADE_REQUIRED, [(header::SEC_WEBSOCKET_VERSION, "13")], why).into_response()
+        }
+        Err(refusal) => return refusal.into_response(),
+    };
     let fanout = s.markets.find(query.symbol.as_deref());
     let Some(fanout) = fanout else {
         return (StatusCode::NOT_FOUND, format!("unknown symbol {:?}: see /symbols\n", query.symbol.unwrap_or_default())).into_response();
@@ -136,28 +143,60 @@ async fn ws_handler(
             return (StatusCode::TOO_MANY_REQUESTS, "too many clients from this address\n").into_response();
         }
     };
-    // The WebSocket layer's own cap is a backstop; messages between the session limit and this one are
-    // read and answered with a 1009 close by the session.
-    let hard_cap = (s.limits.session.max_inbound_bytes * 16).max(64 * 1024);
-    ws.max_message_size(hard_cap)
-        .max_frame_size(hard_cap)
-        // Clients send little (pongs). tungstenite zero-fills its whole free read buffer before every
-        // read attempt, and the session polls the read side once per frame sent: at the default
-        // 128 KiB that memset was half the server's CPU under load, and 128 KiB of RSS per client.
-        .read_buffer_size(INBOUND_READ_BUFFER)
-        // Frames are flushed one by one; this only bounds what a failing socket can pile up.
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .on_upgrade(move |socket| async move {
-            let _slot = slot; // released when the session ends, however it ends
-            let _hold = hold; // the socket stays counted as open while the session runs
-            use futures_util::StreamExt;
-            let (sink, stream) = socket.split();
-            let end = run_client_session(sink, stream, fanout, s.metrics.clone(), s.limits.session).await;
-            tracing::debug!(%peer, ?end, "client left");
-        })
+    let upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        let _slot = slot; // released when the session ends, however it ends
+        let _hold = hold; // the socket stays counted as open while the session runs
+        let Ok(upgraded) = upgrade.await else { return };
+        let (metrics, limits) = (s.metrics.clone(), s.limits.session);
+        // The listener serves plain TCP: take the socket back and use its halves directly (no lock
+        // between reading and writing); anything else goes through a generic split.
+        let end = match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+            Ok(parts) => {
+                let mut tcp = parts.io.into_inner();
+                let (r, w) = tcp.split();
+                run_client_session(r, w, &parts.read_buf, fanout, metrics, limits).await
+            }
+            Err(upgraded) => {
+                let (r, w) = tokio::io::split(TokioIo::new(upgraded));
+                run_client_session(r, w, &[], fanout, metrics, limits).await
+            }
+        };
+        tracing::debug!(%peer, ?end, "client left");
+    });
+    (
+        StatusCode::SWITCHING_PROTOCOLS,
+        [
+            (header::CONNECTION, HeaderValue::from_static("upgrade")),
+            (header::UPGRADE, HeaderValue::from_static("websocket")),
+            (header::SEC_WEBSOCKET_ACCEPT, accept),
+        ],
+    )
+        .into_response()
 }
 
-/// Read buffer per client (grows for a larger message, up to the hard cap, and back).
-const INBOUND_READ_BUFFER: usize = 4 * 1024;
-/// Most a client's WebSocket write buffer may hold before sends fail.
-const MAX_WRITE_BUFFER: usize = 1 << 20;
+/// Check a WebSocket handshake request (RFC 6455 §4.2.1) and compute its `Sec-WebSocket-Accept`.
+fn websocket_accept(headers: &HeaderMap) -> Result<HeaderValue, (StatusCode, &'static str)> {
+    use base64::Engine;
+    use sha1::Digest;
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    };
+    if !has(header::CONNECTION, "upgrade") || !has(header::UPGRADE, "websocket") {
+        return Err((StatusCode::BAD_REQUEST, "expected a WebSocket upgrade\n"));
+    }
+    if headers.get(header::SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+        return Err((StatusCode::UPGRADE_REQUIRED, "WebSocket version 13 only\n"));
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|k| base64::engine::general_purpose::STANDARD.decode(k.as_bytes()).is_ok_and(|d| d.len() == 16));
+    let Some(key) = key else {
+        return Err((StatusCode::BAD_REQUEST, "missing or malformed Sec-WebSocket-Key\n"));
+    };
+    let mut sha = sha1::Sha1::new();
+    sha.update(key.as_bytes());
+    sha.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    HeaderValue::from_str(&base64::engine::general_purpose::STANDARD.encode(sha.finalize()))
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "accept key\n"))
+}

@@ -63,6 +63,7 @@ pub mod recording;
 pub mod sources;
 pub mod tick_loop;
 pub mod venues;
+pub mod ws_frames;
 
 use std::future::Future;
 use std::sync::Arc;

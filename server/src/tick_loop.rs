@@ -64,7 +64,7 @@ pub async fn run_tick_loop<E: ServerEngine>(
                     let bytes = Bytes::copy_from_slice(engine.tick(&mut builder));
                     metrics.observe_tick(started.elapsed());
                     seq += 1;
-                    publisher.publish(Frame { seq, bytes });
+                    publisher.publish(Frame::new(seq, bytes));
                     metrics.frames_broadcast.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     dirty = false;
                     last_sent = Some(Instant::now());
@@ -73,7 +73,7 @@ pub async fn run_tick_loop<E: ServerEngine>(
             req = snapshot_requests.recv(), if snapshots_open => match req {
                 Some(reply) => {
                     let frame = if seq == 0 { None } else {
-                        engine.snapshot(&mut snapshot_builder).map(|b| Frame { seq, bytes: Bytes::from(b) })
+                        engine.snapshot(&mut snapshot_builder).map(|b| Frame::new(seq, Bytes::from(b)))
                     };
                     let _ = reply.send(frame); // the client may have left meanwhile
                 }

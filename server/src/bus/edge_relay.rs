@@ -128,7 +128,7 @@ impl Relay {
 
     fn relay(&mut self, bytes: Bytes, sequence: u64) {
         self.local_seq += 1;
-        let frame = Frame { seq: self.local_seq, bytes };
+        let frame = Frame::new(self.local_seq, bytes);
         self.latest = Some(frame.clone());
         self.publisher.publish(frame);
         self.metrics.frames_broadcast.fetch_add(1, Ordering::Relaxed);
