@@ -196,7 +196,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let ingest = match &args.publish {
         Some(url) => {
-            let lease = LeaseConfig { group: args.ingest_group.clone(), node: node_name(&args), ttl: Duration::from_millis(args.lease_ttl_ms) };
+            let lease = LeaseConfig {
+                group: args.ingest_group.clone(),
+                node: node_name(&args),
+                ttl: Duration::from_millis(args.lease_ttl_ms),
+                symbols: markets.iter().map(|m| m.symbol.clone()).collect(),
+            };
             let node = crate::bus::ingest_node::IngestNode::start(url, lease, options.metrics.clone()).await?;
             hooks.push(node.fanout_hook());
             Some(node)

@@ -29,6 +29,8 @@ pub struct LeaseConfig {
     /// This node's name (written into the key, logged by the others).
     pub node: String,
     pub ttl: Duration,
+    /// The symbols this group publishes: a new holder's epoch goes above their newest frames'.
+    pub symbols: Vec<String>,
 }
 
 /// What a publisher checks before every frame.
@@ -135,7 +137,7 @@ pub async fn run_lease(bus: Bus, store: Store, config: LeaseConfig, state: watch
 /// Create the key (only succeeds when nobody holds it). Returns (revision, epoch, publish-until).
 async fn try_acquire(bus: &Bus, store: &Store, key: &str, config: &LeaseConfig, seen_epoch: u64) -> Option<(u64, u64, Instant)> {
     // Above every epoch a browser may have seen: the last holder's and the bus's newest frames'.
-    let on_bus = match highest_epoch(bus).await {
+    let on_bus = match highest_epoch(bus, &config.symbols).await {
         Ok(e) => e,
         Err(e) => {
             tracing::debug!(error = %e, "cannot read the newest frames: not taking the lease yet");

@@ -67,14 +67,24 @@ pub async fn newest_frames(bus: &Bus, filter: &str) -> Result<Vec<(String, Bytes
     Ok(out)
 }
 
-/// The highest stream epoch among the newest frames on the bus (0 when there is none): an ingest node
-/// that starts publishing takes one above it, so its frames never look older than what browsers saw.
-pub async fn highest_epoch(bus: &Bus) -> Result<u64, String> {
-    let frames = newest_frames(bus, book_subject::ALL).await?;
-    Ok(frames
-        .iter()
-        .filter_map(|(_, b)| tickframe_schema::decode_frame(b).ok())
-        .map(|f| crate::bus::stream_epoch::epoch_of(f.sequence()))
-        .max()
-        .unwrap_or(0))
+/// The highest stream epoch among the newest frames of `symbols` on the bus (0 when there is none):
+/// an ingest node that starts publishing them takes one above it, so its frames never look older
+/// than what browsers saw. One direct read per symbol; a symbol never published has no frame.
+pub async fn highest_epoch(bus: &Bus, symbols: &[String]) -> Result<u64, String> {
+    let stream = ensure_stream(bus).await?;
+    let mut highest = 0;
+    for symbol in symbols {
+        let subject = book_subject::book_subject(symbol);
+        match tokio::time::timeout(REQUEST_DEADLINE, stream.direct_get_last_for_subject(subject)).await {
+            Ok(Ok(message)) => {
+                if let Ok(f) = tickframe_schema::decode_frame(&message.payload) {
+                    highest = highest.max(crate::bus::stream_epoch::epoch_of(f.sequence()));
+                }
+            }
+            Ok(Err(e)) if e.kind() == async_nats::jetstream::stream::DirectGetErrorKind::NotFound => {}
+            Ok(Err(e)) => return Err(format!("newest frame of {symbol}: {e}")),
+            Err(_) => return Err(format!("newest frame of {symbol}: JetStream did not answer in time")),
+        }
+    }
+    Ok(highest)
 }
