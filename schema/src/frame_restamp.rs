@@ -25,9 +25,9 @@ impl Restamp {
 pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
     b.reset();
     let symbol = frame.symbol().map(|s| b.create_string(s));
-    // Levels are 16-byte structs: the vectors copy as flat arrays.
-    let bids = frame.bids().map(|v| b.create_vector(&v.iter().copied().collect::<Vec<_>>()));
-    let asks = frame.asks().map(|v| b.create_vector(&v.iter().copied().collect::<Vec<_>>()));
+    // Levels are 16-byte structs, pushed straight from the old buffer into the new one.
+    let bids = frame.bids().map(|v| b.create_vector_from_iter(v.iter().copied()));
+    let asks = frame.asks().map(|v| b.create_vector_from_iter(v.iter().copied()));
     let out = OrderbookFrame::create(
         b,
         &OrderbookFrameArgs {

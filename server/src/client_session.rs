@@ -242,7 +242,7 @@ mod tests {
         let (publisher, handle, mut snapshots) = crate::fanout::fanout();
         tokio::spawn(async move {
             while let Some(reply) = snapshots.recv().await {
-                let _ = reply.send(Some(Frame::new(1, bytes::Bytes::from_static(b"snap"))));
+                let _ = reply.send(Some(Frame::new(1, b"snap")));
             }
         });
         let (server, mut client) = tokio::io::duplex(1 << 16);
@@ -253,7 +253,7 @@ mod tests {
         let mut got = [0u8; 6];
         client.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"\x82\x04snap");
-        let frame = Frame::new(2, bytes::Bytes::from_static(b"next"));
+        let frame = Frame::new(2, b"next");
         publisher.publish(frame.clone());
         client.read_exact(&mut got).await.unwrap();
         assert_eq!(&got[..], &frame.wire[..], "the fan-out's bytes, as they are");

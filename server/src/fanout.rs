@@ -15,8 +15,12 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn new(seq: u64, bytes: Bytes) -> Self {
-        Self { seq, wire: crate::ws_frames::binary_message(&bytes), bytes }
+    /// The one copy of a frame: `payload` goes into its WebSocket message, and `bytes` is that
+    /// message's payload part (same allocation).
+    pub fn new(seq: u64, payload: &[u8]) -> Self {
+        let wire = crate::ws_frames::binary_message(payload);
+        let bytes = wire.slice(wire.len() - payload.len()..);
+        Self { seq, bytes, wire }
     }
 }
 

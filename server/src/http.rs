@@ -111,14 +111,14 @@ pub struct WsQuery {
 }
 
 async fn ws_handler(
-    headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     hold: Option<Extension<ConnectionHold>>,
     Query(query): Query<WsQuery>,
     State(s): State<AppState>,
     mut req: Request,
 ) -> Response {
-    let accept = match websocket_accept(&headers) {
+    let headers = req.headers();
+    let accept = match websocket_accept(headers) {
         Ok(accept) => accept,
         Err((StatusCode::UPGRADE_REQUIRED, why)) => {
             return (StatusCode::UPGRADE_REQUIRED, [(header::SEC_WEBSOCKET_VERSION, "13")], why).into_response()

@@ -60,11 +60,12 @@ pub async fn run_tick_loop<E: ServerEngine>(
                 let heartbeat_due = last_sent.is_none_or(|t| t.elapsed() >= config.heartbeat);
                 if dirty || heartbeat_due {
                     let started = Instant::now();
-                    // The one copy per tick: out of the reused builder into a shared, immutable Bytes.
-                    let bytes = Bytes::copy_from_slice(engine.tick(&mut builder));
-                    metrics.observe_tick(started.elapsed());
                     seq += 1;
-                    publisher.publish(Frame::new(seq, bytes));
+                    // The one copy per tick: out of the reused builder into a shared, immutable
+                    // WebSocket message (Frame::new), the same bytes for every client.
+                    let frame = Frame::new(seq, engine.tick(&mut builder));
+                    metrics.observe_tick(started.elapsed());
+                    publisher.publish(frame);
                     metrics.frames_broadcast.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     dirty = false;
                     last_sent = Some(Instant::now());
@@ -73,7 +74,7 @@ pub async fn run_tick_loop<E: ServerEngine>(
             req = snapshot_requests.recv(), if snapshots_open => match req {
                 Some(reply) => {
                     let frame = if seq == 0 { None } else {
-                        engine.snapshot(&mut snapshot_builder).map(|b| Frame::new(seq, Bytes::from(b)))
+                        engine.snapshot(&mut snapshot_builder).map(|b| Frame::new(seq, &b))
                     };
                     let _ = reply.send(frame); // the client may have left meanwhile
                 }

@@ -111,7 +111,7 @@ impl Relay {
             self.metrics.bus_frames_dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        self.relay(bytes, sequence);
+        self.relay(&bytes, sequence);
         // A stored frame from an ingest node that has since gone quiet is not a live book.
         if newest && now_ms().saturating_sub(timestamp_ms) > self.deadline.as_millis() as u64 {
             self.mark_stale();
@@ -126,9 +126,9 @@ impl Relay {
         epoch > current || (epoch == current && sequence > self.last_sequence) || (epoch < current && self.heard.elapsed() >= self.deadline)
     }
 
-    fn relay(&mut self, bytes: Bytes, sequence: u64) {
+    fn relay(&mut self, payload: &[u8], sequence: u64) {
         self.local_seq += 1;
-        let frame = Frame::new(self.local_seq, bytes);
+        let frame = Frame::new(self.local_seq, payload);
         self.latest = Some(frame.clone());
         self.publisher.publish(frame);
         self.metrics.frames_broadcast.fetch_add(1, Ordering::Relaxed);
@@ -146,7 +146,7 @@ impl Relay {
         let stamp = Restamp { sequence: frame.sequence() + 1, timestamp_ms: now_ms(), status: BookStatus::Stale, heartbeat: false };
         let bytes = Bytes::copy_from_slice(restamp(&frame, stamp, &mut self.builder));
         let heard = self.heard;
-        self.relay(bytes, stamp.sequence);
+        self.relay(&bytes, stamp.sequence);
         self.heard = heard; // our own frame is not news from the bus
         self.stale = true;
         self.metrics.bus_stale_marks.fetch_add(1, Ordering::Relaxed);

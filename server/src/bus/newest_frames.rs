@@ -41,7 +41,7 @@ pub async fn ensure_stream(bus: &Bus) -> Result<Stream, String> {
 /// The newest frame of each subject matching `filter` (at most [`MAX_SYMBOLS`]), as (subject, bytes).
 /// A subject that cannot be read is left out (and logged): its next frame arrives within a heartbeat.
 pub async fn newest_frames(bus: &Bus, filter: &str) -> Result<Vec<(String, Bytes)>, String> {
-    let mut stream = ensure_stream(bus).await?;
+    let stream = ensure_stream(bus).await?;
     let subjects: Vec<String> = tokio::time::timeout(REQUEST_DEADLINE, async {
         let mut found = Vec::new();
         let mut list = stream.info_with_subjects(filter).await.map_err(|e| e.to_string())?;
@@ -55,7 +55,6 @@ pub async fn newest_frames(bus: &Bus, filter: &str) -> Result<Vec<(String, Bytes
     })
     .await
     .map_err(|_| "JetStream did not list the stream's subjects in time".to_string())??;
-    let _ = stream.info().await; // refresh cached info; harmless if it fails
     let mut out = Vec::with_capacity(subjects.len());
     for subject in subjects {
         match tokio::time::timeout(REQUEST_DEADLINE, stream.direct_get_last_for_subject(subject.clone())).await {
