@@ -12,12 +12,12 @@
  *   BENCH_CONTESTANTS=tickframe,node-ws,bun-uws
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- report rows are JSON read back from the runs */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { bin, cpuSeconds, loadgen, root, rssMb, serverBenchArgs } from '../support/benchProcesses.ts';
+import { bin, loadgen, measureCpu, root, serverBenchArgs, spawnUntil } from '../support/benchProcesses.ts';
 
 const out = path.join(root, 'bench-reports');
 mkdirSync(out, { recursive: true });
@@ -28,20 +28,13 @@ const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,node-ws,bun-uws
 type Contestant = 'tickframe' | 'node-ws' | 'bun-uws';
 
 async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
-  const p = spawn(bin('tickframe-server'), ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', ...serverBenchArgs], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  const addr = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    p.stdout!.on('data', (d) => {
-      text += d;
-      const m = text.match(/http:\/\/(127\.0\.0\.1:\d+)/);
-      if (m) resolve(m[1]);
-    });
-    p.on('exit', () => reject(new Error('server exited')));
-  });
-  return { pid: p.pid!, addr, stop: () => p.kill('SIGINT') };
+  const { proc, match } = await spawnUntil(
+    bin('tickframe-server'),
+    ['--listen', '127.0.0.1:0', '--tick-hz', String(hz), '--depth', '50', ...serverBenchArgs],
+    /http:\/\/(127\.0\.0\.1:\d+)/,
+    { ...process.env, RUST_LOG: 'warn' },
+  );
+  return { pid: proc.pid!, addr: match, stop: () => proc.kill('SIGINT') };
 }
 
 /** A peer relay fed by `upstream`: its pid, its WebSocket URL, and how to stop it. */
@@ -50,17 +43,8 @@ async function startRelay(kind: Exclude<Contestant, 'tickframe'>, upstream: stri
     kind === 'node-ws'
       ? [process.execPath, [path.join(root, 'bench/server/peers/node-ws-relay.mjs'), upstream]]
       : [process.env.TICKFRAME_BUN ?? 'bun', [path.join(root, 'bench/server/peers/bun-relay.mjs'), upstream]];
-  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    p.stdout!.on('data', (d) => {
-      text += d;
-      const m = text.match(/(ws:\/\/127\.0\.0\.1:\d+\/ws)/);
-      if (m) resolve(m[1]);
-    });
-    p.on('exit', () => reject(new Error(`${kind} relay exited`)));
-  });
-  return { pid: p.pid!, url, stop: () => p.kill('SIGINT') };
+  const { proc, match } = await spawnUntil(cmd, args, /(ws:\/\/127\.0\.0\.1:\d+\/ws)/, process.env, 'inherit');
+  return { pid: proc.pid!, url: match, stop: () => proc.kill('SIGINT') };
 }
 
 execFileSync('cargo', ['build', '--release', '--quiet', '-p', 'tickframe-server', '--bins'], { cwd: root, stdio: 'inherit' });
@@ -73,25 +57,13 @@ for (const hz of rates) {
       // The process measured: the contestant's own (a relay's upstream server is not counted).
       const server = relay ? { pid: relay.pid, stop: () => (relay.stop(), upstream.stop()) } : upstream;
       const url = relay ? relay.url : `ws://${upstream.addr}/ws`;
-      const run = loadgen(['--url', url, '--clients', String(clients), '--seconds', String(seconds)]);
       // CPU over the measurement window: the loadgen connects (≤ 30 s), settles 0.5 s, then measures.
-      let cpu0 = 0;
-      let t0 = 0;
-      let rss = 0;
-      const sampler = setInterval(() => {
-        try {
-          rss = Math.max(rss, rssMb(server.pid));
-          if (!t0) {
-            cpu0 = cpuSeconds(server.pid);
-            t0 = performance.now();
-          }
-        } catch {
-          /* exited */
-        }
-      }, 250);
-      const ws = await run;
-      clearInterval(sampler);
-      const cpu = t0 ? ((cpuSeconds(server.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100 : 0;
+      const {
+        result: ws,
+        cores,
+        rssMb: rss,
+      } = await measureCpu([server.pid], loadgen(['--url', url, '--clients', String(clients), '--seconds', String(seconds)]));
+      const cpu = cores * 100;
       server.stop();
       const frameBytes = ws.frames ? Math.round(ws.bytes_per_s / ws.deliveries_per_s) : 1800;
       const raw = await loadgen([

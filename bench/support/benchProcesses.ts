@@ -45,8 +45,9 @@ export function spawnUntil(
   args: string[],
   pattern: RegExp,
   env: NodeJS.ProcessEnv = process.env,
+  stderr: 'ignore' | 'inherit' = 'ignore',
 ): Promise<{ proc: ChildProcess; match: string }> {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', stderr], env });
   return new Promise((resolve, reject) => {
     let text = '';
     proc.stdout!.on('data', (d) => {

@@ -6,8 +6,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::cluster::{eventually, http_get, metric, signal, Nats, Watcher};
-use support::start;
+use support::cluster::{eventually, metric, signal, Nats, Watcher};
+use support::{http_get, start};
 use tickframe_schema::frame_restamp::{restamp, Restamp};
 use tickframe_schema::{decode_frame, BookStatus};
 

@@ -12,7 +12,7 @@ use tickframe_server::exchange::capture::{CaptureEvent, CaptureReader, CaptureWr
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
-use support::{kraken_v2, start};
+use support::{http_get, kraken_v2, start};
 
 /// Frames for `symbol` until `pred` holds (or panic after `secs`).
 async fn wait_for(addr: &str, symbol: &str, secs: u64, mut pred: impl FnMut(BookStatus, f64) -> bool) {
@@ -56,7 +56,7 @@ async fn a_capture_replays_into_several_symbols_picked_by_query() {
         .collect();
     let path = kraken_capture("capture", &["ETH/USD", "BTC/USD"], &recvs);
     let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "max"]);
-    let symbols: Vec<String> = reqwest_get_json(&server.1, "/symbols").await;
+    let symbols: Vec<String> = serde_json::from_str(&http_get(&server.1, "/symbols").await.unwrap().1).unwrap();
     assert_eq!(symbols, vec!["ETH/USD", "BTC/USD"]);
     wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 2000.5).await;
     wait_for(&server.1, "BTC/USD", 10, |s, bid| s == BookStatus::Live && bid == 50000.0).await;
@@ -78,8 +78,8 @@ async fn a_capture_timestamp_out_of_range_is_skipped_not_a_panic() {
     let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "1"]);
     // The replay goes on past the broken line: BTC's snapshot is served, the task did not die.
     wait_for(&server.1, "BTC/USD", 10, |s, bid| s == BookStatus::Live && bid == 50000.0).await;
-    let status = reqwest_get_text(&server.1, "/healthz").await;
-    assert!(status.ends_with("ok\n"), "{status}");
+    let (status, body) = http_get(&server.1, "/healthz").await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
 }
 
 #[tokio::test]
@@ -112,24 +112,6 @@ fn a_replay_speed_out_of_range_is_a_clear_error_at_start() {
         assert!(!out.status.success(), "--speed {bad} accepted");
         assert!(String::from_utf8_lossy(&out.stderr).contains("--speed takes a number"), "--speed {bad}");
     }
-}
-
-async fn reqwest_get_text(addr: &str, path: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
-    let mut body = String::new();
-    s.read_to_string(&mut body).await.unwrap();
-    body
-}
-
-async fn reqwest_get_json<T: serde::de::DeserializeOwned>(addr: &str, path: &str) -> T {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
-    let mut body = String::new();
-    s.read_to_string(&mut body).await.unwrap();
-    serde_json::from_str(body.split("\r\n\r\n").nth(1).unwrap()).unwrap()
 }
 
 #[tokio::test]

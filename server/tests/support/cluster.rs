@@ -98,22 +98,8 @@ pub fn signal(server: &super::Server, sig: i32) {
 
 /// Read one counter or gauge from a node's /metrics.
 pub async fn metric(addr: &str, name: &str) -> Option<u64> {
-    let text = http_get(addr, "/metrics").await.ok()?.1;
+    let text = super::http_get(addr, "/metrics").await.ok()?.1;
     text.lines().find_map(|l| l.strip_prefix(&format!("tickframe_{name} "))).and_then(|v| v.trim().parse().ok())
-}
-
-/// GET a path: (status, body).
-pub async fn http_get(addr: &str, path: &str) -> Result<(u16, String), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let fut = async {
-        let mut s = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.map_err(|e| e.to_string())?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.map_err(|e| e.to_string())?;
-        let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or("no status")?;
-        Ok((status, out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()))
-    };
-    tokio::time::timeout(Duration::from_secs(5), fut).await.map_err(|_| "timed out".to_string())?
 }
 
 /// Wait until `cond` holds (polling), or panic with `what` after `within`.

@@ -34,6 +34,20 @@ pub fn start(args: &[&str]) -> Server {
     Server(child, addr)
 }
 
+/// GET a path from a server under test, within 5 s: (status, body).
+pub async fn http_get(addr: &str, path: &str) -> Result<(u16, String), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fut = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.map_err(|e| e.to_string())?;
+        let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or("no status")?;
+        Ok((status, out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()))
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), fut).await.map_err(|_| "timed out".to_string())?
+}
+
 /// Levels as the exchange prints them: (price, qty) text.
 pub type Levels<'a> = &'a [(&'a str, &'a str)];
 
