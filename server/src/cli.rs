@@ -163,6 +163,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             max_inbound_bytes: args.max_inbound_bytes,
             ping_interval: Duration::from_millis(args.ping_interval_ms.max(100)),
             pong_timeout: Duration::from_millis(args.pong_timeout_ms.max(200)),
+            ..SessionLimits::default()
         },
     };
     let source_options = SourceOptions {

@@ -25,6 +25,12 @@ pub struct SessionLimits {
     /// A client that sends nothing — not even the pong every WebSocket client answers a ping with —
     /// for this long is gone (a dead peer or a half-open connection) and is disconnected.
     pub pong_timeout: Duration,
+    /// After a close frame the server stops writing and reads and discards what the client is still
+    /// sending — for at most this long and [`SessionLimits::close_linger_bytes`] — before it drops
+    /// the socket: a socket dropped with unread input answers with a TCP reset, and the client would
+    /// see 1006 instead of the close code it was sent.
+    pub close_linger: Duration,
+    pub close_linger_bytes: usize,
 }
 
 impl Default for SessionLimits {
@@ -34,6 +40,8 @@ impl Default for SessionLimits {
             max_inbound_bytes: 4096,
             ping_interval: Duration::from_secs(15),
             pong_timeout: Duration::from_secs(45),
+            close_linger: Duration::from_secs(2),
+            close_linger_bytes: 4 << 20,
         }
     }
 }
@@ -86,6 +94,9 @@ where
     loop {
         while let Some(event) = inbound.next_event() {
             if let Some(end) = answer(event, &mut writer, &mut heard, &metrics, limits).await {
+                if matches!(end, SessionEnd::ClientClosed | SessionEnd::MessageTooBig | SessionEnd::ProtocolError) {
+                    linger(&mut reader, &mut writer, &mut buf, limits).await;
+                }
                 return end;
             }
         }
@@ -146,8 +157,9 @@ async fn answer<W: AsyncWrite + Unpin>(
             *heard = tokio::time::Instant::now();
             metrics.inbound_messages_ignored.fetch_add(1, Ordering::Relaxed);
         }
-        Inbound::Close => {
-            let _ = send(writer, &ws_frames::close(ws_frames::CLOSE_NORMAL, ""), metrics, limits).await;
+        Inbound::Close(code) => {
+            // Echo the client's code (§5.5.1); it was checked to be one a peer may send.
+            let _ = send(writer, &ws_frames::close(code, ""), metrics, limits).await;
             return Some(SessionEnd::ClientClosed);
         }
         Inbound::Fail(code) => {
@@ -164,6 +176,23 @@ async fn answer<W: AsyncWrite + Unpin>(
         }
     }
     None
+}
+
+/// The closing handshake's tail: no more writes (FIN), then read and discard until the client
+/// closes too, for a bounded time and byte count (a client still sending a message the server
+/// refused would otherwise get a reset, not the close frame).
+async fn linger<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(reader: &mut R, writer: &mut W, buf: &mut [u8], limits: SessionLimits) {
+    let _ = tokio::time::timeout(limits.send_timeout, writer.shutdown()).await;
+    let mut left = limits.close_linger_bytes;
+    let _ = tokio::time::timeout(limits.close_linger, async {
+        while left > 0 {
+            match reader.read(buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
 }
 
 /// Send one frame's WebSocket message (the bytes every client gets), counted.

@@ -78,7 +78,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every endpoint answers only the allowed `Host` names (DNS rebinding: see edge/host.rs).
+/// A request must name exactly one Host (RFC 9112 §3.2: an HTTP/1.1 request without one, or any
+/// request with two, gets 400 — two could make this check and a proxy behind it disagree).
 async fn host_check(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let hosts = req.headers().get_all(header::HOST).iter().count();
+    if hosts > 1 || (hosts == 0 && req.version() >= axum::http::Version::HTTP_11) {
+        s.metrics.host_rejected.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::BAD_REQUEST, "exactly one Host header\n").into_response();
+    }
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str()));
     if !s.hosts.allows(host) {
         s.metrics.host_rejected.fetch_add(1, Ordering::Relaxed);
@@ -117,6 +124,14 @@ async fn ws_handler(
     State(s): State<AppState>,
     mut req: Request,
 ) -> Response {
+    // RFC 6455 §4.1: the opening handshake is an HTTP/1.1 (or later) GET. axum's `get` also
+    // routes HEAD here, and hyper would upgrade a 1.0 request it cannot then serve.
+    if req.method() != axum::http::Method::GET {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET")], "the WebSocket handshake is a GET\n").into_response();
+    }
+    if req.version() < axum::http::Version::HTTP_11 {
+        return (StatusCode::BAD_REQUEST, "the WebSocket handshake needs HTTP/1.1\n").into_response();
+    }
     let headers = req.headers();
     let accept = match websocket_accept(headers) {
         Ok(accept) => accept,
