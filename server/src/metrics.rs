@@ -80,6 +80,8 @@ pub struct Metrics {
     /// 1 while this ingest node holds the publishing lease (gauge); lease acquisitions and losses.
     pub lease_held: AtomicU64,
     pub lease_changes: AtomicU64,
+    /// Lease values that were not `node epoch` within the epoch bound (forged or corrupt): ignored.
+    pub lease_values_rejected: AtomicU64,
 }
 
 impl Metrics {
@@ -193,6 +195,13 @@ impl Metrics {
             line(&mut out, "bus_stale_marks_total", "counter", "Books marked stale: the bus was silent past the deadline.", g(&self.bus_stale_marks));
             line(&mut out, "lease_held", "gauge", "1 while this ingest node holds the publishing lease.", g(&self.lease_held));
             line(&mut out, "lease_changes_total", "counter", "Publishing lease acquisitions and losses.", g(&self.lease_changes));
+            line(
+                &mut out,
+                "lease_values_rejected_total",
+                "counter",
+                "Lease values ignored: not a node and an epoch within the bound.",
+                g(&self.lease_values_rejected),
+            );
         }
         line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
         line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));

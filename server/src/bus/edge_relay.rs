@@ -14,7 +14,7 @@ use tickframe_schema::BookStatus;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::bus::stream_epoch::epoch_of;
+use crate::bus::stream_epoch::{epoch_of, in_bounds, MAX_SEQUENCE};
 use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
 use crate::frame_builder::now_ms;
 use crate::log_throttle::{LogDecision, LogThrottle};
@@ -104,6 +104,10 @@ impl Relay {
             self.reject("frame for another symbol on this subject");
             return;
         }
+        if !in_bounds(sequence) {
+            self.reject("sequence beyond the highest epoch (forged or corrupt)");
+            return;
+        }
         if newest && self.latest.is_some() {
             return; // something at least as new already came live
         }
@@ -118,12 +122,14 @@ impl Relay {
         }
     }
 
-    /// Newer in the same epoch, or any frame of a newer epoch (another ingest node took over). An older
-    /// epoch only once the current one has been silent past the deadline (its node is gone, and the
-    /// bus lost its memory of it).
+    /// Newer in the same epoch, or any frame of a newer epoch (another ingest node took over). After
+    /// the bus has been silent past the deadline, any frame: the stream it carried is gone (its node
+    /// died, the bus lost its memory of it) — or it was a forged frame far ahead of the real stream,
+    /// which would otherwise hold every later honest frame off as "older" for good. So one forged
+    /// frame costs at most one deadline of stale book.
     fn accepts(&self, sequence: u64) -> bool {
         let (epoch, current) = (epoch_of(sequence), epoch_of(self.last_sequence));
-        epoch > current || (epoch == current && sequence > self.last_sequence) || (epoch < current && self.heard.elapsed() >= self.deadline)
+        epoch > current || (epoch == current && sequence > self.last_sequence) || self.heard.elapsed() >= self.deadline
     }
 
     fn relay(&mut self, payload: &[u8], sequence: u64) {
@@ -143,7 +149,12 @@ impl Relay {
     fn mark_stale(&mut self) {
         let Some(latest) = &self.latest else { return };
         let Ok(frame) = tickframe_schema::decode_frame(&latest.bytes) else { return };
-        let stamp = Restamp { sequence: frame.sequence() + 1, timestamp_ms: now_ms(), status: BookStatus::Stale, heartbeat: false };
+        let stamp = Restamp {
+            sequence: frame.sequence().saturating_add(1).min(MAX_SEQUENCE),
+            timestamp_ms: now_ms(),
+            status: BookStatus::Stale,
+            heartbeat: false,
+        };
         let bytes = Bytes::copy_from_slice(restamp(&frame, stamp, &mut self.builder));
         let heard = self.heard;
         self.relay(&bytes, stamp.sequence);
@@ -227,6 +238,53 @@ mod tests {
         tx.send(RelayInput::Live(frame(sequence_in(1, 4), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 4), BookStatus::Live));
         assert_eq!(metrics.bus_frames_rejected.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_forged_frame_costs_at_most_one_deadline_and_nothing_wraps() {
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut out = handle.subscribe();
+        let metrics = Arc::new(Metrics::default());
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone()));
+        let now = now_ms();
+        tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()).0, sequence_in(2, 10));
+        // A rogue publisher: the current epoch with the counter far ahead.
+        let forged = sequence_in(2, (1 << 33) - 2);
+        tx.send(RelayInput::Live(frame(forged, now))).await.unwrap();
+        assert_eq!(seq_status(&out.recv().await.unwrap()).0, forged);
+        // The honest stream goes on; its frames look older, so they are dropped — until the deadline.
+        let started = Instant::now();
+        let mut counter = 11;
+        let recovered = loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            tx.send(RelayInput::Live(frame(sequence_in(2, counter), now_ms()))).await.unwrap();
+            counter += 1;
+            if let Ok(f) = out.try_recv() {
+                let (sequence, status) = seq_status(&f);
+                if status == BookStatus::Live && epoch_of(sequence) == 2 && sequence < forged {
+                    break started.elapsed();
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "the symbol stayed frozen on the forged frame");
+        };
+        assert!(recovered <= Duration::from_secs(3) + Duration::from_millis(250), "honest frames again after {recovered:?}");
+        // Sequences past the epoch bound are refused and counted; the stale restamp saturates.
+        let before = metrics.bus_frames_rejected.load(Ordering::Relaxed);
+        tx.send(RelayInput::Live(frame(u64::MAX, now_ms()))).await.unwrap();
+        tx.send(RelayInput::Live(frame(MAX_SEQUENCE + 1, now_ms()))).await.unwrap();
+        tx.send(RelayInput::Live(frame(MAX_SEQUENCE, now_ms()))).await.unwrap();
+        let mut last = 0;
+        while let Ok(Ok(f)) = tokio::time::timeout(Duration::from_secs(5), out.recv()).await {
+            let (sequence, status) = seq_status(&f);
+            last = sequence;
+            if status == BookStatus::Stale {
+                break;
+            }
+        }
+        assert_eq!(metrics.bus_frames_rejected.load(Ordering::Relaxed) - before, 2);
+        assert_eq!(last, MAX_SEQUENCE, "the stale mark after the highest sequence stays at the bound");
     }
 
     #[tokio::test(start_paused = true)]

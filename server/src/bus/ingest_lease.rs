@@ -14,7 +14,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::bus::newest_frames::{highest_epoch, REQUEST_DEADLINE};
+use crate::bus::stream_epoch::{next_epoch, MAX_EPOCH};
 use crate::bus::Bus;
+use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
 
 /// The KV bucket holding one lease key per ingest group.
@@ -82,6 +84,7 @@ pub async fn run_lease(bus: Bus, store: Store, config: LeaseConfig, state: watch
     let mut revision: Option<u64> = None;
     // The highest epoch seen in the holders' keys: a new holder goes above it.
     let mut seen_epoch = 0u64;
+    let mut bad_values = LogThrottle::default();
     loop {
         match revision {
             Some(rev) => {
@@ -109,11 +112,15 @@ pub async fn run_lease(bus: Bus, store: Store, config: LeaseConfig, state: watch
             }
             None => {
                 match tokio::time::timeout(REQUEST_DEADLINE, store.entry(&key)).await {
-                    Ok(Ok(Some(entry))) if entry.operation == Operation::Put => {
-                        if let Some(e) = std::str::from_utf8(&entry.value).ok().and_then(|v| v.rsplit(' ').next()).and_then(|e| e.parse().ok()) {
-                            seen_epoch = seen_epoch.max(e);
+                    Ok(Ok(Some(entry))) if entry.operation == Operation::Put => match lease_epoch(&entry.value) {
+                        Some(e) => seen_epoch = seen_epoch.max(e),
+                        None => {
+                            metrics.lease_values_rejected.fetch_add(1, Ordering::Relaxed);
+                            if let LogDecision::Log { suppressed } = bad_values.check() {
+                                tracing::warn!(group = %key, suppressed, "lease value is not `node epoch` with an epoch ≤ 2^20 − 1: ignored");
+                            }
                         }
-                    }
+                    },
                     Ok(Ok(_)) => {
                         if let Some(held) = try_acquire(&bus, &store, &key, &config, seen_epoch).await {
                             revision = Some(held.0);
@@ -134,6 +141,13 @@ pub async fn run_lease(bus: Bus, store: Store, config: LeaseConfig, state: watch
     }
 }
 
+/// The epoch in a lease value (`node epoch`), if it is one a node could have written: a forged
+/// `u64::MAX` would otherwise make the next holder's epoch wrap to 0, below every frame browsers saw.
+pub fn lease_epoch(value: &[u8]) -> Option<u64> {
+    let epoch: u64 = std::str::from_utf8(value).ok()?.rsplit(' ').next()?.parse().ok()?;
+    (epoch <= MAX_EPOCH).then_some(epoch)
+}
+
 /// Create the key (only succeeds when nobody holds it). Returns (revision, epoch, publish-until).
 async fn try_acquire(bus: &Bus, store: &Store, key: &str, config: &LeaseConfig, seen_epoch: u64) -> Option<(u64, u64, Instant)> {
     // Above every epoch a browser may have seen: the last holder's and the bus's newest frames'.
@@ -144,7 +158,7 @@ async fn try_acquire(bus: &Bus, store: &Store, key: &str, config: &LeaseConfig, 
             return None;
         }
     };
-    let epoch = seen_epoch.max(on_bus) + 1;
+    let epoch = next_epoch(seen_epoch.max(on_bus));
     let sent = Instant::now();
     let value = Bytes::from(format!("{} {epoch}", config.node));
     match tokio::time::timeout(REQUEST_DEADLINE, store.create(key, value)).await {
@@ -156,4 +170,21 @@ async fn try_acquire(bus: &Bus, store: &Store, key: &str, config: &LeaseConfig, 
 /// Give the lease up (a clean shutdown), so a standby takes over at once instead of after the TTL.
 pub async fn release(store: &Store, group: &str) {
     let _ = tokio::time::timeout(REQUEST_DEADLINE, store.delete(group)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_values_past_the_epoch_bound_are_ignored() {
+        assert_eq!(lease_epoch(b"node-a 7"), Some(7));
+        assert_eq!(lease_epoch(b"node-a 1048575"), Some(MAX_EPOCH));
+        assert_eq!(lease_epoch(b"node-a 1048576"), None);
+        assert_eq!(lease_epoch(b"evil 18446744073709551615"), None);
+        assert_eq!(lease_epoch(b"evil -1"), None);
+        assert_eq!(lease_epoch(b"\xff\xfe"), None);
+        // The next holder's epoch never wraps, whatever was seen.
+        assert_eq!(next_epoch(MAX_EPOCH), MAX_EPOCH);
+    }
 }

@@ -9,8 +9,8 @@ use async_nats::jetstream::stream::{self, DiscardPolicy, StorageType, Stream};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use crate::bus::book_subject;
 use crate::bus::Bus;
+use crate::bus::{book_subject, stream_epoch};
 
 /// The JetStream stream's name.
 pub const STREAM: &str = "TICKFRAME_BOOKS";
@@ -18,6 +18,12 @@ pub const STREAM: &str = "TICKFRAME_BOOKS";
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
 /// At most this many symbols are read back (bounds a cold start's work).
 pub const MAX_SYMBOLS: usize = 10_000;
+/// The stream's byte bound (newest frames of every symbol together).
+pub const MAX_BYTES: i64 = 256 << 20;
+/// A subject's newest frame is dropped this long after it was published.
+pub const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// The largest frame the stream stores (NATS's default max payload is 1 MiB as well).
+pub const MAX_FRAME_BYTES: i32 = 1 << 20;
 
 /// Create the stream if it is not there (file storage: the newest frames survive a NATS restart).
 pub async fn ensure_stream(bus: &Bus) -> Result<Stream, String> {
@@ -30,6 +36,11 @@ pub async fn ensure_stream(bus: &Bus) -> Result<Stream, String> {
         allow_direct: true,
         // Frames are pictures, never deduplicated by id: keep the window (and its memory) small.
         duplicate_window: Duration::from_secs(1),
+        // Bounded on disk and in every cold edge's start: a symbol not published for a day is gone,
+        // and the whole stream never holds more than MAX_BYTES (oldest subjects go first).
+        max_bytes: MAX_BYTES,
+        max_age: MAX_AGE,
+        max_message_size: MAX_FRAME_BYTES,
         ..Default::default()
     };
     tokio::time::timeout(REQUEST_DEADLINE, bus.jetstream.get_or_create_stream(config))
@@ -76,8 +87,10 @@ pub async fn highest_epoch(bus: &Bus, symbols: &[String]) -> Result<u64, String>
         let subject = book_subject::book_subject(symbol);
         match tokio::time::timeout(REQUEST_DEADLINE, stream.direct_get_last_for_subject(subject)).await {
             Ok(Ok(message)) => {
-                if let Ok(f) = tickframe_schema::decode_frame(&message.payload) {
-                    highest = highest.max(crate::bus::stream_epoch::epoch_of(f.sequence()));
+                // A frame past the bounds is forged or corrupt (edges refuse it too): not an epoch to beat.
+                match tickframe_schema::decode_frame(&message.payload) {
+                    Ok(f) if stream_epoch::in_bounds(f.sequence()) => highest = highest.max(stream_epoch::epoch_of(f.sequence())),
+                    _ => tracing::warn!(%symbol, "newest frame on the bus is not a frame within the epoch bounds: ignored"),
                 }
             }
             Ok(Err(e)) if e.kind() == async_nats::jetstream::stream::DirectGetErrorKind::NotFound => {}
