@@ -105,6 +105,15 @@ pub struct ServeArgs {
     /// names when listening on a loopback address (DNS-rebinding protection), any otherwise.
     #[arg(long = "allow-host")]
     pub allow_hosts: Vec<String>,
+    /// Edge node: bytes of frames all relays together may hold (queued + kept for clients), in MiB.
+    #[arg(long, default_value_t = 256)]
+    pub edge_budget_mib: usize,
+    /// Edge node: largest frame relayed from the bus, in KiB (a 1,000-level book is ~35 KiB).
+    #[arg(long, default_value_t = 256)]
+    pub edge_max_frame_kib: usize,
+    /// Edge node: a symbol the bus has not carried for this many seconds is no longer relayed.
+    #[arg(long, default_value_t = 3600)]
+    pub edge_idle_evict_s: u64,
     /// Record every broadcast frame to this file (tickframe recording format).
     #[arg(long)]
     pub record: Option<PathBuf>,
@@ -185,7 +194,16 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             return Err("a nats:// --source makes this node an edge: no other --source, --publish or --record".into());
         }
         let deadline = args.data_deadline_ms.map_or(crate::bus::edge_relay::DEFAULT_DEADLINE, |ms| Duration::from_millis(ms.max(100)));
-        let edge = crate::bus::edge_subscriber::EdgeOptions { symbols: symbols.clone(), deadline };
+        let edge = crate::bus::edge_subscriber::EdgeOptions {
+            symbols: symbols.clone(),
+            deadline,
+            budget: crate::bus::edge_budget::EdgeBudget {
+                max_frame_bytes: args.edge_max_frame_kib.clamp(1, 1024) << 10,
+                edge_bytes: args.edge_budget_mib.clamp(1, 1 << 20) << 20,
+                idle_evict: Duration::from_secs(args.edge_idle_evict_s.max(1)),
+                ..Default::default()
+            },
+        };
         let node = crate::bus::edge_node::EdgeNode::start(url, &node_name(&args), edge, options.metrics.clone()).await?;
         let listener = bind_and_announce(&args).await?;
         return Ok(node.serve(listener, options, ctrl_c()).await?);

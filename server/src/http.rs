@@ -140,8 +140,7 @@ async fn ws_handler(
         }
         Err(refusal) => return refusal.into_response(),
     };
-    let fanout = s.markets.find(query.symbol.as_deref());
-    let Some(fanout) = fanout else {
+    let Some((_, fanout)) = s.markets.find(query.symbol.as_deref()) else {
         return (StatusCode::NOT_FOUND, format!("unknown symbol {:?}: see /symbols\n", query.symbol.unwrap_or_default())).into_response();
     };
     if !s.origins.allows(headers.get(header::ORIGIN).map(|o| o.as_bytes())) {

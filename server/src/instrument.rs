@@ -16,12 +16,15 @@ pub struct Instrument {
 /// "XMR-USD", "xmr/usd" and "XMRUSD" name the same symbol; so do Kraken's "XBT/CHF" and "BTC-CHF",
 /// and cryptofeed's "SUSHI-USDT-PERP" and Binance futures' "SUSHIUSDT".
 pub fn same_symbol(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        let up: String = s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
-        let up = up.strip_suffix("PERP").map(String::from).unwrap_or(up);
-        up.replace("XBT", "BTC")
-    };
-    norm(a) == norm(b)
+    symbol_key(a) == symbol_key(b)
+}
+
+/// The one spelling of a symbol that [`same_symbol`] compares: letters and digits, upper case, no
+/// `PERP` suffix, `XBT` as `BTC`.
+pub fn symbol_key(s: &str) -> String {
+    let up: String = s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+    let up = up.strip_suffix("PERP").map(String::from).unwrap_or(up);
+    up.replace("XBT", "BTC")
 }
 
 fn pow10(d: u32) -> f64 {

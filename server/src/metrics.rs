@@ -80,6 +80,12 @@ pub struct Metrics {
     /// 1 while this ingest node holds the publishing lease (gauge); lease acquisitions and losses.
     pub lease_held: AtomicU64,
     pub lease_changes: AtomicU64,
+    /// Symbols an edge relays (gauge), refused (count or byte limit), and evicted (idle on the bus).
+    pub bus_symbols: AtomicU64,
+    pub bus_symbols_refused: AtomicU64,
+    pub bus_symbols_evicted: AtomicU64,
+    /// Bytes of frames an edge holds (queued for relays + kept for clients), against its budget (gauge).
+    pub edge_bytes_held: AtomicU64,
     /// Lease values that were not `node epoch` within the epoch bound (forged or corrupt): ignored.
     pub lease_values_rejected: AtomicU64,
 }

@@ -29,7 +29,9 @@ impl EdgeNode {
     pub async fn start(url: &str, node: &str, edge: EdgeOptions, metrics: Arc<Metrics>) -> Result<Self, String> {
         let bus = connect(url, node, metrics.clone()).await?;
         ensure_stream(&bus).await?;
-        let directory = Arc::new(MarketDirectory::default());
+        // Every edge of a cluster has the same default market: the first asked-for symbol, else the
+        // first in sorted order (never "whichever arrived first").
+        let directory = Arc::new(MarketDirectory::with_default(edge.symbols.first().cloned()));
         tracing::info!(url = %crate::bus::bus_connection::redacted(url), symbols = ?edge.symbols, deadline = ?edge.deadline, "edge node: relaying frames from the bus");
         let (ready_tx, ready) = tokio::sync::oneshot::channel();
         let dir = directory.clone();

@@ -3,7 +3,7 @@
 //! words after a failover) is dropped; and when the bus falls silent past the data deadline the
 //! clients are told the book is stale.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use tickframe_schema::BookStatus;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::bus::edge_budget::{ByteBudget, HeldFrames};
 use crate::bus::stream_epoch::{epoch_of, in_bounds, MAX_SEQUENCE};
 use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
 use crate::frame_builder::now_ms;
@@ -33,6 +34,22 @@ pub enum RelayInput {
     Newest(Bytes),
 }
 
+impl RelayInput {
+    fn len(&self) -> usize {
+        match self {
+            RelayInput::Live(b) | RelayInput::Newest(b) => b.len(),
+        }
+    }
+}
+
+/// A relay's share of the edge's byte budget: what is queued for it (charged by the subscriber,
+/// released here on receipt) and the frames its fan-out holds (charged here).
+#[derive(Debug, Clone, Default)]
+pub struct RelayAccount {
+    pub budget: Arc<ByteBudget>,
+    pub queued: Arc<AtomicUsize>,
+}
+
 /// Relay one symbol until its input closes.
 pub async fn run_relay(
     symbol: String,
@@ -41,6 +58,7 @@ pub async fn run_relay(
     publisher: FanoutPublisher,
     deadline: Duration,
     metrics: Arc<Metrics>,
+    account: RelayAccount,
 ) {
     let mut relay = Relay {
         symbol,
@@ -54,16 +72,26 @@ pub async fn run_relay(
         stale: false,
         builder: FlatBufferBuilder::new(),
         bad_input: LogThrottle::default(),
+        held: HeldFrames::default(),
+        account,
     };
     loop {
         let stale_due = relay.heard + deadline;
         tokio::select! {
             biased;
-            msg = input.recv() => match msg {
-                Some(RelayInput::Live(bytes)) => relay.offer(bytes, false),
-                Some(RelayInput::Newest(bytes)) => relay.offer(bytes, true),
-                None => return,
-            },
+            msg = input.recv() => {
+                let Some(msg) = msg else {
+                    relay.account.budget.release(relay.held.total());
+                    return;
+                };
+                let n = msg.len();
+                let _ = relay.account.queued.fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| Some(q.saturating_sub(n)));
+                relay.account.budget.release(n);
+                match msg {
+                    RelayInput::Live(bytes) => relay.offer(bytes, false),
+                    RelayInput::Newest(bytes) => relay.offer(bytes, true),
+                }
+            }
             Some(reply) = snapshot_requests.recv() => {
                 let _ = reply.send(relay.latest.clone());
             }
@@ -88,6 +116,9 @@ struct Relay {
     stale: bool,
     builder: FlatBufferBuilder<'static>,
     bad_input: LogThrottle,
+    /// The frames the fan-out holds for clients, charged to the edge's budget.
+    held: HeldFrames,
+    account: RelayAccount,
 }
 
 impl Relay {
@@ -135,6 +166,9 @@ impl Relay {
     fn relay(&mut self, payload: &[u8], sequence: u64) {
         self.local_seq += 1;
         let frame = Frame::new(self.local_seq, payload);
+        let (added, freed) = self.held.push(frame.wire.len());
+        self.account.budget.charge(added);
+        self.account.budget.release(freed);
         self.latest = Some(frame.clone());
         self.publisher.publish(frame);
         self.metrics.frames_broadcast.fetch_add(1, Ordering::Relaxed);
@@ -214,7 +248,7 @@ mod tests {
         let (publisher, handle, snaps) = fanout();
         let mut out = handle.subscribe();
         let metrics = Arc::new(Metrics::default());
-        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone()));
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone(), RelayAccount::default()));
         let now = now_ms();
         tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(2, 10), BookStatus::Live));
@@ -246,7 +280,7 @@ mod tests {
         let (publisher, handle, snaps) = fanout();
         let mut out = handle.subscribe();
         let metrics = Arc::new(Metrics::default());
-        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone()));
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone(), RelayAccount::default()));
         let now = now_ms();
         tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()).0, sequence_in(2, 10));
@@ -292,7 +326,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(16);
         let (publisher, handle, snaps) = fanout();
         let mut out = handle.subscribe();
-        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), Arc::default()));
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), Arc::default(), RelayAccount::default()));
         tx.send(RelayInput::Newest(frame(sequence_in(1, 7), now_ms() - 60_000))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 7), BookStatus::Live));
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 8), BookStatus::Stale), "at once, not after the deadline");

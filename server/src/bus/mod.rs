@@ -11,6 +11,7 @@
 
 pub mod book_subject;
 pub mod bus_connection;
+pub mod edge_budget;
 pub mod edge_node;
 pub mod edge_relay;
 pub mod edge_subscriber;
