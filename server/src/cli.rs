@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// venue sends data heartbeats every second (coinbase, kraken), 10000 otherwise.
     #[arg(long)]
     pub data_deadline_ms: Option<u64>,
+    /// A book not live this many milliseconds after its resync began is asked for again; after as
+    /// long again the source reconnects (a venue that ignores a resubscribe cannot hold it forever).
+    #[arg(long, default_value_t = 15_000)]
+    pub resync_deadline_ms: u64,
     /// A REST snapshot request that has not completed in this many milliseconds fails (and is
     /// retried, as a 5xx is).
     #[arg(long, default_value_t = 10_000)]
@@ -186,6 +190,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         exchange_ws_url: args.exchange_ws_url.clone(),
         exchange_rest_url: args.exchange_rest_url.clone(),
         data_deadline: args.data_deadline_ms.map(Duration::from_millis),
+        resync_deadline: Duration::from_millis(args.resync_deadline_ms.max(100)),
         rest_timeout: Duration::from_millis(args.rest_timeout_ms),
         max_backoff: Duration::from_millis(args.max_backoff_ms),
     };
@@ -211,7 +216,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let Sources { markets, tasks } = sources::build(&args.sources, &source_options, &options.metrics)?;
     let mut hooks = Vec::new();
     if let Some(path) = &args.record {
-        hooks.push(recorder::record_first_market(path, args.tick_hz, args.sources.iter().map(|s| s.to_string()).collect())?);
+        hooks.push(recorder::record_first_market(path, args.tick_hz, args.sources.iter().map(|s| s.to_string()).collect(), options.metrics.clone())?);
     }
     let ingest = match &args.publish {
         Some(url) => {

@@ -94,11 +94,15 @@ async fn host_check(State(s): State<AppState>, req: Request, next: Next) -> Resp
     next.run(req).await
 }
 
-/// `ok`, or 503 `degraded: …` while a node of a cluster has lost the bus (its books are stale):
-/// a load balancer sends new clients to another edge.
+/// `ok`, or 503 `degraded: …` while a node of a cluster has lost the bus, or while no book it
+/// serves is live (every one stale or resyncing, or none has arrived yet): a load balancer sends new
+/// clients to another node.
 async fn healthz_handler(State(s): State<AppState>) -> Response {
     if s.metrics.bus_in_use.load(Ordering::Relaxed) && s.metrics.bus_connected.load(Ordering::Relaxed) == 0 {
         return (StatusCode::SERVICE_UNAVAILABLE, "degraded: the bus (NATS) is disconnected\n").into_response();
+    }
+    if !s.markets.any_live() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "degraded: no book is live (stale, resyncing, or not yet received)\n").into_response();
     }
     "ok\n".into_response()
 }

@@ -90,6 +90,16 @@ impl MarketDirectory {
         default.iter().cloned().chain(m.markets.keys().filter(|s| Some(*s) != default.as_ref()).cloned()).take(MAX_SYMBOLS).collect()
     }
 
+    /// Whether any served book is live now (its newest frame says so; a frame that is not an order
+    /// book's — a custom engine's — counts as live). Stops at the first.
+    pub fn any_live(&self) -> bool {
+        let Ok(m) = self.inner.read() else { return false };
+        m.markets.values().any(|f| {
+            f.latest()
+                .is_some_and(|frame| tickframe_schema::decode_frame(&frame.bytes).map_or(true, |d| d.status() == tickframe_schema::BookStatus::Live))
+        })
+    }
+
     /// The default market's symbol.
     pub fn default_symbol(&self) -> Option<String> {
         self.inner.read().ok()?.default_symbol().map(str::to_string)

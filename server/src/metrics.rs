@@ -56,6 +56,12 @@ pub struct Metrics {
     pub source_untrusted: AtomicU64,
     /// Times a live source sent no market data within its deadline (books marked stale, reconnect).
     pub source_data_timeouts: AtomicU64,
+    /// Resyncs asked for again (no snapshot within the resync deadline), and reconnects after a
+    /// retry got none either.
+    pub source_resync_retries: AtomicU64,
+    pub source_resync_reconnects: AtomicU64,
+    /// `--record` / `--capture-out` writes that failed (the recording stops; the server goes on).
+    pub record_failures: AtomicU64,
     /// Source tasks that died (panicked): their books are served as stale; the server goes on.
     pub source_task_failures: AtomicU64,
     /// This node is part of a cluster (`--publish` or a `nats://` source): /healthz reports the bus.
@@ -176,6 +182,27 @@ impl Metrics {
             "counter",
             "Books resynced as untrustworthy: crossed, empty snapshot, unappliable message.",
             g(&self.source_untrusted),
+        );
+        line(
+            &mut out,
+            "source_resync_retries_total",
+            "counter",
+            "Resyncs asked for again: no snapshot within the resync deadline.",
+            g(&self.source_resync_retries),
+        );
+        line(
+            &mut out,
+            "source_resync_reconnects_total",
+            "counter",
+            "Reconnects because a retried resync got no snapshot either.",
+            g(&self.source_resync_reconnects),
+        );
+        line(
+            &mut out,
+            "record_failures_total",
+            "counter",
+            "--record / --capture-out writes that failed (that recording stopped).",
+            g(&self.record_failures),
         );
         if self.bus_in_use.load(Ordering::Relaxed) {
             line(&mut out, "bus_connected", "gauge", "1 while connected to NATS.", g(&self.bus_connected));

@@ -2,21 +2,23 @@
 //! `recording.rs`), exactly as clients received them.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::frame_builder::now_ms;
+use crate::metrics::Metrics;
 use crate::recording::{RecordingHeader, RecordingWriter};
 use crate::{FanoutHandle, FanoutHook};
 
 /// A fan-out hook that records the first market it is given (a recording holds one symbol's
 /// frames). `sources` are the `--source`s as given, for the header's `source`.
-pub fn record_first_market(path: &Path, tick_hz: u32, sources: Vec<String>) -> Result<FanoutHook, String> {
+pub fn record_first_market(path: &Path, tick_hz: u32, sources: Vec<String>, metrics: Arc<Metrics>) -> Result<FanoutHook, String> {
     let file = std::fs::File::create(path).map_err(|e| format!("--record {}: {e}", path.display()))?;
     let out = std::sync::Mutex::new(Some(std::io::BufWriter::new(file)));
     Ok(Arc::new(move |symbol: &str, handle| {
         if let Some(out) = out.lock().ok().and_then(|mut o| o.take()) {
             let source = sources.iter().find(|s| s.contains(symbol)).or(sources.first()).cloned().unwrap_or_default();
-            tokio::spawn(record_frames(handle, out, tick_hz, source));
+            tokio::spawn(record_frames(handle, out, tick_hz, source, metrics.clone()));
         }
     }))
 }
@@ -24,7 +26,8 @@ pub fn record_first_market(path: &Path, tick_hz: u32, sources: Vec<String>) -> R
 /// Record one market's broadcast frames. The header is written with the first frame, from the frame
 /// itself: its symbol, tick and lot are the recorded market's (a live book's tick is known only once
 /// the exchange has sent prices), and `source` says where it came from.
-pub async fn record_frames<W: std::io::Write + Send + 'static>(handle: FanoutHandle, out: W, tick_hz: u32, source: String) {
+/// A failed write stops the recording (counted in `tickframe_record_failures_total`); the server goes on.
+pub async fn record_frames<W: std::io::Write + Send + 'static>(handle: FanoutHandle, out: W, tick_hz: u32, source: String, metrics: Arc<Metrics>) {
     let mut rx = handle.subscribe();
     let mut writer: Option<RecordingWriter<W>> = None;
     let mut out = Some(out);
@@ -48,6 +51,7 @@ pub async fn record_frames<W: std::io::Write + Send + 'static>(handle: FanoutHan
                 Some(header) => match RecordingWriter::new(o, &header) {
                     Ok(w) => writer.insert(w),
                     Err(e) => {
+                        metrics.record_failures.fetch_add(1, Ordering::Relaxed);
                         tracing::error!(error = %e, "recording not started: header write failed");
                         return;
                     }
@@ -56,6 +60,7 @@ pub async fn record_frames<W: std::io::Write + Send + 'static>(handle: FanoutHan
             (None, None) => return,
         };
         if let Err(e) = w.append(now_ms() as f64, &frame.bytes) {
+            metrics.record_failures.fetch_add(1, Ordering::Relaxed);
             tracing::error!(error = %e, "recording stopped: write failed");
             return;
         }

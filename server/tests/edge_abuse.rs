@@ -26,6 +26,13 @@ async fn start_with(options: ServeOptions) -> SocketAddr {
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
     tokio::spawn(simulator::run(5, 100, tx));
     tokio::spawn(serve(engine, rx, listener, options, std::future::pending()));
+    // Ready once the simulator's first book is live (/healthz says degraded until then).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // (A server that answers other Host names only says 421: nothing to wait for there.)
+    while ![200, 421].contains(&get(addr, "/healthz", "127.0.0.1").await.0) {
+        assert!(Instant::now() < deadline, "the simulator's book never went live");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     addr
 }
 
@@ -313,4 +320,16 @@ async fn the_host_header_is_checked_against_rebinding() {
     let addr = start_with(options).await;
     assert_eq!(get(addr, "/metrics", "md.example").await.0, 200);
     assert_eq!(get(addr, "/metrics", &addr.to_string()).await.0, 421);
+}
+
+#[tokio::test]
+async fn healthz_is_degraded_while_no_book_is_live() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 20);
+    let (_source, rx) = tokio::sync::mpsc::channel(16); // a source that never delivers a book
+    tokio::spawn(serve(engine, rx, listener, ServeOptions::new("SIM-USD"), std::future::pending()));
+    let (status, body) = get(addr, "/healthz", "127.0.0.1").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.starts_with("degraded: no book is live"), "{body}");
 }

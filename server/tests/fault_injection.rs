@@ -22,10 +22,13 @@
 //! | old snapshot (4)  | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST 500          | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST timeout      | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
+//! | resubscribe ignored | — (5) | — (5)        | ✓        | ✓      | ✓     | ✓   |
 //!
 //! (1) Kraken v2 book messages carry no sequence: its CRC32 checksum is what detects loss.
 //! (2) The venue sends no checksum. (3) The venue's snapshots come over the WebSocket.
 //! (4) A REST snapshot older than the diffs buffered while it was fetched.
+//! (5) Binance resyncs over REST, whose attempts are bounded already (three at the REST timeout,
+//!     then a new connection: REST timeout); the resync deadline applies to it as well.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -360,9 +363,14 @@ struct Run {
 
 /// Start the scripted exchange (`conns`, REST `rest` for REST venues) and a server reading it.
 async fn run(d: &dyn Dialect, conns: Vec<Conn>, rest: Vec<Rest>, data_deadline_ms: &str) -> Run {
+    run_with(d, conns, rest, data_deadline_ms, &[]).await
+}
+
+async fn run_with(d: &dyn Dialect, conns: Vec<Conn>, rest: Vec<Rest>, data_deadline_ms: &str, extra: &[&str]) -> Run {
     let (go, gate) = fault_gate();
     let ws = scripted_exchange(conns, gate).await;
     let mut args = vec!["--source", d.source(), "--exchange-ws-url", &ws, "--data-deadline-ms", data_deadline_ms];
+    args.extend(extra);
     args.extend(["--max-backoff-ms", "200", "--rest-timeout-ms", "500"]);
     let rest_url;
     if d.rest() {
@@ -470,6 +478,23 @@ async fn resyncs_after(d: &'static dyn Dialect, fault: Vec<String>, last_fault_i
     assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Resyncing, BookStatus::Live]), "{seen:?}");
 }
 
+/// After a fault the exchange ignores the resubscribe, while its data beats keep the connection's
+/// data deadline fresh: the server asks again after the resync deadline, then reconnects, and
+/// serves B exactly — never a book resyncing forever.
+async fn resubscribe_ignored(d: &'static dyn Dialect) {
+    let mut first = serving(d, book_a(), A_ID);
+    first.on_go = vec![d.update(after_a(d), (Side::Bid, "100.20", "abc"), &book_a())]; // cannot be applied
+    first.on_resubscribe = vec![]; // ignored, and the beats go on
+    let second = Conn { start_after_ms: 500, ..serving(d, book_b(), 0) };
+    let run = run_with(d, vec![first, second], vec![], "60000", &["--resync-deadline-ms", "1000"]).await;
+    let seen = watch_recovery(&run, d.symbol(), Some(&book_a()), &book_b()).await;
+    assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Resyncing, BookStatus::Live]), "{seen:?}");
+    let (_, metrics) = support::http_get(&run.server.1, "/metrics").await.expect("metrics");
+    let count = |name: &str| metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok()).unwrap_or(0);
+    assert!(count("tickframe_source_resync_retries_total") >= 1, "asked again first");
+    assert!(count("tickframe_source_resync_reconnects_total") >= 1, "then reconnected");
+}
+
 /// The first id after the book A connection's script.
 fn after_a(d: &dyn Dialect) -> u64 {
     A_ID + 1 + u64::from(d.rest())
@@ -568,10 +593,10 @@ venue!(
     Binance { usdm: true },
     [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, stale_snapshot, rest_500, rest_timeout]
 );
-venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot]);
-venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot]);
-venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot]);
-venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot]);
+venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
+venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
+venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
+venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
 
 /// A quiet market is not a dead one: with heartbeats only, the book stays live over three deadlines.
 #[tokio::test]

@@ -45,6 +45,8 @@ pub struct SourceOptions {
     /// Overrides the venue's own data deadline.
     pub data_deadline: Option<Duration>,
     pub rest_timeout: Duration,
+    /// See [`LiveOptions::resync_deadline`].
+    pub resync_deadline: Duration,
     pub max_backoff: Duration,
 }
 
@@ -62,6 +64,7 @@ impl Default for SourceOptions {
             exchange_rest_url: None,
             data_deadline: None,
             rest_timeout: Duration::from_secs(10),
+            resync_deadline: live_source::DEFAULT_RESYNC_DEADLINE,
             max_backoff: Duration::from_secs(30),
         }
     }
@@ -125,6 +128,7 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                 let mut live = LiveOptions::new(endpoint);
                 live.rest_base = opts.exchange_rest_url.clone();
                 live.rest_timeout = opts.rest_timeout.max(Duration::from_millis(100));
+                live.resync_deadline = opts.resync_deadline;
                 live.backoff.max = opts.max_backoff.max(Duration::from_millis(10));
                 live.backoff.initial = live.backoff.initial.min(live.backoff.max);
                 if let Some(path) = &opts.capture_out {

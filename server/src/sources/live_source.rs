@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::exchange::capture::{CaptureEvent, CaptureWriter};
 use crate::frame_builder::now_ms;
-use crate::sources::venue_feed::VenueFeed;
+use crate::sources::venue_feed::{Overdue, VenueFeed};
 use crate::venues::venue::{VenueAction, VenueInput};
 pub use crate::venues::LiveEndpoint;
 
@@ -47,7 +47,14 @@ pub struct LiveOptions {
     /// A connection that lasted this long resets the backoff.
     pub healthy_after: Duration,
     pub capture_out: Option<CaptureWriter<Box<dyn Write + Send>>>,
+    /// A book not live this long after it started resyncing is asked for again; after as long
+    /// again the connection is started over.
+    pub resync_deadline: Duration,
 }
+
+/// Default [`LiveOptions::resync_deadline`]: well past a venue's usual snapshot delay (and past
+/// three REST attempts at their timeout, which run before the check).
+pub const DEFAULT_RESYNC_DEADLINE: Duration = Duration::from_secs(15);
 
 impl LiveOptions {
     pub fn new(endpoint: LiveEndpoint) -> Self {
@@ -58,13 +65,15 @@ impl LiveOptions {
             backoff: Backoff::default(),
             healthy_after: Duration::from_secs(60),
             capture_out: None,
+            resync_deadline: DEFAULT_RESYNC_DEADLINE,
         }
     }
 }
 
-fn record(out: &mut Option<CaptureWriter<Box<dyn Write + Send>>>, ev: CaptureEvent<'_>) {
+fn record(out: &mut Option<CaptureWriter<Box<dyn Write + Send>>>, ev: CaptureEvent<'_>, metrics: &crate::metrics::Metrics) {
     if let Some(w) = out {
         if let Err(e) = w.write(&ev) {
+            metrics.record_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!(error = %e, "--capture-out write failed: recording stops");
             *out = None;
         }
@@ -86,7 +95,12 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
         }
     };
     let venue = feed.venue_name();
-    record(&mut opts.capture_out, CaptureEvent::Header { format: 2, exchange: venue.into(), config: serde_json::json!({"l2_book": feed.symbols()}) });
+    let metrics = feed.metrics().clone();
+    record(
+        &mut opts.capture_out,
+        CaptureEvent::Header { format: 2, exchange: venue.into(), config: serde_json::json!({"l2_book": feed.symbols()}) },
+        &metrics,
+    );
     let conn = "ws.1";
     let mut attempt = 0u32;
     loop {
@@ -106,11 +120,15 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
         };
         if let Some(mut ws) = ws {
             let since = tokio::time::Instant::now();
-            record(&mut opts.capture_out, CaptureEvent::Connect { conn: conn.into(), ts: ts(), addr: url.as_str().into() });
+            record(&mut opts.capture_out, CaptureEvent::Connect { conn: conn.into(), ts: ts(), addr: url.as_str().into() }, &metrics);
             let _ = feed.handle(VenueInput::Connected).await;
             let mut ok = true;
             for m in &opts.endpoint.subscribe {
-                record(&mut opts.capture_out, CaptureEvent::Send { conn: conn.into(), ts: ts(), addr: url.as_str().into(), data: m.as_str().into() });
+                record(
+                    &mut opts.capture_out,
+                    CaptureEvent::Send { conn: conn.into(), ts: ts(), addr: url.as_str().into(), data: m.as_str().into() },
+                    &metrics,
+                );
                 ok &= ws.send(Message::text(m.clone())).await.is_ok();
             }
             let mut ping =
@@ -120,6 +138,8 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
             let deadline = opts.endpoint.data_deadline;
             let mut last_data = tokio::time::Instant::now();
             let mut went_stale = false;
+            let check_every = (opts.resync_deadline / 4).max(Duration::from_millis(50));
+            let mut resync_check = tokio::time::interval_at(tokio::time::Instant::now() + check_every, check_every);
             while ok {
                 let next = tokio::time::timeout_at(last_data + deadline, ws.next());
                 let ping_due = async {
@@ -131,7 +151,7 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                 tokio::select! {
                     msg = next => match msg {
                         Ok(Some(Ok(Message::Text(text)))) => {
-                            record(&mut opts.capture_out, CaptureEvent::Recv { conn: conn.into(), ts: ts(), data: text.as_str().into() });
+                            record(&mut opts.capture_out, CaptureEvent::Recv { conn: conn.into(), ts: ts(), data: text.as_str().into() }, &metrics);
                             let actions = feed.handle(VenueInput::Message(text.as_str())).await;
                             if feed.saw_data() {
                                 last_data = tokio::time::Instant::now();
@@ -156,6 +176,21 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                             ok = false;
                         }
                     },
+                    _ = resync_check.tick() => {
+                        for overdue in feed.overdue_resyncs(opts.resync_deadline) {
+                            match overdue {
+                                Overdue::Retry(symbol) => {
+                                    let actions = feed.retry_resync(&symbol);
+                                    ok &= perform(&mut feed, &mut ws, &http, actions, &opts.rest_base, &mut opts.capture_out, &url).await;
+                                }
+                                Overdue::Reconnect => {
+                                    tracing::warn!(venue, deadline = ?opts.resync_deadline, "a retried resync got no snapshot: reconnecting");
+                                    metrics.source_resync_reconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    ok = false;
+                                }
+                            }
+                        }
+                    }
                     _ = ping_due => {
                         if let Some((_, text)) = &ping {
                             ok = ws.send(Message::text(text.clone())).await.is_ok();
@@ -197,6 +232,7 @@ async fn perform<S>(
 where
     S: SinkExt<Message> + Unpin,
 {
+    let metrics = feed.metrics().clone();
     while !actions.is_empty() {
         let mut next = Vec::new();
         for action in actions {
@@ -204,7 +240,7 @@ where
                 VenueAction::Send { symbol, messages } => {
                     tracing::info!(venue = feed.venue_name(), symbol, "resubscribing");
                     for m in messages {
-                        record(capture, CaptureEvent::Send { conn: "ws.1".into(), ts: ts(), addr: addr.into(), data: m.as_str().into() });
+                        record(capture, CaptureEvent::Send { conn: "ws.1".into(), ts: ts(), addr: addr.into(), data: m.as_str().into() }, &metrics);
                         if ws.send(Message::text(m)).await.is_err() {
                             return false;
                         }
@@ -231,7 +267,11 @@ where
                     }
                     // Without a snapshot the book cannot sync: start over on a new connection.
                     let Some(body) = body else { return false };
-                    record(capture, CaptureEvent::Http { conn: "http.0".into(), ts: ts(), url: url.as_str().into(), data: body.as_str().into() });
+                    record(
+                        capture,
+                        CaptureEvent::Http { conn: "http.0".into(), ts: ts(), url: url.as_str().into(), data: body.as_str().into() },
+                        &metrics,
+                    );
                     next.extend(feed.handle(VenueInput::Http { url: &url, body: &body }).await);
                 }
             }

@@ -34,11 +34,31 @@ pub struct VenueFeed {
     /// Served symbols marked stale: their engines keep the last-seen book, dimmed, until the book
     /// is live again (a reconnect's resyncing image would only replace it with an empty book).
     stale: std::collections::HashSet<String>,
+    /// Books not live, by venue symbol: since when, and how many times their resync was retried
+    /// (see [`VenueFeed::overdue_resyncs`]).
+    not_live: std::collections::HashMap<String, (tokio::time::Instant, u32)>,
+}
+
+/// What to do about a book that has not become live within the resync deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overdue {
+    /// Ask again (resubscribe, or fetch a new snapshot): the request or its answer may be lost.
+    Retry(String),
+    /// Asked again and still nothing: start over on a new connection.
+    Reconnect,
 }
 
 impl VenueFeed {
     pub fn new(venue: Box<dyn Venue>, targets: Vec<FeedTarget>, metrics: Arc<Metrics>) -> Self {
-        Self { venue, targets, metrics, report: Report::default(), error_log: LogThrottle::default(), stale: Default::default() }
+        Self {
+            venue,
+            targets,
+            metrics,
+            report: Report::default(),
+            error_log: LogThrottle::default(),
+            stale: Default::default(),
+            not_live: Default::default(),
+        }
     }
 
     pub fn venue_name(&self) -> &'static str {
@@ -126,6 +146,52 @@ impl VenueFeed {
         }
     }
 
+    /// Books that have not been live for `deadline`: the first time each is retried, the second
+    /// time the connection is started over. A venue that refuses or ignores a resubscribe (while its
+    /// heartbeats keep the connection's data deadline fresh) would otherwise leave the book
+    /// resyncing forever.
+    pub fn overdue_resyncs(&mut self, deadline: std::time::Duration) -> Vec<Overdue> {
+        let now = tokio::time::Instant::now();
+        let mut out = Vec::new();
+        for (symbol, (since, retries)) in &mut self.not_live {
+            if now.duration_since(*since) < deadline {
+                continue;
+            }
+            if *retries == 0 {
+                out.push(Overdue::Retry(symbol.clone()));
+                *retries += 1;
+                *since = now;
+            } else {
+                return vec![Overdue::Reconnect];
+            }
+        }
+        out
+    }
+
+    /// Ask for `symbol`'s book again; the actions to carry out.
+    pub fn retry_resync(&mut self, symbol: &str) -> Vec<VenueAction> {
+        self.report.clear();
+        self.metrics.source_resync_retries.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(venue = self.venue.name(), symbol, "no snapshot within the resync deadline: asking again");
+        self.venue.resync(symbol, &mut self.report);
+        std::mem::take(&mut self.report.actions)
+    }
+
+    /// Keep [`VenueFeed::not_live`] true to the books after an input.
+    fn track_not_live(&mut self, connected: bool) {
+        if connected {
+            self.not_live.clear(); // a new connection: every book starts its wait now
+        }
+        let now = tokio::time::Instant::now();
+        for (symbol, b) in self.venue.books() {
+            if b.state == SyncState::Live {
+                self.not_live.remove(symbol);
+            } else {
+                self.not_live.entry(symbol.clone()).or_insert((now, 0));
+            }
+        }
+    }
+
     /// Feed one input; push images of every symbol it touched; return the recovery actions the
     /// adapter asks for. Bad messages are counted and logged, never fatal.
     pub async fn handle(&mut self, input: VenueInput<'_>) -> Vec<VenueAction> {
@@ -143,6 +209,7 @@ impl VenueFeed {
             }
         }
         self.resync_untrusted(failed.is_some(), was_http);
+        self.track_not_live(connected);
         for (_, note) in &self.report.notes {
             let counter = match note {
                 Note::Gap => &self.metrics.source_gaps,
