@@ -233,3 +233,25 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     assert_eq!(text.lines().filter(|l| l.contains(r#""t":"connect""#)).count(), 2, "both connections recorded");
     assert!(text.lines().next().unwrap().contains(r#""t":"header""#));
 }
+
+/// A recording that cannot be written (a full disk: /dev/full) stops, is counted in /metrics, and
+/// the server goes on serving.
+#[tokio::test]
+async fn a_failed_recording_is_counted_and_the_server_goes_on() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    }
+    let server = start(&["--record", "/dev/full", "--tick-hz", "50"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, metrics) = http_get(&server.1, "/metrics").await.unwrap();
+        let failures = metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
+        if failures >= Some(1) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no record failure counted: {metrics}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&server.1, "SIM-USD", 10, |s, _| s == BookStatus::Live).await;
+}
