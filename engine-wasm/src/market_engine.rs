@@ -136,6 +136,10 @@ impl MarketEngine {
                 return Err(e);
             }
         };
+        if let Err(why) = plausible(&frame) {
+            self.summary[summary::ERRORS] += 1.0;
+            return Err(FrameError::OutOfRange(why));
+        }
         let seq = frame.sequence();
         // A jump too far either way is a new stream, not this one misbehaving: start tracking again
         // at this frame (counted), rather than drop every later frame as out of order and freeze.
@@ -432,4 +436,40 @@ impl MarketEngine {
     pub fn symbol(&self) -> &str {
         &self.symbol
     }
+}
+
+/// Smallest and largest tick or lot size accepted: the engine recovers increments of up to 12
+/// decimals (`Increment::from_f64`), and no market trades in steps of a trillion.
+pub const MIN_INCREMENT: f64 = 1e-12;
+pub const MAX_INCREMENT: f64 = 1e12;
+/// A price or size must be at most this many increments: integers above it are not exact in f64.
+const MAX_INCREMENTS: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// A frame that verified may still carry numbers no market has — NaN, ∞, 0 or 1e−300 as a tick size,
+/// an infinite or negative price — which would turn into garbage ticks or a "live" book of nonsense.
+fn plausible(f: &tickframe_schema::OrderbookFrame<'_>) -> Result<(), &'static str> {
+    let (tick, lot) = (f.tick_size(), f.lot_size());
+    let increment = |x: f64| x.is_finite() && (MIN_INCREMENT..=MAX_INCREMENT).contains(&x);
+    if !increment(tick) {
+        return Err("tick size must be a finite number in [1e-12, 1e12]");
+    }
+    if !increment(lot) {
+        return Err("lot size must be a finite number in [1e-12, 1e12]");
+    }
+    for side in [f.bids(), f.asks()].into_iter().flatten() {
+        for l in side.iter() {
+            let (p, q) = (l.price(), l.size());
+            if !(p.is_finite() && p > 0.0 && p / tick <= MAX_INCREMENTS) {
+                return Err("a level's price must be finite, positive and at most 2^53 ticks");
+            }
+            if !(q.is_finite() && q >= 0.0 && q / lot <= MAX_INCREMENTS) {
+                return Err("a level's size must be finite, not negative and at most 2^53 lots");
+            }
+        }
+    }
+    let summary = [f.best_bid(), f.best_ask(), f.mid_price(), f.spread(), f.bid_total_size(), f.ask_total_size(), f.imbalance()];
+    if summary.iter().any(|x| !x.is_finite()) {
+        return Err("best bid/ask, mid, spread, totals and imbalance must be finite");
+    }
+    Ok(())
 }

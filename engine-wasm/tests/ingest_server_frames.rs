@@ -262,3 +262,61 @@ fn imbalance_over_any_window_matches_the_configured_window_measurement() {
         assert!((-1.0..=1.0).contains(&asked));
     }
 }
+
+/// A frame that verifies but carries a tick or lot size, price or size no market has.
+fn implausible(tick: f64, lot: f64, price: f64, size: f64) -> Vec<u8> {
+    use tickframe_schema::{finish_orderbook_frame_buffer, OrderbookFrame, OrderbookFrameArgs, PriceLevel};
+    let mut b = FlatBufferBuilder::new();
+    let symbol = b.create_string("X-USD");
+    let bids = b.create_vector(&[PriceLevel::new(price, size)]);
+    let asks = b.create_vector(&[PriceLevel::new(101.0, 1.0)]);
+    let f = OrderbookFrame::create(
+        &mut b,
+        &OrderbookFrameArgs {
+            sequence: 9,
+            timestamp_ms: 1_000,
+            symbol: Some(symbol),
+            tick_size: tick,
+            lot_size: lot,
+            best_bid: 99.0,
+            best_ask: 101.0,
+            bids: Some(bids),
+            asks: Some(asks),
+            ..Default::default()
+        },
+    );
+    finish_orderbook_frame_buffer(&mut b, f);
+    b.finished_data().to_vec()
+}
+
+#[test]
+fn frames_with_numbers_no_market_has_are_rejected_and_counted_never_live() {
+    let mut m = MarketEngine::new();
+    m.ingest_frame(&frame_with_seq(1), 0.0).unwrap();
+    let good = m.summary()[s::BEST_BID];
+    let bad = [
+        implausible(f64::NAN, 1.0, 99.0, 1.0),
+        implausible(f64::INFINITY, 1.0, 99.0, 1.0),
+        implausible(0.0, 1.0, 99.0, 1.0),
+        implausible(1e-300, 1.0, 99.0, 1.0),
+        implausible(-0.01, 1.0, 99.0, 1.0),
+        implausible(0.01, f64::NAN, 99.0, 1.0),
+        implausible(0.01, 0.0, 99.0, 1.0),
+        implausible(0.01, 1.0, f64::NAN, 1.0),
+        implausible(0.01, 1.0, f64::INFINITY, 1.0),
+        implausible(0.01, 1.0, 0.0, 1.0),
+        implausible(0.01, 1.0, -5.0, 1.0),
+        implausible(0.01, 1.0, 1e300, 1.0),
+        implausible(0.01, 1.0, 99.0, f64::NAN),
+        implausible(0.01, 1.0, 99.0, -1.0),
+    ];
+    for (i, frame) in bad.iter().enumerate() {
+        let err = m.ingest_frame(frame, 0.0).expect_err("rejected");
+        assert!(err.to_string().contains("out of range"), "case {i}: {err}");
+    }
+    assert_eq!(m.summary()[s::ERRORS], bad.len() as f64, "every one counted");
+    assert_eq!(m.summary()[s::BEST_BID], good, "the last good picture stays");
+    assert_eq!(m.summary()[s::FRAMES], 1.0);
+    // A plausible frame of the same shape is applied.
+    assert!(m.ingest_frame(&implausible(0.01, 1.0, 99.0, 1.0), 0.0).is_ok());
+}

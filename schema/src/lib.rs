@@ -81,6 +81,9 @@ pub enum FrameError {
     TooShort(usize),
     WrongIdentifier,
     Invalid(flatbuffers::InvalidFlatbuffer),
+    /// Well formed, but carrying numbers no market has (a tick size of 0 or NaN, an infinite price):
+    /// a reader must not show it.
+    OutOfRange(&'static str),
 }
 
 impl std::fmt::Display for FrameError {
@@ -89,6 +92,7 @@ impl std::fmt::Display for FrameError {
             FrameError::TooShort(n) => write!(f, "frame too short ({n} bytes)"),
             FrameError::WrongIdentifier => write!(f, "not a tickframe frame (file identifier is not \"{FRAME_IDENTIFIER}\")"),
             FrameError::Invalid(e) => write!(f, "frame failed verification: {e}"),
+            FrameError::OutOfRange(why) => write!(f, "frame out of range: {why}"),
         }
     }
 }

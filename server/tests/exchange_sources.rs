@@ -246,7 +246,8 @@ async fn a_failed_recording_is_counted_and_the_server_goes_on() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let (_, metrics) = http_get(&server.1, "/metrics").await.unwrap();
-        let failures = metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
+        let failures =
+            metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
         if failures >= Some(1) {
             break;
         }

@@ -131,13 +131,15 @@ async fn run_case(addr: SocketAddr, bytes: &[u8]) -> Answer {
     }
 }
 
+/// (Autobahn section, what the case is, client bytes, expected close code, expected pong payloads)
+type Case<'a> = (&'a str, &'a str, Vec<u8>, u16, Vec<&'a [u8]>);
+
 #[tokio::test]
 async fn rfc_6455_case_table() {
     let addr = start(ServeOptions::new("SIM-USD")).await;
     let bye = close(1000, b"");
     let text = |s: &str| frame(0x81, s.as_bytes());
-    // (Autobahn section, what the case is, client bytes, expected close code, expected pong payloads)
-    let cases: Vec<(&str, &str, Vec<u8>, u16, Vec<&[u8]>)> = vec![
+    let cases: Vec<Case> = vec![
         ("1.1.1", "empty text message", cat(&[text(""), bye.clone()]), 1000, vec![]),
         ("1.1.6", "text message of 65535 bytes is over the 4 KiB cap", frame(0x81, &vec![b'*'; 65535]), 1009, vec![]),
         ("1.2.1", "empty binary message", cat(&[frame(0x82, b""), bye.clone()]), 1000, vec![]),

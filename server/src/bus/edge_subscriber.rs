@@ -195,7 +195,7 @@ impl Edge {
         let gone: Vec<String> = self
             .relays
             .iter()
-            .filter(|(_, r)| r.last_seen.elapsed() >= idle && !asked.iter().any(|a| *a == r.symbol))
+            .filter(|(_, r)| r.last_seen.elapsed() >= idle && !asked.contains(&r.symbol))
             .map(|(subject, _)| subject.clone())
             .collect();
         for subject in gone {
