@@ -8,7 +8,15 @@ export type { ConnectionState, FrameSource, FrameSourceEvents } from './feed/Fra
 export { WebSocketPipeline, type WebSocketPipelineOptions } from './feed/WebSocketPipeline.js';
 export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource.js';
 export { RecordingTap } from './feed/RecordingTap.js';
-export { readRecording, RecordingWriter, crc32, type Recording, type RecordingHeader, type RecordedFrame } from './feed/recording.js';
+export {
+  readRecording,
+  RecordingWriter,
+  crc32,
+  type Recording,
+  type RecordingHeader,
+  type RecordedFrame,
+  type ReadRecordingLimits,
+} from './feed/recording.js';
 export { createMarketStore, type ImbalanceWindow, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
 export { imbalanceKey } from './store/imbalanceWindow.js';
 export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot.js';

@@ -59,3 +59,20 @@ it('a replay shows replay time (speed or paused, each frame age as recorded), ne
   expect(status().getAttribute('data-replay')).toBe('paused');
   store.dispose();
 });
+
+it('says so when another market’s frames are dropped for the expected symbol', async () => {
+  const { store, push } = await startStore({ symbol: 'SIM-USD' });
+  render(<ConnectionStatus store={store} />);
+  const frames = recordedFrames(); // SIM-USD
+  const { buildFrameTs } = await import('../../tests/unit/engineFixtures');
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    await push(frames[0], buildFrameTs({ sequence: 99, symbol: 'BTC-USD', bids: [[50_000, 1]], asks: [[50_001, 1]] }));
+  } finally {
+    console.warn = warn;
+  }
+  expect(screen.getByTestId('other-symbol').textContent).toBe('1 frames of another market dropped');
+  expect(screen.getByRole('status').textContent).not.toContain('bad frames');
+  store.dispose();
+});

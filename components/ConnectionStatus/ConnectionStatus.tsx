@@ -41,7 +41,9 @@ export function ConnectionStatus({ store }: ConnectionStatusProps) {
   // How long it has been, on a live feed (a replay's clock is recorded time, not now).
   const staleFor = useSecondsSince(lastUpdate, health === 'stale' && !replay);
   const gaps = useMarket(store, (s) => s.stats.gaps);
-  const errors = useMarket(store, (s) => s.rejected);
+  const otherSymbol = useMarket(store, (s) => s.stats.otherSymbol);
+  // Frames of another market are rejected too: counted once, under their own words.
+  const errors = useMarket(store, (s) => s.rejected) - otherSymbol;
   return (
     <div
       role="status"
@@ -65,6 +67,11 @@ export function ConnectionStatus({ store }: ConnectionStatusProps) {
       )}
       <span className="tf-conn__meta">{gaps} gaps</span>
       {errors > 0 && <span className="tf-conn__meta">{errors} bad frames</span>}
+      {otherSymbol > 0 && (
+        <span className="tf-conn__meta tf-conn__meta--warn" data-testid="other-symbol" title="the server sent another market’s frames: dropped">
+          {otherSymbol} frames of another market dropped
+        </span>
+      )}
     </div>
   );
 }

@@ -41,5 +41,7 @@ export const SUMMARY = {
   SMOOTH_WINDOW_IMBALANCE: 28,
   /** Times the sequence jumped too far to be this stream (a restarted server, another ingest node, a poisoned frame): tracking restarted at that frame instead of freezing on it. */
   RESTARTS: 29,
-  LEN: 30,
+  /** Frames dropped because they are another symbol's than the one expected (`set_expected_symbol`). */
+  OTHER_SYMBOL: 30,
+  LEN: 31,
 } as const;

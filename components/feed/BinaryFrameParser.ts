@@ -64,7 +64,44 @@ export class BinaryFrameParser {
   private reject(why: string): ParseOutcome {
     this.rejected += 1;
     this.lastError = why;
-    if (typeof console !== 'undefined') console.warn(`tickframe: frame rejected: ${why}`);
+    this.warnings.warn(why);
     return 'rejected';
+  }
+
+  private readonly warnings = new WarningThrottle();
+}
+
+/** Warnings let through per window, and the window (ms). */
+export const WARNING_BURST = 5;
+export const WARNING_WINDOW_MS = 10_000;
+
+/**
+ * A feed that turns bad sends thousands of frames a second: one console line each would flood the
+ * console (and slow the page) while saying nothing new. A burst goes through, then one line per
+ * window says how many were held back; the counters (`rejected`) still count every one.
+ */
+export class WarningThrottle {
+  private windowStart = -Infinity;
+  private inWindow = 0;
+  private suppressed = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  warn(why: string) {
+    if (typeof console === 'undefined') return;
+    const t = this.now();
+    if (t - this.windowStart >= WARNING_WINDOW_MS) {
+      if (this.suppressed > 0)
+        console.warn(`tickframe: ${this.suppressed} more frames rejected in the last ${WARNING_WINDOW_MS / 1000} s (not logged)`);
+      this.windowStart = t;
+      this.inWindow = 0;
+      this.suppressed = 0;
+    }
+    if (this.inWindow < WARNING_BURST) {
+      this.inWindow += 1;
+      console.warn(`tickframe: frame rejected: ${why}`);
+    } else {
+      this.suppressed += 1;
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { ConnectionState, FrameSource, FrameSourceEvents, ReplayState } from './FrameSource.js';
-import { readRecording, type Recording } from './recording.js';
+import { DEFAULT_MAX_RECORDING_BYTES, readRecording, type ReadRecordingLimits, type Recording } from './recording.js';
 
 /** Frames delivered per task at speed 'max'. */
 const MAX_SPEED_BATCH = 64;
@@ -14,6 +14,8 @@ export interface ReplaySourceOptions {
   loop?: boolean;
   /** Start playing as soon as the recording is loaded. Default true. */
   autoplay?: boolean;
+  /** What the recording may make the page hold (bytes, records); see {@link ReadRecordingLimits}. */
+  limits?: ReadRecordingLimits;
 }
 
 /** Where playback is, reported on every frame and every control change. */
@@ -165,11 +167,26 @@ export class ReplaySource implements FrameSource {
   private async load(): Promise<void> {
     if (this.recording) return;
     const r = this.options.recording;
-    const bytes = typeof r === 'string' || r instanceof URL ? await (await fetch(r)).arrayBuffer() : r;
-    this.recording = readRecording(bytes);
+    const limits = this.options.limits ?? {};
+    const maxBytes = limits.maxBytes ?? DEFAULT_MAX_RECORDING_BYTES;
+    let bytes: ArrayBuffer | Uint8Array;
+    if (typeof r === 'string' || r instanceof URL) {
+      const res = await fetch(r);
+      if (!res.ok) throw new Error(`recording ${String(r)}: HTTP ${res.status}`);
+      // Refuse before downloading what the reader would refuse anyway.
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      if (declared > maxBytes)
+        throw new Error(
+          `recording too large: ${(declared / 2 ** 20).toFixed(1)} MiB is over the reader's limit of ${(maxBytes / 2 ** 20).toFixed(1)} MiB`,
+        );
+      bytes = await res.arrayBuffer();
+    } else {
+      bytes = r;
+    }
+    this.recording = readRecording(bytes, limits);
     if (this.recording.stopped) {
       console.warn(
-        `tickframe: recording ${this.recording.stopped.reason} at byte ${this.recording.stopped.offset}; playing the ${this.recording.frames.length} whole frames before it`,
+        `tickframe: recording ${this.recording.stopped.reason === 'record-limit' ? 'over its record limit' : this.recording.stopped.reason} at byte ${this.recording.stopped.offset}; playing the ${this.recording.frames.length} whole frames before it`,
       );
     }
   }

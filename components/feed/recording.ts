@@ -21,8 +21,11 @@ export interface RecordedFrame {
 export interface Recording {
   header: RecordingHeader;
   frames: RecordedFrame[];
-  /** Set when reading stopped early: why, and the byte offset of the first unread record. */
-  stopped: { reason: 'truncated' | 'bad-checksum' | 'oversized'; offset: number } | null;
+  /**
+   * Set when reading stopped early: why, and the byte offset of the first unread record.
+   * `'record-limit'`: the file holds more records than `maxRecords` (see {@link ReadRecordingLimits}).
+   */
+  stopped: { reason: 'truncated' | 'bad-checksum' | 'oversized' | 'record-limit'; offset: number } | null;
 }
 
 const MAGIC = 'TKFRREC\0';
@@ -79,8 +82,31 @@ function checkHeader(json: Uint8Array): RecordingHeader {
   return h as unknown as RecordingHeader;
 }
 
-export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
+/** Limits of {@link readRecording}: what one recording may make the page hold. */
+export interface ReadRecordingLimits {
+  /**
+   * Largest recording read, in bytes: past it, a clear error before anything is parsed. Default
+   * 256 MiB (about 50 minutes of a 50-level book at 50 Hz; longer sessions are split into files).
+   */
+  maxBytes?: number;
+  /**
+   * Most records read. Each costs an object on the heap (~240 bytes besides its frame), so a file of
+   * millions of tiny records would cost gigabytes; past the cap reading stops (`stopped.reason`
+   * `'record-limit'`) with the records before it. Default 500 000 (2.8 hours at 50 Hz).
+   */
+  maxRecords?: number;
+}
+
+export const DEFAULT_MAX_RECORDING_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_RECORDS = 500_000;
+
+export function readRecording(buffer: ArrayBuffer | Uint8Array, limits: ReadRecordingLimits = {}): Recording {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+  const { maxBytes = DEFAULT_MAX_RECORDING_BYTES, maxRecords = DEFAULT_MAX_RECORDS } = limits;
+  if (bytes.length > maxBytes)
+    throw new Error(
+      `recording too large: ${(bytes.length / 2 ** 20).toFixed(1)} MiB is over the reader's limit of ${(maxBytes / 2 ** 20).toFixed(1)} MiB (readRecording's maxBytes)`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 16 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) throw new Error('not a tickframe recording (bad magic)');
   const version = view.getUint16(8, true);
@@ -92,6 +118,10 @@ export function readRecording(buffer: ArrayBuffer | Uint8Array): Recording {
   let at = 16 + hlen;
   let stopped: Recording['stopped'] = null;
   while (at < bytes.length) {
+    if (frames.length >= maxRecords) {
+      stopped = { reason: 'record-limit', offset: at };
+      break;
+    }
     if (at + 16 > bytes.length) {
       stopped = { reason: 'truncated', offset: at };
       break;

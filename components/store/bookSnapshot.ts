@@ -76,6 +76,8 @@ export interface FeedStats {
   restarts: number;
   /** Frames the engine's verifier rejected. */
   errors: number;
+  /** Frames dropped for being another market's than the store's `symbol` (a failover to a server serving another default, a wrong URL). */
+  otherSymbol: number;
 }
 
 const STATUSES: BookStatus[] = ['live', 'resyncing', 'stale'];
@@ -106,6 +108,7 @@ export function readStats(summary: Float64Array): FeedStats {
     outOfOrder: summary[S.OUT_OF_ORDER],
     restarts: summary[S.RESTARTS],
     errors: summary[S.ERRORS],
+    otherSymbol: summary[S.OTHER_SYMBOL],
   };
 }
 

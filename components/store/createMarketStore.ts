@@ -45,6 +45,14 @@ export interface MarketStoreOptions {
   /** Start the source immediately. Default true. */
   autoStart?: boolean;
   /**
+   * The market this store shows, e.g. `'BTC-USD'` (compared as the server compares `?symbol=`: case,
+   * separators, `XBT`/`BTC` and a `PERP` suffix aside). Frames of any other symbol are dropped and
+   * counted (`stats.otherSymbol`, `lastError`), so a failover to a server whose default market
+   * differs never shows another market under this one's name. Default: any symbol; a change of
+   * symbol mid-stream then starts a new stream under the new name (`stats.restarts`).
+   */
+  symbol?: string;
+  /**
    * The window the engine measures the windowed imbalance over (`book.windowImbalance`, eased in
    * `book.smoothWindowImbalance`; `ImbalanceBar` shows it). Default `{ levels: 10 }`.
    */
@@ -66,7 +74,7 @@ export interface MarketStore extends StoreApi<MarketState> {
   dispose(): void;
 }
 
-const emptyStats: FeedStats = { frames: 0, gaps: 0, duplicates: 0, outOfOrder: 0, restarts: 0, errors: 0 };
+const emptyStats: FeedStats = { frames: 0, gaps: 0, duplicates: 0, outOfOrder: 0, restarts: 0, errors: 0, otherSymbol: 0 };
 
 export function createMarketStore(options: MarketStoreOptions): MarketStore {
   const staleAfterMs = options.staleAfterMs ?? 3000;
@@ -125,7 +133,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
 
   const start = async () => {
     const { grouping, imbalanceWindow } = store.getState();
-    const opened = await EngineSession.open(options.engineSource, { staleAfterMs, grouping, imbalanceWindow });
+    const opened = await EngineSession.open(options.engineSource, { staleAfterMs, grouping, imbalanceWindow, symbol: options.symbol });
     if (disposed) {
       opened.free();
       return;

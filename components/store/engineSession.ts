@@ -5,7 +5,7 @@
  */
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
-import { summaryView } from '../engine/engineMemory.js';
+import { SUMMARY as S, summaryView } from '../engine/engineMemory.js';
 import { readBook, readEngineStale, readStats, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
 
 import { engineWindow, imbalanceKey, type ImbalanceWindow } from './imbalanceWindow.js';
@@ -16,6 +16,8 @@ export interface EngineSettings {
   staleAfterMs: number;
   grouping: number;
   imbalanceWindow: ImbalanceWindow;
+  /** Only this market's frames are shown (see `MarketStoreOptions.symbol`); absent: any. */
+  symbol?: string;
 }
 
 /** What one read of the engine gives the store. */
@@ -32,6 +34,8 @@ export interface EngineRead {
 export class EngineSession {
   readonly parser: BinaryFrameParser;
   private symbol = '';
+  /** The engine's restart count when `symbol` was read: a restart may be a new market, so read it again. */
+  private symbolAtRestarts = -1;
   /** Windows views asked to have measured besides the configured one, with how many asked. */
   private readonly windows = new Map<string, { window: ImbalanceWindow; users: number }>();
 
@@ -45,6 +49,7 @@ export class EngineSession {
   ) {
     this.engine = engine;
     engine.set_stale_after_ms(settings.staleAfterMs);
+    engine.set_expected_symbol(settings.symbol ?? '');
     engine.set_grouping(settings.grouping);
     this.setImbalanceWindow(settings.imbalanceWindow);
     this.parser = new BinaryFrameParser(engine, memory);
@@ -103,8 +108,15 @@ export class EngineSession {
   read(changed: boolean): EngineRead | null {
     const engine = this.engine;
     if (!engine) return null;
-    // Anything that may allocate in the engine (symbol() returns a string) before any view is made.
-    if (!this.symbol && changed) this.symbol = engine.symbol();
+    // Anything that may allocate in the engine (symbol() returns a string) before any view is made:
+    // the summary view read to see the restart count is made again afterwards.
+    if (changed) {
+      const restarts = summaryView(engine, this.memory)[S.RESTARTS];
+      if (!this.symbol || restarts !== this.symbolAtRestarts) {
+        this.symbol = engine.symbol();
+        this.symbolAtRestarts = restarts;
+      }
+    }
     const summary = summaryView(engine, this.memory);
     const easing = stillEasing(summary);
     const book = changed || easing ? readBook(engine, this.memory, this.symbol, summary) : null;

@@ -103,6 +103,11 @@ impl Engine {
         self.core.set_smoothing_ms(ms);
     }
 
+    /// Show only this symbol's frames (see `MarketEngine::set_expected_symbol`); "" for any.
+    pub fn set_expected_symbol(&mut self, symbol: &str) {
+        self.core.set_expected_symbol(symbol);
+    }
+
     pub fn reset_sequence(&mut self) {
         self.core.reset_sequence();
     }

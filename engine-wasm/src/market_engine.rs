@@ -47,7 +47,9 @@ pub mod summary {
     /// Times the sequence jumped too far to be this stream (a restarted server, another ingest
     /// node, a poisoned frame): tracking restarted at that frame instead of freezing on it.
     pub const RESTARTS: usize = 29;
-    pub const LEN: usize = 30;
+    /// Frames dropped because they are another symbol's than the one expected (`set_expected_symbol`).
+    pub const OTHER_SYMBOL: usize = 30;
+    pub const LEN: usize = 31;
 }
 
 /// What happened to a frame.
@@ -89,6 +91,8 @@ pub struct MarketEngine {
     picture_current: bool,
     summary: [f64; summary::LEN],
     symbol: String,
+    /// The market this engine shows (`set_expected_symbol`), as [`symbol_key`] spells it; empty: any.
+    expected_key: String,
     last_seq: Option<u64>,
     /// Time constant for smoothed values, in ms (63% of a step after this long, at any frame rate).
     smoothing_ms: f64,
@@ -139,6 +143,17 @@ impl MarketEngine {
         if let Err(why) = plausible(&frame) {
             self.summary[summary::ERRORS] += 1.0;
             return Err(FrameError::OutOfRange(why));
+        }
+        let symbol = frame.symbol().unwrap_or("");
+        if !self.expected_key.is_empty() && symbol_key(symbol) != self.expected_key {
+            self.summary[summary::OTHER_SYMBOL] += 1.0;
+            return Err(FrameError::OtherSymbol(symbol.chars().take(64).collect()));
+        }
+        // Another market mid-stream (a recording or a server without an expected symbol) is a new
+        // stream under its own name, never the new book under the old one's label.
+        if !self.symbol.is_empty() && symbol != self.symbol {
+            self.last_seq = None;
+            self.summary[summary::RESTARTS] += 1.0;
         }
         let seq = frame.sequence();
         // A jump too far either way is a new stream, not this one misbehaving: start tracking again
@@ -219,6 +234,13 @@ impl MarketEngine {
             s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
         }
         Ok(outcome)
+    }
+
+    /// Show only `symbol`'s frames (compared as [`symbol_key`] spells them: `BTC/USD`, `btc-usd` and
+    /// `XBTUSD` are one market); frames of any other symbol are dropped and counted
+    /// (`summary::OTHER_SYMBOL`). Empty: any symbol.
+    pub fn set_expected_symbol(&mut self, symbol: &str) {
+        self.expected_key = symbol_key(symbol);
     }
 
     /// Advance smoothed values to `now_ms` (the receive clock) with exponential easing — the same
@@ -459,8 +481,8 @@ fn plausible(f: &tickframe_schema::OrderbookFrame<'_>) -> Result<(), &'static st
     for side in [f.bids(), f.asks()].into_iter().flatten() {
         for l in side.iter() {
             let (p, q) = (l.price(), l.size());
-            if !(p.is_finite() && p > 0.0 && p / tick <= MAX_INCREMENTS) {
-                return Err("a level's price must be finite, positive and at most 2^53 ticks");
+            if !(p.is_finite() && p >= tick && p / tick <= MAX_INCREMENTS) {
+                return Err("a level's price must be finite, at least one tick and at most 2^53 ticks");
             }
             if !(q.is_finite() && q >= 0.0 && q / lot <= MAX_INCREMENTS) {
                 return Err("a level's size must be finite, not negative and at most 2^53 lots");
@@ -472,4 +494,12 @@ fn plausible(f: &tickframe_schema::OrderbookFrame<'_>) -> Result<(), &'static st
         return Err("best bid/ask, mid, spread, totals and imbalance must be finite");
     }
     Ok(())
+}
+
+/// The one spelling of a symbol two names are compared in: letters and digits, upper case, no `PERP`
+/// suffix, `XBT` as `BTC` (the server's `instrument::symbol_key`, which `/ws?symbol=` matches with).
+pub fn symbol_key(s: &str) -> String {
+    let up: String = s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+    let up = up.strip_suffix("PERP").map(String::from).unwrap_or(up);
+    up.replace("XBT", "BTC")
 }

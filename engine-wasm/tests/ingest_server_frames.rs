@@ -307,6 +307,7 @@ fn frames_with_numbers_no_market_has_are_rejected_and_counted_never_live() {
         implausible(0.01, 1.0, 0.0, 1.0),
         implausible(0.01, 1.0, -5.0, 1.0),
         implausible(0.01, 1.0, 1e300, 1.0),
+        implausible(0.01, 1.0, 1e-300, 1.0),
         implausible(0.01, 1.0, 99.0, f64::NAN),
         implausible(0.01, 1.0, 99.0, -1.0),
     ];

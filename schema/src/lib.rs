@@ -84,6 +84,8 @@ pub enum FrameError {
     /// Well formed, but carrying numbers no market has (a tick size of 0 or NaN, an infinite price):
     /// a reader must not show it.
     OutOfRange(&'static str),
+    /// Another market's frame where one market was expected (its symbol, cut to 64 characters).
+    OtherSymbol(String),
 }
 
 impl std::fmt::Display for FrameError {
@@ -93,6 +95,7 @@ impl std::fmt::Display for FrameError {
             FrameError::WrongIdentifier => write!(f, "not a tickframe frame (file identifier is not \"{FRAME_IDENTIFIER}\")"),
             FrameError::Invalid(e) => write!(f, "frame failed verification: {e}"),
             FrameError::OutOfRange(why) => write!(f, "frame out of range: {why}"),
+            FrameError::OtherSymbol(s) => write!(f, "frame for another symbol ({s:?}) than the one expected"),
         }
     }
 }
