@@ -228,6 +228,22 @@ impl Metrics {
             line(&mut out, "bus_stale_marks_total", "counter", "Books marked stale: the bus was silent past the deadline.", g(&self.bus_stale_marks));
             line(&mut out, "lease_held", "gauge", "1 while this ingest node holds the publishing lease.", g(&self.lease_held));
             line(&mut out, "lease_changes_total", "counter", "Publishing lease acquisitions and losses.", g(&self.lease_changes));
+            line(&mut out, "bus_symbols", "gauge", "Symbols this edge relays.", g(&self.bus_symbols));
+            line(
+                &mut out,
+                "bus_symbols_refused_total",
+                "counter",
+                "Symbols not relayed: the symbol or byte limit was reached.",
+                g(&self.bus_symbols_refused),
+            );
+            line(
+                &mut out,
+                "bus_symbols_evicted_total",
+                "counter",
+                "Symbols no longer relayed: idle on the bus too long.",
+                g(&self.bus_symbols_evicted),
+            );
+            line(&mut out, "edge_bytes_held", "gauge", "Bytes of frames held by this edge (queued and kept for clients).", g(&self.edge_bytes_held));
             line(
                 &mut out,
                 "lease_values_rejected_total",

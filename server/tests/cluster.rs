@@ -182,3 +182,75 @@ async fn an_edge_says_stale_and_degraded_while_nats_is_gone_and_recovers_by_itse
     assert!(metric(&ingest.1, "bus_reconnects_total").await >= Some(1));
     assert_one_forward_stream(&w.all());
 }
+
+/// Resident memory of a process, in bytes (Linux).
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()).map_or(0, |kb| kb * 1024)
+}
+
+/// A valid frame of `symbol` with `levels` bids (~16 bytes each).
+fn big_frame(symbol: &str, levels: usize) -> Vec<u8> {
+    use tickframe_schema::{finish_orderbook_frame_buffer, OrderbookFrame, OrderbookFrameArgs, PriceLevel};
+    let mut b = flatbuffers::FlatBufferBuilder::with_capacity(levels * 16 + 1024);
+    let symbol = b.create_string(symbol);
+    let bids: Vec<PriceLevel> = (0..levels).map(|i| PriceLevel::new(1_000_000.0 - i as f64, 1.0)).collect();
+    let bids = b.create_vector(&bids);
+    let asks = b.create_vector(&[PriceLevel::new(1_000_001.0, 1.0)]);
+    let args = OrderbookFrameArgs {
+        sequence: 1,
+        timestamp_ms: 1,
+        symbol: Some(symbol),
+        tick_size: 1.0,
+        lot_size: 1.0,
+        best_bid: 1_000_000.0,
+        best_ask: 1_000_001.0,
+        bids: Some(bids),
+        asks: Some(asks),
+        ..Default::default()
+    };
+    let f = OrderbookFrame::create(&mut b, &args);
+    finish_orderbook_frame_buffer(&mut b, f);
+    b.finished_data().to_vec()
+}
+
+/// A rogue publisher floods the bus with 1,000 symbols of ~200 KB valid frames: the edge holds no
+/// more than its byte budget (`--edge-budget-mib`; without one, 1,000 symbols × 1 MiB frames took an
+/// edge to 2.26 GB), refuses and counts what does not fit, and keeps answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_big_frames_on_many_symbols_stays_within_the_edge_byte_budget() {
+    const BUDGET_MIB: u64 = 32;
+    let nats = Nats::start();
+    let edge = start(&["--source", &nats.url(), "--edge-budget-mib", &BUDGET_MIB.to_string()]);
+    let pid = edge.0.id();
+    let before = rss_bytes(pid);
+    let rogue = async_nats::connect(nats.url()).await.expect("the rogue publisher connects");
+    for i in 0..1000 {
+        let symbol = format!("FLOOD{i}");
+        let frame = big_frame(&symbol, 12_500); // ~200 KB
+        rogue.publish(format!("tickframe.book.{symbol}"), frame.into()).await.expect("publish");
+        if i % 50 == 0 {
+            rogue.flush().await.expect("flush");
+        }
+    }
+    rogue.flush().await.expect("flush");
+    // Every message reached the edge (relayed, refused or dropped).
+    eventually(Duration::from_secs(30), "the edge read the flood", || async {
+        let received = metric(&edge.1, "bus_frames_received_total").await.unwrap_or(0);
+        let refused =
+            metric(&edge.1, "bus_frames_rejected_total").await.unwrap_or(0) + metric(&edge.1, "bus_frames_dropped_total").await.unwrap_or(0);
+        received + refused >= 1000
+    })
+    .await;
+    let held = metric(&edge.1, "edge_bytes_held").await.unwrap_or(u64::MAX);
+    let grown = rss_bytes(pid).saturating_sub(before);
+    println!("edge: {held} bytes of frames held, RSS grew by {} MiB", grown >> 20);
+    assert!(held <= BUDGET_MIB << 20, "held {held} bytes > the {BUDGET_MIB} MiB budget");
+    assert!(metric(&edge.1, "bus_symbols_refused_total").await >= Some(1), "symbols past the budget are refused and counted");
+    // The stated bound: the budget, plus ~64 MiB for the bus client's buffers, the relays' tasks and
+    // the allocator (the flood is 200 MB; the unbounded edge grew by gigabytes).
+    assert!(grown <= (BUDGET_MIB + 64) << 20, "RSS grew by {} MiB", grown >> 20);
+    let (status, symbols) = http_get(&edge.1, "/symbols").await.expect("/symbols answers");
+    assert_eq!(status, 200);
+    assert!(symbols.len() < 1 << 20, "/symbols is bounded");
+}
