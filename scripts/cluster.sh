@@ -39,19 +39,24 @@ for i in 0 1; do
   supervise ./target/release/tickframe-server --listen "127.0.0.1:${EDGE_PORTS[$i]}" --source "$NATS_URL"
 done
 for p in "${EDGE_PORTS[@]}"; do wait_for_port "$p" || exit 1; done
+# URLs name their market: every edge serves the same default, but a URL that says which market it
+# wants can never be switched to another by a failover.
+symbol="$(curl -fs "http://127.0.0.1:${INGEST_PORTS[0]}/symbols" | sed -n 's/^\["\([^"]*\)".*/\1/p')"
+symbol="${symbol:-SIM-USD}"
+query="?symbol=$(printf '%s' "$symbol" | sed 's#/#%2F#g')"
 edges="ws://127.0.0.1:${EDGE_PORTS[0]}/ws,ws://127.0.0.1:${EDGE_PORTS[1]}/ws"
 storybook_line=""
 if [ "${CLUSTER_STORYBOOK:-1}" != 0 ]; then
   supervise npx storybook dev -p "$SB_PORT" --host 127.0.0.1 --no-open --ci --quiet
   wait_for_http "http://127.0.0.1:$SB_PORT" || true
-  storybook_line="    Live story on both edges: http://127.0.0.1:$SB_PORT/iframe.html?id=live-orderbookladder--live&viewMode=story&ws=$edges"
+  storybook_line="    Live story on both edges: http://127.0.0.1:$SB_PORT/iframe.html?id=live-orderbookladder--live&viewMode=story&ws=$edges&symbol=$symbol"
 fi
 cat <<MSG
 
   tickframe cluster is running
     NATS:          $NATS_URL (JetStream data in $data)
     ingest nodes:  http://127.0.0.1:${INGEST_PORTS[0]}  http://127.0.0.1:${INGEST_PORTS[1]}  (one publishes; /metrics: tickframe_lease_held)
-    edges:         ws://127.0.0.1:${EDGE_PORTS[0]}/ws  ws://127.0.0.1:${EDGE_PORTS[1]}/ws  (/symbols, /healthz, /metrics)
+    edges:         ws://127.0.0.1:${EDGE_PORTS[0]}/ws$query  ws://127.0.0.1:${EDGE_PORTS[1]}/ws$query  (/symbols, /healthz, /metrics)
 $storybook_line
   Press Ctrl-C to stop everything.
 

@@ -7,7 +7,8 @@ import { AllComponents } from './support/AllComponents';
 
 /**
  * Default local server; `?ws=` on the story's iframe URL overrides it (the end-to-end test does).
- * `npm run cluster` prints a URL with both edges: `?ws=ws://127.0.0.1:9011/ws,ws://127.0.0.1:9012/ws`.
+ * `npm run cluster` prints a URL with both edges and the market:
+ * `?ws=ws://127.0.0.1:9011/ws,ws://127.0.0.1:9012/ws&symbol=SIM-USD`.
  */
 function liveUrl(fallback: string): string {
   if (typeof window === 'undefined') return fallback;
@@ -56,12 +57,19 @@ function Recorder({ tap, store }: { tap: RecordingTap; store: MarketStore }) {
   );
 }
 
+/** `?symbol=` on the story's iframe URL: the market to show (asked of every edge, and held to). */
+function liveSymbol(): string | undefined {
+  if (typeof window === 'undefined') return undefined;
+  return new URLSearchParams(window.location.search).get('symbol') ?? undefined;
+}
+
 function LiveLadder({ url, depth }: { url: string; depth: number }) {
   const resolved = liveUrl(url);
+  const symbol = liveSymbol();
   const tap = useRef<RecordingTap | null>(null);
   // Several comma-separated URLs are the edges of a cluster (`npm run cluster`): it moves on when one dies.
   const urls = resolved.split(',').map((u) => u.trim());
-  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: urls }))), [resolved]);
+  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: urls, symbol }))), [resolved, symbol]);
   // The tap is made with the store (in useMarketStore's effect), which re-renders this once it exists.
   /* eslint-disable react-hooks/refs */
   if (!store || !tap.current) return null;

@@ -17,6 +17,11 @@ export interface FrameSourceEvents {
 }
 
 export interface FrameSource {
+  /**
+   * The one market this source delivers, when it was told (`WebSocketPipeline`'s `symbol`): a store
+   * on it shows only that market's frames (see `MarketStoreOptions.symbol`).
+   */
+  readonly symbol?: string;
   start(events: FrameSourceEvents): void;
   stop(): void;
   /**

@@ -10,6 +10,10 @@ export class RecordingTap implements FrameSource {
 
   constructor(private readonly inner: FrameSource) {}
 
+  get symbol(): string | undefined {
+    return this.inner.symbol;
+  }
+
   start(events: FrameSourceEvents): void {
     this.inner.start({
       frame: (data, receivedMs) => {

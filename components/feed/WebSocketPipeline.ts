@@ -8,6 +8,12 @@ export interface WebSocketPipelineOptions {
    * next, so a browser whose edge dies continues on another (they relay the same frames).
    */
   url: string | readonly string[];
+  /**
+   * The market to receive, e.g. `'BTC-USD'`: asked of every URL that does not name one (`?symbol=`),
+   * and the market a store on this pipeline shows — frames of another are dropped and counted, so a
+   * move to another edge can never switch the market. Default: the server's default market.
+   */
+  symbol?: string;
   /** First reconnect delay in ms (doubles per failed attempt). Default 250. */
   initialBackoffMs?: number;
   /** Cap on the reconnect delay in ms. Default 10 000. */
@@ -34,7 +40,11 @@ export class WebSocketPipeline implements FrameSource {
   /** Sockets this pipeline has created (for diagnostics and tests). */
   socketsCreated = 0;
 
-  constructor(private readonly options: WebSocketPipelineOptions) {}
+  readonly symbol?: string;
+
+  constructor(private readonly options: WebSocketPipelineOptions) {
+    this.symbol = options.symbol;
+  }
 
   start(events: FrameSourceEvents): void {
     this.stop();
@@ -97,7 +107,7 @@ export class WebSocketPipeline implements FrameSource {
   /** The URL the next connection goes to. */
   currentUrl(): string {
     const { url } = this.options;
-    return typeof url === 'string' ? url : url[this.urlIndex % url.length];
+    return withSymbol(typeof url === 'string' ? url : url[this.urlIndex % url.length], this.symbol);
   }
 
   private scheduleReconnect(gen: number): void {
@@ -114,4 +124,10 @@ export class WebSocketPipeline implements FrameSource {
   private setState(state: ConnectionState): void {
     this.events?.state(state);
   }
+}
+
+/** `url` asking for `symbol`, unless it already names a market (or no symbol was given). */
+export function withSymbol(url: string, symbol: string | undefined): string {
+  if (!symbol || /[?&]symbol=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}symbol=${encodeURIComponent(symbol)}`;
 }

@@ -48,8 +48,9 @@ export interface MarketStoreOptions {
    * The market this store shows, e.g. `'BTC-USD'` (compared as the server compares `?symbol=`: case,
    * separators, `XBT`/`BTC` and a `PERP` suffix aside). Frames of any other symbol are dropped and
    * counted (`stats.otherSymbol`, `lastError`), so a failover to a server whose default market
-   * differs never shows another market under this one's name. Default: any symbol; a change of
-   * symbol mid-stream then starts a new stream under the new name (`stats.restarts`).
+   * differs never shows another market under this one's name. Without one, a change of
+   * symbol mid-stream then starts a new stream under the new name (`stats.restarts`). Default: the
+   * source's `symbol` (a `WebSocketPipeline` given one), else any.
    */
   symbol?: string;
   /**
@@ -133,7 +134,12 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
 
   const start = async () => {
     const { grouping, imbalanceWindow } = store.getState();
-    const opened = await EngineSession.open(options.engineSource, { staleAfterMs, grouping, imbalanceWindow, symbol: options.symbol });
+    const opened = await EngineSession.open(options.engineSource, {
+      staleAfterMs,
+      grouping,
+      imbalanceWindow,
+      symbol: options.symbol ?? options.source.symbol,
+    });
     if (disposed) {
       opened.free();
       return;

@@ -110,12 +110,12 @@ export class EngineSession {
     if (!engine) return null;
     // Anything that may allocate in the engine (symbol() returns a string) before any view is made:
     // the summary view read to see the restart count is made again afterwards.
-    if (changed) {
-      const restarts = summaryView(engine, this.memory)[S.RESTARTS];
-      if (!this.symbol || restarts !== this.symbolAtRestarts) {
-        this.symbol = engine.symbol();
-        this.symbolAtRestarts = restarts;
-      }
+    // Read whenever it is unknown (also on a paint for easing only, after a reconnect cleared it:
+    // a book is never labelled with no name), and again after a restart, which may be a new market.
+    const restarts = summaryView(engine, this.memory)[S.RESTARTS];
+    if (!this.symbol || restarts !== this.symbolAtRestarts) {
+      this.symbol = engine.symbol();
+      this.symbolAtRestarts = restarts;
     }
     const summary = summaryView(engine, this.memory);
     const easing = stillEasing(summary);

@@ -30,8 +30,9 @@ it('npm run cluster starts every node, prints the URLs and stops everything on C
       if (proc.exitCode !== null || Date.now() - start > 220_000) throw new Error(`the cluster did not start: ${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(out).toContain(`ws://127.0.0.1:${edgeA}/ws`);
-    expect(out).toContain(`ws://127.0.0.1:${edgeB}/ws`);
+    // The URLs name their market, so a failover between edges can never switch it.
+    expect(out).toContain(`ws://127.0.0.1:${edgeA}/ws?symbol=SIM-USD`);
+    expect(out).toContain(`ws://127.0.0.1:${edgeB}/ws?symbol=SIM-USD`);
     // Ready when it says so: the edges serve the simulator's book, the bus is up.
     for (const edge of [edgeA, edgeB]) {
       expect(await (await fetch(`http://127.0.0.1:${edge}/symbols`)).json()).toEqual(['SIM-USD']);

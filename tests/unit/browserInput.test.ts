@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { BinaryFrameParser, WARNING_BURST, WARNING_WINDOW_MS, WarningThrottle } from '../../components/feed/BinaryFrameParser';
 import { readRecording, RecordingWriter } from '../../components/feed/recording';
+import { withSymbol } from '../../components/feed/WebSocketPipeline';
 import { buildFrameTs, loadEngine, startStore } from './engineFixtures';
 
 beforeAll(() => {
@@ -40,6 +41,25 @@ describe('an expected symbol', () => {
     await push(buildFrameTs({ sequence: 4, symbol: 'SIM/USD', bids: [level(99)], asks: [level(101)] }));
     expect(store.getState().book?.bestBid).toBe(99);
     store.dispose();
+  });
+
+  it('a pipeline given a symbol asks every edge for it, and a store on it holds to it', async () => {
+    expect(withSymbol('ws://a:1/ws', 'BTC/USD')).toBe('ws://a:1/ws?symbol=BTC%2FUSD');
+    expect(withSymbol('ws://a:1/ws?x=1', 'SIM-USD')).toBe('ws://a:1/ws?x=1&symbol=SIM-USD');
+    expect(withSymbol('ws://a:1/ws?symbol=ETH-USD', 'SIM-USD')).toBe('ws://a:1/ws?symbol=ETH-USD');
+    expect(withSymbol('ws://a:1/ws', undefined)).toBe('ws://a:1/ws');
+    const { source, store, push } = await startStore();
+    store.dispose();
+    // The store takes its expected market from the source when it is given none.
+    Object.defineProperty(source, 'symbol', { value: 'SIM-USD' });
+    const { createMarketStore } = await import('../../components/store/createMarketStore');
+    const held = createMarketStore({ source });
+    await held.ready;
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await push(buildFrameTs({ sequence: 1, symbol: 'BTC-USD', bids: [level(50_000)], asks: [level(50_001)] }));
+    expect(held.getState().stats.otherSymbol).toBe(1);
+    expect(held.getState().book).toBeNull();
+    held.dispose();
   });
 
   it('without one, a symbol change mid-stream is a new stream under the new name', async () => {
