@@ -9,6 +9,8 @@ cd "$TICKFRAME_ROOT"
 bash scripts/build-wasm.sh
 step "Rust: venues, capture reader, recording reader, WebSocket edge (${FUZZ_SECONDS:-60} s each)"
 TICKFRAME_FUZZ_SECONDS="${FUZZ_SECONDS:-60}" cargo test --release -p tickframe-server --test fuzz_inputs -- --nocapture --test-threads 1
+step "Rust: client-frame parser against tungstenite's, differential (${FUZZ_SECONDS:-60} s)"
+TICKFRAME_FUZZ_SECONDS="${FUZZ_SECONDS:-60}" cargo test --release -p tickframe-server --test ws_differential -- --nocapture --test-threads 1
 step "Rust: frame verifier (fast path never accepts what the FlatBuffers verifier rejects)"
 cargo test --release -p tickframe-schema --test frame_verifier -- --nocapture
 step "TypeScript: recording reader, frame parser + engine (${FUZZ_RUNS:-20000} runs each)"
