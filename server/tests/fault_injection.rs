@@ -22,13 +22,15 @@
 //! | old snapshot (4)  | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST 500          | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST timeout      | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
-//! | resubscribe ignored | — (5) | — (5)        | ✓        | ✓      | ✓     | ✓   |
+//! | resync unanswered | ✓ (5)   | ✓ (5)        | ✓        | ✓      | ✓     | ✓   |
 //!
 //! (1) Kraken v2 book messages carry no sequence: its CRC32 checksum is what detects loss.
 //! (2) The venue sends no checksum. (3) The venue's snapshots come over the WebSocket.
 //! (4) A REST snapshot older than the diffs buffered while it was fetched.
-//! (5) Binance resyncs over REST, whose attempts are bounded already (three at the REST timeout,
-//!     then a new connection: REST timeout); the resync deadline applies to it as well.
+//! (5) Binance resyncs over REST: the snapshot request never gets an answer, and after three
+//!     attempts at the REST timeout the server starts over on a new connection. Elsewhere the
+//!     resubscribe is ignored while data beats go on: asked again at the resync deadline, then a new
+//!     connection.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -481,14 +483,24 @@ async fn resyncs_after(d: &'static dyn Dialect, fault: Vec<String>, last_fault_i
 /// After a fault the exchange ignores the resubscribe, while its data beats keep the connection's
 /// data deadline fresh: the server asks again after the resync deadline, then reconnects, and
 /// serves B exactly — never a book resyncing forever.
-async fn resubscribe_ignored(d: &'static dyn Dialect) {
+/// REST venues (Binance): the snapshot request after the fault never gets an answer; the server's
+/// attempts are bounded (three at the REST timeout), then it starts over on a new connection.
+async fn resync_unanswered(d: &'static dyn Dialect) {
     let mut first = serving(d, book_a(), A_ID);
     first.on_go = vec![d.update(after_a(d), (Side::Bid, "100.20", "abc"), &book_a())]; // cannot be applied
     first.on_resubscribe = vec![]; // ignored, and the beats go on
-    let second = Conn { start_after_ms: 500, ..serving(d, book_b(), 0) };
-    let run = run_with(d, vec![first, second], vec![], "60000", &["--resync-deadline-ms", "1000"]).await;
+    let second = Conn { start_after_ms: 500, ..serving(d, book_b(), if d.rest() { B_REST_ID } else { 0 }) };
+    let rest = if d.rest() {
+        vec![Rest::Body(d.snapshot(A_ID, &book_a())), Rest::Hang, Rest::Hang, Rest::Hang, Rest::Body(d.snapshot(B_REST_ID, &book_b()))]
+    } else {
+        vec![]
+    };
+    let run = run_with(d, vec![first, second], rest, "60000", &["--resync-deadline-ms", "1000"]).await;
     let seen = watch_recovery(&run, d.symbol(), Some(&book_a()), &book_b()).await;
     assert!(seen.ends_with(&[BookStatus::Live, BookStatus::Resyncing, BookStatus::Live]), "{seen:?}");
+    if d.rest() {
+        return; // the REST attempts end the connection themselves (and are counted as reconnects)
+    }
     let (_, metrics) = support::http_get(&run.server.1, "/metrics").await.expect("metrics");
     let count = |name: &str| metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok()).unwrap_or(0);
     assert!(count("tickframe_source_resync_retries_total") >= 1, "asked again first");
@@ -586,17 +598,41 @@ async fn rest_timeout(d: &'static dyn Dialect) {
 venue!(
     binance,
     Binance { usdm: false },
-    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, stale_snapshot, rest_500, rest_timeout]
+    [
+        silence,
+        pings_only,
+        disconnect,
+        sequence_gap,
+        unappliable,
+        crossed_diff,
+        empty_snapshot,
+        stale_snapshot,
+        rest_500,
+        rest_timeout,
+        resync_unanswered
+    ]
 );
 venue!(
     binance_usdm,
     Binance { usdm: true },
-    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, stale_snapshot, rest_500, rest_timeout]
+    [
+        silence,
+        pings_only,
+        disconnect,
+        sequence_gap,
+        unappliable,
+        crossed_diff,
+        empty_snapshot,
+        stale_snapshot,
+        rest_500,
+        rest_timeout,
+        resync_unanswered
+    ]
 );
-venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
-venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
-venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
-venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resubscribe_ignored]);
+venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
+venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
+venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
+venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
 
 /// A quiet market is not a dead one: with heartbeats only, the book stays live over three deadlines.
 #[tokio::test]
