@@ -250,6 +250,12 @@ async fn a_flood_of_big_frames_on_many_symbols_stays_within_the_edge_byte_budget
     // The stated bound: the budget, plus ~64 MiB for the bus client's buffers, the relays' tasks and
     // the allocator (the flood is 200 MB; the unbounded edge grew by gigabytes).
     assert!(grown <= (BUDGET_MIB + 64) << 20, "RSS grew by {} MiB", grown >> 20);
+    // The stream the edge created is bounded on disk and in every cold edge's start.
+    let mut stream = async_nats::jetstream::new(rogue.clone()).get_stream("TICKFRAME_BOOKS").await.expect("the stream exists");
+    let config = stream.info().await.expect("stream info").config.clone();
+    assert!(config.max_bytes > 0 && config.max_bytes <= 256 << 20, "max_bytes {}", config.max_bytes);
+    assert!(config.max_age > Duration::ZERO, "max_age is set");
+    assert!(config.max_message_size > 0, "max_message_size is set");
     let (status, symbols) = http_get(&edge.1, "/symbols").await.expect("/symbols answers");
     assert_eq!(status, 200);
     assert!(symbols.len() < 1 << 20, "/symbols is bounded");
