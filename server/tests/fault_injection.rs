@@ -662,3 +662,30 @@ async fn kraken_heartbeats_keep_a_quiet_book_live() {
         }
     }
 }
+
+/// `--capture-out` that cannot write (a full disk: /dev/full) stops recording, is counted in
+/// /metrics, and the book is served as ever.
+#[tokio::test]
+async fn a_failed_capture_out_is_counted_and_the_book_is_served() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    }
+    let d: &'static dyn Dialect = &Kraken;
+    let run = run_with(d, vec![serving(d, book_a(), A_ID)], vec![], "60000", &["--capture-out", "/dev/full"]).await;
+    let url = format!("ws://{}/ws?symbol=ETH%2FUSD", run.server.1);
+    let (mut client, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
+    let live = async {
+        while let Some(Ok(msg)) = client.next().await {
+            if let Message::Binary(b) = msg {
+                if decode_frame(&b).expect("valid frame").status() == BookStatus::Live {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), live).await.expect("live although the capture cannot be written");
+    let (_, metrics) = support::http_get(&run.server.1, "/metrics").await.expect("metrics");
+    let failures = metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
+    assert!(failures >= Some(1), "{metrics}");
+}
