@@ -230,9 +230,10 @@ impl InboundParser {
         };
         // Over the limit: say so now, without waiting for (or buffering) the rest. Compared, never
         // added: `so_far ≤ max_message` always holds, so `max_message - so_far` cannot wrap.
-        let so_far = if control { 0 } else { self.message.as_ref().map_or(0, |m| m.bytes.len()) };
+        // Control frames are capped at 125 bytes above, whatever the message limit.
+        let so_far = self.message.as_ref().map_or(0, |m| m.bytes.len());
         let room = self.max_message.saturating_sub(so_far) as u64;
-        if len > room {
+        if !control && len > room {
             return Some(Err(CLOSE_MESSAGE_TOO_BIG));
         }
         if b.len() < size {
