@@ -3,8 +3,8 @@
 use flatbuffers::FlatBufferBuilder;
 use tickframe_engine::MarketEngine;
 use tickframe_server::adapters::sim::SimAdapter;
+use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::engine::ServerEngine;
-use tickframe_server::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{sim_instrument, MarketSimulator};
 
 fn main() {

@@ -4,8 +4,8 @@
 use flatbuffers::FlatBufferBuilder;
 use tickframe_engine::{summary as s, IngestOutcome, MarketEngine, BAR_SCALE_STRIDE, LEVEL_STRIDE};
 use tickframe_server::adapters::sim::SimAdapter;
+use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::engine::ServerEngine;
-use tickframe_server::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{sim_instrument, MarketSimulator};
 
 fn server_frames(n: usize) -> Vec<Vec<u8>> {
@@ -148,7 +148,7 @@ fn stale_after_a_configurable_silence_and_live_again_on_any_verified_frame() {
 /// A frame of the simulator's book with the given sequence.
 fn frame_with_seq(seq: u64) -> Vec<u8> {
     use tickframe_server::book::{L2Book, Side};
-    use tickframe_server::frame_builder::{FrameBuilder, FrameMeta};
+    use tickframe_server::engine::frame_builder::{FrameBuilder, FrameMeta};
     let mut book = L2Book::new();
     book.set(Side::Bid, 99_990, 10_000);
     book.set(Side::Ask, 100_010, 20_000);

@@ -5,9 +5,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flatbuffers::FlatBufferBuilder;
 use tickframe_server::adapters::book_image::{encode_image, BookImageAdapter};
 use tickframe_server::book::Side;
+use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::exchange::exchange_book::ExchangeBook;
 use tickframe_server::instrument::Instrument;
-use tickframe_server::orderbook_engine::OrderbookEngine;
 use tickframe_server::ServerEngine;
 
 fn bench(c: &mut Criterion) {

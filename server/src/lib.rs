@@ -41,29 +41,38 @@
 //! tests — is `server/examples/trades_ticker` (`cargo run -p tickframe-server --example trades_ticker`).
 //! Several symbols: [`serve_markets`] with one [`Market`] each.
 
+// The layout, in the order a frame travels (ARCHITECTURE.md has the map):
+// `cli/` parses the command line and starts everything; `sources/` builds what `--source` names and
+// feeds `venues/` (one file per exchange), which keep exact books with `exchange/`'s decimals and
+// captures; `adapters/` decode a market's inbox into its `engine/` (the ServerEngine trait, the order
+// book engine, the frame builder), run by `tick_loop`; `fanout/` shares each frame with every client
+// (and lists the markets); `http/` accepts connections within its limits and serves one client session
+// each, speaking `ws_frames`; `recording/` writes and reads recordings; `bus/` carries frames between
+// ingest and edge nodes over NATS. `book` and `instrument` are the model; `clock`, `metrics` and
+// `log_throttle` serve every stage.
+
+// Stages, in flow order.
 pub mod adapters;
-pub mod book;
 pub mod bus;
-pub mod check_capture;
 pub mod cli;
-pub mod client_session;
-pub mod edge;
 pub mod engine;
 pub mod exchange;
 pub mod fanout;
-pub mod frame_builder;
 pub mod http;
-pub mod instrument;
-pub mod log_throttle;
-pub mod market_directory;
-pub mod metrics;
-pub mod orderbook_engine;
-pub mod recorder;
 pub mod recording;
 pub mod sources;
 pub mod tick_loop;
 pub mod venues;
 pub mod ws_frames;
+
+// The model.
+pub mod book;
+pub mod instrument;
+
+// Shared by every stage.
+pub mod clock;
+pub mod log_throttle;
+pub mod metrics;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -73,9 +82,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use engine::ServerEngine;
+pub use fanout::market_directory::MarketDirectory;
 pub use fanout::{FanoutHandle, Frame};
 pub use http::ServerLimits;
-pub use market_directory::MarketDirectory;
 pub use metrics::Metrics;
 pub use tick_loop::TickLoopConfig;
 
@@ -166,22 +175,22 @@ pub async fn serve_directory(
 ) -> std::io::Result<()> {
     let limits = options.limits;
     let bad_config = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
-    let origins = edge::origin::OriginPolicy::new(&limits.allowed_origins).map_err(bad_config)?;
+    let origins = http::origin::OriginPolicy::new(&limits.allowed_origins).map_err(bad_config)?;
     let listen_is_loopback = listener.local_addr()?.ip().is_loopback();
-    let hosts = edge::host::HostPolicy::new(&limits.allowed_hosts, listen_is_loopback).map_err(bad_config)?;
+    let hosts = http::host::HostPolicy::new(&limits.allowed_hosts, listen_is_loopback).map_err(bad_config)?;
     // Size the caps to the descriptors we have, keeping a reserve, so `accept` never runs out and
     // a server full of clients still answers /healthz and /metrics (pending connections have room
     // of their own, and the oldest is closed for a new one).
-    let fd_limit = edge::fd_limit::soft_limit();
+    let fd_limit = http::fd_limit::soft_limit();
     options.metrics.fd_limit.store(fd_limit.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
-    let max_open = fd_limit.map_or(u64::MAX, |l| l.saturating_sub(edge::fd_limit::FD_RESERVE).max(8));
+    let max_open = fd_limit.map_or(u64::MAX, |l| l.saturating_sub(http::fd_limit::FD_RESERVE).max(8));
     let max_pending = limits.max_pending_connections.clamp(1, (max_open / 2).max(1) as usize);
     let max_clients = limits.max_clients.min(max_open.saturating_sub(max_pending as u64).max(1));
     if max_clients < limits.max_clients {
         tracing::warn!(asked = limits.max_clients, allowed = max_clients, ?fd_limit, "max clients lowered to fit the file-descriptor limit");
     }
-    let gate = edge::connection_gate::ConnectionGate::new(max_open, max_pending, options.metrics.clone());
-    let clients = edge::client_slots::ClientSlots::new(max_clients, limits.max_clients_per_ip, options.metrics.clone());
+    let gate = http::connection_gate::ConnectionGate::new(max_open, max_pending, options.metrics.clone());
+    let clients = http::client_slots::ClientSlots::new(max_clients, limits.max_clients_per_ip, options.metrics.clone());
     let http_timeouts = limits.http;
     let state = http::AppState {
         markets: directory,
@@ -191,5 +200,5 @@ pub async fn serve_directory(
         origins: Arc::new(origins),
         hosts: Arc::new(hosts),
     };
-    edge::listener::serve_http(listener, http::router(state), gate, http_timeouts, options.metrics, shutdown).await
+    http::listener::serve_http(listener, http::router(state), gate, http_timeouts, options.metrics, shutdown).await
 }

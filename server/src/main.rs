@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use tickframe_server::cli::{run, ServeArgs};
-use tickframe_server::orderbook_engine::DEFAULT_DEPTH;
+use tickframe_server::engine::orderbook_engine::DEFAULT_DEPTH;
 use tickframe_server::sources::simulator;
 use tickframe_server::tick_loop::DEFAULT_TICK_HZ;
 
@@ -67,7 +67,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::CheckCapture { exchange, symbol, emit_top, file }) => check_capture(&exchange, symbol.as_deref(), emit_top, &file),
         None => {
             // Every connection is a descriptor: take what the hard limit allows before listening.
-            tickframe_server::edge::fd_limit::raise_to_hard_limit();
+            tickframe_server::http::fd_limit::raise_to_hard_limit();
             run(cli.serve).await
         }
     };
@@ -86,7 +86,7 @@ fn check_capture(exchange: &str, symbol: Option<&str>, emit_top: bool, file: &st
     let input = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match tickframe_server::check_capture::check_capture(venue.as_mut(), input, symbol, emit_top, &mut out) {
+    match tickframe_server::cli::check_capture::check_capture(venue.as_mut(), input, symbol, emit_top, &mut out) {
         // Output closed early (`| head`): not a problem with the input.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(format!("{}: {e}", file.display()).into()),

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::orderbook_engine::EngineCounters;
+use crate::engine::orderbook_engine::EngineCounters;
 
 /// Upper bounds of the tick-duration histogram buckets, in seconds.
 pub const TICK_BUCKETS_SECONDS: [f64; 8] = [0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.01];

@@ -128,7 +128,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_source_that_ends_leaves_its_book_stale_not_live() {
         use crate::adapters::sim::SimAdapter;
-        use crate::orderbook_engine::OrderbookEngine;
+        use crate::engine::orderbook_engine::OrderbookEngine;
         use crate::sources::simulator::{sim_instrument, MarketSimulator};
         let (tx, rx) = mpsc::channel(16);
         let (publisher, handle, snaps) = fanout();

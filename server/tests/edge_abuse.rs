@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use tickframe_server::adapters::sim::SimAdapter;
-use tickframe_server::orderbook_engine::OrderbookEngine;
+use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::{serve, ServeOptions};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};

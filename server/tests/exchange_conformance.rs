@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use tickframe_server::check_capture::{check_capture, CaptureSummary};
+use tickframe_server::cli::check_capture::{check_capture, CaptureSummary};
 use tickframe_server::venues::venue::{Report, VenueInput};
 
 fn fixtures() -> Option<PathBuf> {

@@ -251,7 +251,7 @@ async fn the_websocket_edge_survives_random_client_bytes() {
     let mut rng = rng("client messages");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let engine = tickframe_server::orderbook_engine::OrderbookEngine::new(
+    let engine = tickframe_server::engine::orderbook_engine::OrderbookEngine::new(
         tickframe_server::adapters::sim::SimAdapter::new(),
         tickframe_server::sources::simulator::sim_instrument(),
         10,

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tickframe_server::adapters::sim::SimAdapter;
-use tickframe_server::orderbook_engine::OrderbookEngine;
+use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::{serve, ServeOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

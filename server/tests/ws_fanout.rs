@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tickframe_schema::decode_frame;
 use tickframe_server::adapters::sim::SimAdapter;
-use tickframe_server::orderbook_engine::OrderbookEngine;
+use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::{serve, ServeOptions};
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};

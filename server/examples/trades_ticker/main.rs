@@ -10,8 +10,8 @@ mod engine;
 use std::io::BufRead;
 
 use bytes::Bytes;
+use tickframe_server::clock::now_ms;
 use tickframe_server::exchange::capture::{CaptureEvent, CaptureReader};
-use tickframe_server::frame_builder::now_ms;
 use tickframe_server::{serve, ServeOptions};
 
 #[tokio::main]

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::bus::connect;
 use crate::bus::edge_subscriber::{run_edge, EdgeOptions};
 use crate::bus::newest_frames::ensure_stream;
-use crate::market_directory::MarketDirectory;
+use crate::fanout::market_directory::MarketDirectory;
 use crate::metrics::Metrics;
 use crate::{serve_directory, ServeOptions};
 

@@ -16,8 +16,8 @@ use tokio::time::Instant;
 
 use crate::bus::edge_budget::{ByteBudget, HeldFrames};
 use crate::bus::stream_epoch::{epoch_of, in_bounds, MAX_SEQUENCE};
+use crate::clock::now_ms;
 use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
-use crate::frame_builder::now_ms;
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
 

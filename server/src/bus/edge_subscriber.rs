@@ -18,8 +18,8 @@ use crate::bus::edge_relay::{run_relay, RelayAccount, RelayInput};
 use crate::bus::newest_frames::{newest_frames, MAX_SYMBOLS};
 use crate::bus::Bus;
 use crate::fanout::fanout;
+use crate::fanout::market_directory::{self as directory, MarketDirectory};
 use crate::log_throttle::{LogDecision, LogThrottle};
-use crate::market_directory::{self as directory, MarketDirectory};
 use crate::metrics::Metrics;
 
 /// Frames waiting per relay (also bounded in bytes: [`EdgeBudget::relay_queue_bytes`]).

@@ -2,6 +2,5 @@
 //! capture files of raw traffic.
 
 pub mod capture;
-pub mod capture_input;
 pub mod decimal;
 pub mod exchange_book;

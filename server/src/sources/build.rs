@@ -12,10 +12,10 @@ use tokio::sync::mpsc;
 
 use crate::adapters::book_image::BookImageAdapter;
 use crate::adapters::sim::SimAdapter;
+use crate::engine::orderbook_engine::OrderbookEngine;
 use crate::exchange::capture::{CaptureEvent, CaptureReader, CaptureWriter};
 use crate::instrument::Instrument;
 use crate::metrics::Metrics;
-use crate::orderbook_engine::OrderbookEngine;
 use crate::sources::capture_source::{self, Speed};
 use crate::sources::live_source::{self, LiveOptions};
 use crate::sources::simulator::{self, sim_instrument};
@@ -53,7 +53,7 @@ pub struct SourceOptions {
 impl Default for SourceOptions {
     fn default() -> Self {
         Self {
-            depth: crate::orderbook_engine::DEFAULT_DEPTH,
+            depth: crate::engine::orderbook_engine::DEFAULT_DEPTH,
             seed: 1,
             sim_rate: 100,
             speed: Speed::Times(1.0),

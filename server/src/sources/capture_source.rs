@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
-use crate::exchange::capture_input::{self, CaptureInputs, InTimeOrder, DEFAULT_REORDER_BYTES};
 use crate::log_throttle::{LogDecision, LogThrottle};
+use crate::sources::capture_input::{self, CaptureInputs, InTimeOrder, DEFAULT_REORDER_BYTES};
 use crate::sources::venue_feed::VenueFeed;
 
 /// Replay pace.

@@ -10,8 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::clock::now_ms;
 use crate::exchange::capture::{CaptureEvent, CaptureWriter};
-use crate::frame_builder::now_ms;
 use crate::sources::venue_feed::{Overdue, VenueFeed};
 use crate::venues::venue::{VenueAction, VenueInput};
 pub use crate::venues::LiveEndpoint;

@@ -161,8 +161,8 @@ pub fn sim_recording_header(tick_hz: u32, created_ms: u64) -> crate::recording::
 /// 2026-01-01T00:00:00Z + i/tick_hz s and "received" 0–3 ms later. Same arguments, same bytes
 /// (the committed fixtures and test vectors are made with it).
 pub fn record_simulation<W: std::io::Write>(out: W, frames: u32, seed: u64, depth: usize, tick_hz: u32) -> std::io::Result<()> {
+    use crate::engine::orderbook_engine::OrderbookEngine;
     use crate::engine::ServerEngine;
-    use crate::orderbook_engine::OrderbookEngine;
     use crate::recording::RecordingWriter;
     use std::sync::atomic::{AtomicU64, Ordering};
 

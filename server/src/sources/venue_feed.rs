@@ -16,7 +16,7 @@ use crate::metrics::Metrics;
 use crate::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
 
 /// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
-pub const IMAGE_DEPTH: usize = crate::orderbook_engine::MAX_DEPTH;
+pub const IMAGE_DEPTH: usize = crate::engine::orderbook_engine::MAX_DEPTH;
 
 /// One served symbol of a venue: the name clients use and its engine's inbox.
 pub struct FeedTarget {

@@ -7,8 +7,8 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use crate::exchange::capture::{CaptureError, CaptureReader};
-use crate::exchange::capture_input::CaptureInputs;
 use crate::instrument::same_symbol;
+use crate::sources::capture_input::CaptureInputs;
 use crate::venues::venue::{Note, Report, Venue, VenueInput};
 
 /// The counters printed as the last line.

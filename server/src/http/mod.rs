@@ -1,4 +1,19 @@
 //! HTTP surface: `/ws` (binary frames), `/healthz`, `/metrics`, `/symbols`.
+//!
+//! Everything between a TCP connection and a client session lives here too. A deployed server faces
+//! the whole internet, so each resource a stranger can make it spend is bounded — descriptors
+//! ([`fd_limit`]), connections that are not clients yet ([`connection_gate`]), time to finish a
+//! handshake ([`listener`]), clients per address ([`client_slots`]), and which pages and names may
+//! talk to it ([`origin`], [`host`]); then [`client_session`] serves one client. SECURITY.md lists
+//! the limits and their defaults.
+
+pub mod client_session;
+pub mod client_slots;
+pub mod connection_gate;
+pub mod fd_limit;
+pub mod host;
+pub mod listener;
+pub mod origin;
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -13,12 +28,12 @@ use axum::Extension;
 use axum::{Json, Router};
 use hyper_util::rt::TokioIo;
 
-use crate::client_session::{run_client_session, SessionLimits};
-use crate::edge::client_slots::{ClientSlots, SlotRefused};
-use crate::edge::host::HostPolicy;
-use crate::edge::listener::{ConnectionHold, HttpTimeouts};
-use crate::edge::origin::OriginPolicy;
-use crate::market_directory::MarketDirectory;
+use crate::fanout::market_directory::MarketDirectory;
+use crate::http::client_session::{run_client_session, SessionLimits};
+use crate::http::client_slots::{ClientSlots, SlotRefused};
+use crate::http::host::HostPolicy;
+use crate::http::listener::{ConnectionHold, HttpTimeouts};
+use crate::http::origin::OriginPolicy;
 use crate::metrics::Metrics;
 
 /// Limits applied at the HTTP edge (see `edge/` and SECURITY.md).

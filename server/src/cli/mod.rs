@@ -1,6 +1,8 @@
 //! `tickframe-server`'s serving options (`--listen`, `--source`, limits…), parsed by clap, and what
 //! they become: the server's and the sources' options. The binary parses, then calls [`run`].
 
+pub mod check_capture;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,10 +10,10 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::bus::ingest_lease::LeaseConfig;
-use crate::client_session::SessionLimits;
-use crate::edge::listener::HttpTimeouts;
-use crate::orderbook_engine::DEFAULT_DEPTH;
-use crate::recorder;
+use crate::engine::orderbook_engine::DEFAULT_DEPTH;
+use crate::http::client_session::SessionLimits;
+use crate::http::listener::HttpTimeouts;
+use crate::recording::recorder;
 use crate::sources::capture_source::Speed;
 use crate::sources::{self, SourceOptions, SourceSpec, Sources};
 use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
@@ -146,7 +148,7 @@ fn parse_group(s: &str) -> Result<String, String> {
 }
 
 fn parse_origin(s: &str) -> Result<String, String> {
-    crate::edge::origin::Origin::parse(s).map(|_| s.to_string())
+    crate::http::origin::Origin::parse(s).map(|_| s.to_string())
 }
 
 fn parse_speed(s: &str) -> Result<Speed, String> {

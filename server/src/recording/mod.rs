@@ -2,6 +2,8 @@
 //! `schema/README.md`. A crash loses at most the record being written; readers keep every whole
 //! record of a truncated or corrupted file and say where they stopped.
 
+pub mod recorder;
+
 use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};

@@ -8,8 +8,9 @@ use tickframe_schema::BookStatus;
 
 use crate::adapters::{Adapter, Applied};
 use crate::book::L2Book;
+use crate::clock::now_ms;
+use crate::engine::frame_builder::{FrameBuilder, FrameMeta};
 use crate::engine::ServerEngine;
-use crate::frame_builder::{now_ms, FrameBuilder, FrameMeta};
 use crate::instrument::Instrument;
 use crate::log_throttle::{LogDecision, LogThrottle};
 

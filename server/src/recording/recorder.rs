@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::frame_builder::now_ms;
+use crate::clock::now_ms;
 use crate::metrics::Metrics;
 use crate::recording::{RecordingHeader, RecordingWriter};
 use crate::{FanoutHandle, FanoutHook};

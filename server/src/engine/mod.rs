@@ -1,6 +1,9 @@
 //! The seam between "state" and "transport": anything that ingests messages and can render itself
 //! as a frame can be served by tickframe's tick loop, fan-out and WebSocket endpoint.
 
+pub mod frame_builder;
+pub mod orderbook_engine;
+
 use flatbuffers::FlatBufferBuilder;
 
 /// A market-data state machine served by the tick loop.

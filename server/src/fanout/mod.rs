@@ -1,6 +1,8 @@
 //! One frame per tick, shared by every client: a `Bytes` clone is a reference-count increment, never
 //! a copy. Late joiners get a snapshot from the engine; laggards skip to the newest frame.
 
+pub mod market_directory;
+
 use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
