@@ -233,3 +233,43 @@ fn websocket_accept(headers: &HeaderMap) -> Result<HeaderValue, (StatusCode, &'s
     HeaderValue::from_str(&base64::engine::general_purpose::STANDARD.encode(sha.finalize()))
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "accept key\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    const UPGRADE: [(&str, &str); 4] =
+        [("connection", "Upgrade"), ("upgrade", "websocket"), ("sec-websocket-version", "13"), ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")];
+
+    #[test]
+    fn the_accept_key_is_rfc_6455s_sample() {
+        // RFC 6455 §1.3: this key's accept value.
+        assert_eq!(websocket_accept(&headers(&UPGRADE)).unwrap(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        // Tokens are case-insensitive and may come in lists.
+        let mut h = headers(&UPGRADE[2..]);
+        h.append("connection", HeaderValue::from_static("keep-alive, upgrade"));
+        h.append("upgrade", HeaderValue::from_static("WebSocket"));
+        assert!(websocket_accept(&h).is_ok());
+    }
+
+    #[test]
+    fn a_request_that_is_not_a_version_13_upgrade_with_a_16_byte_key_is_refused() {
+        assert_eq!(websocket_accept(&headers(&UPGRADE[1..])).unwrap_err().0, StatusCode::BAD_REQUEST, "no Connection: upgrade");
+        assert_eq!(websocket_accept(&headers(&[UPGRADE[0], UPGRADE[2], UPGRADE[3]])).unwrap_err().0, StatusCode::BAD_REQUEST, "no Upgrade");
+        let v8 = headers(&[UPGRADE[0], UPGRADE[1], ("sec-websocket-version", "8"), UPGRADE[3]]);
+        assert_eq!(websocket_accept(&v8).unwrap_err().0, StatusCode::UPGRADE_REQUIRED);
+        for key in ["c2hvcnQ=", "not base64!", ""] {
+            let mut h = headers(&UPGRADE[..3]);
+            h.append("sec-websocket-key", HeaderValue::from_str(key).unwrap());
+            assert_eq!(websocket_accept(&h).unwrap_err().0, StatusCode::BAD_REQUEST, "key {key:?}");
+        }
+    }
+}

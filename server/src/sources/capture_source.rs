@@ -1,5 +1,5 @@
 //! `--source capture:<file>`: replay a capture (JSON Lines, see `exchange/capture.rs`) through the
-//! venue adapter at the recorded timing, `--speed` times faster, or as fast as possible.
+//! venue at the recorded timing, `--speed` times faster, or as fast as possible.
 
 use std::io::BufRead;
 use std::time::Duration;

@@ -1,6 +1,6 @@
-//! `--source <venue>:<symbol>`: a live exchange WebSocket over rustls, through the same venue
-//! adapter as captures. Subscribes, pings where the venue wants it, fetches REST snapshots and
-//! resubscribes when the adapter asks, reconnects with exponential backoff and full jitter, and can
+//! `--source <venue>:<symbol>`: a live exchange WebSocket over rustls, through the same venue as
+//! captures. Subscribes, pings where the venue wants it, fetches REST snapshots and
+//! resubscribes when the venue asks, reconnects with exponential backoff and full jitter, and can
 //! record all traffic (`--capture-out`) in the capture format.
 
 use std::io::Write;
@@ -219,7 +219,7 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
     }
 }
 
-/// Carry out the adapter's recovery actions. Returns false when the connection must be dropped.
+/// Carry out the venue's recovery actions. Returns false when the connection must be dropped.
 async fn perform<S>(
     feed: &mut VenueFeed,
     ws: &mut S,

@@ -1,4 +1,4 @@
-//! The bridge from a venue adapter (which keeps every symbol's exact book) to the engines that
+//! The bridge from a venue (which keeps every symbol's exact book) to the engines that
 //! serve them: after each input, every touched symbol's book goes to its engine as a book image.
 //! Shared by the live and capture sources, so both take exactly the same path.
 

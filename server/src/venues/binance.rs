@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::AdapterError;
 use crate::book::Side;
+use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
 };
@@ -137,7 +137,7 @@ impl Binance {
     }
 
     /// Apply a diff to a synced book, or report why it cannot be.
-    fn apply(&mut self, symbol: &str, d: &Diff, report: &mut Report) -> Result<(), AdapterError> {
+    fn apply(&mut self, symbol: &str, d: &Diff, report: &mut Report) -> Result<(), VenueError> {
         let sync = self.sync.entry(symbol.to_string()).or_default();
         let Some(last) = sync.last else { return Ok(()) };
         if let Some(snap) = sync.bracket {
@@ -184,7 +184,7 @@ impl Binance {
         Ok(())
     }
 
-    fn on_diff(&mut self, u: DepthUpdate<'_>, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_diff(&mut self, u: DepthUpdate<'_>, report: &mut Report) -> Result<(), VenueError> {
         let symbol = u.s.into_owned();
         let diff = Diff { first: u.first, last: u.u, prev: u.pu, bids: owned(u.b), asks: owned(u.a) };
         let synced = self.sync.get(&symbol).is_some_and(|s| s.last.is_some());
@@ -201,7 +201,7 @@ impl Binance {
         Ok(())
     }
 
-    fn on_snapshot(&mut self, symbol: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_snapshot(&mut self, symbol: &str, body: &str, report: &mut Report) -> Result<(), VenueError> {
         let snap: DepthSnapshot = serde_json::from_str(body).map_err(|e| malformed(format!("depth snapshot for {symbol}: {e}")))?;
         self.books.entry(symbol.to_string()).or_default().replace(side_levels(&snap.bids, &snap.asks))?;
         let sync = self.sync.entry(symbol.to_string()).or_default();
@@ -250,7 +250,7 @@ impl Venue for Binance {
         }
     }
 
-    fn on_http(&mut self, url: &str, body: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_http(&mut self, url: &str, body: &str, report: &mut Report) -> Result<(), VenueError> {
         if !url.contains("/depth") {
             return Ok(()); // exchangeInfo and other REST calls
         }
@@ -258,7 +258,7 @@ impl Venue for Binance {
         self.on_snapshot(&symbol, body, report)
     }
 
-    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
         let (event, raw) = match probe.data {
             Some(data) => {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::AdapterError;
+use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
 };
@@ -69,7 +69,7 @@ impl Venue for Bybit {
         self.last_u.clear();
     }
 
-    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Bybit message: {e}")))?;
         let Some(topic) = msg.topic.as_deref().filter(|t| t.starts_with("orderbook.")) else {
             return Ok(()); // pong, subscription acks, other topics

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::AdapterError;
 use crate::book::Side;
+use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
 };
@@ -87,7 +87,7 @@ impl Coinbase {
         }
     }
 
-    fn apply_l2(&mut self, msg: &Message<'_>, report: &mut Report) -> Result<(), AdapterError> {
+    fn apply_l2(&mut self, msg: &Message<'_>, report: &mut Report) -> Result<(), VenueError> {
         for ev in &msg.events {
             let product = ev.product_id.as_deref().ok_or_else(|| malformed("l2_data event without product_id"))?;
             let snapshot = match ev.kind.as_deref() {
@@ -138,7 +138,7 @@ impl Venue for Coinbase {
         self.last_seq = None;
     }
 
-    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Coinbase message: {e}")))?;
         // Every message on the connection carries the next sequence_num, whatever its channel.
         if let Some(seq) = msg.sequence_num {

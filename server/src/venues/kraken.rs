@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
+use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
 };
@@ -103,7 +103,7 @@ impl Kraken {
         checksum: Option<u32>,
         depth: usize,
         report: &mut Report,
-    ) -> Result<(), AdapterError> {
+    ) -> Result<(), VenueError> {
         let entry = self.books.entry(pair.to_string()).or_default();
         if snapshot {
             entry.replace(levels.iter().copied())?;
@@ -145,7 +145,7 @@ impl Kraken {
         vec![self.book_message("unsubscribe", &pair), self.book_message("subscribe", &pair)]
     }
 
-    fn on_v2(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_v2(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let msg: V2Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Kraken v2 message: {e}")))?;
         if msg.channel != Some("book") {
             // Kraken sends a heartbeat every second when no subscription has updates.
@@ -168,7 +168,7 @@ impl Kraken {
         Ok(())
     }
 
-    fn on_v1(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_v1(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| malformed(format!("not JSON: {e}")))?;
         let Some(parts) = value.as_array() else {
             report.heartbeat |= value.get("event").and_then(|e| e.as_str()) == Some("heartbeat");
@@ -234,7 +234,7 @@ impl Venue for Kraken {
         }
     }
 
-    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         // Captures may hold either protocol: v1 book data are arrays, v2 messages objects.
         if text.trim_start().starts_with('[') {
             self.on_v1(text, report)

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::decimal::{format_scaled, Decimal};
+use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, op_resubscribe, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
 };
@@ -131,7 +131,7 @@ impl Venue for Okx {
         self.texts.clear();
     }
 
-    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError> {
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         if text == "pong" {
             return Ok(());
         }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::adapters::AdapterError;
 use crate::book::Side;
 use crate::exchange::exchange_book::ExchangeBook;
 
@@ -27,7 +26,23 @@ pub const HEARTBEAT_VENUE_DEADLINE: Duration = Duration::from_secs(5);
 /// every 100 ms: Binance, Bybit, OKX).
 pub const DIFF_VENUE_DEADLINE: Duration = Duration::from_secs(10);
 
-/// One input to an adapter, as a live connection or a capture delivers it.
+/// Why a venue could not apply a message (the feed counts it, logs it and resyncs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VenueError {
+    Malformed(String),
+}
+
+impl std::fmt::Display for VenueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VenueError::Malformed(why) => write!(f, "malformed message: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for VenueError {}
+
+/// One input to a venue, as a live connection or a capture delivers it.
 #[derive(Debug, Clone, Copy)]
 pub enum VenueInput<'a> {
     /// A WebSocket (re)connected: per-connection state (sequences, subscriptions) starts over.
@@ -59,7 +74,7 @@ pub struct SymbolBook {
     pub state: SyncState,
 }
 
-/// What the adapter wants done to recover (a live connection does it; a capture cannot).
+/// What the venue wants done to recover (a live connection does it; a capture cannot).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VenueAction {
     /// Fetch a REST depth snapshot from this URL and feed it back as `VenueInput::Http`.
@@ -127,10 +142,10 @@ pub trait Venue: Send + 'static {
 
     /// A WebSocket message. Non-book messages (trades, tickers, acks) are fine and change nothing;
     /// a message that cannot be understood is an error, and the books stay as they were.
-    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), AdapterError>;
+    fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError>;
 
     /// A REST response body (venues whose snapshots come over REST).
-    fn on_http(&mut self, _url: &str, _body: &str, _report: &mut Report) -> Result<(), AdapterError> {
+    fn on_http(&mut self, _url: &str, _body: &str, _report: &mut Report) -> Result<(), VenueError> {
         Ok(())
     }
 
@@ -144,7 +159,7 @@ pub trait Venue: Send + 'static {
 
     /// Apply one input, the same way for every venue: a (re)connection or a drop clears every book
     /// to wait for its snapshot, so nothing from before is shown as live.
-    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), AdapterError> {
+    fn handle(&mut self, input: VenueInput<'_>, report: &mut Report) -> Result<(), VenueError> {
         match input {
             VenueInput::Connected | VenueInput::Disconnected => {
                 self.new_connection();
@@ -164,7 +179,7 @@ pub trait Venue: Send + 'static {
 
 impl SymbolBook {
     /// A snapshot replaces the book (applied whole or not at all) and makes it live.
-    pub fn replace<'a>(&mut self, levels: impl IntoIterator<Item = (Side, &'a str, &'a str)>) -> Result<(), AdapterError> {
+    pub fn replace<'a>(&mut self, levels: impl IntoIterator<Item = (Side, &'a str, &'a str)>) -> Result<(), VenueError> {
         let mut fresh = ExchangeBook::new();
         fresh.set_many(levels).map_err(malformed)?;
         self.book = fresh;
@@ -198,7 +213,7 @@ pub(crate) fn start_resync(books: &mut BTreeMap<String, SymbolBook>, symbol: &st
 }
 
 /// A new or lost connection: every book is cleared and waits for its snapshot (the venue will send
-/// one after the subscribe, or the adapter asks for one), so nothing from before is shown as live.
+/// one after the subscribe, or the venue asks for one), so nothing from before is shown as live.
 pub(crate) fn await_new_snapshots(books: &mut BTreeMap<String, SymbolBook>) {
     for b in books.values_mut() {
         b.book.clear();
@@ -206,6 +221,6 @@ pub(crate) fn await_new_snapshots(books: &mut BTreeMap<String, SymbolBook>) {
     }
 }
 
-pub(crate) fn malformed(why: impl std::fmt::Display) -> AdapterError {
-    AdapterError::Malformed(why.to_string())
+pub(crate) fn malformed(why: impl std::fmt::Display) -> VenueError {
+    VenueError::Malformed(why.to_string())
 }

@@ -1,4 +1,4 @@
-//! Every venue adapter on the project's own small fixtures: snapshot sync, gap → resync, checksum
+//! Every venue on the project's own small fixtures: snapshot sync, gap → resync, checksum
 //! mismatch → resubscribe, crossed input, malformed and unknown messages (errors, never a panic,
 //! and the book unchanged).
 

@@ -1,5 +1,5 @@
 //! Adapter ingest per venue: messages/s and level updates/s through the venue adapter and its exact
-//! book (`cargo bench -p tickframe-server --bench adapter_ingest`). Synthetic but valid streams:
+//! book (`cargo bench -p tickframe-server --bench venue_ingest`). Synthetic but valid streams:
 //! a snapshot of 200 levels a side, then 1000 deltas of 10 level updates, sequenced and (Kraken)
 //! checksummed as the venue would send them.
 
