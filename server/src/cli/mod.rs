@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::bus::edge_budget::EdgeBudget;
 use crate::bus::ingest_lease::LeaseConfig;
-use crate::engine::orderbook_engine::DEFAULT_DEPTH;
+use crate::engine::orderbook_engine::{DEFAULT_DEPTH, MAX_DEPTH};
 use crate::http::client_session::SessionLimits;
 use crate::http::listener::HttpTimeouts;
 use crate::recording::recorder;
 use crate::sources::capture_source::Speed;
+use crate::sources::live_source::{Backoff, DEFAULT_RESYNC_DEADLINE};
 use crate::sources::{self, SourceOptions, SourceSpec, Sources};
-use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ};
+use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ, MAX_TICK_HZ, MIN_TICK_HZ};
 use crate::{serve_markets, FanoutHook, ServeOptions, ServerLimits};
 
 #[derive(Args, Debug)]
@@ -25,17 +27,13 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:9001")]
     pub listen: SocketAddr,
     /// Frames per second broadcast to clients (20–100).
-    #[arg(long, default_value_t = DEFAULT_TICK_HZ, value_parser = clap::value_parser!(u32).range(20..=100))]
+    #[arg(long, default_value_t = DEFAULT_TICK_HZ, value_parser = clap::value_parser!(u32).range(MIN_TICK_HZ as i64..=MAX_TICK_HZ as i64))]
     pub tick_hz: u32,
     /// Levels per side in each frame (1–1000).
     #[arg(long, default_value_t = DEFAULT_DEPTH, value_parser = parse_depth)]
     pub depth: usize,
-    /// Market data source (repeatable; every symbol is served, pick one with /ws?symbol=):
-    /// `sim` (built-in simulator, SIM-USD); `<venue>:<symbol>[,<symbol>…]` live, venue one of
-    /// binance, binance-usdm, coinbase, kraken, bybit, okx (e.g. `kraken:BTC/USD`,
-    /// `binance:BTCUSDT,ETHUSDT`); `capture:<file>` replays a capture (its header names the venue
-    /// and symbols) at recorded timing (see --speed).
-    #[arg(long = "source", default_values_t = [SourceSpec::Simulator])]
+    /// Market data source (repeatable): see `source_help` (the venue list comes from the registry).
+    #[arg(long = "source", default_values_t = [SourceSpec::Simulator], help = source_help())]
     pub sources: Vec<SourceSpec>,
     /// Capture replay speed: a factor (2 = twice as fast) or `max`.
     #[arg(long, default_value = "1", value_parser = parse_speed)]
@@ -62,46 +60,46 @@ pub struct ServeArgs {
     pub data_deadline_ms: Option<u64>,
     /// A book not live this many milliseconds after its resync began is asked for again; after as
     /// long again the source reconnects (a venue that ignores a resubscribe cannot hold it forever).
-    #[arg(long, default_value_t = 15_000)]
+    #[arg(long, default_value_t = ms(DEFAULT_RESYNC_DEADLINE))]
     pub resync_deadline_ms: u64,
     /// A REST snapshot request that has not completed in this many milliseconds fails (and is
     /// retried, as a 5xx is).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = ms(SourceOptions::default().rest_timeout))]
     pub rest_timeout_ms: u64,
     /// Maximum reconnect backoff for live sources, in milliseconds (exponential with full jitter).
-    #[arg(long, default_value_t = 30_000)]
+    #[arg(long, default_value_t = ms(Backoff::default().max))]
     pub max_backoff_ms: u64,
     /// Simulator seed (same seed, same market).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = SourceOptions::default().seed)]
     pub seed: u64,
     /// Simulator updates per second.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = SourceOptions::default().sim_rate)]
     pub sim_rate: u32,
     /// Maximum concurrent WebSocket clients.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = ServerLimits::default().max_clients)]
     pub max_clients: u64,
     /// Disconnect a client whose socket does not take a frame within this many milliseconds.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = ms(SessionLimits::default().send_timeout))]
     pub send_timeout_ms: u64,
     /// Interval between the server's WebSocket pings to each client, in milliseconds.
-    #[arg(long, default_value_t = 15_000)]
+    #[arg(long, default_value_t = ms(SessionLimits::default().ping_interval))]
     pub ping_interval_ms: u64,
     /// Disconnect a client silent (no pong, no message) for this many milliseconds.
-    #[arg(long, default_value_t = 45_000)]
+    #[arg(long, default_value_t = ms(SessionLimits::default().pong_timeout))]
     pub pong_timeout_ms: u64,
     /// Largest client WebSocket message in bytes; bigger ones close the connection with 1009.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = SessionLimits::default().max_inbound_bytes)]
     pub max_inbound_bytes: usize,
     /// Maximum WebSocket clients per remote address (0 = no limit; use 0 behind a reverse proxy
     /// that does not pass client addresses).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = ServerLimits::default().max_clients_per_ip)]
     pub max_clients_per_ip: u32,
     /// Maximum connections that have not upgraded to a WebSocket; when full, the oldest is closed.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = ServerLimits::default().max_pending_connections)]
     pub max_pending_connections: usize,
     /// A connection must send complete request headers (e.g. the WebSocket handshake) within this
     /// many milliseconds of being accepted.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = ms(HttpTimeouts::default().handshake))]
     pub handshake_timeout_ms: u64,
     /// Allowed browser Origin, exactly `scheme://host[:port]` (repeatable), e.g.
     /// `--allow-origin https://app.example`. Default: pages on localhost, 127.0.0.1 or [::1].
@@ -112,13 +110,13 @@ pub struct ServeArgs {
     #[arg(long = "allow-host")]
     pub allow_hosts: Vec<String>,
     /// Edge node: bytes of frames all relays together may hold (queued + kept for clients), in MiB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = EdgeBudget::default().edge_bytes >> 20)]
     pub edge_budget_mib: usize,
     /// Edge node: largest frame relayed from the bus, in KiB (a 1,000-level book is ~35 KiB).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = EdgeBudget::default().max_frame_bytes >> 10)]
     pub edge_max_frame_kib: usize,
     /// Edge node: a symbol the bus has not carried for this many seconds is no longer relayed.
-    #[arg(long, default_value_t = 3600)]
+    #[arg(long, default_value_t = EdgeBudget::default().idle_evict.as_secs())]
     pub edge_idle_evict_s: u64,
     /// Record every broadcast frame to this file (tickframe recording format).
     #[arg(long)]
@@ -135,7 +133,7 @@ pub struct ServeArgs {
     pub node_name: Option<String>,
     /// The ingest lease's time to live, in milliseconds: a standby takes over within about this long
     /// (plus a sixth of it) after the active node stops renewing.
-    #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(500..=60_000))]
+    #[arg(long, default_value_t = ms(crate::bus::ingest_lease::DEFAULT_TTL), value_parser = clap::value_parser!(u64).range(500..=60_000))]
     pub lease_ttl_ms: u64,
 }
 
@@ -157,9 +155,24 @@ fn parse_speed(s: &str) -> Result<Speed, String> {
 
 fn parse_depth(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
-        Ok(d) if (1..=1000).contains(&d) => Ok(d),
-        _ => Err(format!("depth must be 1..=1000, got {s:?}")),
+        Ok(d) if (1..=MAX_DEPTH).contains(&d) => Ok(d),
+        _ => Err(format!("depth must be 1..={MAX_DEPTH}, got {s:?}")),
     }
+}
+
+/// A default duration as the milliseconds a flag takes: every default is the named constant's.
+fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// `--source`'s help, with the venues from the registry (never a list kept by hand).
+fn source_help() -> String {
+    format!(
+        "Market data source (repeatable; every symbol is served, pick one with /ws?symbol=): `sim` (built-in simulator, SIM-USD); \
+         `<venue>:<symbol>[,<symbol>…]` live, venue one of {} (e.g. `kraken:BTC/USD`, `binance:BTCUSDT,ETHUSDT`); `capture:<file>` \
+         replays a capture (its header names the venue and symbols) at recorded timing (see --speed)",
+        crate::venues::names().collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Serve: build the sources, start recording if asked, bind, print the address line, run until Ctrl-C.
@@ -278,5 +291,41 @@ fn combine_hooks(hooks: Vec<FanoutHook>) -> Option<FanoutHook> {
         0 => None,
         1 => hooks.into_iter().next(),
         _ => Some(std::sync::Arc::new(move |symbol: &str, handle: crate::FanoutHandle| hooks.iter().for_each(|h| h(symbol, handle.clone())))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn source_help_names_every_registered_venue() {
+        let help = Cli::command().render_help().to_string();
+        for venue in crate::venues::names() {
+            assert!(help.contains(venue), "--help does not name {venue}");
+        }
+    }
+
+    #[test]
+    fn flag_defaults_are_the_libraries_defaults() {
+        let a = Cli::parse_from(["tickframe-server"]).serve;
+        let (limits, session) = (ServerLimits::default(), SessionLimits::default());
+        assert_eq!(
+            (a.max_clients, a.max_clients_per_ip, a.max_pending_connections),
+            (limits.max_clients, limits.max_clients_per_ip, limits.max_pending_connections)
+        );
+        assert_eq!(Duration::from_millis(a.send_timeout_ms), session.send_timeout);
+        assert_eq!(Duration::from_millis(a.pong_timeout_ms), session.pong_timeout);
+        assert_eq!(a.max_inbound_bytes, session.max_inbound_bytes);
+        assert_eq!((a.tick_hz, a.depth), (DEFAULT_TICK_HZ, DEFAULT_DEPTH));
+        assert!(Cli::try_parse_from(["tickframe-server", "--tick-hz", &(MAX_TICK_HZ + 1).to_string()]).is_err());
+        assert!(Cli::try_parse_from(["tickframe-server", "--depth", &(MAX_DEPTH + 1).to_string()]).is_err());
     }
 }

@@ -63,9 +63,9 @@ impl Default for SourceOptions {
             exchange_ws_url: None,
             exchange_rest_url: None,
             data_deadline: None,
-            rest_timeout: Duration::from_secs(10),
+            rest_timeout: live_source::LiveOptions::DEFAULT_REST_TIMEOUT,
             resync_deadline: live_source::DEFAULT_RESYNC_DEADLINE,
-            max_backoff: Duration::from_secs(30),
+            max_backoff: live_source::Backoff::default().max,
         }
     }
 }

@@ -57,11 +57,14 @@ pub struct LiveOptions {
 pub const DEFAULT_RESYNC_DEADLINE: Duration = Duration::from_secs(15);
 
 impl LiveOptions {
+    /// Default [`LiveOptions::rest_timeout`].
+    pub const DEFAULT_REST_TIMEOUT: Duration = Duration::from_secs(10);
+
     pub fn new(endpoint: LiveEndpoint) -> Self {
         Self {
             endpoint,
             rest_base: None,
-            rest_timeout: Duration::from_secs(10),
+            rest_timeout: Self::DEFAULT_REST_TIMEOUT,
             backoff: Backoff::default(),
             healthy_after: Duration::from_secs(60),
             capture_out: None,
