@@ -3,9 +3,13 @@
  * and formatting. No React, no CSS; safe to import in Node, workers and other frameworks.
  */
 export { initEngine, initEngineSync, type EngineSource } from './engine/initEngine.js';
-export { BinaryFrameParser, MAX_FRAME_BYTES, type ParseOutcome } from './feed/BinaryFrameParser.js';
+export { FramingCheck, MAX_FRAME_BYTES, type ParseOutcome } from './engine/FramingCheck.js';
+/** @deprecated Renamed {@link FramingCheck} (it checks framing, then hands the frame to the engine); this alias goes in the next release. */
+export { FramingCheck as BinaryFrameParser } from './engine/FramingCheck.js';
 export type { ConnectionState, FrameSource, FrameSourceEvents } from './feed/FrameSource.js';
-export { WebSocketPipeline, type WebSocketPipelineOptions } from './feed/WebSocketPipeline.js';
+export { WebSocketSource, type WebSocketSourceOptions } from './feed/WebSocketSource.js';
+/** @deprecated Renamed {@link WebSocketSource} (beside `ReplaySource`: both are a `FrameSource`); this alias goes in the next release. */
+export { WebSocketSource as WebSocketPipeline, type WebSocketSourceOptions as WebSocketPipelineOptions } from './feed/WebSocketSource.js';
 export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource.js';
 export { RecordingTap } from './feed/RecordingTap.js';
 export {
@@ -19,7 +23,9 @@ export {
 } from './feed/recording.js';
 export { createMarketStore, type ImbalanceWindow, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
 export { imbalanceKey } from './store/imbalanceWindow.js';
-export type { BookSnapshot, BookStatus, FeedStats, Level } from './store/bookSnapshot.js';
-export { barMax } from './store/bookSnapshot.js';
+export type { BookPicture, BookStatus, FeedStats, Level } from './store/bookPicture.js';
+/** @deprecated Renamed {@link BookPicture} ("snapshot" is the exchange's word for a whole book it sends); this alias goes in the next release. */
+export type { BookPicture as BookSnapshot } from './store/bookPicture.js';
+export { barMax } from './store/bookPicture.js';
 export { showsLive } from './store/showsLive.js';
 export { decimalsOf, fixedFormatter } from './format/priceFormat.js';

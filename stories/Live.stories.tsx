@@ -2,7 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 
 import { useRef, useState } from 'react';
 
-import { RecordingTap, WebSocketPipeline, useMarket, type MarketStore, useMarketStore } from '../components';
+import { RecordingTap, WebSocketSource, useMarket, type MarketStore, useMarketStore } from '../components';
 import { AllComponents } from './support/AllComponents';
 
 /**
@@ -69,7 +69,7 @@ function LiveLadder({ url, depth }: { url: string; depth: number }) {
   const tap = useRef<RecordingTap | null>(null);
   // Several comma-separated URLs are the edges of a cluster (`npm run cluster`): it moves on when one dies.
   const urls = resolved.split(',').map((u) => u.trim());
-  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketPipeline({ url: urls, symbol }))), [resolved, symbol]);
+  const store = useMarketStore(() => (tap.current = new RecordingTap(new WebSocketSource({ url: urls, symbol }))), [resolved, symbol]);
   // The tap is made with the store (in useMarketStore's effect), which re-renders this once it exists.
   /* eslint-disable react-hooks/refs */
   if (!store || !tap.current) return null;

@@ -1,13 +1,13 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 
-import { WebSocketPipeline, useMarketStore } from '../components';
+import { WebSocketSource, useMarketStore } from '../components';
 import { AllComponents as ComponentsLayout } from './support/AllComponents';
 import { mockFeed, MOCK_FEED_URL } from './support/mockFeed';
 
-/** Every component on a WebSocketPipeline whose socket msw answers with a recording. */
+/** Every component on a WebSocketSource whose socket msw answers with a recording. */
 function MockedLive() {
-  const store = useMarketStore(() => new WebSocketPipeline({ url: MOCK_FEED_URL }));
+  const store = useMarketStore(() => new WebSocketSource({ url: MOCK_FEED_URL }));
   if (!store) return null;
   return <ComponentsLayout store={store} />;
 }

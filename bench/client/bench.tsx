@@ -7,7 +7,7 @@ import { Profiler } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import {
-  BinaryFrameParser,
+  FramingCheck,
   ConnectionStatus,
   createMarketStore,
   DepthChart,
@@ -59,26 +59,26 @@ async function ingestPhase(memory: WebAssembly.Memory) {
     const n = 2000;
     const { frames, jsons } = benchInputs(levels, n);
     const engine = new Engine();
-    // Exactly the store's path: BinaryFrameParser copies the frame into the engine's reused input
+    // Exactly the store's path: FramingCheck copies the frame into the engine's reused input
     // buffer and calls ingest_input; JS then needs only the levels' address for its typed view.
-    const parser = new BinaryFrameParser(engine, memory);
+    const framing = new FramingCheck(engine, memory);
     let levelsPtr = 0;
     const wasm = timeCalls(
       (i) => {
-        parser.parse(frames[i], 0);
+        framing.ingest(frames[i], 0);
         levelsPtr = engine.levels_ptr();
       },
       n,
       batch,
       () => engine.reset_sequence(),
     );
-    if (parser.rejected) throw new Error(`bench frames rejected: ${parser.lastError}`);
+    if (framing.rejected) throw new Error(`bench frames rejected: ${framing.lastError}`);
     // The engine really applied the frames: the view's best bid is the last frame's.
     const bestBid = new Float64Array(memory.buffer, levelsPtr, 4)[0];
     if (bestBid !== makeBook(levels, n - 1).bids[0][0]) throw new Error(`levels view shows ${bestBid}`);
     // A frame between two paints: ingest only (the engine builds the picture when it is next read).
     const ingestOnly = timeCalls(
-      (i) => void parser.parse(frames[i], 0),
+      (i) => void framing.ingest(frames[i], 0),
       n,
       batch,
       () => engine.reset_sequence(),

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
+import { FramingCheck } from '../../components/engine/FramingCheck';
 import { Engine, initEngineSync } from '../../components/engine/initEngine';
 import { benchInputs, jsBookUpdate, pct } from './benchData';
 import { FlatbuffersJsBook } from './flatbuffersJsBook';
@@ -49,11 +49,11 @@ for (const levels of [50, 500]) {
   const n = 2000;
   const { frames, jsons } = benchInputs(levels, n);
   const engine = new Engine();
-  const parser = new BinaryFrameParser(engine, memory);
+  const framing = new FramingCheck(engine, memory);
   // A frame as painted: ingest, then the picture (grouping, change flags, layout) JS reads.
   const wasm = perCall(
     (i) => {
-      parser.parse(frames[i], 0);
+      framing.ingest(frames[i], 0);
       engine.levels_ptr();
     },
     n,
@@ -63,13 +63,13 @@ for (const levels of [50, 500]) {
   // A frame that arrives between two paints: ingest only (the picture is built when next read).
   const frameOnly = perCall(
     (i) => {
-      parser.parse(frames[i], 0);
+      framing.ingest(frames[i], 0);
     },
     n,
     10,
     () => engine.reset_sequence(),
   );
-  if (parser.rejected) throw new Error(`bench frames rejected: ${parser.lastError}`);
+  if (framing.rejected) throw new Error(`bench frames rejected: ${framing.lastError}`);
   engine.free();
   // The same frames through flatc's TypeScript accessors and a JavaScript book of equal work.
   const fbBook = new FlatbuffersJsBook();

@@ -125,7 +125,7 @@ Headless Chromium ${report.chromium}. Targets from issue #4 are shown beside eac
 ${result.ingest.map((i) => `| ${i.levels} | ${i.frameBytes} | ${f(i.ingestFrameUs.p50)} / ${f(i.ingestFrameUs.p90)} / ${f(i.ingestFrameUs.p99)} / ${f(i.ingestFrameUs.mean)} | ${f(i.ingestOnlyUs.p50)} / ${f(i.ingestOnlyUs.p90)} / ${f(i.ingestOnlyUs.p99)} | ${f(i.jsonPathUs.p50)} / ${f(i.jsonPathUs.p90)} / ${f(i.jsonPathUs.p99)} / ${f(i.jsonPathUs.mean)} | ${f(i.speedup)}× |`).join('\n')}
 
 Targets: p99 ≤ 2 µs at 50 levels; ≥ 8× faster than the JSON path. Both engine columns are timed on the
-store's own path (BinaryFrameParser → reused input buffer → ingest_input); "+ picture read" adds the
+store's own path (FramingCheck → reused input buffer → ingest_input); "+ picture read" adds the
 levels view a paint reads (grouping, change flags, layout). performance.now() is coarsened here
 to ${result.ingest[0].timerUs} µs, so each sample is the per-call mean of a batch of ${result.ingest[0].batch} calls (${result.ingest[0].samples} samples
 per row); a pause anywhere in a batch (GC, the OS) lands in that batch's mean, so batch p99 overstates

@@ -49,7 +49,7 @@ it('refuses to draw a crossed book', async () => {
   store.dispose();
 });
 
-it('has a price axis on whole ticks and a size axis, both within the drawn range, and marks mid and spread', async () => {
+it('has a price axis marked on whole ticks and a size axis, both within the drawn range, and marks mid and spread', async () => {
   const bids: [number, number][] = Array.from({ length: 20 }, (_, i) => [100 - i * 0.05, 1 + i]);
   const asks: [number, number][] = Array.from({ length: 20 }, (_, i) => [100.1 + i * 0.05, 2 + i]);
   const { store } = await setup(buildFrameTs({ sequence: 1, bids, asks, tickSize: 0.05 }));

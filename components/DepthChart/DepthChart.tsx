@@ -2,8 +2,8 @@
 import { useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 
 import { compactFormatter, decimalsOf, fixedFormatter } from '../format/priceFormat.js';
-import { labelDecimals, niceTicks } from './axisTicks.js';
-import { barMax, type Level } from '../store/bookSnapshot.js';
+import { labelDecimals, niceMarks } from './axisMarks.js';
+import { barMax, type Level } from '../store/bookPicture.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
@@ -59,7 +59,7 @@ function sizeLabel(value: number, step: number, lotDecimals: number, locale?: st
 }
 
 /**
- * Cumulative depth of both sides as step curves, over a price axis (ticks on whole multiples of the
+ * Cumulative depth of both sides as step curves, over a price axis (marks on whole multiples of the
  * tick size) and a cumulative-size axis, with the mid price marked and the spread shaded. A crossed
  * book (best bid ≥ best ask) is not drawn: the chart says so instead. Keyboard: focus the chart,
  * Left/Right step through levels.
@@ -80,8 +80,8 @@ export function DepthChart({ store, width = 360, height = 180, onHover, locale }
     const plotH = Math.max(1, height - AXIS_BOTTOM);
     const x = (p: number) => AXIS_LEFT + ((p - lo) / (hi - lo || 1)) * plotW;
     const y = (c: number) => plotH - (c / maxCum) * (plotH - 4);
-    const priceTicks = niceTicks(lo, hi, Math.max(2, Math.floor(plotW / 90)), book.tickSize);
-    const sizeTicks = niceTicks(0, maxCum, Math.max(2, Math.floor(plotH / 40)));
+    const priceTicks = niceMarks(lo, hi, Math.max(2, Math.floor(plotW / 90)), book.tickSize);
+    const sizeTicks = niceMarks(0, maxCum, Math.max(2, Math.floor(plotH / 40)));
     // All levels by price, for hover and keyboard stepping.
     const points: DepthPoint[] = [
       ...book.bids.map((l) => ({ side: 'bid' as const, price: l.price, cumulative: l.cumulative })).reverse(),

@@ -4,7 +4,7 @@ import { useCallback, useMemo, useRef, type KeyboardEvent } from 'react';
 import { useRovingFocus } from '../a11y/useRovingFocus.js';
 import { useThrottledAnnouncement } from '../a11y/useThrottledAnnouncement.js';
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
-import { barMax, type Level } from '../store/bookSnapshot.js';
+import { barMax, type Level } from '../store/bookPicture.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';

@@ -1,4 +1,4 @@
-/** Anything that delivers binary frames: a live socket (`WebSocketPipeline`) or a recording (`ReplaySource`). */
+/** Anything that delivers binary frames: a live socket (`WebSocketSource`) or a recording (`ReplaySource`). */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** What a replay is doing, for views that say so instead of showing live latency. */
@@ -18,7 +18,7 @@ export interface FrameSourceEvents {
 
 export interface FrameSource {
   /**
-   * The one market this source delivers, when it was told (`WebSocketPipeline`'s `symbol`): a store
+   * The one market this source delivers, when it was told (`WebSocketSource`'s `symbol`): a store
    * on it shows only that market's frames (see `MarketStoreOptions.symbol`).
    */
   readonly symbol?: string;

@@ -208,7 +208,7 @@ export class ReplaySource implements FrameSource {
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), delayMs);
+    this.timer = setTimeout(() => this.playDue(), delayMs);
   }
 
   private scheduleNext(): void {
@@ -220,7 +220,7 @@ export class ReplaySource implements FrameSource {
     this.schedule(this.speed === 'max' ? 0 : gap / this.speed);
   }
 
-  private tick(): void {
+  private playDue(): void {
     const rec = this.recording;
     if (!rec || !this.playing || !this.events) return;
     // At 'max', deliver a batch per task: timers clamp to ~4 ms, which would cap playback at 250 fps.

@@ -1,17 +1,17 @@
 /**
  * A framework-free market store (zustand vanilla), one per feed, so several books can share a page.
  * It composes three parts: the market's engine (`engineSession.ts`), one publish per animation frame
- * (`frameScheduler.ts`) so numbers and bars always come from the same frame, and the staleness rule
+ * (`paintScheduler.ts`) so numbers and bars always come from the same frame, and the staleness rule
  * (`staleness.ts`). Frames go to the engine as they arrive; the store publishes snapshots.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 import type { EngineSource } from '../engine/initEngine.js';
 import type { ConnectionState, FrameSource, ReplayState } from '../feed/FrameSource.js';
-import type { BookSnapshot, FeedStats } from './bookSnapshot.js';
+import type { BookPicture, FeedStats } from './bookPicture.js';
 import { EngineSession } from './engineSession.js';
 import type { ImbalanceWindow } from './imbalanceWindow.js';
-import { createFrameScheduler } from './frameScheduler.js';
+import { createPaintScheduler } from './paintScheduler.js';
 import { isStale, watchStaleness } from './staleness.js';
 
 export type { ImbalanceWindow };
@@ -20,11 +20,11 @@ export interface MarketState {
   /** Transport state of the source. */
   connection: ConnectionState;
   /** The newest coherent book, or null before the first frame. */
-  book: BookSnapshot | null;
+  book: BookPicture | null;
   /** True when no frame arrived for `staleAfterMs` while connected, or the connection is not open. */
   stale: boolean;
   stats: FeedStats;
-  /** Frames rejected by the parser or engine (malformed, foreign, oversized). */
+  /** Frames rejected by the framing check or the engine (malformed, foreign, oversized, another market's). */
   rejected: number;
   /** Current grouping, in ticks per bucket (1 = levels as sent). */
   grouping: number;
@@ -36,7 +36,7 @@ export interface MarketState {
 }
 
 export interface MarketStoreOptions {
-  /** Where frames come from: a `WebSocketPipeline` or a `ReplaySource`. */
+  /** Where frames come from: a `WebSocketSource` or a `ReplaySource`. */
   source: FrameSource;
   /** Silence (ms) after which an open feed's book counts as stale. Default 3000 (the server heartbeats every 1 s). */
   staleAfterMs?: number;
@@ -50,7 +50,7 @@ export interface MarketStoreOptions {
    * counted (`stats.otherSymbol`, `lastError`), so a failover to a server whose default market
    * differs never shows another market under this one's name. Without one, a change of
    * symbol mid-stream then starts a new stream under the new name (`stats.restarts`). Default: the
-   * source's `symbol` (a `WebSocketPipeline` given one), else any.
+   * source's `symbol` (a `WebSocketSource` given one), else any.
    */
   symbol?: string;
   /**
@@ -99,7 +99,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   /** A frame (or a setting) changed the picture since the last publish. */
   let dirty = false;
 
-  const scheduler = createFrameScheduler(publish);
+  const scheduler = createPaintScheduler(publish);
 
   function publish() {
     if (!session || disposed) return;
@@ -112,8 +112,8 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     store.setState({
       book: read.book,
       stats: read.stats,
-      rejected: session.parser.rejected,
-      lastError: session.parser.lastError,
+      rejected: session.framing.rejected,
+      lastError: session.framing.lastError,
       stale: isStale(store.getState().connection, read.engineStale),
     });
     if (read.easing) scheduler.request();

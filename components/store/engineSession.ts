@@ -1,12 +1,12 @@
 /**
  * One market's engine: loaded, configured (staleness threshold, grouping, imbalance window) and fed
- * through a `BinaryFrameParser`. Freed by `free()`; everything the store reads from the engine goes
+ * through a `FramingCheck`. Freed by `free()`; everything the store reads from the engine goes
  * through here.
  */
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
-import { BinaryFrameParser } from '../feed/BinaryFrameParser.js';
+import { FramingCheck } from '../engine/FramingCheck.js';
 import { SUMMARY as S, summaryView } from '../engine/engineMemory.js';
-import { readBook, readEngineStale, readStats, stillEasing, type BookSnapshot, type FeedStats } from './bookSnapshot.js';
+import { readBook, readEngineStale, readStats, stillEasing, type BookPicture, type FeedStats } from './bookPicture.js';
 
 import { engineWindow, imbalanceKey, type ImbalanceWindow } from './imbalanceWindow.js';
 
@@ -23,7 +23,7 @@ export interface EngineSettings {
 /** What one read of the engine gives the store. */
 export interface EngineRead {
   /** Null before the first frame, and when nothing changed and nothing is easing (nothing new to paint). */
-  book: BookSnapshot | null;
+  book: BookPicture | null;
   stats: FeedStats;
   /** No verified frame within the threshold (at the last tick). */
   engineStale: boolean;
@@ -32,7 +32,7 @@ export interface EngineRead {
 }
 
 export class EngineSession {
-  readonly parser: BinaryFrameParser;
+  readonly framing: FramingCheck;
   private symbol = '';
   /** The engine's restart count when `symbol` was read: a restart may be a new market, so read it again. */
   private symbolAtRestarts = -1;
@@ -52,7 +52,7 @@ export class EngineSession {
     engine.set_expected_symbol(settings.symbol ?? '');
     engine.set_grouping(settings.grouping);
     this.setImbalanceWindow(settings.imbalanceWindow);
-    this.parser = new BinaryFrameParser(engine, memory);
+    this.framing = new FramingCheck(engine, memory);
   }
 
   /** Load the engine (once per page) and make one configured for a market. */
@@ -63,7 +63,7 @@ export class EngineSession {
 
   /** Hand one message to the engine (framing checks first). */
   ingest(data: unknown, receivedMs: number) {
-    if (this.engine) this.parser.parse(data, receivedMs);
+    if (this.engine) this.framing.ingest(data, receivedMs);
   }
 
   /** A new connection: the server may have restarted, so sequences start over (and the symbol). */

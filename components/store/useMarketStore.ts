@@ -10,7 +10,7 @@ import { createMarketStore, type MarketStore, type MarketStoreOptions } from './
  * (its socket or replay timers, and its WASM memory) is disposed on unmount or when `deps` change.
  * Returns `null` until mounted — during server rendering and the first client render — so render
  * `store && <OrderbookLadder store={store} />`.
- * @param makeSource Builds the feed, e.g. `() => new WebSocketPipeline({ url })`.
+ * @param makeSource Builds the feed, e.g. `() => new WebSocketSource({ url })`.
  * @param deps Re-create the store (and source) when these change, as with `useEffect`.
  * @param options Passed to `createMarketStore` (everything but `source`).
  */

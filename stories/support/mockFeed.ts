@@ -9,7 +9,7 @@ export const MOCK_FEED_URL = 'ws://tickframe.mock/ws';
 /**
  * An msw WebSocket handler that behaves like tickframe-server: each client gets the recording's
  * frames as binary messages at their recorded timing, looping. Components run their live path
- * (WebSocketPipeline → parser → engine → store) unchanged.
+ * (WebSocketSource → parser → engine → store) unchanged.
  */
 export function mockFeed(url = MOCK_FEED_URL) {
   const link = ws.link(url);

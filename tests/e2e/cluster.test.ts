@@ -10,7 +10,7 @@ import * as flatbuffers from 'flatbuffers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { initEngineSync } from '../../components/engine/initEngine';
-import { WebSocketPipeline } from '../../components/feed/WebSocketPipeline';
+import { WebSocketSource } from '../../components/feed/WebSocketSource';
 import { createMarketStore } from '../../components/store/createMarketStore';
 import type { MarketState } from '../../components/store/createMarketStore';
 import { OrderbookFrame } from '../../schema/generated/ts/tickframe/schema';
@@ -80,7 +80,7 @@ it('two edges send the same frame bytes under the same sequences', async () => {
 
 it('a store whose edge dies carries on from the other edge, never showing a wrong book as live', async () => {
   initEngineSync(readFileSync(path.join(root, 'engine-wasm/pkg/tickframe_engine_bg.wasm')));
-  const pipeline = new WebSocketPipeline({ url: [`ws://${edgeA.addr}/ws`, `ws://${edgeB.addr}/ws`], initialBackoffMs: 100, maxBackoffMs: 500 });
+  const pipeline = new WebSocketSource({ url: [`ws://${edgeA.addr}/ws`, `ws://${edgeB.addr}/ws`], initialBackoffMs: 100, maxBackoffMs: 500 });
   const store = createMarketStore({ source: pipeline });
   const seen: { at: number; state: MarketState }[] = [];
   const unsubscribe = store.subscribe((state) => seen.push({ at: Date.now(), state }));
@@ -110,7 +110,7 @@ it('a store whose edge dies carries on from the other edge, never showing a wron
 });
 
 it("when the ingest node dies the store takes the standby's frames as a restart, and never freezes", async () => {
-  const pipeline = new WebSocketPipeline({ url: `ws://${edgeB.addr}/ws` });
+  const pipeline = new WebSocketSource({ url: `ws://${edgeB.addr}/ws` });
   const store = createMarketStore({ source: pipeline });
   const showsLive = (s: MarketState) => s.connection === 'open' && !s.stale && s.book?.status === 'live';
   try {

@@ -1,5 +1,5 @@
 /**
- * The market never changes under a user (#21): a store on a `WebSocketPipeline` over two servers,
+ * The market never changes under a user (#21): a store on a `WebSocketSource` over two servers,
  * given its market, whose first server (a real tickframe-server, SIM-USD) dies while the second
  * serves another market by default (BTC-USD, a `ws` server here). The pipeline asks the second for
  * SIM-USD; the frames it gets anyway are dropped and counted, and the view goes stale — it never
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 
 import { initEngineSync } from '../../components/engine/initEngine';
-import { WebSocketPipeline } from '../../components/feed/WebSocketPipeline';
+import { WebSocketSource } from '../../components/feed/WebSocketSource';
 import { createMarketStore, type MarketState } from '../../components/store/createMarketStore';
 import { buildFrameTs } from '../support/buildFrame';
 import { root, startServer, stopGroup } from './harness';
@@ -51,7 +51,7 @@ async function until(what: string, withinMs: number, cond: () => boolean): Promi
 it('a failover to a server of another market never shows that market', async () => {
   initEngineSync(readFileSync(path.join(root, 'engine-wasm/pkg/tickframe_engine_bg.wasm')));
   const otherUrl = `ws://127.0.0.1:${(other.address() as AddressInfo).port}/ws`;
-  const pipeline = new WebSocketPipeline({ url: [`ws://${sim.addr}/ws`, otherUrl], symbol: 'SIM-USD', initialBackoffMs: 50, maxBackoffMs: 200 });
+  const pipeline = new WebSocketSource({ url: [`ws://${sim.addr}/ws`, otherUrl], symbol: 'SIM-USD', initialBackoffMs: 50, maxBackoffMs: 200 });
   const store = createMarketStore({ source: pipeline, staleAfterMs: 1000 });
   const seen: MarketState[] = [];
   const unsubscribe = store.subscribe((s) => seen.push(s));

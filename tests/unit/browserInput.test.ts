@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { BinaryFrameParser, WARNING_BURST, WARNING_WINDOW_MS, WarningThrottle } from '../../components/feed/BinaryFrameParser';
+import { FramingCheck, WARNING_BURST, WARNING_WINDOW_MS, WarningThrottle } from '../../components/engine/FramingCheck';
 import { readRecording, RecordingWriter } from '../../components/feed/recording';
-import { withSymbol } from '../../components/feed/WebSocketPipeline';
+import { withSymbol } from '../../components/feed/WebSocketSource';
 import { buildFrameTs, loadEngine, startStore } from './engineFixtures';
 
 beforeAll(() => {
@@ -117,17 +117,17 @@ describe('warnings', () => {
     expect(warn.mock.calls.some((c) => String(c[0]).includes('more frames rejected'))).toBe(true);
   });
 
-  it('the parser counts every rejection whatever it logs', () => {
+  it('the framing check counts every rejection whatever it logs', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const parser = new BinaryFrameParser(loadEngineForParser());
-    for (let i = 0; i < 10_000; i++) parser.parse(new Uint8Array(4), 0);
-    expect(parser.rejected).toBe(10_000);
+    const framing = new FramingCheck(loadEngineForParser());
+    for (let i = 0; i < 10_000; i++) framing.ingest(new Uint8Array(4), 0);
+    expect(framing.rejected).toBe(10_000);
     expect(warn.mock.calls.length).toBeLessThanOrEqual(WARNING_BURST + 1);
   });
 });
 
 function loadEngineForParser() {
-  // The parser rejects these before they reach the engine: any engine will do.
+  // The framing check rejects these before they reach the engine: any engine will do.
   return {} as never;
 }
 
@@ -146,5 +146,13 @@ describe('recordings', () => {
     const rec = readRecording(w.toBytes(), { maxRecords: 1000 });
     expect(rec.frames).toHaveLength(1000);
     expect(rec.stopped?.reason).toBe('record-limit');
+  });
+});
+
+describe('renamed this release', () => {
+  it('the deprecated names are the new ones', async () => {
+    const core = await import('../../components/core');
+    expect(core.WebSocketPipeline).toBe(core.WebSocketSource);
+    expect(core.BinaryFrameParser).toBe(core.FramingCheck);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Mutation fuzzing of the browser's input readers, seeded from real bytes: the recording reader
- * (a file a person drops on the player) and the frame parser → WASM engine (a socket's messages).
+ * (a file a person drops on the player) and the framing check → WASM engine (a socket's messages).
  * Neither may throw anything but its own clear errors, and the engine keeps its last good book.
  * Runs `FUZZ_RUNS` cases per target (default 300, as in `npm test`; `npm run fuzz` runs more).
  */
@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { expect, it, vi } from 'vitest';
 
 import { Engine } from '../../components/engine/initEngine';
-import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
+import { FramingCheck } from '../../components/engine/FramingCheck';
 import { readRecording } from '../../components/feed/recording';
 import { loadEngine, recordedFrames } from './engineFixtures';
 
@@ -57,22 +57,22 @@ it('the recording reader returns whole records or throws one of its own errors',
   );
 });
 
-it('the frame parser and engine take or reject mutated frames without throwing, and keep working', () => {
+it('the framing check and engine take or reject mutated frames without throwing, and keep working', () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {}); // one line per rejected frame, by design
   const memory = loadEngine();
   const engine = new Engine();
-  const parser = new BinaryFrameParser(engine, memory);
+  const framing = new FramingCheck(engine, memory);
   const frames = recordedFrames();
-  expect(parser.parse(frames[0].slice().buffer, 0)).toBe('applied');
+  expect(framing.ingest(frames[0].slice().buffer, 0)).toBe('applied');
   fc.assert(
     fc.property(mutated(frames[1]), (bytes) => {
-      const outcome = parser.parse(bytes.slice().buffer, 1);
+      const outcome = framing.ingest(bytes.slice().buffer, 1);
       expect(['applied', 'applied-after-gap', 'duplicate', 'out-of-order', 'rejected']).toContain(outcome);
     }),
     { numRuns: runs },
   );
   // Still working: a real frame after the storm is taken (restart detection covers a poisoned sequence).
-  expect(['applied', 'applied-after-gap', 'out-of-order', 'duplicate']).toContain(parser.parse(frames[2].slice().buffer, 2));
+  expect(['applied', 'applied-after-gap', 'out-of-order', 'duplicate']).toContain(framing.ingest(frames[2].slice().buffer, 2));
   engine.free();
   warn.mockRestore();
 });

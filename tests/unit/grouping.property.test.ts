@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 
 import { Engine } from '../../components/engine/initEngine';
 import { decimalsOf, fixedFormatter } from '../../components/format/priceFormat';
-import { readBook } from '../../components/store/bookSnapshot';
+import { readBook } from '../../components/store/bookPicture';
 import { buildFrameTs, loadEngine } from './engineFixtures';
 
 const memory = loadEngine();

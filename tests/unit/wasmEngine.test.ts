@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../components/engine/initEngine';
 import { SUMMARY, summaryView } from '../../components/engine/engineMemory';
-import { BinaryFrameParser } from '../../components/feed/BinaryFrameParser';
-import { readBook, readStats } from '../../components/store/bookSnapshot';
+import { FramingCheck } from '../../components/engine/FramingCheck';
+import { readBook, readStats } from '../../components/store/bookPicture';
 import { buildFrameTs, loadEngine, recordedFrames } from './engineFixtures';
 
 const memory = loadEngine();
@@ -61,22 +61,22 @@ describe('WASM engine (real module)', () => {
     engine.free();
   });
 
-  it("the parser writes straight into the engine's input buffer, through memory growth and bigger frames", () => {
+  it("the framing check writes straight into the engine's input buffer, through memory growth and bigger frames", () => {
     const engine = new Engine();
-    const parser = new BinaryFrameParser(engine, memory);
+    const framing = new FramingCheck(engine, memory);
     const frame = (sequence: number, levels: number, top: number) =>
       buildFrameTs({ sequence, bids: Array.from({ length: levels }, (_, i) => [top - i * 0.01, 1] as [number, number]), asks: [[top + 0.01, 1]] });
     const bestBid = () => readBook(engine, memory, '')!.bestBid;
-    expect(parser.parse(frame(1, 2, 100), 0)).toBe('applied');
+    expect(framing.ingest(frame(1, 2, 100), 0)).toBe('applied');
     expect(bestBid()).toBe(100);
-    memory.grow(1); // detaches every view, the parser's included
-    expect(parser.parse(frame(2, 2, 101), 0)).toBe('applied');
+    memory.grow(1); // detaches every view, the framing check's included
+    expect(framing.ingest(frame(2, 2, 101), 0)).toBe('applied');
     expect(bestBid()).toBe(101);
-    expect(parser.parse(frame(3, 400, 102), 0)).toBe('applied'); // larger than the buffer so far
+    expect(framing.ingest(frame(3, 400, 102), 0)).toBe('applied'); // larger than the buffer so far
     expect(readBook(engine, memory, '')!.bids).toHaveLength(400);
-    expect(parser.parse(frame(4, 2, 103), 0)).toBe('applied'); // smaller again: same buffer
+    expect(framing.ingest(frame(4, 2, 103), 0)).toBe('applied'); // smaller again: same buffer
     expect(bestBid()).toBe(103);
-    expect(parser.rejected).toBe(0);
+    expect(framing.rejected).toBe(0);
     engine.free();
   });
 
@@ -118,18 +118,18 @@ describe('WASM engine (real module)', () => {
     ['through the reused input buffer', true],
   ])('rejects garbage without panicking and keeps the last good state (%s)', (_how, inPlace) => {
     const engine = new Engine();
-    const parser = new BinaryFrameParser(engine, inPlace ? memory : undefined);
+    const framing = new FramingCheck(engine, inPlace ? memory : undefined);
     const good = recordedFrames()[0];
-    expect(parser.parse(good.slice().buffer, 0)).toBe('applied');
+    expect(framing.ingest(good.slice().buffer, 0)).toBe('applied');
     const before = readBook(engine, memory, 'SIM-USD');
     const corrupt = good.slice();
     for (let i = 8; i < corrupt.length; i += 5) corrupt[i] ^= 0xa5;
     const inputs: unknown[] = ['text', new ArrayBuffer(0), new Uint8Array(64).buffer, good.slice(0, good.length / 2).buffer, corrupt.buffer];
-    for (const bad of inputs) expect(parser.parse(bad, 0)).toBe('rejected');
-    expect(parser.rejected).toBe(inputs.length);
+    for (const bad of inputs) expect(framing.ingest(bad, 0)).toBe('rejected');
+    expect(framing.rejected).toBe(inputs.length);
     expect(readBook(engine, memory, 'SIM-USD')).toEqual(before);
     // The engine still works after all of that.
-    expect(parser.parse(recordedFrames()[1].slice().buffer, 0)).toBe('applied');
+    expect(framing.ingest(recordedFrames()[1].slice().buffer, 0)).toBe('applied');
     engine.free();
   });
 });

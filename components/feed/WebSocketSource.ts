@@ -1,7 +1,7 @@
 import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource.js';
 
-/** Options for {@link WebSocketPipeline}. */
-export interface WebSocketPipelineOptions {
+/** Options for {@link WebSocketSource}. */
+export interface WebSocketSourceOptions {
   /**
    * Server URL, e.g. `ws://127.0.0.1:9001/ws`, or several edges of one cluster
    * (`['wss://edge-a…/ws', 'wss://edge-b…/ws']`): a connection that closes or fails moves on to the
@@ -29,7 +29,7 @@ export interface WebSocketPipelineOptions {
  * At most one socket exists at a time: every socket belongs to a generation, and events from a
  * socket of an older generation (a race between stop/start and a late `open`) are ignored.
  */
-export class WebSocketPipeline implements FrameSource {
+export class WebSocketSource implements FrameSource {
   private socket: WebSocket | null = null;
   private generation = 0;
   private attempt = 0;
@@ -42,7 +42,7 @@ export class WebSocketPipeline implements FrameSource {
 
   readonly symbol?: string;
 
-  constructor(private readonly options: WebSocketPipelineOptions) {
+  constructor(private readonly options: WebSocketSourceOptions) {
     this.symbol = options.symbol;
   }
 

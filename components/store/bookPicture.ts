@@ -21,7 +21,7 @@ const CHANGES: LevelChange[] = ['same', 'new', 'up', 'down'];
 export type BookStatus = 'live' | 'resyncing' | 'stale';
 
 /** One coherent picture of the book: every number comes from the same frame. */
-export interface BookSnapshot {
+export interface BookPicture {
   symbol: string;
   sequence: number;
   timestampMs: number;
@@ -59,7 +59,7 @@ export interface BookSnapshot {
  * The size a full-length bar stands for in a view of `depth` levels a side: one scale for both sides,
  * so bars compare across the spread. 0 for an empty book.
  */
-export function barMax(book: BookSnapshot, depth: number, by: 'size' | 'cumulative'): number {
+export function barMax(book: BookPicture, depth: number, by: 'size' | 'cumulative'): number {
   const depths = book.barScale.length / BAR_SCALE_STRIDE;
   if (depths === 0 || depth < 1) return 0;
   const d = Math.min(Math.floor(depth), depths);
@@ -127,7 +127,7 @@ export function readBook(
   memory: WebAssembly.Memory,
   symbol: string,
   s: Float64Array = summaryView(engine, memory),
-): BookSnapshot | null {
+): BookPicture | null {
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];
   const na = s[S.ASK_LEN];

@@ -1,11 +1,11 @@
 /**
- * Axis ticks a person reads at a glance: steps of 1, 2 or 5 × 10ⁿ, and on the price axis whole
+ * Axis marks a person reads at a glance: steps of 1, 2 or 5 × 10ⁿ, and on the price axis whole
  * multiples of the instrument's tick size, so every label is a price the book can hold.
  */
 import { decimalsOf } from '../format/priceFormat.js';
 
 /** Tick values within [lo, hi], about `count` of them, on a step that is a multiple of `increment`. */
-export function niceTicks(lo: number, hi: number, count: number, increment = 0): { values: number[]; step: number } {
+export function niceMarks(lo: number, hi: number, count: number, increment = 0): { values: number[]; step: number } {
   if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi) || count < 1) return { values: [], step: 0 };
   const raw = (hi - lo) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));

@@ -1,19 +1,20 @@
 /**
- * First stop for every message from a socket or a recording: cheap framing checks before the WASM
- * engine runs the full FlatBuffers verifier. Bad input is counted and reported, never thrown past here.
+ * The engine's gate: every message from a socket or a recording gets cheap framing checks (binary,
+ * a size in range, the file identifier) before the WASM engine runs the full FlatBuffers verifier.
+ * Bad input is counted and reported, never thrown past here.
  */
-import type { Engine } from '../engine/initEngine.js';
-import { EngineInput } from '../engine/engineMemory.js';
+import type { Engine } from './initEngine.js';
+import { EngineInput } from './engineMemory.js';
 
 /** Largest frame accepted (1000 levels a side is ~32 KiB; anything near this is not ours). */
 export const MAX_FRAME_BYTES = 1 << 20;
 const IDENTIFIER = [0x54, 0x4b, 0x46, 0x52]; // "TKFR" at offset 4
 
-/** Result codes of a parse (the engine's `IngestOutcome`, plus rejection). */
+/** What became of a message (the engine's `IngestOutcome`, plus rejection). */
 export type ParseOutcome = 'applied' | 'applied-after-gap' | 'duplicate' | 'out-of-order' | 'rejected';
 const OUTCOMES: ParseOutcome[] = ['applied', 'applied-after-gap', 'duplicate', 'out-of-order'];
 
-export class BinaryFrameParser {
+export class FramingCheck {
   /** Frames rejected before or by the engine. */
   rejected = 0;
   /** Why the last rejected frame was rejected. */
@@ -38,7 +39,7 @@ export class BinaryFrameParser {
    * Hand one message to the engine. Text messages, oversized or foreign buffers are rejected
    * without reaching it; the engine verifies the rest. On rejection the last good book stays.
    */
-  parse(data: unknown, receivedMs: number): ParseOutcome {
+  ingest(data: unknown, receivedMs: number): ParseOutcome {
     // A Uint8Array (replays, tests) is used as it is; other input gets one byte view.
     const bytes =
       data instanceof Uint8Array
@@ -59,6 +60,11 @@ export class BinaryFrameParser {
     } catch (e) {
       return this.reject(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** @deprecated Renamed {@link FramingCheck.ingest}; goes with the `BinaryFrameParser` alias. */
+  parse(data: unknown, receivedMs: number): ParseOutcome {
+    return this.ingest(data, receivedMs);
   }
 
   private reject(why: string): ParseOutcome {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { ConnectionState } from '../../components/feed/FrameSource';
-import { WebSocketPipeline } from '../../components/feed/WebSocketPipeline';
+import { WebSocketSource } from '../../components/feed/WebSocketSource';
 
 /** A controllable stand-in for the browser WebSocket: the test opens, messages and closes it. */
 class FakeSocket {
@@ -28,7 +28,7 @@ class FakeSocket {
   }
 }
 
-describe('WebSocketPipeline', () => {
+describe('WebSocketSource', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     FakeSocket.all = [];
@@ -36,7 +36,7 @@ describe('WebSocketPipeline', () => {
   afterEach(() => vi.useRealTimers());
 
   const make = (random = () => 0.5) =>
-    new WebSocketPipeline({
+    new WebSocketSource({
       url: 'ws://x/ws',
       WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
       random,
@@ -45,7 +45,7 @@ describe('WebSocketPipeline', () => {
     });
 
   it('moves on to the next URL when a connection closes or fails (several edges of a cluster)', () => {
-    const p = new WebSocketPipeline({
+    const p = new WebSocketSource({
       url: ['ws://a/ws', 'ws://b/ws'],
       WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
       random: () => 0,

@@ -5,7 +5,7 @@
  */
 
 /** Schedules `run` for the next animation frame; repeated requests before it fires are one run. */
-export interface FrameScheduler {
+export interface PaintScheduler {
   /** Ask for a run at the next paint (no-op while one is pending). */
   request(): void;
   /** Drop a pending run. */
@@ -16,7 +16,7 @@ export interface FrameScheduler {
 export const HIDDEN_TAB_MS = 1000;
 export const NO_RAF_MS = 16;
 
-export function createFrameScheduler(run: () => void): FrameScheduler {
+export function createPaintScheduler(run: () => void): PaintScheduler {
   let pending: { cancel(): void } | null = null;
   const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
   const fire = () => {
