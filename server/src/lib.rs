@@ -47,7 +47,7 @@
 // captures; `adapters/` decode a market's inbox into its `engine/` (the ServerEngine trait, the order
 // book engine, the frame builder), run by `tick_loop`; `fanout/` shares each frame with every client
 // (and lists the markets); `http/` accepts connections within its limits and serves one client session
-// each, speaking `ws_frames`; `recording/` writes and reads recordings; `bus/` carries frames between
+// each, speaking `websocket`; `recording/` writes and reads recordings; `bus/` carries frames between
 // ingest and edge nodes over NATS. `book` and `instrument` are the model; `clock`, `metrics` and
 // `log_throttle` serve every stage.
 
@@ -63,7 +63,7 @@ pub mod recording;
 pub mod sources;
 pub mod tick_loop;
 pub mod venues;
-pub mod ws_frames;
+pub mod websocket;
 
 // The model.
 pub mod book;

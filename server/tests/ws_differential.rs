@@ -1,4 +1,4 @@
-//! Differential fuzz of the client-frame parser (ws_frames.rs) against tungstenite's, the library
+//! Differential fuzz of the client-frame parser (websocket.rs) against tungstenite's, the library
 //! whose rules it replaces: the same byte streams, cut into random chunks, go into our
 //! `InboundParser` and into a server-role `tungstenite::WebSocket` with the same size limit.
 //!
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tickframe_server::ws_frames::{close_code_allowed, Inbound, InboundParser};
+use tickframe_server::websocket::{close_code_allowed, Inbound, InboundParser};
 use tungstenite::protocol::{Role, WebSocket, WebSocketConfig};
 use tungstenite::{Error, Message};
 

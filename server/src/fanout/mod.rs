@@ -20,7 +20,7 @@ impl Frame {
     /// The one copy of a frame: `payload` goes into its WebSocket message, and `bytes` is that
     /// message's payload part (same allocation).
     pub fn new(seq: u64, payload: &[u8]) -> Self {
-        let wire = crate::ws_frames::binary_message(payload);
+        let wire = crate::websocket::binary_message(payload);
         let bytes = wire.slice(wire.len() - payload.len()..);
         Self { seq, bytes, wire }
     }

@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::fanout::{FanoutHandle, Frame};
 use crate::metrics::Metrics;
-use crate::ws_frames::{self, Inbound, InboundParser};
+use crate::websocket::{self, Inbound, InboundParser};
 
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -106,7 +106,7 @@ where
                     tracing::info!(silent = ?heard.elapsed(), "client answered no ping: disconnecting");
                     return SessionEnd::PongTimeout;
                 }
-                if let Err(end) = send(&mut writer, &ws_frames::ping(), &metrics, limits).await {
+                if let Err(end) = send(&mut writer, &websocket::ping(), &metrics, limits).await {
                     return end;
                 }
             }
@@ -149,7 +149,7 @@ async fn answer<W: AsyncWrite + Unpin>(
         Inbound::Pong => *heard = tokio::time::Instant::now(),
         Inbound::Ping(payload) => {
             *heard = tokio::time::Instant::now();
-            if let Err(end) = send(writer, &ws_frames::pong(&payload), metrics, limits).await {
+            if let Err(end) = send(writer, &websocket::pong(&payload), metrics, limits).await {
                 return Some(end);
             }
         }
@@ -159,19 +159,19 @@ async fn answer<W: AsyncWrite + Unpin>(
         }
         Inbound::Close(code) => {
             // Echo the client's code (§5.5.1); it was checked to be one a peer may send.
-            let _ = send(writer, &ws_frames::close(code, ""), metrics, limits).await;
+            let _ = send(writer, &websocket::close(code, ""), metrics, limits).await;
             return Some(SessionEnd::ClientClosed);
         }
         Inbound::Fail(code) => {
-            let (end, reason) = if code == ws_frames::CLOSE_MESSAGE_TOO_BIG {
+            let (end, reason) = if code == websocket::CLOSE_MESSAGE_TOO_BIG {
                 metrics.closes_too_big.fetch_add(1, Ordering::Relaxed);
                 (SessionEnd::MessageTooBig, "message too big")
             } else {
                 metrics.closes_protocol_error.fetch_add(1, Ordering::Relaxed);
-                (SessionEnd::ProtocolError, if code == ws_frames::CLOSE_INVALID_PAYLOAD { "invalid UTF-8" } else { "protocol error" })
+                (SessionEnd::ProtocolError, if code == websocket::CLOSE_INVALID_PAYLOAD { "invalid UTF-8" } else { "protocol error" })
             };
             tracing::info!(code, reason, "client broke the protocol or a limit: closing");
-            let _ = send(writer, &ws_frames::close(code, reason), metrics, limits).await;
+            let _ = send(writer, &websocket::close(code, reason), metrics, limits).await;
             return Some(end);
         }
     }
