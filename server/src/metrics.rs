@@ -1,7 +1,11 @@
-//! Server-wide counters, rendered as Prometheus text at /metrics.
+//! Server-wide counters, rendered as Prometheus text at /metrics. Each is declared once, in the
+//! table below: its field, its exported name (stable: dashboards and tests read them), its kind and its
+//! help text, which is also its documentation (docs/metrics.md is generated from the table and checked
+//! against it by `metrics_doc_is_the_table`). Only the tick histogram and the engines' summed counters
+//! are written by hand.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::engine::orderbook_engine::EngineCounters;
@@ -9,91 +13,117 @@ use crate::engine::orderbook_engine::EngineCounters;
 /// Upper bounds of the tick-duration histogram buckets, in seconds.
 pub const TICK_BUCKETS_SECONDS: [f64; 8] = [0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.01];
 
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub clients: AtomicU64,
-    pub clients_rejected: AtomicU64,
-    /// WebSocket clients refused because their address holds its per-IP limit.
-    pub clients_rejected_per_ip: AtomicU64,
-    /// Open TCP connections (pending + upgraded), and those not upgraded yet (gauges).
-    pub http_connections: AtomicU64,
-    pub http_pending: AtomicU64,
-    /// Pending connections closed to make room for a new one (oldest first).
-    pub connections_evicted: AtomicU64,
-    /// New connections closed at once: the descriptor budget was all WebSocket clients.
-    pub connections_refused: AtomicU64,
-    /// Connections closed for not completing their request headers in time.
-    pub handshake_timeouts: AtomicU64,
-    pub accept_errors: AtomicU64,
-    /// Requests refused for a Host or Origin not on the allowlist.
-    pub host_rejected: AtomicU64,
-    pub origin_rejected: AtomicU64,
-    /// Client sessions closed with 1009 (too big) / 1002 (protocol violation) / 1007 (bad UTF-8).
-    pub closes_too_big: AtomicU64,
-    pub closes_protocol_error: AtomicU64,
-    /// The soft file-descriptor limit in force (gauge; 0 = unknown).
-    pub fd_limit: AtomicU64,
-    pub frames_broadcast: AtomicU64,
-    pub frames_sent: AtomicU64,
-    pub bytes_sent: AtomicU64,
-    pub lag_skips: AtomicU64,
-    pub slow_client_disconnects: AtomicU64,
-    pub inbound_messages_ignored: AtomicU64,
-    pub tick_nanos_total: AtomicU64,
-    pub ticks_serialized: AtomicU64,
-    /// Tick serialization time histogram: counts per bucket of [`TICK_BUCKETS_SECONDS`] (+Inf last).
-    pub tick_buckets: [AtomicU64; TICK_BUCKETS_SECONDS.len() + 1],
-    /// Every served engine's counters (summed at /metrics), see [`Metrics::register_engine`].
-    pub engines: std::sync::Mutex<Vec<Arc<EngineCounters>>>,
-    /// Exchange sources: book resyncs (gap, checksum mismatch, reconnect), checksum failures, reconnects.
-    pub source_resyncs: AtomicU64,
-    pub source_checksum_failures: AtomicU64,
-    pub source_gaps: AtomicU64,
-    pub source_errors: AtomicU64,
-    pub source_messages: AtomicU64,
-    pub source_reconnects: AtomicU64,
-    /// Books resynced by the feed's rule (crossed, empty snapshot, a message that could not be applied).
-    pub source_untrusted: AtomicU64,
-    /// Times a live source sent no market data within its deadline (books marked stale, reconnect).
-    pub source_data_timeouts: AtomicU64,
-    /// Resyncs asked for again (no snapshot within the resync deadline), and reconnects after a
-    /// retry got none either.
-    pub source_resync_retries: AtomicU64,
-    pub source_resync_reconnects: AtomicU64,
-    /// `--record` / `--capture-out` writes that failed (the recording stops; the server goes on).
-    pub record_failures: AtomicU64,
-    /// Source tasks that died (panicked): their books are served as stale; the server goes on.
-    pub source_task_failures: AtomicU64,
-    /// This node is part of a cluster (`--publish` or a `nats://` source): /healthz reports the bus.
-    pub bus_in_use: std::sync::atomic::AtomicBool,
-    /// 1 while connected to NATS (gauge).
-    pub bus_connected: AtomicU64,
-    /// Times the NATS connection was lost, and re-established.
-    pub bus_disconnects: AtomicU64,
-    pub bus_reconnects: AtomicU64,
-    /// Frames published to the bus (ingest) and received from it (edge).
-    pub bus_frames_published: AtomicU64,
-    pub bus_frames_received: AtomicU64,
-    /// Frames not published: this node did not hold the lease, or the bus was away.
-    pub bus_frames_withheld: AtomicU64,
-    /// Bus messages that were not valid frames (or not on a book subject).
-    pub bus_frames_rejected: AtomicU64,
-    /// Frames an edge did not relay: older than what it relayed (a former ingest node's last words),
-    /// or arriving faster than its relay could take them.
-    pub bus_frames_dropped: AtomicU64,
-    /// Times an edge marked a book stale: no frame from the bus within the data deadline.
-    pub bus_stale_marks: AtomicU64,
-    /// 1 while this ingest node holds the publishing lease (gauge); lease acquisitions and losses.
-    pub lease_held: AtomicU64,
-    pub lease_changes: AtomicU64,
-    /// Symbols an edge relays (gauge), refused (count or byte limit), and evicted (idle on the bus).
-    pub bus_symbols: AtomicU64,
-    pub bus_symbols_refused: AtomicU64,
-    pub bus_symbols_evicted: AtomicU64,
-    /// Bytes of frames an edge holds (queued for relays + kept for clients), against its budget (gauge).
-    pub edge_bytes_held: AtomicU64,
-    /// Lease values that were not `node epoch` within the epoch bound (forged or corrupt): ignored.
-    pub lease_values_rejected: AtomicU64,
+/// Which nodes export a metric: every node, or only those on the bus (`--publish`, a `nats://` source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    Bus,
+}
+
+/// One declared metric: field, exported name (without the `tickframe_` prefix), kind, help, when shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared {
+    pub field: &'static str,
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub help: &'static str,
+    pub shown: Shown,
+}
+
+macro_rules! declare_metrics {
+    ($($shown:ident $field:ident: $kind:ident $name:literal, $help:literal;)*) => {
+        /// Every counter and gauge of the server (see the table in this file).
+        #[derive(Debug, Default)]
+        pub struct Metrics {
+            $(#[doc = $help] pub $field: AtomicU64,)*
+            /// Total tick serialization time, for the histogram's sum.
+            pub tick_nanos_total: AtomicU64,
+            /// Tick serialization time histogram: counts per bucket of [`TICK_BUCKETS_SECONDS`] (+Inf last).
+            pub tick_buckets: [AtomicU64; TICK_BUCKETS_SECONDS.len() + 1],
+            /// Every served engine's counters (summed at /metrics), see [`Metrics::register_engine`].
+            pub engines: std::sync::Mutex<Vec<Arc<EngineCounters>>>,
+            /// This node is part of a cluster (`--publish` or a `nats://` source): /healthz reports the bus.
+            pub bus_in_use: AtomicBool,
+        }
+
+        /// The table, for docs and tests.
+        pub const DECLARED: &[Declared] = &[$(Declared { field: stringify!($field), name: $name, kind: stringify!($kind), help: $help, shown: shown!($shown) },)*];
+
+        impl Metrics {
+            fn render_declared(&self, out: &mut String) {
+                let bus = self.bus_in_use.load(Ordering::Relaxed);
+                $(if bus || shown!($shown) == Shown::Always {
+                    line(out, $name, stringify!($kind), $help, self.$field.load(Ordering::Relaxed));
+                })*
+            }
+        }
+    };
+}
+
+macro_rules! shown {
+    (always) => {
+        Shown::Always
+    };
+    (bus) => {
+        Shown::Bus
+    };
+}
+
+#[rustfmt::skip]
+declare_metrics! {
+    always clients: gauge "clients", "Connected WebSocket clients.";
+    always clients_rejected: counter "clients_rejected_total", "Connections refused at the client limit.";
+    always clients_rejected_per_ip: counter "clients_rejected_per_ip_total", "WebSocket clients refused at the per-IP limit.";
+    always http_connections: gauge "http_connections", "Open TCP connections (not yet upgraded + WebSocket clients).";
+    always http_pending: gauge "http_pending_connections", "Connections that have not upgraded to a WebSocket.";
+    always connections_evicted: counter "connections_evicted_total", "Pending connections closed (oldest first) to make room.";
+    always connections_refused: counter "connections_refused_total", "Connections closed at accept: the budget was all clients.";
+    always handshake_timeouts: counter "handshake_timeouts_total", "Connections closed for not sending complete request headers in time.";
+    always accept_errors: counter "accept_errors_total", "accept() failures (e.g. out of descriptors).";
+    always host_rejected: counter "host_rejected_total", "Requests refused: Host not allowed.";
+    always origin_rejected: counter "origin_rejected_total", "WebSocket handshakes refused: Origin not allowed.";
+    always closes_too_big: counter "closes_too_big_total", "Sessions closed with 1009: a client message over the limit.";
+    always closes_protocol_error: counter "closes_protocol_error_total", "Sessions closed with 1002/1007: a WebSocket protocol violation.";
+    always source_task_failures: counter "source_task_failures_total", "Source tasks that died; their books are served as stale.";
+    always source_data_timeouts: counter "source_data_timeouts_total", "Live sources silent (no market data, pings excepted) past their deadline.";
+    always source_untrusted: counter "source_untrusted_books_total", "Books resynced as untrustworthy: crossed, empty snapshot, unappliable message.";
+    always source_resync_retries: counter "source_resync_retries_total", "Resyncs asked for again: no snapshot within the resync deadline.";
+    always source_resync_reconnects: counter "source_resync_reconnects_total", "Reconnects because a retried resync got no snapshot either.";
+    always record_failures: counter "record_failures_total", "--record / --capture-out writes that failed (that recording stopped).";
+    bus bus_connected: gauge "bus_connected", "1 while connected to NATS.";
+    bus bus_disconnects: counter "bus_disconnects_total", "NATS connection losses.";
+    bus bus_reconnects: counter "bus_reconnects_total", "NATS reconnections after a loss.";
+    bus bus_frames_published: counter "bus_frames_published_total", "Frames published to the bus.";
+    bus bus_frames_received: counter "bus_frames_received_total", "Frames received from the bus.";
+    bus bus_frames_withheld: counter "bus_frames_withheld_total", "Frames not published: no lease, or the bus was away.";
+    bus bus_frames_rejected: counter "bus_frames_rejected_total", "Bus messages that were not valid frames.";
+    bus bus_frames_dropped: counter "bus_frames_dropped_total", "Bus frames not relayed: older than the last relayed, or the relay was full.";
+    bus bus_stale_marks: counter "bus_stale_marks_total", "Books marked stale: the bus was silent past the deadline.";
+    bus lease_held: gauge "lease_held", "1 while this ingest node holds the publishing lease.";
+    bus lease_changes: counter "lease_changes_total", "Publishing lease acquisitions and losses.";
+    bus bus_symbols: gauge "bus_symbols", "Symbols this edge relays.";
+    bus bus_symbols_refused: counter "bus_symbols_refused_total", "Symbols not relayed: the symbol or byte limit was reached.";
+    bus bus_symbols_evicted: counter "bus_symbols_evicted_total", "Symbols no longer relayed: idle on the bus too long.";
+    bus edge_bytes_held: gauge "edge_bytes_held", "Bytes of frames held by this edge (queued and kept for clients).";
+    bus lease_values_rejected: counter "lease_values_rejected_total", "Lease values ignored: not a node and an epoch within the bound.";
+    always fd_limit: gauge "fd_limit", "Soft file-descriptor limit in force (0 = unknown).";
+    always frames_broadcast: counter "frames_broadcast_total", "Frames serialized and broadcast (once per tick, shared).";
+    always frames_sent: counter "frames_sent_total", "Frames written to clients.";
+    always bytes_sent: counter "bytes_sent_total", "Frame bytes written to clients.";
+    always lag_skips: counter "lag_skips_total", "Times a lagging client skipped to the newest frame.";
+    always slow_client_disconnects: counter "slow_client_disconnects_total", "Clients dropped for exceeding the send timeout.";
+    always inbound_messages_ignored: counter "inbound_ignored_total", "Client messages ignored (the protocol is server-to-client).";
+    always ticks_serialized: counter "ticks_serialized_total", "Ticks that serialized a frame.";
+    always source_messages: counter "source_messages_total", "Exchange messages received (WebSocket and REST).";
+    always source_errors: counter "source_errors_total", "Exchange messages that could not be applied.";
+    always source_gaps: counter "source_gaps_total", "Exchange sequence gaps.";
+    always source_resyncs: counter "resyncs_total", "Book resyncs (gap, checksum mismatch, bad message).";
+    always source_checksum_failures: counter "checksum_failures_total", "Exchange checksum mismatches.";
+    always source_reconnects: counter "source_reconnects_total", "Exchange WebSocket reconnects.";
+}
+
+fn line(out: &mut String, name: &str, kind: &str, help: &str, v: u64) {
+    let _ = write!(out, "# HELP tickframe_{name} {help}\n# TYPE tickframe_{name} {kind}\ntickframe_{name} {v}\n");
 }
 
 impl Metrics {
@@ -115,163 +145,8 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
+        self.render_declared(&mut out);
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        fn line(out: &mut String, name: &str, kind: &str, help: &str, v: u64) {
-            let _ = write!(out, "# HELP tickframe_{name} {help}\n# TYPE tickframe_{name} {kind}\ntickframe_{name} {v}\n");
-        }
-        line(&mut out, "clients", "gauge", "Connected WebSocket clients.", g(&self.clients));
-        line(&mut out, "clients_rejected_total", "counter", "Connections refused at the client limit.", g(&self.clients_rejected));
-        line(
-            &mut out,
-            "clients_rejected_per_ip_total",
-            "counter",
-            "WebSocket clients refused at the per-IP limit.",
-            g(&self.clients_rejected_per_ip),
-        );
-        line(&mut out, "http_connections", "gauge", "Open TCP connections (not yet upgraded + WebSocket clients).", g(&self.http_connections));
-        line(&mut out, "http_pending_connections", "gauge", "Connections that have not upgraded to a WebSocket.", g(&self.http_pending));
-        line(
-            &mut out,
-            "connections_evicted_total",
-            "counter",
-            "Pending connections closed (oldest first) to make room.",
-            g(&self.connections_evicted),
-        );
-        line(
-            &mut out,
-            "connections_refused_total",
-            "counter",
-            "Connections closed at accept: the budget was all clients.",
-            g(&self.connections_refused),
-        );
-        line(
-            &mut out,
-            "handshake_timeouts_total",
-            "counter",
-            "Connections closed for not sending complete request headers in time.",
-            g(&self.handshake_timeouts),
-        );
-        line(&mut out, "accept_errors_total", "counter", "accept() failures (e.g. out of descriptors).", g(&self.accept_errors));
-        line(&mut out, "host_rejected_total", "counter", "Requests refused: Host not allowed.", g(&self.host_rejected));
-        line(&mut out, "origin_rejected_total", "counter", "WebSocket handshakes refused: Origin not allowed.", g(&self.origin_rejected));
-        line(&mut out, "closes_too_big_total", "counter", "Sessions closed with 1009: a client message over the limit.", g(&self.closes_too_big));
-        line(
-            &mut out,
-            "closes_protocol_error_total",
-            "counter",
-            "Sessions closed with 1002/1007: a WebSocket protocol violation.",
-            g(&self.closes_protocol_error),
-        );
-        line(
-            &mut out,
-            "source_task_failures_total",
-            "counter",
-            "Source tasks that died; their books are served as stale.",
-            g(&self.source_task_failures),
-        );
-        line(
-            &mut out,
-            "source_data_timeouts_total",
-            "counter",
-            "Live sources silent (no market data, pings excepted) past their deadline.",
-            g(&self.source_data_timeouts),
-        );
-        line(
-            &mut out,
-            "source_untrusted_books_total",
-            "counter",
-            "Books resynced as untrustworthy: crossed, empty snapshot, unappliable message.",
-            g(&self.source_untrusted),
-        );
-        line(
-            &mut out,
-            "source_resync_retries_total",
-            "counter",
-            "Resyncs asked for again: no snapshot within the resync deadline.",
-            g(&self.source_resync_retries),
-        );
-        line(
-            &mut out,
-            "source_resync_reconnects_total",
-            "counter",
-            "Reconnects because a retried resync got no snapshot either.",
-            g(&self.source_resync_reconnects),
-        );
-        line(
-            &mut out,
-            "record_failures_total",
-            "counter",
-            "--record / --capture-out writes that failed (that recording stopped).",
-            g(&self.record_failures),
-        );
-        if self.bus_in_use.load(Ordering::Relaxed) {
-            line(&mut out, "bus_connected", "gauge", "1 while connected to NATS.", g(&self.bus_connected));
-            line(&mut out, "bus_disconnects_total", "counter", "NATS connection losses.", g(&self.bus_disconnects));
-            line(&mut out, "bus_reconnects_total", "counter", "NATS reconnections after a loss.", g(&self.bus_reconnects));
-            line(&mut out, "bus_frames_published_total", "counter", "Frames published to the bus.", g(&self.bus_frames_published));
-            line(&mut out, "bus_frames_received_total", "counter", "Frames received from the bus.", g(&self.bus_frames_received));
-            line(
-                &mut out,
-                "bus_frames_withheld_total",
-                "counter",
-                "Frames not published: no lease, or the bus was away.",
-                g(&self.bus_frames_withheld),
-            );
-            line(&mut out, "bus_frames_rejected_total", "counter", "Bus messages that were not valid frames.", g(&self.bus_frames_rejected));
-            line(
-                &mut out,
-                "bus_frames_dropped_total",
-                "counter",
-                "Bus frames not relayed: older than the last relayed, or the relay was full.",
-                g(&self.bus_frames_dropped),
-            );
-            line(&mut out, "bus_stale_marks_total", "counter", "Books marked stale: the bus was silent past the deadline.", g(&self.bus_stale_marks));
-            line(&mut out, "lease_held", "gauge", "1 while this ingest node holds the publishing lease.", g(&self.lease_held));
-            line(&mut out, "lease_changes_total", "counter", "Publishing lease acquisitions and losses.", g(&self.lease_changes));
-            line(&mut out, "bus_symbols", "gauge", "Symbols this edge relays.", g(&self.bus_symbols));
-            line(
-                &mut out,
-                "bus_symbols_refused_total",
-                "counter",
-                "Symbols not relayed: the symbol or byte limit was reached.",
-                g(&self.bus_symbols_refused),
-            );
-            line(
-                &mut out,
-                "bus_symbols_evicted_total",
-                "counter",
-                "Symbols no longer relayed: idle on the bus too long.",
-                g(&self.bus_symbols_evicted),
-            );
-            line(&mut out, "edge_bytes_held", "gauge", "Bytes of frames held by this edge (queued and kept for clients).", g(&self.edge_bytes_held));
-            line(
-                &mut out,
-                "lease_values_rejected_total",
-                "counter",
-                "Lease values ignored: not a node and an epoch within the bound.",
-                g(&self.lease_values_rejected),
-            );
-        }
-        line(&mut out, "fd_limit", "gauge", "Soft file-descriptor limit in force (0 = unknown).", g(&self.fd_limit));
-        line(&mut out, "frames_broadcast_total", "counter", "Frames serialized and broadcast (once per tick, shared).", g(&self.frames_broadcast));
-        line(&mut out, "frames_sent_total", "counter", "Frames written to clients.", g(&self.frames_sent));
-        line(&mut out, "bytes_sent_total", "counter", "Frame bytes written to clients.", g(&self.bytes_sent));
-        line(&mut out, "lag_skips_total", "counter", "Times a lagging client skipped to the newest frame.", g(&self.lag_skips));
-        line(
-            &mut out,
-            "slow_client_disconnects_total",
-            "counter",
-            "Clients dropped for exceeding the send timeout.",
-            g(&self.slow_client_disconnects),
-        );
-        line(
-            &mut out,
-            "inbound_ignored_total",
-            "counter",
-            "Client messages ignored (the protocol is server-to-client).",
-            g(&self.inbound_messages_ignored),
-        );
-        line(&mut out, "ticks_serialized_total", "counter", "Ticks that serialized a frame.", g(&self.ticks_serialized));
         let _ = write!(
             out,
             "# HELP tickframe_tick_duration_seconds Time to serialize one tick's frame.\n# TYPE tickframe_tick_duration_seconds histogram\n"
@@ -292,14 +167,29 @@ impl Metrics {
         line(&mut out, "ingest_messages_total", "counter", "Messages ingested by the engines.", sum(|e| &e.messages));
         line(&mut out, "ingest_errors_total", "counter", "Engine messages rejected as malformed.", sum(|e| &e.errors));
         line(&mut out, "sequence_gaps_total", "counter", "Sequence gaps seen by the engines (book marked resyncing).", sum(|e| &e.gaps));
-        line(&mut out, "source_messages_total", "counter", "Exchange messages received (WebSocket and REST).", g(&self.source_messages));
-        line(&mut out, "source_errors_total", "counter", "Exchange messages that could not be applied.", g(&self.source_errors));
-        line(&mut out, "source_gaps_total", "counter", "Exchange sequence gaps.", g(&self.source_gaps));
-        line(&mut out, "resyncs_total", "counter", "Book resyncs (gap, checksum mismatch, bad message).", g(&self.source_resyncs));
-        line(&mut out, "checksum_failures_total", "counter", "Exchange checksum mismatches.", g(&self.source_checksum_failures));
-        line(&mut out, "source_reconnects_total", "counter", "Exchange WebSocket reconnects.", g(&self.source_reconnects));
         out
     }
+}
+
+/// docs/metrics.md as the table says it.
+pub fn metrics_doc() -> String {
+    let mut out = String::from(
+        "# Metrics\n\nWhat `tickframe-server` exports at `/metrics` (Prometheus text). Generated from the table in \
+         `server/src/metrics.rs` (`cargo test -p tickframe-server metrics_doc` checks it; \
+         `TICKFRAME_WRITE_METRICS_DOC=1` rewrites it). *bus*: only on ingest and edge nodes.\n\n\
+         | metric | kind | shown | meaning |\n|---|---|---|---|\n",
+    );
+    for d in DECLARED {
+        let shown = if d.shown == Shown::Bus { "bus" } else { "always" };
+        let _ = writeln!(out, "| `tickframe_{}` | {} | {shown} | {} |", d.name, d.kind, d.help.replace('|', "\\|"));
+    }
+    out.push_str(
+        "| `tickframe_tick_duration_seconds` | histogram | always | Time to serialize one tick's frame. |\n\
+         | `tickframe_ingest_messages_total` | counter | always | Messages ingested by the engines. |\n\
+         | `tickframe_ingest_errors_total` | counter | always | Engine messages rejected as malformed. |\n\
+         | `tickframe_sequence_gaps_total` | counter | always | Sequence gaps seen by the engines (book marked resyncing). |\n",
+    );
+    out
 }
 
 #[cfg(test)]
@@ -318,5 +208,33 @@ mod tests {
         assert!(text.contains("tickframe_tick_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
         assert!(text.contains("tickframe_tick_duration_seconds_count 3\n"));
         assert!(text.contains("# TYPE tickframe_clients gauge"));
+    }
+
+    #[test]
+    fn every_metric_is_declared_once_and_bus_metrics_only_on_the_bus() {
+        let mut names: Vec<&str> = DECLARED.iter().map(|d| d.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), DECLARED.len(), "an exported name is declared twice");
+        for d in DECLARED {
+            assert!(d.kind != "counter" || d.name.ends_with("_total"), "{}: a counter's name ends in _total", d.name);
+        }
+        let m = Metrics::default();
+        m.source_resyncs.fetch_add(3, Ordering::Relaxed);
+        let text = m.render();
+        assert!(text.contains("tickframe_resyncs_total 3\n"));
+        assert!(!text.contains("tickframe_bus_connected"), "bus metrics only on bus nodes");
+        m.bus_in_use.store(true, Ordering::Relaxed);
+        assert!(m.render().contains("tickframe_bus_connected 0\n"));
+    }
+
+    #[test]
+    fn metrics_doc_is_the_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/metrics.md");
+        if std::env::var_os("TICKFRAME_WRITE_METRICS_DOC").is_some() {
+            std::fs::write(&path, metrics_doc()).expect("write docs/metrics.md");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(committed, metrics_doc(), "docs/metrics.md differs from the table: run with TICKFRAME_WRITE_METRICS_DOC=1");
     }
 }
