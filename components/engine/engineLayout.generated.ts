@@ -4,6 +4,22 @@
 export const LEVEL_STRIDE = 4;
 /** f64 slots per depth in the bar-scale view: largest size, largest cumulative. */
 export const BAR_SCALE_STRIDE = 2;
+/** Field offsets within a level's `LEVEL_STRIDE` slots. */
+export const LEVEL = {
+  PRICE: 0,
+  SIZE: 1,
+  /** Size from the touch to this level, inclusive. */
+  CUMULATIVE: 2,
+  /** 0 same, 1 new, 2 size up, 3 size down (`LevelChange`). */
+  CHANGE: 3,
+} as const;
+/** Field offsets within a depth's `BAR_SCALE_STRIDE` slots. */
+export const BAR_SCALE = {
+  /** The largest size on either side within that many levels of the touch. */
+  SIZE: 0,
+  /** The largest cumulative size on either side within that many levels. */
+  CUMULATIVE: 1,
+} as const;
 /** Slot indices of the engine's summary view; `LEN` is its length. */
 export const SUMMARY = {
   SEQUENCE: 0,

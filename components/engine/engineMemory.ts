@@ -7,9 +7,35 @@
  * between making a view and reading it.
  */
 import { rejectedCode, type Engine } from './initEngine.js';
-import { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY } from './engineLayout.generated.js';
+import { BAR_SCALE, BAR_SCALE_STRIDE, LEVEL, LEVEL_STRIDE, SUMMARY } from './engineLayout.generated.js';
 
 export { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY };
+
+/**
+ * `count` laid-out levels from `from`, read from a copy of the levels view (`levelsAndScales`), each
+ * built by `make` from its fields (one object per level: the paint path allocates nothing else).
+ */
+export function readLevels<T>(
+  levels: Float64Array,
+  from: number,
+  count: number,
+  make: (price: number, size: number, cumulative: number, change: number) => T,
+): T[] {
+  const out: T[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const o = (from + i) * LEVEL_STRIDE;
+    out[i] = make(levels[o + LEVEL.PRICE], levels[o + LEVEL.SIZE], levels[o + LEVEL.CUMULATIVE], levels[o + LEVEL.CHANGE]);
+  }
+  return out;
+}
+
+/** Depths in a bar-scale copy, and the scale for a view of `depth` levels a side (1-based). */
+export function barScaleDepths(barScale: Float64Array): number {
+  return barScale.length / BAR_SCALE_STRIDE;
+}
+export function barScaleAt(barScale: Float64Array, depth: number, by: 'size' | 'cumulative'): number {
+  return barScale[(depth - 1) * BAR_SCALE_STRIDE + (by === 'size' ? BAR_SCALE.SIZE : BAR_SCALE.CUMULATIVE)];
+}
 
 /** The engine's summary: one f64 per `SUMMARY` slot. */
 export function summaryView(engine: Engine, memory: WebAssembly.Memory): Float64Array {

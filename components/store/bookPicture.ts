@@ -2,7 +2,7 @@
  * Reads the engine's views (through `engine/engineMemory.ts`) into an immutable snapshot React can render.
  */
 import type { Engine } from '../engine/initEngine.js';
-import { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY as S, levelsAndScales, summaryView } from '../engine/engineMemory.js';
+import { SUMMARY as S, barScaleAt, barScaleDepths, levelsAndScales, readLevels, summaryView } from '../engine/engineMemory.js';
 
 /** One price level as the components see it. */
 export interface Level {
@@ -60,10 +60,9 @@ export interface BookPicture {
  * so bars compare across the spread. 0 for an empty book.
  */
 export function barMax(book: BookPicture, depth: number, by: 'size' | 'cumulative'): number {
-  const depths = book.barScale.length / BAR_SCALE_STRIDE;
+  const depths = barScaleDepths(book.barScale);
   if (depths === 0 || depth < 1) return 0;
-  const d = Math.min(Math.floor(depth), depths);
-  return book.barScale[(d - 1) * BAR_SCALE_STRIDE + (by === 'size' ? 0 : 1)];
+  return barScaleAt(book.barScale, Math.min(Math.floor(depth), depths), by);
 }
 
 /** Engine counters surfaced to the UI. */
@@ -112,16 +111,14 @@ export function readStats(summary: Float64Array): FeedStats {
   };
 }
 
-function levels(view: Float64Array, from: number, count: number): Level[] {
-  const out: Level[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const o = (from + i) * LEVEL_STRIDE;
-    out[i] = { price: view[o], size: view[o + 1], cumulative: view[o + 2], change: CHANGES[view[o + 3]] ?? 'same' };
-  }
-  return out;
-}
+const level = (price: number, size: number, cumulative: number, change: number): Level => ({
+  price,
+  size,
+  cumulative,
+  change: CHANGES[change] ?? 'same',
+});
 
-/** Snapshot the engine's current book, or null before the first frame. Pass `summary` if already read. */
+/** Picture the engine's current book, or null before the first frame. Pass `summary` if already read. */
 export function readBook(
   engine: Engine,
   memory: WebAssembly.Memory,
@@ -152,8 +149,8 @@ export function readBook(
     smoothWindowImbalance: s[S.SMOOTH_WINDOW_IMBALANCE],
     imbalances: {},
     status: STATUSES[s[S.STATUS]] ?? 'stale',
-    bids: levels(view, 0, nb),
-    asks: levels(view, nb, na),
+    bids: readLevels(view, 0, nb, level),
+    asks: readLevels(view, nb, na, level),
     barScale,
   };
 }

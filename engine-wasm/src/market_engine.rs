@@ -9,6 +9,16 @@ use crate::grouping::{group_levels, walk_changes, Increment};
 /// change since the previous frame (0 same, 1 new, 2 size up, 3 size down; see `LevelChange`).
 pub const LEVEL_STRIDE: usize = 4;
 
+/// Offsets of a level's fields within its [`LEVEL_STRIDE`] slots.
+pub mod level {
+    pub const PRICE: usize = 0;
+    pub const SIZE: usize = 1;
+    /// Size from the touch to this level, inclusive.
+    pub const CUMULATIVE: usize = 2;
+    /// 0 same, 1 new, 2 size up, 3 size down (`LevelChange`).
+    pub const CHANGE: usize = 3;
+}
+
 /// Indices into [`MarketEngine::summary`].
 pub mod summary {
     pub const SEQUENCE: usize = 0;
@@ -76,6 +86,14 @@ pub const RESTART_FORWARD_JUMP: u64 = 1 << 32;
 /// Floats per depth in [`MarketEngine::bar_scale`]: the largest size and the largest cumulative size
 /// on either side within that many levels of the touch.
 pub const BAR_SCALE_STRIDE: usize = 2;
+
+/// Offsets of a depth's fields within its [`BAR_SCALE_STRIDE`] slots.
+pub mod bar_scale {
+    /// The largest size on either side within that many levels of the touch.
+    pub const SIZE: usize = 0;
+    /// The largest cumulative size on either side within that many levels.
+    pub const CUMULATIVE: usize = 1;
+}
 
 #[derive(Debug, Default)]
 pub struct MarketEngine {
@@ -374,10 +392,10 @@ impl MarketEngine {
             let gone = walk_changes(now, before, is_bid, |&(p, l), c| {
                 cumulative += l;
                 if let Some(slot) = slots.next() {
-                    slot[0] = price_step.value(p);
-                    slot[1] = size_step.value(l);
-                    slot[2] = size_step.value(cumulative);
-                    slot[3] = c as u8 as f64;
+                    slot[level::PRICE] = price_step.value(p);
+                    slot[level::SIZE] = size_step.value(l);
+                    slot[level::CUMULATIVE] = size_step.value(cumulative);
+                    slot[level::CHANGE] = c as u8 as f64;
                 }
             });
             self.summary[gone_slot] = gone as f64;
@@ -409,15 +427,15 @@ impl MarketEngine {
         let (mut max_size, mut bid_cum, mut ask_cum) = (0.0f64, 0.0f64, 0.0f64);
         for out in self.bar_scale.chunks_exact_mut(BAR_SCALE_STRIDE) {
             if let Some(l) = bid.next() {
-                max_size = max_size.max(l[1]);
-                bid_cum = l[2];
+                max_size = max_size.max(l[level::SIZE]);
+                bid_cum = l[level::CUMULATIVE];
             }
             if let Some(l) = ask.next() {
-                max_size = max_size.max(l[1]);
-                ask_cum = l[2];
+                max_size = max_size.max(l[level::SIZE]);
+                ask_cum = l[level::CUMULATIVE];
             }
-            out[0] = max_size;
-            out[1] = bid_cum.max(ask_cum);
+            out[bar_scale::SIZE] = max_size;
+            out[bar_scale::CUMULATIVE] = bid_cum.max(ask_cum);
         }
     }
 
