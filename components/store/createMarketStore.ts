@@ -10,7 +10,7 @@ import type { EngineSource } from '../engine/initEngine.js';
 import type { ConnectionState, FrameSource, ReplayState } from '../feed/FrameSource.js';
 import type { BookPicture, FeedStats } from './bookPicture.js';
 import { EngineSession } from './engineSession.js';
-import type { ImbalanceWindow } from './imbalanceWindow.js';
+import { ImbalanceWindows, type ImbalanceWindow } from './imbalanceWindow.js';
 import { createPaintScheduler } from './paintScheduler.js';
 import { isStale, watchStaleness } from './staleness.js';
 
@@ -93,8 +93,8 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   // Latency and staleness are measured on the source's clock: wall clock live, recorded time in a replay.
   const now = () => options.source.now?.() ?? Date.now();
   let session: EngineSession | null = null;
-  /** Windows views asked to have measured (also before the engine loaded: handed to it when it does). */
-  const measured = new Set<{ window: ImbalanceWindow; stop: (() => void) | null }>();
+  /** Windows views asked to have measured (also before the engine loaded): the one registry. */
+  const windows = new ImbalanceWindows();
   let disposed = false;
   /** A frame (or a setting) changed the picture since the last publish. */
   let dirty = false;
@@ -139,13 +139,13 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       grouping,
       imbalanceWindow,
       symbol: options.symbol ?? options.source.symbol,
+      windows,
     });
     if (disposed) {
       opened.free();
       return;
     }
     session = opened;
-    for (const e of measured) e.stop = opened.measure(e.window);
     options.source.start({
       frame(data, receivedMs) {
         session?.ingest(data, receivedMs);
@@ -174,13 +174,9 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       changed();
     },
     measureImbalance(window: ImbalanceWindow) {
-      const entry: { window: ImbalanceWindow; stop: (() => void) | null } = { window, stop: session?.measure(window) ?? null };
-      measured.add(entry);
+      const stop = windows.add(window);
       changed();
-      return () => {
-        measured.delete(entry);
-        entry.stop?.();
-      };
+      return stop;
     },
     dispose() {
       if (disposed) return;

@@ -8,7 +8,7 @@ import { FramingCheck } from '../engine/FramingCheck.js';
 import { SUMMARY as S, summaryView } from '../engine/engineMemory.js';
 import { readBook, readEngineStale, readStats, stillEasing, type BookPicture, type FeedStats } from './bookPicture.js';
 
-import { engineWindow, imbalanceKey, type ImbalanceWindow } from './imbalanceWindow.js';
+import { engineWindow, type ImbalanceWindow, type ImbalanceWindows } from './imbalanceWindow.js';
 
 export type { ImbalanceWindow };
 
@@ -18,6 +18,8 @@ export interface EngineSettings {
   imbalanceWindow: ImbalanceWindow;
   /** Only this market's frames are shown (see `MarketStoreOptions.symbol`); absent: any. */
   symbol?: string;
+  /** The windows measured in every picture besides the configured one (the store's registry). */
+  windows: ImbalanceWindows;
 }
 
 /** What one read of the engine gives the store. */
@@ -33,12 +35,10 @@ export interface EngineRead {
 
 export class EngineSession {
   readonly framing: FramingCheck;
+  private readonly windows: ImbalanceWindows;
   private symbol = '';
   /** The engine's restart count when `symbol` was read: a restart may be a new market, so read it again. */
   private symbolAtRestarts = -1;
-  /** Windows views asked to have measured besides the configured one, with how many asked. */
-  private readonly windows = new Map<string, { window: ImbalanceWindow; users: number }>();
-
   /** Null once freed. */
   private engine: Engine | null;
 
@@ -47,6 +47,7 @@ export class EngineSession {
     private readonly memory: WebAssembly.Memory,
     settings: EngineSettings,
   ) {
+    this.windows = settings.windows;
     this.engine = engine;
     engine.set_stale_after_ms(settings.staleAfterMs);
     engine.set_expected_symbol(settings.symbol ?? '');
@@ -80,17 +81,6 @@ export class EngineSession {
     this.engine?.set_imbalance_window(...engineWindow(w));
   }
 
-  /** Measure `window` in every snapshot (`book.imbalances`) until the returned function is called. */
-  measure(window: ImbalanceWindow): () => void {
-    const key = imbalanceKey(window);
-    const entry = this.windows.get(key) ?? { window, users: 0 };
-    entry.users += 1;
-    this.windows.set(key, entry);
-    return () => {
-      if (--entry.users === 0) this.windows.delete(key);
-    };
-  }
-
   /** Advance the engine's clock (easing, staleness) to `now` on the source's clock. */
   tick(now: number) {
     this.engine?.tick(now);
@@ -122,7 +112,7 @@ export class EngineSession {
     const book = changed || easing ? readBook(engine, this.memory, this.symbol, summary) : null;
     if (book) {
       // Measured by the engine on the same picture, in exact lots.
-      for (const [key, { window }] of this.windows) book.imbalances[key] = engine.imbalance_over(...engineWindow(window));
+      for (const [key, window] of this.windows) book.imbalances[key] = engine.imbalance_over(...engineWindow(window));
     }
     return {
       book,

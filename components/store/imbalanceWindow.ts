@@ -10,3 +10,31 @@ export function imbalanceKey(w: ImbalanceWindow): string {
 export function engineWindow(w: ImbalanceWindow): [number, number] {
   return 'levels' in w ? [Math.max(1, Math.floor(w.levels)), 0] : [0, w.bps];
 }
+
+/**
+ * The windows views asked to have measured besides the configured one, with how many asked: the one
+ * registry, made by the store (so views may ask before the engine has loaded) and read by its engine
+ * session on every picture.
+ */
+export class ImbalanceWindows {
+  private readonly byKey = new Map<string, { window: ImbalanceWindow; users: number }>();
+
+  /** Measure `window` until the returned function is called (once per caller). */
+  add(window: ImbalanceWindow): () => void {
+    const key = imbalanceKey(window);
+    const entry = this.byKey.get(key) ?? { window, users: 0 };
+    entry.users += 1;
+    this.byKey.set(key, entry);
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      if (--entry.users === 0) this.byKey.delete(key);
+    };
+  }
+
+  /** (key, window) for every window someone is measuring. */
+  *[Symbol.iterator](): IterableIterator<[string, ImbalanceWindow]> {
+    for (const [key, { window }] of this.byKey) yield [key, window];
+  }
+}
