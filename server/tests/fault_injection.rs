@@ -634,12 +634,9 @@ venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unap
 venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
 venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
 
-/// A quiet market is not a dead one: with heartbeats only, the book stays live over three deadlines.
-#[tokio::test]
-async fn kraken_heartbeats_keep_a_quiet_book_live() {
-    let d: &'static dyn Dialect = &Kraken;
-    let run = run(d, vec![serving(d, book_a(), A_ID)], vec![], "1000").await;
-    let url = format!("ws://{}/ws?symbol=ETH%2FUSD", run.server.1);
+/// A client of `symbol` (URL-escaped) once it has seen a live frame (within 10 s).
+async fn live_client(run: &Run, symbol: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("ws://{}/ws?symbol={symbol}", run.server.1);
     let (mut client, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
     let first_live = async {
         while let Some(Ok(msg)) = client.next().await {
@@ -650,7 +647,16 @@ async fn kraken_heartbeats_keep_a_quiet_book_live() {
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(10), first_live).await.expect("live");
+    tokio::time::timeout(Duration::from_secs(10), first_live).await.expect("a live frame");
+    client
+}
+
+/// A quiet market is not a dead one: with heartbeats only, the book stays live over three deadlines.
+#[tokio::test]
+async fn kraken_heartbeats_keep_a_quiet_book_live() {
+    let d: &'static dyn Dialect = &Kraken;
+    let run = run(d, vec![serving(d, book_a(), A_ID)], vec![], "1000").await;
+    let mut client = live_client(&run, "ETH%2FUSD").await;
     let quiet = tokio::time::sleep(Duration::from_secs(3));
     tokio::pin!(quiet);
     loop {
@@ -673,18 +679,7 @@ async fn a_failed_capture_out_is_counted_and_the_book_is_served() {
     }
     let d: &'static dyn Dialect = &Kraken;
     let run = run_with(d, vec![serving(d, book_a(), A_ID)], vec![], "60000", &["--capture-out", "/dev/full"]).await;
-    let url = format!("ws://{}/ws?symbol=ETH%2FUSD", run.server.1);
-    let (mut client, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
-    let live = async {
-        while let Some(Ok(msg)) = client.next().await {
-            if let Message::Binary(b) = msg {
-                if decode_frame(&b).expect("valid frame").status() == BookStatus::Live {
-                    return;
-                }
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), live).await.expect("live although the capture cannot be written");
+    let _client = live_client(&run, "ETH%2FUSD").await; // live although the capture cannot be written
     let (_, metrics) = support::http_get(&run.server.1, "/metrics").await.expect("metrics");
     let failures = metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
     assert!(failures >= Some(1), "{metrics}");

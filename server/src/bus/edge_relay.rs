@@ -237,6 +237,16 @@ mod tests {
         Bytes::copy_from_slice(b.finished_data())
     }
 
+    /// A relay for X-USD with a 3 s deadline: its input, a subscriber to its fan-out, the fan-out, its metrics.
+    fn start_relay() -> (mpsc::Sender<RelayInput>, tokio::sync::broadcast::Receiver<Frame>, crate::fanout::FanoutHandle, Arc<Metrics>) {
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let out = handle.subscribe();
+        let metrics = Arc::new(Metrics::default());
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone(), RelayAccount::default()));
+        (tx, out, handle, metrics)
+    }
+
     fn seq_status(f: &Frame) -> (u64, BookStatus) {
         let d = tickframe_schema::decode_frame(&f.bytes).unwrap();
         (d.sequence(), d.status())
@@ -244,11 +254,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn forwards_newer_drops_a_former_nodes_frames_and_says_stale_after_the_deadline() {
-        let (tx, rx) = mpsc::channel(16);
-        let (publisher, handle, snaps) = fanout();
-        let mut out = handle.subscribe();
-        let metrics = Arc::new(Metrics::default());
-        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone(), RelayAccount::default()));
+        let (tx, mut out, handle, metrics) = start_relay();
         let now = now_ms();
         tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(2, 10), BookStatus::Live));
@@ -276,11 +282,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn one_forged_frame_costs_at_most_one_deadline_and_nothing_wraps() {
-        let (tx, rx) = mpsc::channel(16);
-        let (publisher, handle, snaps) = fanout();
-        let mut out = handle.subscribe();
-        let metrics = Arc::new(Metrics::default());
-        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), metrics.clone(), RelayAccount::default()));
+        let (tx, mut out, _handle, metrics) = start_relay();
         let now = now_ms();
         tx.send(RelayInput::Live(frame(sequence_in(2, 10), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()).0, sequence_in(2, 10));
@@ -323,10 +325,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_stored_frame_older_than_the_deadline_is_served_as_stale() {
-        let (tx, rx) = mpsc::channel(16);
-        let (publisher, handle, snaps) = fanout();
-        let mut out = handle.subscribe();
-        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), Arc::default(), RelayAccount::default()));
+        let (tx, mut out, _handle, _metrics) = start_relay();
         tx.send(RelayInput::Newest(frame(sequence_in(1, 7), now_ms() - 60_000))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 7), BookStatus::Live));
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 8), BookStatus::Stale), "at once, not after the deadline");
