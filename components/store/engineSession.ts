@@ -98,16 +98,15 @@ export class EngineSession {
   read(changed: boolean): EngineRead | null {
     const engine = this.engine;
     if (!engine) return null;
-    // Anything that may allocate in the engine (symbol() returns a string) before any view is made:
-    // the summary view read to see the restart count is made again afterwards.
-    // Read whenever it is unknown (also on a paint for easing only, after a reconnect cleared it:
-    // a book is never labelled with no name), and again after a restart, which may be a new market.
-    const restarts = summaryView(engine, this.memory)[S.RESTARTS];
-    if (!this.symbol || restarts !== this.symbolAtRestarts) {
+    // The symbol is read whenever it is unknown (also on a paint for easing only, after a reconnect
+    // cleared it: a book is never labelled with no name), and again after a restart, which may be a
+    // new market. symbol() returns a string and may grow memory: the view is made again after it.
+    let summary = summaryView(engine, this.memory);
+    if (!this.symbol || summary[S.RESTARTS] !== this.symbolAtRestarts) {
+      this.symbolAtRestarts = summary[S.RESTARTS];
       this.symbol = engine.symbol();
-      this.symbolAtRestarts = restarts;
+      summary = summaryView(engine, this.memory);
     }
-    const summary = summaryView(engine, this.memory);
     const easing = stillEasing(summary);
     const book = changed || easing ? readBook(engine, this.memory, this.symbol, summary) : null;
     if (book) {

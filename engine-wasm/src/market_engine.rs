@@ -163,7 +163,8 @@ impl MarketEngine {
             return Err(FrameError::OutOfRange(why));
         }
         let symbol = frame.symbol().unwrap_or("");
-        if !self.expected_key.is_empty() && symbol_key(symbol) != self.expected_key {
+        // The symbol as last accepted is compared first: a key (an allocation) only when it changes.
+        if !self.expected_key.is_empty() && symbol != self.symbol && symbol_key(symbol) != self.expected_key {
             self.summary[summary::OTHER_SYMBOL] += 1.0;
             return Err(FrameError::OtherSymbol(symbol.chars().take(64).collect()));
         }
@@ -259,6 +260,9 @@ impl MarketEngine {
     /// (`summary::OTHER_SYMBOL`). Empty: any symbol.
     pub fn set_expected_symbol(&mut self, symbol: &str) {
         self.expected_key = symbol_key(symbol);
+        if symbol_key(&self.symbol) != self.expected_key {
+            self.symbol.clear(); // a market shown before is no shortcut past the new expectation
+        }
     }
 
     /// Advance smoothed values to `now_ms` (the receive clock) with exponential easing — the same

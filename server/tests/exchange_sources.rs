@@ -12,6 +12,7 @@ use tickframe_server::exchange::capture::{CaptureEvent, CaptureReader, CaptureWr
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
+use support::cluster::{eventually, metric};
 use support::{http_get, kraken_v2, start};
 
 /// Frames for `symbol` until `pred` holds (or panic after `secs`).
@@ -243,16 +244,6 @@ async fn a_failed_recording_is_counted_and_the_server_goes_on() {
         return;
     }
     let server = start(&["--record", "/dev/full", "--tick-hz", "50"]);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let (_, metrics) = http_get(&server.1, "/metrics").await.unwrap();
-        let failures =
-            metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
-        if failures >= Some(1) {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no record failure counted: {metrics}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(Duration::from_secs(15), "a record failure counted", || async { metric(&server.1, "record_failures_total").await >= Some(1) }).await;
     wait_for(&server.1, "SIM-USD", 10, |s, _| s == BookStatus::Live).await;
 }

@@ -40,6 +40,7 @@ use tickframe_schema::{decode_frame, BookStatus};
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
+use support::cluster::metric;
 use support::scripted_exchange::{fault_gate, scripted_exchange, scripted_rest, Beat, Conn, Rest};
 use support::{kraken_v2, start, Server};
 
@@ -501,10 +502,8 @@ async fn resync_unanswered(d: &'static dyn Dialect) {
     if d.rest() {
         return; // the REST attempts end the connection themselves (and are counted as reconnects)
     }
-    let (_, metrics) = support::http_get(&run.server.1, "/metrics").await.expect("metrics");
-    let count = |name: &str| metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok()).unwrap_or(0);
-    assert!(count("tickframe_source_resync_retries_total") >= 1, "asked again first");
-    assert!(count("tickframe_source_resync_reconnects_total") >= 1, "then reconnected");
+    assert!(metric(&run.server.1, "source_resync_retries_total").await >= Some(1), "asked again first");
+    assert!(metric(&run.server.1, "source_resync_reconnects_total").await >= Some(1), "then reconnected");
 }
 
 /// The first id after the book A connection's script.
@@ -680,7 +679,5 @@ async fn a_failed_capture_out_is_counted_and_the_book_is_served() {
     let d: &'static dyn Dialect = &Kraken;
     let run = run_with(d, vec![serving(d, book_a(), A_ID)], vec![], "60000", &["--capture-out", "/dev/full"]).await;
     let _client = live_client(&run, "ETH%2FUSD").await; // live although the capture cannot be written
-    let (_, metrics) = support::http_get(&run.server.1, "/metrics").await.expect("metrics");
-    let failures = metrics.lines().find(|l| l.starts_with("tickframe_record_failures_total ")).and_then(|l| l.split(' ').nth(1)?.parse::<u64>().ok());
-    assert!(failures >= Some(1), "{metrics}");
+    assert!(metric(&run.server.1, "record_failures_total").await >= Some(1), "the failed capture is counted");
 }
