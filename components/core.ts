@@ -29,3 +29,5 @@ export type { BookPicture as BookSnapshot } from './store/bookPicture.js';
 export { barMax } from './store/bookPicture.js';
 export { showsLive } from './store/showsLive.js';
 export { decimalsOf, fixedFormatter } from './format/priceFormat.js';
+/** DepthChart's model: every coordinate it draws, for a renderer of your own (canvas, another framework). */
+export { depthModel, nearestPoint, stepPoint, type DepthGeometry, type DepthModel, type DepthPoint, type AxisMark } from './DepthChart/depthModel.js';

@@ -8,4 +8,5 @@ export { SpreadGauge, spreadLevel, type SpreadGaugeProps, type SpreadLevel } fro
 export { ImbalanceBar, type ImbalanceBarProps } from './ImbalanceBar/ImbalanceBar.js';
 export { ConnectionStatus, feedHealth, type ConnectionStatusProps, type FeedHealth } from './ConnectionStatus/ConnectionStatus.js';
 export { ReplayControls, type ReplayControlsProps } from './ReplayControls/ReplayControls.js';
-export { DepthChart, stepPath, type DepthChartProps, type DepthPoint } from './DepthChart/DepthChart.js';
+export { DepthChart, type DepthChartProps } from './DepthChart/DepthChart.js';
+export { stepPath } from './DepthChart/depthModel.js';

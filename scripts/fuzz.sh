@@ -14,4 +14,4 @@ TICKFRAME_FUZZ_SECONDS="${FUZZ_SECONDS:-60}" cargo test --release -p tickframe-s
 step "Rust: frame verifier (fast path never accepts what the FlatBuffers verifier rejects)"
 cargo test --release -p tickframe-schema --test frame_verifier -- --nocapture
 step "TypeScript: recording reader, frame parser + engine (${FUZZ_RUNS:-20000} runs each)"
-FUZZ_RUNS="${FUZZ_RUNS:-20000}" npx vitest run --project unit tests/unit/fuzz.property.test.ts tests/unit/recording.test.ts
+FUZZ_RUNS="${FUZZ_RUNS:-20000}" npx vitest run --project unit tests/unit/fuzz.property.test.ts components/feed/recording.test.ts

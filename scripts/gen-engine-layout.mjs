@@ -2,7 +2,7 @@
 // The browser engine's memory contract, generated from the Rust that defines it
 // (engine-wasm/src/market_engine.rs: LEVEL_STRIDE, BAR_SCALE_STRIDE, `mod summary`) into
 // components/engine/engineLayout.generated.ts. `--check` exits 1 when the committed file differs
-// (tests/unit/engineLayout.test.ts runs the same comparison).
+// (components/engine/engineLayout.test.ts runs the same comparison).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

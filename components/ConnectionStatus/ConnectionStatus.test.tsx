@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { afterEach, expect, it, vi } from 'vitest';
 
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, expect, it } from 'vitest';
-
-import { loadEngine, recordedFrames, startStore } from '../../tests/unit/engineFixtures';
+import { buildFrameTs, loadEngine, recordedFrames, recordingBytes } from '../../tests/support/engineFixtures';
+import { startStore } from '../../tests/support/manualSource';
+import { advance, advanceUntil, installPaintClock } from '../../tests/support/paintClock';
 import { ReplaySource } from '../feed/ReplaySource';
 import { createMarketStore } from '../store/createMarketStore';
 import { ConnectionStatus } from './ConnectionStatus';
 
 loadEngine();
+installPaintClock();
 afterEach(cleanup);
 
 it('goes live with frames, counts gaps, then reconnecting and down', async () => {
@@ -18,9 +18,7 @@ it('goes live with frames, counts gaps, then reconnecting and down', async () =>
   const status = () => screen.getByRole('status').getAttribute('data-health');
   const frames = recordedFrames();
   await push(frames[0], frames[2]); // frame 1 missed: a gap
-  await act(async () => {
-    await new Promise((r) => setTimeout(r, 600)); // the stale check runs
-  });
+  advance(600); // the stale check runs
   expect(status()).toBe('live');
   expect(screen.getByRole('status').textContent).toContain('1 gaps');
   await act(async () => source.events!.state('reconnecting'));
@@ -33,7 +31,7 @@ it('an open feed that goes silent is stale', async () => {
   const { store, push } = await startStore({ staleAfterMs: 200 });
   render(<ConnectionStatus store={store} />);
   await push(recordedFrames()[0]);
-  await act(async () => new Promise((r) => setTimeout(r, 400)));
+  advance(400);
   expect(screen.getByRole('status').getAttribute('data-health')).toBe('stale');
   // And says since when: the time the last frame arrived.
   expect(screen.getByTestId('last-update').textContent).toMatch(/^last update \d{1,2}:\d{2}:\d{2}/);
@@ -42,19 +40,21 @@ it('an open feed that goes silent is stale', async () => {
 
 it('a replay shows replay time (speed or paused, each frame age as recorded), never wall clock minus an old timestamp', async () => {
   // Recorded long before this test ran: wall-clock latency would be days.
-  const recording = readFileSync(path.resolve(__dirname, '../../stories/fixtures/sim-usd.tfrec'));
-  const source = new ReplaySource({ recording: new Uint8Array(recording), speed: 4 });
+  const source = new ReplaySource({ recording: recordingBytes(), speed: 4 });
   const store = createMarketStore({ source, staleAfterMs: 200 });
   render(<ConnectionStatus store={store} />);
   const status = () => screen.getByRole('status');
-  await waitFor(() => expect(status().textContent).toMatch(/replay 4×.*age \d+ ms/));
+  await act(async () => {
+    await vi.advanceTimersByTimeAsync(0); // the recording loads
+  });
+  advanceUntil(() => /replay 4×.*age \d+ ms/.test(status().textContent ?? ''));
   const age = Number(/age (\d+) ms/.exec(status().textContent!)?.[1]);
   expect(age).toBeLessThan(1000);
   expect(status().getAttribute('data-health')).toBe('live');
-  await act(async () => source.pause());
-  await waitFor(() => expect(status().textContent).toMatch(/replay paused/));
+  act(() => source.pause());
+  advanceUntil(() => /replay paused/.test(status().textContent ?? ''));
   // Paused is not stale: replay time stands still.
-  await act(async () => new Promise((r) => setTimeout(r, 500)));
+  advance(500);
   expect(status().getAttribute('data-health')).toBe('live');
   expect(status().getAttribute('data-replay')).toBe('paused');
   store.dispose();
@@ -64,7 +64,6 @@ it('says so when another market’s frames are dropped for the expected symbol',
   const { store, push } = await startStore({ symbol: 'SIM-USD' });
   render(<ConnectionStatus store={store} />);
   const frames = recordedFrames(); // SIM-USD
-  const { buildFrameTs } = await import('../../tests/unit/engineFixtures');
   const warn = console.warn;
   console.warn = () => {};
   try {

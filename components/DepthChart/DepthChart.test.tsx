@@ -1,10 +1,13 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
 
-import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
+import { buildFrameTs, loadEngine } from '../../tests/support/engineFixtures';
+import { startStore } from '../../tests/support/manualSource';
+import { installPaintClock } from '../../tests/support/paintClock';
 import { DepthChart } from './DepthChart';
 
 loadEngine();
+installPaintClock();
 afterEach(cleanup);
 
 async function setup(frame: Uint8Array) {

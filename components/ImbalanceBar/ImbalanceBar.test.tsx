@@ -1,10 +1,13 @@
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
-import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
+import { buildFrameTs, loadEngine } from '../../tests/support/engineFixtures';
+import { startStore } from '../../tests/support/manualSource';
+import { advance, installPaintClock } from '../../tests/support/paintClock';
 import { ImbalanceBar } from './ImbalanceBar';
 
 loadEngine();
+installPaintClock();
 afterEach(cleanup);
 
 async function renderWith(window: Parameters<typeof ImbalanceBar>[0]['window']) {
@@ -56,7 +59,7 @@ it("by default shows the store's window, eased by the engine, and settles after 
   await push(buildFrameTs({ sequence: 2, bids: [[100, 1]], asks: [[100.01, 3]] })); // −50 %
   expect(shown()).toBeLessThan(50); // on its way…
   expect(shown()).toBeGreaterThan(-50); // …not there in one step
-  await act(async () => new Promise((r) => setTimeout(r, 1500))); // no more frames
+  advance(1500); // no more frames
   expect(shown()).toBe(-50); // the store kept painting until it settled
   store.dispose();
 });

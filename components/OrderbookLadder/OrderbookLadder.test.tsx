@@ -1,10 +1,13 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { buildFrameTs, loadEngine, recordedFrames, startStore } from '../../tests/unit/engineFixtures';
+import { buildFrameTs, loadEngine, recordedFrames } from '../../tests/support/engineFixtures';
+import { startStore } from '../../tests/support/manualSource';
+import { advance, nextPaint, installPaintClock } from '../../tests/support/paintClock';
 import { OrderbookLadder } from './OrderbookLadder';
 
 loadEngine();
+installPaintClock();
 afterEach(cleanup);
 
 async function setup(depth = 5) {
@@ -120,7 +123,7 @@ describe('OrderbookLadder grouping', () => {
       }),
     );
     act(() => store.setGrouping(10));
-    await act(async () => new Promise((r) => setTimeout(r, 40)));
+    nextPaint();
     const rows = screen.getAllByRole('row').filter((r) => r.classList.contains('tf-ladder__row'));
     expect(rows.map(price)).toEqual(['100.2', '100.0', '99.9']);
     expect(rows.map((r) => r.querySelector('.tf-ladder__size')!.textContent)).toEqual(['1.250', '1.500', '2.000']);
@@ -163,7 +166,7 @@ describe('OrderbookLadder at depth', () => {
     await push(deep(2, 100, 1));
     expect(viewport.scrollTop).toBe(0); // left where the user put it
     fireEvent.click(screen.getByRole('button', { name: 'Re-centre' }));
-    await act(async () => new Promise((r) => setTimeout(r, 20)));
+    nextPaint();
     expect(viewport.scrollTop).toBe(100 * 20 + 10 - 100);
     store.dispose();
   });
@@ -207,8 +210,8 @@ describe('OrderbookLadder at depth', () => {
     expect(live()).toBe('Best bid 10.00, best ask 10.01, spread 0.01'); // the first book at once
     await push(buildFrameTs({ sequence: 2, bids: [[10.5, 1]], asks: [[10.52, 1]] }));
     await push(buildFrameTs({ sequence: 3, bids: [[11, 1]], asks: [[11.03, 1]] }));
-    expect(live()).toBe('Best bid 10.00, best ask 10.01, spread 0.01'); // ~80 ms later: held back
-    await act(async () => new Promise((r) => setTimeout(r, 1500)));
+    expect(live()).toBe('Best bid 10.00, best ask 10.01, spread 0.01'); // two paints later: held back
+    advance(1500);
     expect(live()).toBe('Best bid 11.00, best ask 11.03, spread 0.03'); // quiet feed: the latest, not an old one
     store.dispose();
   });

@@ -1,10 +1,13 @@
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
 
-import { buildFrameTs, loadEngine, startStore } from '../../tests/unit/engineFixtures';
+import { buildFrameTs, loadEngine } from '../../tests/support/engineFixtures';
+import { startStore } from '../../tests/support/manualSource';
+import { installPaintClock } from '../../tests/support/paintClock';
 import { SpreadGauge, spreadLevel } from './SpreadGauge';
 
 loadEngine();
+installPaintClock();
 afterEach(cleanup);
 
 it('shows the spread as price, bps and percent from a real frame, classified by thresholds', async () => {

@@ -8,7 +8,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FramingCheck, WARNING_BURST, WARNING_WINDOW_MS, WarningThrottle } from '../../components/engine/FramingCheck';
 import { readRecording, RecordingWriter } from '../../components/feed/recording';
 import { withSymbol } from '../../components/feed/WebSocketSource';
-import { buildFrameTs, loadEngine, startStore } from './engineFixtures';
+import { buildFrameTs, loadEngine } from '../support/engineFixtures';
+import { startStore } from '../support/manualSource';
+import { installPaintClock } from '../support/paintClock';
 
 beforeAll(() => {
   loadEngine();
@@ -17,6 +19,7 @@ beforeAll(() => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
+installPaintClock();
 
 const level = (p: number, q = 1): [number, number] => [p, q];
 

@@ -13,7 +13,7 @@ import { expect, it, vi } from 'vitest';
 import { Engine } from '../../components/engine/initEngine';
 import { FramingCheck } from '../../components/engine/FramingCheck';
 import { readRecording } from '../../components/feed/recording';
-import { loadEngine, recordedFrames } from './engineFixtures';
+import { loadEngine, recordedFrames } from '../support/engineFixtures';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
 const good = new Uint8Array(readFileSync(path.resolve(__dirname, '../../schema/test-vectors/recording-v2.tfrec')));

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { Engine } from '../../components/engine/initEngine';
 import { decimalsOf, fixedFormatter } from '../../components/format/priceFormat';
 import { readBook } from '../../components/store/bookPicture';
-import { buildFrameTs, loadEngine } from './engineFixtures';
+import { buildFrameTs, loadEngine } from '../support/engineFixtures';
 
 const memory = loadEngine();
 const TICKS = [1e-8, 5e-8, 1e-6, 1e-4, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 10, 25, 100];

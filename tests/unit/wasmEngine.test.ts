@@ -4,7 +4,7 @@ import { Engine } from '../../components/engine/initEngine';
 import { SUMMARY, summaryView } from '../../components/engine/engineMemory';
 import { FramingCheck } from '../../components/engine/FramingCheck';
 import { readBook, readStats } from '../../components/store/bookPicture';
-import { buildFrameTs, loadEngine, recordedFrames } from './engineFixtures';
+import { buildFrameTs, loadEngine, recordedFrames } from '../support/engineFixtures';
 
 const memory = loadEngine();
 

@@ -4,48 +4,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { Engine } from '../../components/engine/initEngine';
-import { createMarketStore } from '../../components/store/createMarketStore';
-import { stalenessCheckMs } from '../../components/store/staleness';
-import { imbalanceKey } from '../../components/store/imbalanceWindow';
-import { buildFrameTs, loadEngine, ManualSource } from './engineFixtures';
+import { Engine } from '../engine/initEngine';
+import { createMarketStore } from './createMarketStore';
+import { stalenessCheckMs } from './staleness';
+import { imbalanceKey } from './imbalanceWindow';
+import { manualAnimationFrames } from '../../tests/support/animationFrames';
+import { buildFrameTs, loadEngine } from '../../tests/support/engineFixtures';
+import { ClockedSource } from '../../tests/support/manualSource';
 
 loadEngine();
 
-/** Animation frames that run only when the test says a paint happened. */
-function manualAnimationFrames() {
-  const queue = new Map<number, FrameRequestCallback>();
-  let next = 1;
-  vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => {
-    queue.set(next, cb);
-    return next++;
-  });
-  vi.stubGlobal('cancelAnimationFrame', (id: number) => queue.delete(id));
-  return {
-    pending: () => queue.size,
-    paint() {
-      const due = [...queue.values()];
-      queue.clear();
-      due.forEach((cb) => cb(performance.now()));
-    },
-  };
-}
-
 const frame = (sequence: number, bid = 100) => buildFrameTs({ sequence, bids: [[bid, 1]], asks: [[bid + 1, 1]] });
-
-/** A hand-driven source whose clock the test sets (as a replay's is). */
-class ClockedSource extends ManualSource {
-  clock = 1_000_000;
-  now = () => this.clock;
-  stopped = 0;
-  override stop() {
-    this.stopped += 1;
-    super.stop();
-  }
-  at(data: Uint8Array) {
-    this.events?.frame(data.slice().buffer, this.clock);
-  }
-}
 
 describe('createMarketStore (vanilla)', () => {
   beforeEach(() => {

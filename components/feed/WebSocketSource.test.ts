@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { ConnectionState } from '../../components/feed/FrameSource';
-import { WebSocketSource } from '../../components/feed/WebSocketSource';
+import type { ConnectionState } from './FrameSource';
+import { WebSocketSource } from './WebSocketSource';
 
 /** A controllable stand-in for the browser WebSocket: the test opens, messages and closes it. */
 class FakeSocket {

@@ -9,8 +9,8 @@ import { expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script, no types
 import { generate, SOURCE, TARGET } from '../../scripts/gen-engine-layout.mjs';
 import { bar_scale_stride, level_stride, summary_len } from '../../engine-wasm/pkg/tickframe_engine.js';
-import { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY } from '../../components/engine/engineMemory.js';
-import { loadEngine } from './engineFixtures';
+import { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY } from './engineMemory.js';
+import { loadEngine } from '../../tests/support/engineFixtures';
 
 const root = path.join(import.meta.dirname, '../..');
 

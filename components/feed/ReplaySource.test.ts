@@ -3,10 +3,10 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { ConnectionState } from '../../components/feed/FrameSource';
-import { readRecording } from '../../components/feed/recording';
-import { RecordingTap } from '../../components/feed/RecordingTap';
-import { ReplaySource, type ReplayProgress } from '../../components/feed/ReplaySource';
+import type { ConnectionState } from './FrameSource';
+import { readRecording } from './recording';
+import { RecordingTap } from './RecordingTap';
+import { ReplaySource, type ReplayProgress } from './ReplaySource';
 
 const bytes = new Uint8Array(readFileSync(path.resolve(__dirname, '../../stories/fixtures/sim-usd.tfrec')));
 const frames = readRecording(bytes).frames;

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { readRecording, RecordingWriter } from '../../components/feed/recording';
+import { readRecording, RecordingWriter } from './recording';
 import { OrderbookFrame } from '../../schema/generated/ts/tickframe/schema';
 import * as flatbuffers from 'flatbuffers';
 
