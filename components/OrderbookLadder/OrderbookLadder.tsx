@@ -1,15 +1,18 @@
 'use client';
-import { useCallback, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 
 import { useRovingFocus } from '../a11y/useRovingFocus.js';
 import { useThrottledAnnouncement } from '../a11y/useThrottledAnnouncement.js';
 import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
-import { barMax, type Level } from '../store/bookPicture.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
 import '../theme/tickframe.css';
 import './OrderbookLadder.css';
+import { GroupingSelect } from './GroupingSelect.js';
+import { LadderRow } from './LadderRow.js';
+import { ladderModel } from './ladderModel.js';
+import { SpreadRow } from './SpreadRow.js';
 import { useAutoCentre } from './useAutoCentre.js';
 import { useVirtualRows } from './useVirtualRows.js';
 
@@ -46,16 +49,12 @@ export interface OrderbookLadderProps {
   groupings?: number[];
 }
 
-interface Row extends LevelClick {
-  key: string;
-  change: Level['change'];
-}
-
 /**
  * Price ladder: asks above, bids below, a spread/mid row between. Keyboard: Arrow keys, Home/End
  * move between levels (roving tabindex); Enter or Space activates. A stale or disconnected book is
- * dimmed and its clicks disabled. Composed from hooks: virtual rows and auto-centre (this folder),
- * roving focus and throttled announcements (`components/a11y/`).
+ * dimmed and its clicks disabled. Composed of parts — its model (`ladderModel.ts`), memoised
+ * `LadderRow`s, a `SpreadRow` and a `GroupingSelect` — and hooks: virtual rows and auto-centre (this
+ * folder), roving focus and throttled announcements (`components/a11y/`).
  */
 export function OrderbookLadder({
   store,
@@ -74,53 +73,54 @@ export function OrderbookLadder({
   const book = useMarket(store, (s) => s.book);
   const stale = useMarket(store, (s) => !showsLive(s));
 
-  const rows = useMemo<Row[]>(() => {
-    if (!book) return [];
-    const toRow =
-      (side: 'bid' | 'ask') =>
-      (l: Level): Row => ({ key: `${side}${l.price}`, side, ...l });
-    const asks = book.asks.slice(0, depth).map(toRow('ask')).reverse();
-    const bids = book.bids.slice(0, depth).map(toRow('bid'));
-    return [...asks, ...bids];
-  }, [book, depth]);
+  const model = useMemo(() => ladderModel(book, { depth, rowHeight, height, barMode }), [book, depth, rowHeight, height, barMode]);
+  const { rows, totalRows } = model;
 
   // Decimals follow the grouping (0.01 × 10 → 1 decimal): fixed, so distinct levels never print alike.
   const tickSize = book?.tickSize ?? 0.01;
   const priceFmt = fixedFormatter(decimalsOf(tickSize * grouping), locale);
   const sizeFmt = fixedFormatter(decimalsOf(book?.lotSize ?? 1), locale);
-  // One scale for both sides (the engine's, for the depth shown), so bars compare across the spread.
-  const barFull = book ? barMax(book, depth, barMode) : 0;
-  const scale = barFull > 0 ? 100 / barFull : 0;
 
-  const activate = useCallback(
-    (row: Row) => {
-      if (stale || !onLevelClick) return;
-      onLevelClick({ side: row.side, price: row.price, size: row.size, cumulative: row.cumulative });
-    },
-    [stale, onLevelClick],
-  );
-
-  const asksShown = rows.filter((r) => r.side === 'ask').length;
-  // Layout: one list of asks, the spread row, then bids; row i of `rows` sits at list index i (+1 below the spread).
-  const listIndex = (i: number) => (i < asksShown ? i : i + 1);
-  const totalRows = rows.length + 1;
   const viewport = useRef<HTMLDivElement | null>(null);
   const virtual = useVirtualRows(viewport, { totalRows, rowHeight, height });
-  const centre = useAutoCentre(asksShown * rowHeight + rowHeight / 2 - height / 2, (top) => virtual.scrollTo(top), [height, rowHeight, totalRows]);
+  const centre = useAutoCentre(model.centreTop, (top) => virtual.scrollTo(top), [height, rowHeight, totalRows]);
   const roving = useRovingFocus(rows.length, (i) => {
     // A level moved to by keyboard is scrolled into view (and so rendered), leaving auto-centre.
-    if (!virtual.inView(listIndex(i))) {
+    const at = rows[i]?.listIndex ?? 0;
+    if (!virtual.inView(at)) {
       centre.stop();
-      virtual.scrollTo(listIndex(i) * rowHeight - height / 2);
+      virtual.scrollTo(at * rowHeight - height / 2);
     }
   });
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>, i: number) => {
-    if (roving.onKey(e, i)) return;
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      activate(rows[i]);
-    }
-  };
+
+  // The rows' handlers are stable (so memoised rows stay put) and read this render's state through a ref.
+  const latest = useRef({ rows, stale, onLevelClick, roving });
+  useEffect(() => {
+    latest.current = { rows, stale, onLevelClick, roving };
+  });
+  const activate = useCallback((i: number) => {
+    const { rows, stale, onLevelClick } = latest.current;
+    const row = rows[i];
+    if (stale || !onLevelClick || !row) return;
+    onLevelClick({ side: row.side, price: row.price, size: row.size, cumulative: row.cumulative });
+  }, []);
+  const onActivate = useCallback(
+    (i: number) => {
+      latest.current.roving.setFocus(i);
+      activate(i);
+    },
+    [activate],
+  );
+  const onKey = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>, i: number) => {
+      if (latest.current.roving.onKey(e, i)) return;
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        activate(i);
+      }
+    },
+    [activate],
+  );
 
   const announcement = useThrottledAnnouncement(
     book && book.bids.length && book.asks.length
@@ -131,55 +131,12 @@ export function OrderbookLadder({
 
   const name = label ?? `Order book ${book?.symbol ?? ''}`.trim();
   // Virtualization: only rows within the viewport (plus overscan) exist in the DOM, and the tab stop.
-  const visible = (i: number) => virtual.isRendered(listIndex(i)) || i === roving.focusIndex;
-
-  const renderRow = (row: Row, i: number) => {
-    const isTouch = (row.side === 'ask' && i === asksShown - 1) || (row.side === 'bid' && i === asksShown);
-    const bar = (barMode === 'size' ? row.size : row.cumulative) * scale;
-    return (
-      <div
-        key={row.key}
-        ref={roving.ref(i)}
-        tabIndex={roving.tabIndex(i)}
-        role="row"
-        aria-rowindex={listIndex(i) + 2}
-        aria-disabled={stale || undefined}
-        className={`tf-ladder__row tf-ladder__row--${row.side}`}
-        data-change={flash && row.change !== 'same' ? row.change : undefined}
-        style={{ '--tf-bar': `${bar.toFixed(2)}%`, position: 'absolute', top: listIndex(i) * rowHeight, left: 0, right: 0 } as React.CSSProperties}
-        data-testid={isTouch ? `best-${row.side}` : undefined}
-        onClick={() => {
-          roving.setFocus(i);
-          activate(row);
-        }}
-        onKeyDown={(e) => onKeyDown(e, i)}
-      >
-        <span role="gridcell" className="tf-ladder__price">
-          {priceFmt.format(row.price)}
-        </span>
-        <span role="gridcell" className="tf-ladder__size">
-          {sizeFmt.format(row.size)}
-        </span>
-        <span role="gridcell" className="tf-ladder__cum">
-          {sizeFmt.format(row.cumulative)}
-        </span>
-      </div>
-    );
-  };
+  const visible = (i: number) => virtual.isRendered(rows[i].listIndex) || i === roving.focusIndex;
 
   return (
     <div className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}`} data-stale={stale || undefined} data-sequence={book?.sequence}>
       {groupings.length > 0 && (
-        <label className="tf-ladder__grouping">
-          Group
-          <select value={grouping} onChange={(e) => store.setGrouping(Number(e.target.value))}>
-            {groupings.map((g) => (
-              <option key={g} value={g}>
-                {fixedFormatter(decimalsOf(tickSize * g), locale).format(tickSize * g)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <GroupingSelect value={grouping} choices={groupings} tickSize={tickSize} locale={locale} onChange={(g) => store.setGrouping(g)} />
       )}
       <div role="grid" aria-label={name} aria-rowcount={totalRows + 1} className="tf-ladder__grid">
         <div role="row" aria-rowindex={1} className="tf-ladder__head">
@@ -195,20 +152,31 @@ export function OrderbookLadder({
           role="rowgroup"
         >
           <div style={{ position: 'relative', height: totalRows * rowHeight }}>
-            {rows.map((r, i) => (visible(i) ? renderRow(r, i) : null))}
+            {rows.map((row, i) =>
+              visible(i) ? (
+                <LadderRow
+                  key={row.key}
+                  index={i}
+                  row={row}
+                  priceText={priceFmt.format(row.price)}
+                  sizeText={sizeFmt.format(row.size)}
+                  cumulativeText={sizeFmt.format(row.cumulative)}
+                  flash={flash}
+                  stale={stale}
+                  tabIndex={roving.tabIndex(i)}
+                  register={roving.register}
+                  onActivate={onActivate}
+                  onKey={onKey}
+                />
+              ) : null,
+            )}
             {book && (
-              <div
-                role="row"
-                aria-rowindex={asksShown + 2}
-                className="tf-ladder__spread"
-                data-testid="spread-row"
-                style={{ position: 'absolute', top: asksShown * rowHeight, left: 0, right: 0 }}
-              >
-                <span role="gridcell">{book.bids.length && book.asks.length ? `Spread ${priceFmt.format(book.spread)}` : '—'}</span>
-                <span role="gridcell" className="tf-ladder__mid">
-                  {book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}
-                </span>
-              </div>
+              <SpreadRow
+                listIndex={model.spreadIndex}
+                top={model.spreadTop}
+                spreadText={book.bids.length && book.asks.length ? `Spread ${priceFmt.format(book.spread)}` : '—'}
+                midText={book.mid ? `Mid ${fixedFormatter(decimalsOf(book.tickSize) + 1, locale).format(book.mid)}` : ''}
+              />
             )}
           </div>
           {!book && (

@@ -1,5 +1,5 @@
 'use client';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 
 /** Keys that move focus, and where to. */
 const MOVES: Record<string, (i: number, last: number) => number> = {
@@ -30,6 +30,9 @@ export function useRovingFocus(count: number, beforeFocus?: (index: number) => v
     pending.current = next;
     refs.current[next]?.focus();
   };
+  const register = useCallback((i: number, el: HTMLElement | null) => {
+    refs.current[i] = el;
+  }, []);
   useEffect(() => {
     // An item brought into the DOM by `beforeFocus` is rendered only now: focus it.
     if (pending.current !== null && document.activeElement !== refs.current[pending.current]) refs.current[pending.current]?.focus();
@@ -42,9 +45,9 @@ export function useRovingFocus(count: number, beforeFocus?: (index: number) => v
     /** Make `i` the tab stop without moving focus (e.g. on click). */
     setFocus,
     /** Item `i`'s ref callback. */
-    ref: (i: number) => (el: HTMLElement | null) => {
-      refs.current[i] = el;
-    },
+    ref: (i: number) => (el: HTMLElement | null) => register(i, el),
+    /** Record item `i`'s element (one stable function for all items, for memoised items). */
+    register,
     /** Item `i`'s tabindex: 0 for the tab stop, -1 for the rest. */
     tabIndex: (i: number) => (i === focusIndex ? 0 : -1),
     /** Handle a navigation key on item `i`; true when it was one (and focus moved). */
