@@ -11,6 +11,7 @@ export { WebSocketSource, type WebSocketSourceOptions } from './feed/WebSocketSo
 /** @deprecated Renamed {@link WebSocketSource} (beside `ReplaySource`: both are a `FrameSource`); this alias goes in the next release. */
 export { WebSocketSource as WebSocketPipeline, type WebSocketSourceOptions as WebSocketPipelineOptions } from './feed/WebSocketSource.js';
 export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource.js';
+export { ReplayClock, type ReplaySpeed } from './feed/replayClock.js';
 export { RecordingTap } from './feed/RecordingTap.js';
 export {
   readRecording,

@@ -1,7 +1,7 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 
-import type { ReplayProgress, ReplaySource } from '../feed/ReplaySource.js';
+import type { ReplaySource } from '../feed/ReplaySource.js';
 import '../theme/tickframe.css';
 import './ReplayControls.css';
 
@@ -32,11 +32,8 @@ function recordedTime(ms: number, locale?: string, withDate = false): string {
  * (Tab, Space/Enter, arrows on the slider).
  */
 export function ReplayControls({ source, speeds = DEFAULT_SPEEDS, locale }: ReplayControlsProps) {
-  const [p, setP] = useState<ReplayProgress>(() => source.progress());
-  useEffect(() => {
-    setP(source.progress()); // eslint-disable-line react-hooks/set-state-in-effect -- a new source: its progress now
-    return source.onProgress(setP);
-  }, [source]);
+  // The replay's one observable progress; the server render reads the same value (nothing plays there).
+  const p = useSyncExternalStore(source.subscribe, source.getProgress, source.getProgress);
   const header = source.loaded?.header;
   const end = p.startMs + p.durationMs;
   const at = p.startMs + p.positionMs;

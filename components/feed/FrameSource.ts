@@ -7,12 +7,30 @@ export interface ReplayState {
   speed: number | 'max';
 }
 
+/** Where a replay's playback is: one observable value (`FrameSource.subscribe` / `getProgress`). */
+export interface ReplayProgress extends ReplayState {
+  /** Index of the next frame to play. */
+  index: number;
+  /** Frames in the recording (0 until it is loaded). */
+  count: number;
+  /** Recorded receive time (epoch ms) of the first frame: the recording's start. */
+  startMs: number;
+  /** Time of the last played frame since the first, in recorded ms. */
+  positionMs: number;
+  durationMs: number;
+  loop: boolean;
+}
+
 export interface FrameSourceEvents {
   /** A binary message arrived. `receivedMs` is on the source's clock (`FrameSource.now`; wall-clock `Date.now()` by default). */
   frame(data: ArrayBuffer, receivedMs: number): void;
   /** The transport's state changed. A new `open` may be a restarted server: sequences restart. */
   state(state: ConnectionState): void;
-  /** A replay started, paused or changed speed (replays only). */
+  /**
+   * A replay started, paused or changed speed.
+   * @deprecated A replay's state is its observable progress (`FrameSource.subscribe` / `getProgress`),
+   *   which the store reads; a source calling this still works for this release.
+   */
   replay?(state: ReplayState): void;
 }
 
@@ -30,4 +48,11 @@ export interface FrameSource {
    * frame recorded months ago reads with the latency it had then, and a paused replay is not stale.
    */
   now?(): number;
+  /**
+   * A replay's progress (`ReplaySource`): subscribe to changes, read the current value. One value
+   * for every reader — the store takes whether it plays and at what speed from it, `ReplayControls`
+   * reads it with `useSyncExternalStore`. `getProgress` returns the same object until it changes.
+   */
+  subscribe?(listener: () => void): () => void;
+  getProgress?(): ReplayProgress;
 }

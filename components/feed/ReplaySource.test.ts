@@ -16,7 +16,7 @@ async function started(opts: Partial<ConstructorParameters<typeof ReplaySource>[
   const states: ConnectionState[] = [];
   const src = new ReplaySource({ recording: bytes, ...opts });
   const progress: ReplayProgress[] = [];
-  src.onProgress((p) => progress.push(p));
+  src.subscribe(() => progress.push(src.getProgress()));
   src.start({ frame: (d) => got.push(new Uint8Array(d)), state: (s) => states.push(s) });
   await vi.advanceTimersByTimeAsync(0);
   return { src, got, states, progress };
@@ -38,7 +38,7 @@ describe('ReplaySource', () => {
     expect(got).toHaveLength(4);
     expect(got[3]).toEqual(frames[3].frame);
     src.setSpeed(100);
-    expect(src.progress().speed).toBe(16); // clamped to 0.25–16
+    expect(src.getProgress().speed).toBe(16); // clamped to 0.25–16
     src.stop();
   });
 

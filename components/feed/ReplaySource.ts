@@ -1,5 +1,8 @@
-import type { ConnectionState, FrameSource, FrameSourceEvents, ReplayState } from './FrameSource.js';
+import type { ConnectionState, FrameSource, FrameSourceEvents, ReplayProgress } from './FrameSource.js';
 import { DEFAULT_MAX_RECORDING_BYTES, readRecording, type ReadRecordingLimits, type Recording } from './recording.js';
+import { ReplayClock, type ReplaySpeed } from './replayClock.js';
+
+export type { ReplayProgress } from './FrameSource.js';
 
 /** Frames delivered per task at speed 'max'. */
 const MAX_SPEED_BATCH = 64;
@@ -18,21 +21,6 @@ export interface ReplaySourceOptions {
   limits?: ReadRecordingLimits;
 }
 
-/** Where playback is, reported on every frame and every control change. */
-export interface ReplayProgress {
-  /** Index of the next frame to play. */
-  index: number;
-  count: number;
-  /** Recorded receive time (epoch ms) of the first frame: the recording's start. */
-  startMs: number;
-  /** Time of the last played frame since the first, in recorded ms. */
-  positionMs: number;
-  durationMs: number;
-  playing: boolean;
-  speed: number | 'max';
-  loop: boolean;
-}
-
 /**
  * Plays a recording through the same path as a live socket (`frame` events into the parser), at the
  * recorded timing scaled by `speed`. Frames keep their recorded receive time and the source's clock
@@ -44,17 +32,16 @@ export class ReplaySource implements FrameSource {
   private index = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private events: FrameSourceEvents | null = null;
-  private speed: number | 'max';
+  private readonly clock: ReplayClock;
   private loop: boolean;
-  private playing = false;
-  private listeners = new Set<(p: ReplayProgress) => void>();
-  /** Replay clock: the recorded receive time of the last delivered frame, and the wall time it was delivered. */
-  private clock = { recordedMs: 0, wallMs: 0 };
-  private lastReplayState: ReplayState | null = null;
+  private readonly listeners = new Set<() => void>();
+  /** The current progress, replaced (never mutated) on every change, as `useSyncExternalStore` needs. */
+  private snapshot: ReplayProgress;
 
   constructor(private readonly options: ReplaySourceOptions) {
-    this.speed = options.speed ?? 1;
+    this.clock = new ReplayClock(options.speed ?? 1);
     this.loop = options.loop ?? true;
+    this.snapshot = this.measure();
   }
 
   start(events: FrameSourceEvents): void {
@@ -65,7 +52,7 @@ export class ReplaySource implements FrameSource {
         if (!this.events) return;
         this.state('open');
         if (this.options.autoplay ?? true) this.play();
-        else this.emitProgress();
+        else this.changed();
       },
       (e) => {
         console.warn(`tickframe: cannot load recording: ${e instanceof Error ? e.message : e}`);
@@ -81,30 +68,27 @@ export class ReplaySource implements FrameSource {
   }
 
   play(): void {
-    if (this.playing || !this.events || !this.recording) return;
-    this.playing = true;
-    this.clock = { recordedMs: this.clock.recordedMs, wallMs: Date.now() }; // paused time does not count
+    if (this.clock.playing || !this.events || !this.recording) return;
+    this.clock.play();
     this.schedule(0);
-    this.emitProgress();
+    this.changed();
   }
 
   pause(): void {
-    if (this.playing) this.clock = { recordedMs: this.now(), wallMs: Date.now() };
-    this.playing = false;
+    this.clock.pause();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.emitProgress();
+    this.changed();
   }
 
-  setSpeed(speed: number | 'max'): void {
-    this.clock = { recordedMs: this.now(), wallMs: Date.now() }; // the clock so far ran at the old speed
-    this.speed = speed === 'max' ? 'max' : Math.min(16, Math.max(0.25, speed));
-    this.emitProgress();
+  setSpeed(speed: ReplaySpeed): void {
+    this.clock.setSpeed(speed);
+    this.changed();
   }
 
   setLoop(loop: boolean): void {
     this.loop = loop;
-    this.emitProgress();
+    this.changed();
   }
 
   /** Show the frame at `ms` after the recording's start (the last frame at or before it) and continue from there. */
@@ -118,8 +102,8 @@ export class ReplaySource implements FrameSource {
     this.state('open');
     this.index = i;
     this.deliver();
-    if (this.playing) this.scheduleNext();
-    this.emitProgress();
+    if (this.clock.playing) this.scheduleNext();
+    this.changed();
   }
 
   /** Pause and show the next frame. */
@@ -128,40 +112,36 @@ export class ReplaySource implements FrameSource {
     if (!this.recording || this.recording.frames.length === 0) return;
     if (this.index >= this.recording.frames.length) this.rewind();
     this.deliver();
-    this.emitProgress();
+    this.changed();
   }
 
   /** Replay time: recorded time, advancing at `speed` while playing, standing still while paused. */
   now(): number {
-    if (!this.playing || this.speed === 'max') return this.clock.recordedMs;
-    return this.clock.recordedMs + (Date.now() - this.clock.wallMs) * this.speed;
+    return this.clock.now();
   }
 
-  /** Subscribe to progress; returns the unsubscribe function. */
-  onProgress(listener: (p: ReplayProgress) => void): () => void {
+  /** Subscribe to progress changes (every frame and every control change); returns the unsubscribe function. */
+  subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  };
+
+  /** Where playback is now: the same object until it changes. */
+  getProgress = (): ReplayProgress => this.snapshot;
+
+  /** @deprecated Use {@link ReplaySource.subscribe} and {@link ReplaySource.getProgress}; this goes in the next release. */
+  onProgress(listener: (p: ReplayProgress) => void): () => void {
+    return this.subscribe(() => listener(this.snapshot));
+  }
+
+  /** @deprecated Renamed {@link ReplaySource.getProgress}; this goes in the next release. */
+  progress(): ReplayProgress {
+    return this.snapshot;
   }
 
   /** The loaded recording (null until loaded). */
   get loaded(): Recording | null {
     return this.recording;
-  }
-
-  progress(): ReplayProgress {
-    const frames = this.recording?.frames ?? [];
-    const first = frames[0]?.receivedMs ?? 0;
-    const last = frames[Math.max(0, this.index - 1)]?.receivedMs ?? first;
-    return {
-      index: this.index,
-      count: frames.length,
-      startMs: first,
-      positionMs: last - first,
-      durationMs: (frames[frames.length - 1]?.receivedMs ?? first) - first,
-      playing: this.playing,
-      speed: this.speed,
-      loop: this.loop,
-    };
   }
 
   private async load(): Promise<void> {
@@ -201,7 +181,7 @@ export class ReplaySource implements FrameSource {
     const rec = this.recording;
     if (!rec || !this.events || this.index >= rec.frames.length) return;
     const record = rec.frames[this.index++];
-    this.clock = { recordedMs: record.receivedMs, wallMs: Date.now() };
+    this.clock.setTo(record.receivedMs);
     // Copy out: consumers may keep or transfer the buffer.
     this.events.frame(record.frame.slice().buffer, record.receivedMs);
   }
@@ -214,17 +194,15 @@ export class ReplaySource implements FrameSource {
   private scheduleNext(): void {
     const rec = this.recording;
     if (!rec) return;
-    const prev = rec.frames[this.index - 1];
     const next = rec.frames[this.index];
-    const gap = prev && next ? Math.max(0, next.receivedMs - prev.receivedMs) : 0;
-    this.schedule(this.speed === 'max' ? 0 : gap / this.speed);
+    this.schedule(next ? this.clock.delayUntil(next.receivedMs) : 0);
   }
 
   private playDue(): void {
     const rec = this.recording;
-    if (!rec || !this.playing || !this.events) return;
+    if (!rec || !this.clock.playing || !this.events) return;
     // At 'max', deliver a batch per task: timers clamp to ~4 ms, which would cap playback at 250 fps.
-    const batch = this.speed === 'max' ? MAX_SPEED_BATCH : 1;
+    const batch = this.clock.speed === 'max' ? MAX_SPEED_BATCH : 1;
     for (let i = 0; i < batch; i++) {
       if (this.index >= rec.frames.length) {
         if (!this.loop || rec.frames.length === 0) return this.pause();
@@ -233,18 +211,29 @@ export class ReplaySource implements FrameSource {
       this.deliver();
     }
     this.scheduleNext();
-    this.emitProgress();
+    this.changed();
   }
 
-  private emitProgress(): void {
-    const r = this.lastReplayState;
-    if (this.events?.replay && (!r || r.playing !== this.playing || r.speed !== this.speed)) {
-      this.lastReplayState = { playing: this.playing, speed: this.speed };
-      this.events.replay(this.lastReplayState);
-    }
-    if (this.listeners.size === 0) return;
-    const p = this.progress();
-    this.listeners.forEach((l) => l(p));
+  /** Playback moved or a control changed: a new progress value, and every subscriber told. */
+  private changed(): void {
+    this.snapshot = this.measure();
+    this.listeners.forEach((l) => l());
+  }
+
+  private measure(): ReplayProgress {
+    const frames = this.recording?.frames ?? [];
+    const first = frames[0]?.receivedMs ?? 0;
+    const last = frames[Math.max(0, this.index - 1)]?.receivedMs ?? first;
+    return {
+      index: this.index,
+      count: frames.length,
+      startMs: first,
+      positionMs: last - first,
+      durationMs: (frames[frames.length - 1]?.receivedMs ?? first) - first,
+      playing: this.clock.playing,
+      speed: this.clock.speed,
+      loop: this.loop,
+    };
   }
 
   private state(s: ConnectionState): void {

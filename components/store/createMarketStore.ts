@@ -151,6 +151,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
         session?.ingest(data, receivedMs);
         changed();
       },
+      // Deprecated: a source's own replay events (ReplaySource's progress is followed above).
       replay(replay) {
         store.setState({ replay });
       },
@@ -160,6 +161,15 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       },
     });
   };
+
+  /** A replay's one observable progress: the store keeps only whether it plays and at what speed. */
+  const followReplay = () => {
+    const p = options.source.getProgress?.();
+    if (!p || p.count === 0) return; // not loaded yet: not a replay state anyone can show
+    const r = store.getState().replay;
+    if (!r || r.playing !== p.playing || r.speed !== p.speed) store.setState({ replay: { playing: p.playing, speed: p.speed } });
+  };
+  const stopFollowing = options.source.subscribe?.(followReplay) ?? (() => {});
 
   const ready = options.autoStart === false ? Promise.resolve() : start();
   ready.catch((e) => store.setState({ lastError: `engine failed to load: ${e instanceof Error ? e.message : e}` }));
@@ -182,6 +192,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       if (disposed) return;
       disposed = true;
       options.source.stop();
+      stopFollowing();
       scheduler.cancel();
       stopWatching();
       session?.free();
