@@ -42,15 +42,13 @@ async fn serves_it_with_the_same_fanout_and_snapshots() {
     let addr = listener.local_addr().unwrap();
     let (inbox, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(serve(engine::TradesTicker::new("BTCUSDT", || 1), rx, listener, ServeOptions::new("BTCUSDT"), std::future::pending()));
+    // An early client, to know when the server has the trade (instead of sleeping on it).
+    let (mut early, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
     inbox.send(agg("50000.5", "0.25", 1)).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    while engine::root_as_trades_frame(&next_binary(&mut early).await).unwrap().last_price() != 50000.5 {}
     // A late joiner's first frame is the snapshot of the current state.
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
-    let first = loop {
-        if let Some(Ok(Message::Binary(b))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
-            break b;
-        }
-    };
+    let first = next_binary(&mut ws).await;
     let f = engine::root_as_trades_frame(&first).unwrap();
     assert_eq!(f.last_price(), 50000.5);
     let seq = f.sequence();
@@ -63,6 +61,18 @@ async fn serves_it_with_the_same_fanout_and_snapshots() {
                 assert_eq!(f.trades().unwrap().len(), 2);
                 break;
             }
+        }
+    }
+}
+
+/// The next binary message, within 5 s.
+async fn next_binary<S>(ws: &mut S) -> Vec<u8>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        if let Some(Ok(Message::Binary(b))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
+            return b.to_vec();
         }
     }
 }

@@ -1,18 +1,18 @@
 //! Exchange sources end to end through the real binary, on 127.0.0.1 only: a capture replayed into
-//! several symbols (`/ws?symbol=`, `/symbols`), and a live adapter against an in-test WebSocket
-//! server replaying a capture, which drops the connection: the source reconnects and resyncs, and
+//! several symbols (`/ws?symbol=`, `/symbols`), and a live venue against the scripted exchange
+//! (`support/scripted_exchange.rs`), which drops the connection: the source reconnects and resyncs, and
 //! clients see the book marked resyncing in between, never a stale one shown as live.
 
-use std::io::BufReader;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tickframe_schema::{decode_frame, BookStatus};
-use tickframe_server::exchange::capture::{CaptureEvent, CaptureReader, CaptureWriter};
+use tickframe_server::exchange::capture::{CaptureEvent, CaptureWriter};
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
 use support::cluster::{eventually, metric};
+use support::scripted_exchange::{fault_gate, scripted_exchange_with_inbox, Beat, Conn};
 use support::{http_get, kraken_v2, start};
 
 /// Frames for `symbol` until `pred` holds (or panic after `secs`).
@@ -91,7 +91,11 @@ async fn a_recording_header_names_the_recorded_market_not_the_simulator() {
     let source = format!("capture:{}", path.display());
     let server = start(&["--source", &source, "--speed", "max", "--record", rec.to_str().unwrap()]);
     wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 2000.5).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Until the recorder has written a whole frame (a reader keeps every whole record of a file cut short).
+    let recorded = |path: &std::path::Path| {
+        std::fs::read(path).ok().filter(|b| tickframe_server::recording::read_recording(b).is_ok_and(|r| !r.records.is_empty()))
+    };
+    eventually(Duration::from_secs(10), "a frame recorded", || async { recorded(&rec).is_some() }).await;
     drop(server);
     let bytes = std::fs::read(&rec).unwrap();
     let recording = tickframe_server::recording::read_recording(&bytes).unwrap();
@@ -117,67 +121,31 @@ fn a_replay_speed_out_of_range_is_a_clear_error_at_start() {
 
 #[tokio::test]
 async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
-    // The "exchange": replays connection N's messages from a capture on its N-th connection, then
-    // (for the first) drops it.
+    // The exchange: the first connection sends a book and an update, and drops (no close frame)
+    // when the test opens the gate; the second answers the resubscription a little later, as a real
+    // exchange does (otherwise a fast reconnect can rebuild the book within one tick and no
+    // resyncing frame is ever sent for the test to see — correct, but nothing to assert on).
     let dir = std::env::temp_dir().join(format!("tf-live-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("exchange.jsonl");
-    {
-        let mut w = CaptureWriter::new(std::fs::File::create(&script).unwrap());
-        let (b1, a1) = ([("100.50", "1.0")], [("101.00", "1.0")]);
-        let after = [("100.75", "2.0"), ("100.50", "1.0")];
-        for (conn, data) in [
-            ("ws.1", kraken_v2("snapshot", "ETH/USD", &b1, &a1, (&b1, &a1))),
-            ("ws.1", kraken_v2("update", "ETH/USD", &[("100.75", "2.0")], &[], (&after, &a1))),
-            ("ws.2", kraken_v2("snapshot", "ETH/USD", &[("99.50", "3.0")], &[("99.75", "1.0")], (&[("99.50", "3.0")], &[("99.75", "1.0")]))),
-        ] {
-            w.write(&CaptureEvent::Recv { conn: conn.into(), ts: 0.0, data: data.as_str().into() }).unwrap();
-        }
-    }
-    let mut per_conn: Vec<Vec<String>> = vec![vec![], vec![]];
-    let mut r = CaptureReader::new(BufReader::new(std::fs::File::open(&script).unwrap()));
-    while let Some(ev) = r.next_event() {
-        if let Ok(CaptureEvent::Recv { conn, data, .. }) = ev {
-            per_conn[if conn == "ws.1" { 0 } else { 1 }].push(data.into_owned());
-        }
-    }
-    let exchange = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let exchange_addr = exchange.local_addr().unwrap();
-    let (subs_tx, mut subs_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let (drop_tx, mut drop_now) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        for (n, script) in per_conn.into_iter().enumerate() {
-            let (tcp, _) = exchange.accept().await.unwrap();
-            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-            // Wait for the subscription, then replay.
-            if let Some(Ok(Message::Text(sub))) = ws.next().await {
-                subs_tx.send(sub.to_string()).unwrap();
-            }
-            if n == 1 {
-                // Answer the resubscription a little later, as a real exchange does: otherwise a fast
-                // reconnect can rebuild the book within one tick, and no resyncing frame is ever sent
-                // for the test to see (correct behaviour, but nothing to assert on).
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            for m in script {
-                ws.send(Message::text(m)).await.unwrap();
-            }
-            if n == 0 {
-                // Drop when the test says it is watching (so it sees what happens next), or after 10 s.
-                let _ = tokio::time::timeout(Duration::from_secs(10), &mut drop_now).await;
-                drop(ws); // the exchange drops the connection without a close frame
-            } else {
-                // Keep the second connection open until the test ends.
-                tokio::time::sleep(Duration::from_secs(60)).await;
-            }
-        }
-    });
+    let (b1, a1) = ([("100.50", "1.0")], [("101.00", "1.0")]);
+    let after = [("100.75", "2.0"), ("100.50", "1.0")];
+    let first = Conn {
+        after_go: Beat::Drop,
+        ..Conn::new(
+            1,
+            vec![kraken_v2("snapshot", "ETH/USD", &b1, &a1, (&b1, &a1)), kraken_v2("update", "ETH/USD", &[("100.75", "2.0")], &[], (&after, &a1))],
+        )
+    };
+    let fresh = ([("99.50", "3.0")], [("99.75", "1.0")]);
+    let second = Conn { start_after_ms: 500, ..Conn::new(1, vec![kraken_v2("snapshot", "ETH/USD", &fresh.0, &fresh.1, (&fresh.0, &fresh.1))]) };
+    let (gate, go) = fault_gate();
+    let (exchange_url, mut subs_rx) = scripted_exchange_with_inbox(vec![first, second], go).await;
     let capture_out = dir.join("recorded.jsonl");
     let server = start(&[
         "--source",
         "kraken:ETH/USD",
         "--exchange-ws-url",
-        &format!("ws://{exchange_addr}"),
+        &exchange_url,
         "--max-backoff-ms",
         "300",
         "--capture-out",
@@ -190,11 +158,8 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     // Then the drop: the book is marked resyncing, and after the reconnect it is live again with the
     // new connection's snapshot (never the old book shown as live).
     let mut saw_resync = false;
-    let mut drop_tx = Some(drop_tx);
     wait_for(&server.1, "ETH/USD", 15, |s, bid| {
-        if let Some(tx) = drop_tx.take() {
-            let _ = tx.send(()); // this client is watching: now the exchange drops the connection
-        }
+        let _ = gate.send(true); // this client is watching: now the exchange drops the connection
         saw_resync |= s == BookStatus::Resyncing;
         if s == BookStatus::Live && saw_resync {
             assert_eq!(bid, 99.5, "live again only with the fresh snapshot");
@@ -204,16 +169,7 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     })
     .await;
     assert!(subs_rx.recv().await.unwrap().contains("ETH/USD"), "resubscribed on the new connection");
-    let metrics = {
-        let mut s = tokio::net::TcpStream::connect(&server.1).await.unwrap();
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        s.write_all(format!("GET /metrics HTTP/1.0\r\nHost: {}\r\n\r\n", server.1).as_bytes()).await.unwrap();
-        let mut body = String::new();
-        s.read_to_string(&mut body).await.unwrap();
-        body
-    };
-    let reconnects: u64 = metrics.lines().find_map(|l| l.strip_prefix("tickframe_source_reconnects_total ")).unwrap().parse().unwrap();
-    assert!(reconnects >= 1, "{metrics}");
+    assert!(metric(&server.1, "source_reconnects_total").await >= Some(1), "a reconnect counted");
 
     // --capture-out recorded both connections in the capture format; check-capture replays it
     // through the same adapter: three book updates, every checksum good.

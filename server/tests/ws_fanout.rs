@@ -1,5 +1,6 @@
-//! Real WebSockets on port 0: a late joiner gets a snapshot then contiguous frames; the wrong Origin
-//! is refused; every client receives identical bytes.
+//! The fan-out on real WebSockets (port 0): a late joiner gets the newest frame then contiguous ones,
+//! every client receives identical bytes, and a client that stops reading holds up no one. (The
+//! accept loop's limits — Origin, client counts, sizes — are tested in `http_limits.rs`.)
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use tickframe_server::adapters::sim::SimAdapter;
 use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{self, sim_instrument};
 use tickframe_server::{serve, ServeOptions};
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 async fn start() -> std::net::SocketAddr {
     start_with(50, ServeOptions::new("SIM-USD")).await
@@ -41,8 +42,8 @@ where
 async fn late_joiner_gets_snapshot_then_contiguous_frames() {
     let addr = start().await;
     let (mut early, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
-    next_seq(&mut early).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Join late: once the early client has seen a few frames go by.
+    while next_seq(&mut early).await.0 <= 5 {}
     let (mut late, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
     let (first, _) = next_seq(&mut late).await;
     assert!(first > 3, "the late joiner's first frame is a snapshot of the current state (seq {first})");
@@ -60,17 +61,6 @@ async fn late_joiner_gets_snapshot_then_contiguous_frames() {
             }
         }
     }
-}
-
-#[tokio::test]
-async fn wrong_origin_is_refused_and_localhost_accepted() {
-    let addr = start().await;
-    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
-    req.headers_mut().insert("Origin", "https://evil.example".parse().unwrap());
-    assert!(tokio_tungstenite::connect_async(req).await.is_err());
-    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
-    req.headers_mut().insert("Origin", "http://localhost:6006".parse().unwrap());
-    assert!(tokio_tungstenite::connect_async(req).await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,35 +100,4 @@ async fn a_client_that_stops_reading_neither_delays_others_nor_grows_memory() {
     }
     eprintln!("stalled client disconnected after {:?}", last.elapsed());
     drop(stalled);
-}
-
-#[tokio::test]
-async fn an_oversized_client_message_closes_with_1009() {
-    use futures_util::SinkExt;
-    let addr = start().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
-    ws.send(Message::Text("x".repeat(10_000).into())).await.unwrap();
-    let code = loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
-            Some(Ok(Message::Close(Some(frame)))) => break u16::from(frame.code),
-            Some(Ok(_)) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    };
-    assert_eq!(code, 1009);
-}
-
-#[tokio::test]
-async fn the_client_limit_refuses_extra_connections() {
-    let mut options = ServeOptions::new("SIM-USD");
-    options.limits.max_clients = 2;
-    let metrics = options.metrics.clone();
-    let addr = start_with(50, options).await;
-    let (_a, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
-    let (_b, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
-    assert!(tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.is_err());
-    assert_eq!(metrics.clients_rejected.load(std::sync::atomic::Ordering::Relaxed), 1);
-    drop(_a);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.is_ok(), "a freed slot is reusable");
 }

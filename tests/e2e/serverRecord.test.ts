@@ -1,5 +1,5 @@
 /** `tickframe-server --record` writes what it broadcasts, in the format the TypeScript reader reads. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -14,7 +14,10 @@ it('records broadcast frames to a file that replays', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'tickframe-rec-')), 'live.tfrec');
   const { proc } = await startServer(['--record', file, '--tick-hz', '50']);
   try {
-    await new Promise((r) => setTimeout(r, 1500));
+    // Until more than 20 whole frames are on disk (a reader keeps every whole record of a file cut short).
+    await expect
+      .poll(() => (existsSync(file) ? readRecording(readFileSync(file)).frames.length : 0), { timeout: 30_000, interval: 50 })
+      .toBeGreaterThan(20);
   } finally {
     await stopGroup(proc, 'SIGKILL'); // a crash: the file must still hold every whole record
   }

@@ -67,23 +67,34 @@ pub fn fault_gate() -> (tokio::sync::watch::Sender<bool>, Go) {
     tokio::sync::watch::channel(false)
 }
 
+/// Every text message the scripted exchange received (subscriptions, pings), in order.
+pub type Inbox = tokio::sync::mpsc::UnboundedReceiver<String>;
+
 /// Serve `conns` in order; returns the `ws://` URL.
 pub async fn scripted_exchange(conns: Vec<Conn>, go: Go) -> String {
+    scripted_exchange_with_inbox(conns, go).await.0
+}
+
+/// Serve `conns` in order; returns the `ws://` URL and what the exchange received.
+pub async fn scripted_exchange_with_inbox(conns: Vec<Conn>, go: Go) -> (String, Inbox) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let (inbox, received) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         for conn in conns {
             let Ok((tcp, _)) = listener.accept().await else { return };
-            tokio::spawn(serve(conn, tcp, go.clone()));
+            tokio::spawn(serve(conn, tcp, go.clone(), inbox.clone()));
         }
     });
-    format!("ws://{addr}")
+    (format!("ws://{addr}"), received)
 }
 
-async fn serve(conn: Conn, tcp: tokio::net::TcpStream, go: Go) {
+async fn serve(conn: Conn, tcp: tokio::net::TcpStream, go: Go, inbox: tokio::sync::mpsc::UnboundedSender<String>) {
     let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
     for _ in 0..conn.subscriptions {
-        let _ = ws.next().await;
+        if let Some(Ok(Message::Text(t))) = ws.next().await {
+            let _ = inbox.send(t.to_string()); // nobody listening is fine
+        }
     }
     tokio::time::sleep(Duration::from_millis(conn.start_after_ms)).await;
     for m in &conn.script {
@@ -114,19 +125,19 @@ async fn serve(conn: Conn, tcp: tokio::net::TcpStream, go: Go) {
                 };
                 if sent.is_err() { return; }
             },
-            msg = ws.next() => match msg {
-                Some(Ok(Message::Text(t))) if t.contains(r#""method":"ping""#) && matches!(conn.after_go, Beat::Pings) => {
+            msg = ws.next() => {
+                let Some(Ok(msg)) = msg else { return };
+                let Message::Text(t) = msg else { continue };
+                let _ = inbox.send(t.to_string()); // nobody listening is fine
+                if t.contains(r#""method":"ping""#) && matches!(conn.after_go, Beat::Pings) {
                     let _ = ws.send(Message::text(r#"{"method":"pong"}"#)).await;
-                }
-                Some(Ok(Message::Text(t))) if t.contains("subscribe") && !answered && !conn.on_resubscribe.is_empty() => {
+                } else if t.contains("subscribe") && !answered && !conn.on_resubscribe.is_empty() {
                     answered = true;
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     for m in &conn.on_resubscribe {
                         if ws.send(Message::text(m.clone())).await.is_err() { return; }
                     }
                 }
-                Some(Ok(_)) => {}
-                _ => return,
             },
         }
     }

@@ -1,15 +1,16 @@
-//! The server's edge under abuse, on real sockets (port 0, 127.0.0.x only): idle and slowloris
+//! The accept loop's limits (`server/src/http/`) under abuse, on real sockets (port 0, 127.0.0.x
+//! only) — each rule tested here and nowhere else: idle and slowloris
 //! connections are closed by the handshake deadline, oversized headers are refused, a flood of idle
 //! sockets cannot keep `/healthz` out (also at a low descriptor limit, where the server raises its
-//! own soft limit first), per-address client limits, close codes 1009/1002 for every bad message,
-//! exact Origin entries and the Host allowlist.
+//! own soft limit first), total and per-address client limits, the default and exact Origin
+//! entries, and the Host allowlist. (Close codes for bad messages: `ws_conformance.rs`.)
 
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tickframe_server::adapters::sim::SimAdapter;
 use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::sources::simulator::{self, sim_instrument};
@@ -197,6 +198,25 @@ async fn more_idle_sockets_than_descriptors_leave_healthz_and_clients_reachable(
 }
 
 /// A WebSocket client connecting from `from` (any 127.0.0.x address).
+#[tokio::test]
+async fn the_client_limit_refuses_extra_connections_and_frees_slots() {
+    let mut options = ServeOptions::new("SIM-USD");
+    options.limits.max_clients = 2;
+    let metrics = options.metrics.clone();
+    let addr = start_with(options).await;
+    let (a, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    let (_b, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    assert!(tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.is_err());
+    assert_eq!(metrics.clients_rejected.load(Ordering::Relaxed), 1);
+    drop(a);
+    // The slot is freed when the server notices the close: retry until then (bounded).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.is_err() {
+        assert!(Instant::now() < deadline, "a freed slot is reusable");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn connect_from(from: &str, addr: SocketAddr) -> Result<(), String> {
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
@@ -220,65 +240,15 @@ async fn one_address_cannot_take_every_client_slot() {
     assert_eq!(metrics.clients_rejected_per_ip.load(Ordering::Relaxed), 1);
 }
 
-async fn close_code<S>(ws: &mut S) -> u16
-where
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a close frame in time") {
-            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
-            Some(Ok(_)) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    }
-}
-
 #[tokio::test]
-async fn a_message_over_the_hard_cap_closes_with_1009_not_a_reset() {
+async fn by_default_a_foreign_origin_is_refused_and_localhost_accepted() {
     let addr = start_with(ServeOptions::new("SIM-USD")).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
-    ws.send(Message::Binary(vec![7u8; 256 * 1024].into())).await.unwrap();
-    assert_eq!(close_code(&mut ws).await, 1009);
-}
-
-#[tokio::test]
-async fn a_protocol_violation_closes_with_1002() {
-    let addr = start_with(ServeOptions::new("SIM-USD")).await;
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(
-        format!(
-            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        .as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut b = [0u8; 1];
-        tcp.read_exact(&mut b).await.unwrap();
-        head.push(b[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"));
-    // A client frame without a mask: RFC 6455 §5.1 says the server must close the connection.
-    tcp.write_all(&[0x82, 0x03, 1, 2, 3]).await.unwrap();
-    let rest = closed_within(&mut tcp, Duration::from_secs(5)).await.unwrap();
-    // Server frames: 0x88 = FIN + close, then the length and the 2-byte code, after any data frames.
-    let mut i = 0;
-    let mut code = None;
-    while i + 2 <= rest.len() {
-        let (op, len) = (rest[i] & 0x0f, (rest[i + 1] & 0x7f) as usize);
-        let (len, hdr) = match len {
-            126 => (u16::from_be_bytes([rest[i + 2], rest[i + 3]]) as usize, 4),
-            n => (n, 2),
-        };
-        if op == 0x8 {
-            code = Some(u16::from_be_bytes([rest[i + hdr], rest[i + hdr + 1]]));
-            break;
-        }
-        i += hdr + len;
-    }
-    assert_eq!(code, Some(1002), "server sent {} bytes without a 1002 close", rest.len());
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut().insert("Origin", "https://evil.example".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_err());
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut().insert("Origin", "http://localhost:6006".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_ok());
 }
 
 #[tokio::test]
