@@ -8,7 +8,7 @@
 //! ```
 //!
 //! It is also a library: implement [`ServerEngine`] for your own state and serve it with the same
-//! tick loop, fan-out, snapshots and limits. The engine owns its state on one task (no locks);
+//! tick loop, fan-out, join frames and limits. The engine owns its state on one task (no locks);
 //! `ingest` says whether anything visible changed, `tick` serializes into the reused builder:
 //!
 //! ```no_run
@@ -27,7 +27,7 @@
 //!         b.finish_minimal(v);
 //!         b.finished_data()
 //!     }
-//!     fn snapshot(&self, _b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> { None }
+//!     fn join_frame(&self, _b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> { None }
 //! }
 //!
 //! # async fn demo() -> std::io::Result<()> {
@@ -49,21 +49,22 @@
 // (and lists the markets); `http/` accepts connections within its limits and serves one client session
 // each, speaking `websocket`; `recording/` writes and reads recordings; `bus/` carries frames between
 // ingest and edge nodes over NATS. `book` and `instrument` are the model; `clock`, `metrics` and
-// `log_throttle` serve every stage.
+// `log_throttle` serve every stage. The binaries are in `bin/`: `tickframe-server.rs` parses the
+// command line and calls `cli::run`, as mini-redis's do.
 
 // Stages, in flow order.
-pub mod adapters;
-pub mod bus;
 pub mod cli;
-pub mod engine;
+pub mod sources;
+pub mod venues;
 pub mod exchange;
+pub mod adapters;
+pub mod engine;
+pub mod tick_loop;
 pub mod fanout;
 pub mod http;
-pub mod recording;
-pub mod sources;
-pub mod tick_loop;
-pub mod venues;
 pub mod websocket;
+pub mod recording;
+pub mod bus;
 
 // The model.
 pub mod book;
@@ -147,11 +148,11 @@ pub async fn serve_markets(
     let mut fanouts = Vec::with_capacity(markets.len());
     let mut ticks = Vec::with_capacity(markets.len());
     for m in markets {
-        let (publisher, handle, snapshot_requests) = fanout::fanout();
+        let (publisher, handle, join_requests) = fanout::fanout();
         if let Some(hook) = &options.on_fanout {
             hook(&m.symbol, handle.clone());
         }
-        ticks.push(tokio::spawn(tick_loop::run_tick_loop(m.engine, m.inbox, snapshot_requests, publisher, options.metrics.clone(), options.tick)));
+        ticks.push(tokio::spawn(tick_loop::run_tick_loop(m.engine, m.inbox, join_requests, publisher, options.metrics.clone(), options.tick)));
         fanouts.push((m.symbol, handle));
     }
     if fanouts.is_empty() {

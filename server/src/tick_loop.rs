@@ -1,5 +1,5 @@
 //! The single task that owns a [`ServerEngine`]: ingests source messages, serializes at most one
-//! frame per tick into a reused builder, answers snapshot requests, and publishes.
+//! frame per tick into a reused builder, answers join-frame requests, and publishes.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use flatbuffers::FlatBufferBuilder;
 use tokio::sync::mpsc;
 
 use crate::engine::ServerEngine;
-use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
+use crate::fanout::{FanoutPublisher, Frame, JoinRequest};
 use crate::metrics::Metrics;
 
 /// Tick-rate bounds (Hz) and default.
@@ -31,11 +31,11 @@ impl Default for TickLoopConfig {
     }
 }
 
-/// Run until `inbox` closes and every snapshot requester is gone.
+/// Run until `inbox` closes and every join-frame requester is gone.
 pub async fn run_tick_loop<E: ServerEngine>(
     mut engine: E,
     mut inbox: mpsc::Receiver<Bytes>,
-    mut snapshot_requests: mpsc::Receiver<SnapshotRequest>,
+    mut join_requests: mpsc::Receiver<JoinRequest>,
     publisher: FanoutPublisher,
     metrics: std::sync::Arc<Metrics>,
     config: TickLoopConfig,
@@ -45,13 +45,13 @@ pub async fn run_tick_loop<E: ServerEngine>(
     // After a stall, tick once and carry on: bursting missed ticks would send identical frames.
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut builder = FlatBufferBuilder::with_capacity(64 * 1024);
-    let mut snapshot_builder = FlatBufferBuilder::with_capacity(64 * 1024);
+    let mut join_builder = FlatBufferBuilder::with_capacity(64 * 1024);
     let mut dirty = false;
     let mut seq = 0u64;
     let mut last_sent: Option<Instant> = None;
-    let (mut inbox_open, mut snapshots_open) = (true, true);
+    let (mut inbox_open, mut joins_open) = (true, true);
 
-    while inbox_open || snapshots_open {
+    while inbox_open || joins_open {
         tokio::select! {
             biased; // ticks first: a flood of source messages must not starve the frame rate
             _ = ticks.tick() => {
@@ -71,14 +71,14 @@ pub async fn run_tick_loop<E: ServerEngine>(
                     last_sent = Some(Instant::now());
                 }
             }
-            req = snapshot_requests.recv(), if snapshots_open => match req {
+            req = join_requests.recv(), if joins_open => match req {
                 Some(reply) => {
                     let frame = if seq == 0 { None } else {
-                        engine.snapshot(&mut snapshot_builder).map(|b| Frame::new(seq, &b))
+                        engine.join_frame(&mut join_builder).map(|b| Frame::new(seq, &b))
                     };
                     let _ = reply.send(frame); // the client may have left meanwhile
                 }
-                None => snapshots_open = false,
+                None => joins_open = false,
             },
             msg = inbox.recv(), if inbox_open => match msg {
                 Some(msg) => dirty |= engine.ingest(&msg),
@@ -120,7 +120,7 @@ mod tests {
             b.finish_minimal(s);
             b.finished_data()
         }
-        fn snapshot(&self, _: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+        fn join_frame(&self, _: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
             None
         }
     }

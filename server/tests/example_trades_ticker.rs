@@ -37,7 +37,7 @@ fn ingests_trades_counts_garbage_and_keeps_the_last_twenty() {
 }
 
 #[tokio::test]
-async fn serves_it_with_the_same_fanout_and_snapshots() {
+async fn serves_it_with_the_same_fanout_and_join_frames() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (inbox, rx) = tokio::sync::mpsc::channel(64);
@@ -46,7 +46,7 @@ async fn serves_it_with_the_same_fanout_and_snapshots() {
     let (mut early, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
     inbox.send(agg("50000.5", "0.25", 1)).await.unwrap();
     while engine::root_as_trades_frame(&next_binary(&mut early).await).unwrap().last_price() != 50000.5 {}
-    // A late joiner's first frame is the snapshot of the current state.
+    // A late joiner's first frame is the join frame: the current state.
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
     let first = next_binary(&mut ws).await;
     let f = engine::root_as_trades_frame(&first).unwrap();

@@ -39,18 +39,18 @@ where
 }
 
 #[tokio::test]
-async fn late_joiner_gets_snapshot_then_contiguous_frames() {
+async fn a_late_joiner_gets_the_join_frame_then_contiguous_frames() {
     let addr = start().await;
     let (mut early, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
     // Join late: once the early client has seen a few frames go by.
     while next_seq(&mut early).await.0 <= 5 {}
     let (mut late, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
     let (first, _) = next_seq(&mut late).await;
-    assert!(first > 3, "the late joiner's first frame is a snapshot of the current state (seq {first})");
+    assert!(first > 3, "the late joiner's first frame is the join frame: the current state (seq {first})");
     let mut prev = first;
     for _ in 0..20 {
         let (seq, bytes) = next_seq(&mut late).await;
-        assert_eq!(seq, prev + 1, "no gap, no duplicate after the snapshot");
+        assert_eq!(seq, prev + 1, "no gap, no duplicate after the join frame");
         prev = seq;
         // The early client sees the same frame, byte for byte.
         loop {

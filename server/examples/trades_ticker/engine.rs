@@ -1,5 +1,5 @@
 //! A last-trades ticker: a `ServerEngine` of its own, fed by Binance `aggTrade` messages, serving
-//! its own FlatBuffer table (trades.fbs) through tickframe's tick loop, fan-out, snapshots and limits.
+//! its own FlatBuffer table (trades.fbs) through tickframe's tick loop, fan-out, join frames and limits.
 
 use std::collections::VecDeque;
 
@@ -105,7 +105,7 @@ impl ServerEngine for TradesTicker {
         self.build(b, seq)
     }
 
-    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+    fn join_frame(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
         (self.sequence > 0).then(|| self.build(b, self.sequence).to_vec())
     }
 }

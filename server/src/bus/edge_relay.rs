@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::bus::edge_budget::{ByteBudget, HeldFrames};
 use crate::bus::stream_epoch::{epoch_of, in_bounds, MAX_SEQUENCE};
 use crate::clock::now_ms;
-use crate::fanout::{FanoutPublisher, Frame, SnapshotRequest};
+use crate::fanout::{FanoutPublisher, Frame, JoinRequest};
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
 
@@ -54,7 +54,7 @@ pub struct RelayAccount {
 pub async fn run_relay(
     symbol: String,
     mut input: mpsc::Receiver<RelayInput>,
-    mut snapshot_requests: mpsc::Receiver<SnapshotRequest>,
+    mut join_requests: mpsc::Receiver<JoinRequest>,
     publisher: FanoutPublisher,
     deadline: Duration,
     metrics: Arc<Metrics>,
@@ -92,7 +92,7 @@ pub async fn run_relay(
                     RelayInput::Newest(bytes) => relay.offer(bytes, true),
                 }
             }
-            Some(reply) = snapshot_requests.recv() => {
+            Some(reply) = join_requests.recv() => {
                 let _ = reply.send(relay.latest.clone());
             }
             _ = tokio::time::sleep_until(stale_due), if relay.latest.is_some() && !relay.stale => relay.mark_stale(),
@@ -269,7 +269,7 @@ mod tests {
         // Silence: the same book, stale, as the next sequence; a late joiner gets that.
         let stale = out.recv().await.unwrap();
         assert_eq!(seq_status(&stale), (sequence_in(2, 12), BookStatus::Stale));
-        assert_eq!(handle.snapshot().await.map(|f| seq_status(&f)), Some((sequence_in(2, 12), BookStatus::Stale)));
+        assert_eq!(handle.join_frame().await.map(|f| seq_status(&f)), Some((sequence_in(2, 12), BookStatus::Stale)));
         // After that silence an older epoch is a new stream (the bus forgot the newer one): accepted.
         tx.send(RelayInput::Live(frame(sequence_in(1, 3), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 3), BookStatus::Live));

@@ -176,9 +176,9 @@ impl Edge {
             return None;
         }
         let (tx, rx) = mpsc::channel(RELAY_QUEUE);
-        let (publisher, handle, snapshot_requests) = fanout();
+        let (publisher, handle, join_requests) = fanout();
         let account = RelayAccount { budget: self.budget.clone(), queued: Arc::default() };
-        tokio::spawn(run_relay(symbol.clone(), rx, snapshot_requests, publisher, self.options.deadline, self.metrics.clone(), account.clone()));
+        tokio::spawn(run_relay(symbol.clone(), rx, join_requests, publisher, self.options.deadline, self.metrics.clone(), account.clone()));
         tracing::info!(%symbol, "relaying a new symbol from the bus");
         if !self.directory.add(symbol.clone(), handle) {
             return None; // full: the relay ends with its sender dropped here

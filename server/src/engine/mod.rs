@@ -10,7 +10,7 @@ use flatbuffers::FlatBufferBuilder;
 ///
 /// The tick loop owns the engine on one task (no locks): it calls [`ingest`](Self::ingest) for every
 /// inbound message, [`tick`](Self::tick) once per tick when something changed (or when a heartbeat
-/// is due), and [`snapshot`](Self::snapshot) when a client joins.
+/// is due), and [`join_frame`](Self::join_frame) when a client joins.
 pub trait ServerEngine: Send + 'static {
     /// Apply one raw message from the source. Returns `true` when visible state changed, so the tick
     /// loop can skip serializing unchanged state. Bad input must be counted and logged, never panic.
@@ -20,10 +20,10 @@ pub trait ServerEngine: Send + 'static {
     /// `b.reset()` first) and return the finished bytes. Each call advances the frame sequence.
     fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8];
 
-    /// The current state as a frame for a client that just joined, carrying the sequence of the
+    /// The *join frame*: the current state as a frame for a client that just joined, carrying the sequence of the
     /// last [`tick`](Self::tick) (so the next broadcast frame follows it with no gap). `None` when
     /// there is nothing to show yet.
-    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>>;
+    fn join_frame(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>>;
 
     /// The source feeding this engine is gone (its task ended or died): nothing will update this
     /// state again. Return `true` if that is visible (an order book says *stale*), so the next tick
@@ -41,8 +41,8 @@ impl<E: ServerEngine + ?Sized> ServerEngine for Box<E> {
     fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
         (**self).tick(b)
     }
-    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
-        (**self).snapshot(b)
+    fn join_frame(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+        (**self).join_frame(b)
     }
     fn source_ended(&mut self) -> bool {
         (**self).source_ended()

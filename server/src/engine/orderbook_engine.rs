@@ -145,11 +145,11 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
         was != BookStatus::Stale
     }
 
-    fn snapshot(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
+    fn join_frame(&self, b: &mut FlatBufferBuilder<'static>) -> Option<Vec<u8>> {
         if self.sequence == 0 {
             return None; // no frame has gone out yet: the first tick is the client's first frame
         }
-        // Snapshots are rare (one per joining client): fresh scratch buffers keep `&self` honest.
+        // Join frames are rare (one per joining client): fresh scratch buffers keep `&self` honest.
         Some(FrameBuilder::default().build(b, &self.book, &self.instrument, self.depth, self.meta(false)).to_vec())
     }
 }
@@ -206,18 +206,18 @@ mod tests {
     }
 
     #[test]
-    fn heartbeat_when_unchanged_and_snapshot_carries_last_sequence() {
+    fn heartbeat_when_unchanged_and_join_frame_carries_last_sequence() {
         let sim = MarketSimulator::new(1);
         let mut e = engine();
         let mut b = FlatBufferBuilder::new();
-        assert!(e.snapshot(&mut b).is_none(), "no snapshot before the first frame");
+        assert!(e.join_frame(&mut b).is_none(), "no join frame before the first frame");
         e.ingest(&sim.snapshot_message());
         e.tick(&mut b);
         let second = decode_frame(e.tick(&mut b)).unwrap();
         assert!(second.heartbeat());
         assert_eq!(second.sequence(), 2);
         let mut sb = FlatBufferBuilder::new();
-        let snap = e.snapshot(&mut sb).unwrap();
+        let snap = e.join_frame(&mut sb).unwrap();
         assert_eq!(decode_frame(&snap).unwrap().sequence(), 2);
         assert_eq!(decode_frame(e.tick(&mut b)).unwrap().sequence(), 3);
     }

@@ -1,5 +1,5 @@
 //! One frame per tick, shared by every client: a `Bytes` clone is a reference-count increment, never
-//! a copy. Late joiners get a snapshot from the engine; laggards skip to the newest frame.
+//! a copy. Late joiners get a join frame from the engine; laggards skip to the newest frame.
 
 pub mod market_directory;
 
@@ -7,7 +7,7 @@ use bytes::Bytes;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// A broadcast frame. `seq` is the tick loop's count of broadcast frames: clients use it to forward
-/// only what follows their snapshot (no gap, no duplicate), whatever the engine's own encoding.
+/// only what follows their join frame (no gap, no duplicate), whatever the engine's own encoding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub seq: u64,
@@ -27,7 +27,7 @@ impl Frame {
 }
 
 /// A client's request for the engine's current state.
-pub type SnapshotRequest = oneshot::Sender<Option<Frame>>;
+pub type JoinRequest = oneshot::Sender<Option<Frame>>;
 
 /// Frames in flight per client before it counts as lagging. Small on purpose: a laggard should skip
 /// ahead, not replay seconds of stale books (tokio's broadcast resumes at the *oldest* retained value).
@@ -44,16 +44,16 @@ pub struct FanoutPublisher {
 pub struct FanoutHandle {
     frames: broadcast::Sender<Frame>,
     latest: watch::Receiver<Option<Frame>>,
-    snapshots: mpsc::Sender<SnapshotRequest>,
+    join_requests: mpsc::Sender<JoinRequest>,
 }
 
-/// Create a fan-out. The returned receiver delivers snapshot requests to the tick loop.
-pub fn fanout() -> (FanoutPublisher, FanoutHandle, mpsc::Receiver<SnapshotRequest>) {
+/// Create a fan-out. The returned receiver delivers join-frame requests to the tick loop.
+pub fn fanout() -> (FanoutPublisher, FanoutHandle, mpsc::Receiver<JoinRequest>) {
     let (frames, _) = broadcast::channel(CLIENT_BUFFER_FRAMES);
     let (latest_tx, latest_rx) = watch::channel(None);
     // Bounded: a burst of joiners waits for the tick loop instead of queueing without limit.
     let (snap_tx, snap_rx) = mpsc::channel(256);
-    (FanoutPublisher { frames: frames.clone(), latest: latest_tx }, FanoutHandle { frames, latest: latest_rx, snapshots: snap_tx }, snap_rx)
+    (FanoutPublisher { frames: frames.clone(), latest: latest_tx }, FanoutHandle { frames, latest: latest_rx, join_requests: snap_tx }, snap_rx)
 }
 
 impl FanoutPublisher {
@@ -74,10 +74,10 @@ impl FanoutHandle {
         self.latest.borrow().clone()
     }
 
-    /// Ask the tick loop for the engine's current state. `None` if there is none yet or the loop is gone.
-    pub async fn snapshot(&self) -> Option<Frame> {
+    /// Ask the tick loop for the engine's join frame (its current state). `None` if there is none yet or the loop is gone.
+    pub async fn join_frame(&self) -> Option<Frame> {
         let (tx, rx) = oneshot::channel();
-        self.snapshots.send(tx).await.ok()?;
+        self.join_requests.send(tx).await.ok()?;
         rx.await.ok().flatten()
     }
 }

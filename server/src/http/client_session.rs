@@ -1,4 +1,4 @@
-//! One WebSocket client's life: snapshot first, then every newer frame; skip ahead when lagging.
+//! One WebSocket client's life: the join frame first, then every newer frame; skip ahead when lagging.
 //! Generic over the socket's read and write halves (`AsyncRead`/`AsyncWrite`), so tests drive it
 //! through in-memory pipes. Frames go out as the fan-out encoded them: the same bytes for everyone.
 
@@ -79,14 +79,14 @@ where
 {
     let mut inbound = InboundParser::new(limits.max_inbound_bytes);
     inbound.feed(early_input);
-    // Subscribe before asking for the snapshot: every frame after the snapshot's seq is then in `rx`.
+    // Subscribe before asking for the join frame: every frame after its seq is then in `rx`.
     let mut rx = fanout.subscribe();
     let mut last_seq = 0u64;
-    if let Some(snapshot) = fanout.snapshot().await {
-        if let Err(end) = send_frame(&mut writer, &snapshot, &metrics, limits).await {
+    if let Some(join) = fanout.join_frame().await {
+        if let Err(end) = send_frame(&mut writer, &join, &metrics, limits).await {
             return end;
         }
-        last_seq = snapshot.seq;
+        last_seq = join.seq;
     }
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + limits.ping_interval, limits.ping_interval);
     let mut heard = tokio::time::Instant::now();
@@ -122,7 +122,7 @@ where
                     Err(RecvError::Closed) => return SessionEnd::ServerShutdown,
                 };
                 if frame.seq <= last_seq {
-                    continue; // already covered by the snapshot or the skip
+                    continue; // already covered by the join frame or the skip
                 }
                 if let Err(end) = send_frame(&mut writer, &frame, &metrics, limits).await {
                     return end;
@@ -239,7 +239,7 @@ mod tests {
     /// disconnected.
     #[tokio::test(start_paused = true)]
     async fn pings_and_drops_a_silent_peer() {
-        let (_publisher, handle, _) = crate::fanout::fanout(); // no tick loop: snapshot() is None
+        let (_publisher, handle, _) = crate::fanout::fanout(); // no tick loop: join_frame() is None
         let (server, mut client) = tokio::io::duplex(1 << 16);
         let (r, w) = tokio::io::split(server);
         let session = tokio::spawn(async move { run_client_session(r, w, &[], handle, Arc::default(), limits()).await });
@@ -267,10 +267,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn snapshot_then_newer_frames_as_encoded_once() {
-        let (publisher, handle, mut snapshots) = crate::fanout::fanout();
+    async fn join_frame_then_newer_frames_as_encoded_once() {
+        let (publisher, handle, mut join_requests) = crate::fanout::fanout();
         tokio::spawn(async move {
-            while let Some(reply) = snapshots.recv().await {
+            while let Some(reply) = join_requests.recv().await {
                 let _ = reply.send(Some(Frame::new(1, b"snap")));
             }
         });
