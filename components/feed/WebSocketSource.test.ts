@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { ConnectionState } from './FrameSource';
-import { WebSocketSource } from './WebSocketSource';
+import { WebSocketSource, withSymbol } from './WebSocketSource';
 
 /** A controllable stand-in for the browser WebSocket: the test opens, messages and closes it. */
 class FakeSocket {
@@ -117,5 +117,14 @@ describe('WebSocketSource', () => {
     expect(FakeSocket.all.filter((s) => s.live)).toHaveLength(1);
     p.stop();
     expect(FakeSocket.all.filter((s) => s.live)).toHaveLength(0);
+  });
+});
+
+describe('withSymbol', () => {
+  it('asks every URL of a cluster for the source’s market, unless the URL names one', () => {
+    expect(withSymbol('ws://a:1/ws', 'BTC/USD')).toBe('ws://a:1/ws?symbol=BTC%2FUSD');
+    expect(withSymbol('ws://a:1/ws?x=1', 'SIM-USD')).toBe('ws://a:1/ws?x=1&symbol=SIM-USD');
+    expect(withSymbol('ws://a:1/ws?symbol=ETH-USD', 'SIM-USD')).toBe('ws://a:1/ws?symbol=ETH-USD');
+    expect(withSymbol('ws://a:1/ws', undefined)).toBe('ws://a:1/ws');
   });
 });

@@ -77,3 +77,21 @@ describe('recording format (committed test vector written by the Rust writer)', 
     expect(readRecording(w.toBytes()).frames).toHaveLength(1);
   });
 });
+
+describe('reader limits: what a recording may make the page hold', () => {
+  const header = { symbol: 'X', tick_size: 0.01, lot_size: 1, created_ms: 0, tick_hz: 50, schema_hash: 'h' };
+
+  it('past the byte limit: a clear error before anything is parsed', () => {
+    const w = new RecordingWriter(header);
+    for (let i = 0; i < 100; i++) w.append(i, new Uint8Array(1000));
+    expect(() => readRecording(w.toBytes(), { maxBytes: 50_000 })).toThrow(/too large.*limit/);
+  });
+
+  it('past the record limit: the records before it, and why it stopped', () => {
+    const w = new RecordingWriter(header);
+    for (let i = 0; i < 5000; i++) w.append(i, new Uint8Array(1)); // tiny records: the heap cost is per record
+    const rec = readRecording(w.toBytes(), { maxRecords: 1000 });
+    expect(rec.frames).toHaveLength(1000);
+    expect(rec.stopped?.reason).toBe('record-limit');
+  });
+});

@@ -1,13 +1,10 @@
 /**
- * Browser input bounded (#21): the market never changes under a user, a flood of bad frames is
- * counted but not logged line by line, numbers no market has are never shown, and a recording
- * cannot make the page hold more than its limits.
+ * Browser input across the store and the engine: the market never changes under a user, and numbers
+ * no market has are never shown. (The framing check's warnings are tested beside it, in
+ * `components/engine/FramingCheck.test.ts`; a recording's limits in `components/feed/recording.test.ts`.)
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { FramingCheck, WARNING_BURST, WARNING_WINDOW_MS, WarningThrottle } from '../../components/engine/FramingCheck';
-import { readRecording, RecordingWriter } from '../../components/feed/recording';
-import { withSymbol } from '../../components/feed/WebSocketSource';
 import { buildFrameTs, loadEngine } from '../support/engineFixtures';
 import { startStore } from '../support/manualSource';
 import { installPaintClock } from '../support/paintClock';
@@ -46,11 +43,7 @@ describe('an expected symbol', () => {
     store.dispose();
   });
 
-  it('a pipeline given a symbol asks every edge for it, and a store on it holds to it', async () => {
-    expect(withSymbol('ws://a:1/ws', 'BTC/USD')).toBe('ws://a:1/ws?symbol=BTC%2FUSD');
-    expect(withSymbol('ws://a:1/ws?x=1', 'SIM-USD')).toBe('ws://a:1/ws?x=1&symbol=SIM-USD');
-    expect(withSymbol('ws://a:1/ws?symbol=ETH-USD', 'SIM-USD')).toBe('ws://a:1/ws?symbol=ETH-USD');
-    expect(withSymbol('ws://a:1/ws', undefined)).toBe('ws://a:1/ws');
+  it('a store on a source given a symbol holds to it', async () => {
     const { source, store, push } = await startStore();
     store.dispose();
     // The store takes its expected market from the source when it is given none.
@@ -101,54 +94,6 @@ describe('numbers no market has', () => {
     expect(s.book?.bestBid).toBe(100);
     expect(s.book?.tickSize).toBe(0.01);
     store.dispose();
-  });
-});
-
-describe('warnings', () => {
-  it('a flood of rejected frames is counted in full but logged a few lines per window', () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    let t = 0;
-    const throttle = new WarningThrottle(() => t);
-    for (let i = 0; i < 55_000; i++) {
-      t = i / 55; // 55 000 a second
-      throttle.warn('garbage');
-    }
-    const windows = Math.ceil(1000 / WARNING_WINDOW_MS);
-    expect(warn.mock.calls.length).toBeLessThanOrEqual((WARNING_BURST + 1) * windows + 1);
-    t += WARNING_WINDOW_MS;
-    throttle.warn('garbage');
-    expect(warn.mock.calls.some((c) => String(c[0]).includes('more frames rejected'))).toBe(true);
-  });
-
-  it('the framing check counts every rejection whatever it logs', () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const framing = new FramingCheck(loadEngineForParser());
-    for (let i = 0; i < 10_000; i++) framing.ingest(new Uint8Array(4), 0);
-    expect(framing.rejected).toBe(10_000);
-    expect(warn.mock.calls.length).toBeLessThanOrEqual(WARNING_BURST + 1);
-  });
-});
-
-function loadEngineForParser() {
-  // The framing check rejects these before they reach the engine: any engine will do.
-  return {} as never;
-}
-
-describe('recordings', () => {
-  const header = { symbol: 'X', tick_size: 0.01, lot_size: 1, created_ms: 0, tick_hz: 50, schema_hash: 'h' };
-
-  it('past the byte limit: a clear error before anything is parsed', () => {
-    const w = new RecordingWriter(header);
-    for (let i = 0; i < 100; i++) w.append(i, new Uint8Array(1000));
-    expect(() => readRecording(w.toBytes(), { maxBytes: 50_000 })).toThrow(/too large.*limit/);
-  });
-
-  it('past the record limit: the records before it, and why it stopped', () => {
-    const w = new RecordingWriter(header);
-    for (let i = 0; i < 5000; i++) w.append(i, new Uint8Array(1)); // tiny records: the heap cost is per record
-    const rec = readRecording(w.toBytes(), { maxRecords: 1000 });
-    expect(rec.frames).toHaveLength(1000);
-    expect(rec.stopped?.reason).toBe('record-limit');
   });
 });
 
