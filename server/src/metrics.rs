@@ -89,6 +89,9 @@ declare_metrics! {
     always source_untrusted: counter "source_untrusted_books_total", "Books resynced as untrustworthy: crossed, empty snapshot, unappliable message.";
     always source_resync_retries: counter "source_resync_retries_total", "Resyncs asked for again: no snapshot within the resync deadline.";
     always source_resync_reconnects: counter "source_resync_reconnects_total", "Reconnects because a retried resync got no snapshot either.";
+    always source_trades: counter "source_trades_total", "Prints received from venues (repeats dropped).";
+    always source_trade_gaps: counter "source_trade_gaps_total", "Gaps in a venue's consecutive trade ids: prints never received.";
+    always source_trade_duplicates: counter "source_trade_duplicates_total", "Prints dropped as repeats of ones already seen (a subscribe snapshot, a reconnect).";
     always record_failures: counter "record_failures_total", "--record / --capture-out writes that failed (that recording stopped).";
     bus bus_connected: gauge "bus_connected", "1 while connected to NATS.";
     bus bus_disconnects: counter "bus_disconnects_total", "NATS connection losses.";

@@ -370,3 +370,131 @@ mod okx {
         );
     }
 }
+
+/// Prints, per venue, from inline messages in each venue's documented shape: every field (exact
+/// price and size text, the taker's side — inverted where the venue names the maker — the id, the
+/// exchange's time), a gap in consecutive ids noted, a repeat dropped, a bad print an error.
+mod trades {
+    use super::*;
+    use tickframe_server::venues::trade::{TakerSide, Trade};
+
+    fn prints(v: &mut dyn Venue, msg: &str) -> Report {
+        feed(v, VenueInput::Message(msg))
+    }
+
+    fn print(symbol: &str, id: Option<&str>, price: &str, size: &str, side: TakerSide, time_ms: f64) -> Trade {
+        Trade { symbol: symbol.into(), trade_id: id.map(String::from), price: price.into(), size: size.into(), side, time_ms }
+    }
+
+    fn notes(r: &Report) -> Vec<Note> {
+        r.notes.iter().map(|(_, n)| *n).collect()
+    }
+
+    #[test]
+    fn binance_agg_trade_m_true_is_a_taker_sell_and_ids_run_on() {
+        let mut v = tickframe_server::venues::by_name("binance", 10).unwrap();
+        let agg = |a: u64, m: bool| {
+            format!(
+                r#"{{"stream":"btcusdt@aggTrade","data":{{"e":"aggTrade","E":2,"s":"BTCUSDT","a":{a},"p":"65000.10","q":"0.00100","f":1,"l":3,"T":1700000000123,"m":{m},"M":true}}}}"#
+            )
+        };
+        let r = prints(v.as_mut(), &agg(7, true));
+        assert_eq!(r.trades, vec![print("BTCUSDT", Some("7"), "65000.10", "0.00100", TakerSide::Sell, 1_700_000_000_123.0)]);
+        assert_eq!(prints(v.as_mut(), &agg(8, false)).trades[0].side, TakerSide::Buy);
+        let r = prints(v.as_mut(), &agg(8, false)); // repeated (a reconnect)
+        assert!(r.trades.is_empty());
+        assert_eq!(notes(&r), vec![Note::TradeDuplicate]);
+        let r = prints(v.as_mut(), &agg(11, false)); // 9 and 10 never came
+        assert_eq!((r.trades.len(), notes(&r)), (1, vec![Note::TradeGap]));
+        // The raw `trade` stream, by `t`.
+        let raw = r#"{"e":"trade","E":2,"s":"ETHUSDT","t":42,"p":"1919.41","q":"0.5","T":1700000000999,"m":false,"M":true}"#;
+        assert_eq!(prints(v.as_mut(), raw).trades, vec![print("ETHUSDT", Some("42"), "1919.41", "0.5", TakerSide::Buy, 1_700_000_000_999.0)]);
+        assert!(!prints(v.as_mut(), raw).saw_data(), "a print is not book data (a moving tape must not keep a frozen book live)");
+        for bad in [
+            r#"{"e":"aggTrade","s":"BTCUSDT","a":1,"p":"1e3","q":"1","T":1,"m":true}"#,
+            r#"{"e":"aggTrade","s":"BTCUSDT","a":1,"p":"100","q":"0","T":1,"m":true}"#,
+            r#"{"e":"aggTrade","s":"BTCUSDT","p":"100","q":"1","T":1,"m":true}"#,
+        ] {
+            assert!(v.handle(VenueInput::Message(bad), &mut Report::default()).is_err(), "accepted {bad}");
+        }
+    }
+
+    #[test]
+    fn coinbase_market_trades_side_names_the_maker_and_is_inverted() {
+        let mut v = tickframe_server::venues::by_name("coinbase", 10).unwrap();
+        let msg = |seq: u64, kind: &str, trades: &str| {
+            format!(
+                r#"{{"channel":"market_trades","timestamp":"2026-08-09T21:05:48.2Z","sequence_num":{seq},"events":[{{"type":"{kind}","trades":[{trades}]}}]}}"#
+            )
+        };
+        let t = |id: u64, side: &str| {
+            format!(
+                r#"{{"product_id":"BTC-USD","trade_id":"{id}","price":"65083.67","size":"0.002186","time":"2026-08-09T21:05:42.514318Z","side":"{side}"}}"#
+            )
+        };
+        // The subscribe snapshot comes newest first; prints are taken in id order.
+        let r = prints(v.as_mut(), &msg(0, "snapshot", &[t(12, "SELL"), t(11, "BUY"), t(10, "SELL")].join(",")));
+        let ids: Vec<_> = r.trades.iter().map(|t| t.trade_id.clone().unwrap()).collect();
+        assert_eq!(ids, ["10", "11", "12"]);
+        assert_eq!(r.trades[0], print("BTC-USD", Some("10"), "65083.67", "0.002186", TakerSide::Buy, 1_786_309_542_514.318));
+        assert_eq!(r.trades[1].side, TakerSide::Sell, "a maker BUY is a taker sell");
+        // A resubscription's snapshot repeats what was seen, then goes on.
+        let r = prints(v.as_mut(), &msg(1, "snapshot", &[t(13, "SELL"), t(12, "SELL")].join(",")));
+        assert_eq!((r.trades.len(), notes(&r)), (1, vec![Note::TradeDuplicate]));
+        let r = prints(v.as_mut(), &msg(2, "update", &t(15, "BUY")));
+        assert_eq!(notes(&r), vec![Note::TradeGap]);
+        assert!(v.handle(VenueInput::Message(&msg(3, "update", &t(16, "HOLD"))), &mut Report::default()).is_err());
+    }
+
+    #[test]
+    fn kraken_v2_trade_and_v1_trade_name_the_taker() {
+        let mut v = tickframe_server::venues::by_name("kraken", 10).unwrap();
+        let v2 = r#"{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"sell","price":65000.5,"qty":0.00010000,"ord_type":"market","trade_id":4665906,"timestamp":"2023-09-25T07:49:37.708706Z"},{"symbol":"BTC/USD","side":"buy","price":65001,"qty":1.5,"ord_type":"limit","trade_id":4665905,"timestamp":"2023-09-25T07:49:37.7Z"}]}"#;
+        let r = prints(v.as_mut(), v2);
+        assert_eq!(
+            r.trades,
+            vec![
+                print("BTC/USD", Some("4665905"), "65001", "1.5", TakerSide::Buy, 1_695_628_177_700.0),
+                print("BTC/USD", Some("4665906"), "65000.5", "0.00010000", TakerSide::Sell, 1_695_628_177_708.706),
+            ]
+        );
+        let v1 = r#"[993,[["354.11000000","0.89594024","1618678142.557535","s","l",""],["354.12000000","1.0","1618678142.6","b","m",""]],"trade","XMR/USD"]"#;
+        let r = prints(v.as_mut(), v1);
+        assert_eq!(r.trades[0], print("XMR/USD", None, "354.11000000", "0.89594024", TakerSide::Sell, 1_618_678_142_557.535));
+        assert_eq!(r.trades[1].side, TakerSide::Buy);
+        assert!(v.handle(VenueInput::Message(r#"[993,[["354.1","1","x","s","l",""]],"trade","XMR/USD"]"#), &mut Report::default()).is_err());
+    }
+
+    #[test]
+    fn bybit_public_trade_s_is_the_taker_and_repeats_are_dropped_by_id() {
+        let mut v = tickframe_server::venues::by_name("bybit", 10).unwrap();
+        let msg = |id: &str, side: &str| {
+            format!(
+                r#"{{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{{"T":1672304486865,"s":"BTCUSDT","S":"{side}","v":"0.001","p":"16578.50","L":"PlusTick","i":"{id}","BT":false}}]}}"#
+            )
+        };
+        let r = prints(v.as_mut(), &msg("20f43950-d8dd-5b31-9112-a178eb6023af", "Buy"));
+        assert_eq!(
+            r.trades,
+            vec![print("BTCUSDT", Some("20f43950-d8dd-5b31-9112-a178eb6023af"), "16578.50", "0.001", TakerSide::Buy, 1_672_304_486_865.0)]
+        );
+        assert_eq!(notes(&prints(v.as_mut(), &msg("20f43950-d8dd-5b31-9112-a178eb6023af", "Buy"))), vec![Note::TradeDuplicate]);
+        assert_eq!(prints(v.as_mut(), &msg("other", "Sell")).trades[0].side, TakerSide::Sell);
+    }
+
+    #[test]
+    fn okx_trades_side_is_the_taker_and_count_covers_earlier_ids() {
+        let mut v = tickframe_server::venues::by_name("okx", 10).unwrap();
+        let msg = |id: u64, count: u64, side: &str| {
+            format!(
+                r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT-SWAP"}},"data":[{{"instId":"BTC-USDT-SWAP","tradeId":"{id}","px":"42219.9","sz":"12","side":"{side}","ts":"1630048897897","count":"{count}"}}]}}"#
+            )
+        };
+        let r = prints(v.as_mut(), &msg(100, 1, "buy"));
+        assert_eq!(r.trades, vec![print("BTC-USDT-SWAP", Some("100"), "42219.9", "12", TakerSide::Buy, 1_630_048_897_897.0)]);
+        let r = prints(v.as_mut(), &msg(103, 3, "sell")); // covers 101..=103: no gap
+        assert_eq!((r.trades[0].side, notes(&r)), (TakerSide::Sell, vec![]));
+        assert_eq!(notes(&prints(v.as_mut(), &msg(106, 2, "sell"))), vec![Note::TradeGap], "104 never came");
+        assert!(v.handle(VenueInput::Message(&msg(2, 5, "sell")), &mut Report::default()).is_err(), "a count past the id");
+    }
+}

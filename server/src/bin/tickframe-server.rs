@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use tickframe_server::cli::check_capture::Emit;
 use tickframe_server::cli::{run, ServeArgs};
 use tickframe_server::engine::orderbook_engine::DEFAULT_DEPTH;
 use tickframe_server::sources::simulator;
@@ -50,6 +51,9 @@ enum Command {
         /// Print one JSON line with the top of book after every applied book update.
         #[arg(long)]
         emit_top: bool,
+        /// Print one JSON line per print, as the venue reported it: exact price and size, the taker's side, the exchange's time.
+        #[arg(long)]
+        emit_trades: bool,
         /// The capture file.
         file: PathBuf,
     },
@@ -64,7 +68,9 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::RecordSim { out, frames, seed, depth, tick_hz }) => record_sim(out, frames, seed, depth, tick_hz),
-        Some(Command::CheckCapture { exchange, symbol, emit_top, file }) => check_capture(&exchange, symbol.as_deref(), emit_top, &file),
+        Some(Command::CheckCapture { exchange, symbol, emit_top, emit_trades, file }) => {
+            check_capture(&exchange, symbol.as_deref(), Emit { top: emit_top, trades: emit_trades }, &file)
+        }
         None => {
             // Every connection is a descriptor: take what the hard limit allows before listening.
             tickframe_server::http::fd_limit::raise_to_hard_limit();
@@ -80,13 +86,13 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-fn check_capture(exchange: &str, symbol: Option<&str>, emit_top: bool, file: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+fn check_capture(exchange: &str, symbol: Option<&str>, emit: Emit, file: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut venue = tickframe_server::venues::by_name(exchange, tickframe_server::venues::CAPTURE_DEPTH)
         .ok_or_else(|| format!("unknown --exchange {exchange:?}"))?;
     let input = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match tickframe_server::cli::check_capture::check_capture(venue.as_mut(), input, symbol, emit_top, &mut out) {
+    match tickframe_server::cli::check_capture::check_capture(venue.as_mut(), input, symbol, emit, &mut out) {
         // Output closed early (`| head`): not a problem with the input.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(format!("{}: {e}", file.display()).into()),

@@ -1,6 +1,6 @@
 //! `tickframe-server check-capture`: replay a capture as fast as possible through a venue adapter —
 //! the same adapter and book code as the live path — printing the top of book after every applied
-//! update (`--emit-top`) and a summary line of counters.
+//! update (`--emit-top`), every print (`--emit-trades`) and a summary line of counters.
 
 use std::io::{BufRead, Write};
 
@@ -23,6 +23,36 @@ pub struct CaptureSummary {
     pub checksum_failed: u64,
     pub crossed: u64,
     pub errors: u64,
+    /// Prints, as the venue reported them (repeats dropped).
+    pub trades: u64,
+    pub trade_gaps: u64,
+    pub trade_duplicates: u64,
+}
+
+/// One print as `--emit-trades` writes it: exact decimal text, the taker's side, the exchange's time.
+#[derive(Serialize)]
+struct TradeLine<'a> {
+    symbol: &'a str,
+    /// `null` where the venue sends no id (Kraken v1).
+    trade_id: Option<&'a str>,
+    price: &'a str,
+    size: &'a str,
+    side: &'static str,
+    time_ms: f64,
+}
+
+#[derive(Serialize)]
+struct TradeOut<'a> {
+    trade: TradeLine<'a>,
+}
+
+/// What `check_capture` writes besides the summary line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Emit {
+    /// The top of book after every applied update.
+    pub top: bool,
+    /// Every print.
+    pub trades: bool,
 }
 
 #[derive(Serialize)]
@@ -41,7 +71,7 @@ pub fn check_capture(
     venue: &mut dyn Venue,
     input: impl BufRead,
     symbol: Option<&str>,
-    emit_top: bool,
+    emit: Emit,
     out: &mut impl Write,
 ) -> std::io::Result<CaptureSummary> {
     let mut reader = CaptureReader::new(input);
@@ -76,7 +106,24 @@ pub fn check_capture(
                     Note::Resync => sum.resyncs += 1,
                     Note::ChecksumOk => sum.checksum_ok += 1,
                     Note::ChecksumFailed => sum.checksum_failed += 1,
+                    Note::TradeGap => sum.trade_gaps += 1,
+                    Note::TradeDuplicate => sum.trade_duplicates += 1,
                 }
+            }
+        }
+        for t in report.trades.iter().filter(|t| wanted(&t.symbol)) {
+            sum.trades += 1;
+            if emit.trades {
+                let line = TradeLine {
+                    symbol: &t.symbol,
+                    trade_id: t.trade_id.as_deref(),
+                    price: &t.price,
+                    size: &t.size,
+                    side: t.side.as_str(),
+                    time_ms: t.time_ms,
+                };
+                serde_json::to_writer(&mut *out, &TradeOut { trade: line })?;
+                out.write_all(b"\n")?;
             }
         }
         for u in report.updates.iter().filter(|u| wanted(&u.symbol)) {
@@ -86,7 +133,7 @@ pub fn check_capture(
             if b.book.book().is_crossed() {
                 sum.crossed += 1;
             }
-            if emit_top {
+            if emit.top {
                 let (bid, ask) = b.book.top_text();
                 let line = TopLine {
                     symbol: &u.symbol,

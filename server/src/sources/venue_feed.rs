@@ -215,14 +215,19 @@ impl VenueFeed {
                 Note::Gap => &self.metrics.source_gaps,
                 Note::Resync => &self.metrics.source_resyncs,
                 Note::ChecksumFailed => &self.metrics.source_checksum_failures,
+                Note::TradeGap => &self.metrics.source_trade_gaps,
+                Note::TradeDuplicate => &self.metrics.source_trade_duplicates,
                 Note::ChecksumOk => continue,
             };
             counter.fetch_add(1, Ordering::Relaxed);
         }
+        self.metrics.source_trades.fetch_add(self.report.trades.len() as u64, Ordering::Relaxed);
         let touched: Vec<String> = if connected {
             self.venue.books().keys().cloned().collect() // every book restarts on a new connection
         } else {
-            self.report.updates.iter().map(|u| u.symbol.clone()).chain(self.report.notes.iter().map(|(s, _)| s.clone())).collect()
+            // Books touched: updates and book notes (a print's note leaves its book as it was).
+            let book_notes = self.report.notes.iter().filter(|(_, n)| !matches!(n, Note::TradeGap | Note::TradeDuplicate));
+            self.report.updates.iter().map(|u| u.symbol.clone()).chain(book_notes.map(|(s, _)| s.clone())).collect()
         };
         for venue_symbol in dedup(touched) {
             let Some(target) = self.targets.iter().find(|t| same_symbol(&t.symbol, &venue_symbol)) else { continue };

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::book::Side;
+use crate::venues::trade::{TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
@@ -49,6 +50,8 @@ pub struct Binance {
     books: BTreeMap<String, SymbolBook>,
     sync: BTreeMap<String, Sync>,
     depth_limit: u32,
+    /// `a` (aggTrade) or `t` (trade), consecutive per symbol.
+    trade_ids: TradeIds,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +77,25 @@ struct DepthUpdate<'a> {
     a: Vec<[Cow<'a, str>; 2]>,
 }
 
+/// `<sym>@aggTrade` (`a`, consecutive; `f`..`l` the trades it aggregates) or `<sym>@trade` (`t`).
+/// `m` says the buyer was the maker, so `m: true` is a taker sell.
+#[derive(Deserialize)]
+struct TradeEvent<'a> {
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(default)]
+    a: Option<u64>,
+    #[serde(default)]
+    t: Option<u64>,
+    #[serde(borrow)]
+    p: Cow<'a, str>,
+    #[serde(borrow)]
+    q: Cow<'a, str>,
+    #[serde(rename = "T")]
+    time: u64,
+    m: bool,
+}
+
 #[derive(Deserialize)]
 struct DepthSnapshot<'a> {
     #[serde(rename = "lastUpdateId")]
@@ -90,7 +112,7 @@ fn owned(levels: Vec<[Cow<'_, str>; 2]>) -> Vec<(String, String)> {
 
 impl Binance {
     pub fn new(product: Product) -> Self {
-        Self { product, books: BTreeMap::new(), sync: BTreeMap::new(), depth_limit: 1000 }
+        Self { product, books: BTreeMap::new(), sync: BTreeMap::new(), depth_limit: 1000, trade_ids: TradeIds::default() }
     }
 
     fn snapshot_url(&self, symbol: &str) -> String {
@@ -184,6 +206,16 @@ impl Binance {
         Ok(())
     }
 
+    /// A print: size in base units on spot and in the contract's base quantity on USD-M (as its book).
+    fn on_trade(&mut self, raw: &str, report: &mut Report) -> Result<(), VenueError> {
+        let t: TradeEvent = serde_json::from_str(raw).map_err(|e| malformed(format!("trade: {e}")))?;
+        let id = t.a.or(t.t).ok_or_else(|| malformed("trade without an id (a or t)"))?;
+        let side = if t.m { TakerSide::Sell } else { TakerSide::Buy };
+        let trade = Trade::new(&t.s, Some(id.to_string()), &t.p, &t.q, side, t.time as f64)?;
+        self.trade_ids.accept(trade, id, id, report);
+        Ok(())
+    }
+
     fn on_diff(&mut self, u: DepthUpdate<'_>, report: &mut Report) -> Result<(), VenueError> {
         let symbol = u.s.into_owned();
         let diff = Diff { first: u.first, last: u.u, prev: u.pu, bids: owned(u.b), asks: owned(u.a) };
@@ -267,8 +299,10 @@ impl Venue for Binance {
             }
             None => (probe.e.map(Cow::into_owned), text),
         };
-        if event.as_deref() != Some("depthUpdate") {
-            return Ok(()); // trades, tickers, candles, subscription acks
+        match event.as_deref() {
+            Some("depthUpdate") => {}
+            Some("aggTrade" | "trade") => return self.on_trade(raw, report),
+            _ => return Ok(()), // tickers, candles, subscription acks
         }
         let update: DepthUpdate = serde_json::from_str(raw).map_err(|e| malformed(format!("depthUpdate: {e}")))?;
         self.on_diff(update, report)
@@ -276,6 +310,7 @@ impl Venue for Binance {
 
     fn resync(&mut self, symbol: &str, report: &mut Report) {
         start_resync(&mut self.books, symbol, report);
+        // (Trade ids are not reset: they keep counting across a book resync.)
         let sync = self.sync.entry(symbol.to_string()).or_default();
         (sync.last, sync.bracket, sync.snapshot_requested) = (None, None, false);
         self.request_snapshot(symbol, report);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::venues::trade::{RecentIds, TakerSide, Trade};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
@@ -14,6 +15,8 @@ use crate::venues::venue::{
 
 pub struct Bybit {
     books: BTreeMap<String, SymbolBook>,
+    /// Bybit's trade ids (`i`) are not consecutive (UUIDs on spot): repeats are caught by recent id.
+    recent_trades: RecentIds,
     last_u: BTreeMap<String, u64>,
     /// Each symbol's subscribed topic (`orderbook.<depth>.<symbol>`, as its messages name it), for resubscribing.
     topics: BTreeMap<String, String>,
@@ -31,6 +34,23 @@ struct Message<'a> {
     data: Option<&'a serde_json::value::RawValue>,
 }
 
+/// One `publicTrade` print: `S` is the taker's side, `v` the size in the book's unit, `T` the trade time.
+#[derive(Deserialize)]
+struct PublicTrade<'a> {
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(rename = "S", borrow)]
+    side: Cow<'a, str>,
+    #[serde(borrow)]
+    v: Cow<'a, str>,
+    #[serde(borrow)]
+    p: Cow<'a, str>,
+    #[serde(rename = "T")]
+    time: u64,
+    #[serde(borrow)]
+    i: Cow<'a, str>,
+}
+
 #[derive(Deserialize)]
 struct Data<'a> {
     #[serde(borrow)]
@@ -46,7 +66,24 @@ impl Bybit {
     /// A Bybit spot book subscribing at the first depth Bybit offers that holds `depth` levels: 1, 50 or 200.
     pub fn new(depth: usize) -> Self {
         let depth = [1, 50, 200].into_iter().find(|d| *d >= depth).unwrap_or(200);
-        Self { books: BTreeMap::new(), last_u: BTreeMap::new(), topics: BTreeMap::new(), depth }
+        Self { books: BTreeMap::new(), recent_trades: RecentIds::default(), last_u: BTreeMap::new(), topics: BTreeMap::new(), depth }
+    }
+}
+
+impl Bybit {
+    fn on_trades(&mut self, data: Option<&serde_json::value::RawValue>, report: &mut Report) -> Result<(), VenueError> {
+        let data = data.ok_or_else(|| malformed("publicTrade message without data"))?;
+        let prints: Vec<PublicTrade> = serde_json::from_str(data.get()).map_err(|e| malformed(format!("publicTrade data: {e}")))?;
+        for t in prints {
+            let side = match t.side.as_ref() {
+                "Buy" => TakerSide::Buy,
+                "Sell" => TakerSide::Sell,
+                other => return Err(malformed(format!("trade side {other:?}"))),
+            };
+            let trade = Trade::new(&t.s, Some(t.i.to_string()), &t.p, &t.v, side, t.time as f64)?;
+            self.recent_trades.accept(trade, report);
+        }
+        Ok(())
     }
 }
 
@@ -71,6 +108,9 @@ impl Venue for Bybit {
 
     fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Bybit message: {e}")))?;
+        if msg.topic.as_deref().is_some_and(|t| t.starts_with("publicTrade.")) {
+            return self.on_trades(msg.data, report);
+        }
         let Some(topic) = msg.topic.as_deref().filter(|t| t.starts_with("orderbook.")) else {
             return Ok(()); // pong, subscription acks, other topics
         };

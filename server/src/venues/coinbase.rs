@@ -1,5 +1,6 @@
 //! Coinbase Advanced Trade `level2` (`l2_data` snapshot/update events, `new_quantity` absolute)
-//! with the `heartbeats` channel. `sequence_num` counts every message on a connection: a gap means
+//! with the `heartbeats` channel, and `market_trades` (size in base units, like the book; `trade_id`
+//! consecutive per product; `side` is the maker's and is inverted). `sequence_num` counts every message on a connection: a gap means
 //! messages were lost, so every book is cleared and resubscribed.
 
 use std::borrow::Cow;
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::book::Side;
+use crate::venues::trade::{numeric_id, rfc3339_ms, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
@@ -16,6 +18,8 @@ use crate::venues::venue::{
 pub struct Coinbase {
     books: BTreeMap<String, SymbolBook>,
     last_seq: Option<u64>,
+    /// `trade_id` counts prints per product.
+    trade_ids: TradeIds,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +40,26 @@ struct Event<'a> {
     product_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     updates: Vec<Update<'a>>,
+    #[serde(borrow, default)]
+    trades: Vec<MarketTrade<'a>>,
+}
+
+/// One print of `market_trades`. Its `side` is the **maker's** order side (measured against the book
+/// on the shared 2026 capture: every print at or through the ask says `SELL`), so it is inverted.
+#[derive(Deserialize)]
+struct MarketTrade<'a> {
+    #[serde(borrow)]
+    product_id: Cow<'a, str>,
+    #[serde(borrow)]
+    trade_id: Cow<'a, str>,
+    #[serde(borrow)]
+    price: Cow<'a, str>,
+    #[serde(borrow)]
+    size: Cow<'a, str>,
+    #[serde(borrow)]
+    time: Cow<'a, str>,
+    #[serde(borrow)]
+    side: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +80,7 @@ impl Default for Coinbase {
 
 impl Coinbase {
     pub fn new() -> Self {
-        Self { books: BTreeMap::new(), last_seq: None }
+        Self { books: BTreeMap::new(), last_seq: None, trade_ids: TradeIds::default() }
     }
 
     /// Subscribe messages for these products: level2 plus heartbeats (keeps quiet books' sequence moving).
@@ -85,6 +109,29 @@ impl Coinbase {
             ];
             report.actions.push(VenueAction::Send { symbol: symbols.join(","), messages });
         }
+    }
+
+    /// `market_trades`: a snapshot (the newest prints, newest first) on subscribe, then updates.
+    /// Prints are taken in id order, so a snapshot repeating prints already seen adds nothing.
+    fn apply_trades(&mut self, msg: &Message<'_>, report: &mut Report) -> Result<(), VenueError> {
+        for ev in &msg.events {
+            let mut prints = Vec::with_capacity(ev.trades.len());
+            for t in &ev.trades {
+                let maker = match t.side.as_ref() {
+                    "BUY" => TakerSide::Buy,
+                    "SELL" => TakerSide::Sell,
+                    other => return Err(malformed(format!("trade side {other:?}"))),
+                };
+                let id = numeric_id(&t.trade_id)?;
+                let trade = Trade::new(&t.product_id, Some(t.trade_id.to_string()), &t.price, &t.size, maker.inverted(), rfc3339_ms(&t.time)?)?;
+                prints.push((id, trade));
+            }
+            prints.sort_by_key(|(id, _)| *id);
+            for (id, trade) in prints {
+                self.trade_ids.accept(trade, id, id, report);
+            }
+        }
+        Ok(())
     }
 
     fn apply_l2(&mut self, msg: &Message<'_>, report: &mut Report) -> Result<(), VenueError> {
@@ -150,10 +197,14 @@ impl Venue for Coinbase {
                 return Ok(());
             }
         }
-        if msg.channel.as_deref() != Some("l2_data") {
-            // A heartbeat in sequence says every book is current (quiet, nothing lost).
-            report.heartbeat |= msg.channel.as_deref() == Some("heartbeats");
-            return Ok(()); // subscriptions, other channels
+        match msg.channel.as_deref() {
+            Some("l2_data") => {}
+            Some("market_trades") => return self.apply_trades(&msg, report),
+            other => {
+                // A heartbeat in sequence says every book is current (quiet, nothing lost).
+                report.heartbeat |= other == Some("heartbeats");
+                return Ok(()); // subscriptions, other channels
+            }
         }
         // The sequence is consumed: an l2_data message we cannot apply is lost data, so resync.
         self.apply_l2(&msg, report).inspect_err(|_| self.resync_all(Note::Resync, report))

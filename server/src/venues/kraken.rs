@@ -1,7 +1,8 @@
 //! Kraken WebSocket `book`, v2 (JSON objects, bare-number prices) and v1 (arrays, string prices, as
 //! in captures). Every update carries a CRC32 of the top 10 levels; it is verified on every message
 //! from the number text as Kraken formats it, and the book is truncated to the subscribed depth as
-//! Kraken's guide requires. A mismatch clears the book and resubscribes.
+//! Kraken's guide requires. A mismatch clears the book and resubscribes. Prints: v2 `trade` (with
+//! `trade_id`) and v1 `trade` (no id); both name the taker's side, sizes in base units like the book.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
+use crate::venues::trade::{rfc3339_ms, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
@@ -25,10 +27,33 @@ struct PairFormat {
 
 pub struct Kraken {
     books: BTreeMap<String, SymbolBook>,
+    /// v2 `trade_id`, consecutive per pair (v1 prints have no id).
+    trade_ids: TradeIds,
     formats: BTreeMap<String, PairFormat>,
     /// Messages applied per pair (Kraken sends no sequence numbers: the checksum is the check).
     counts: BTreeMap<String, u64>,
     depth: usize,
+}
+
+/// Kraken names the taker's side: `buy`/`b` or `sell`/`s`.
+fn taker_side(text: &str) -> Result<TakerSide, VenueError> {
+    match text {
+        "buy" | "b" => Ok(TakerSide::Buy),
+        "sell" | "s" => Ok(TakerSide::Sell),
+        other => Err(malformed(format!("trade side {other:?}"))),
+    }
+}
+
+/// Seconds since the epoch as decimal text ("1618678142.557535") to ms, the digits kept.
+fn seconds_text_ms(text: &str) -> Result<f64, VenueError> {
+    let bad = || malformed(format!("time {text:?}"));
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    if whole > 1 << 40 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let frac: f64 = if frac.is_empty() { 0.0 } else { format!("0.{frac}").parse().map_err(|_| bad())? };
+    Ok(whole as f64 * 1000.0 + frac * 1000.0)
 }
 
 /// Decimals as written (trailing zeros count: "5541.30000" has 5).
@@ -59,8 +84,23 @@ struct V2Message<'a> {
     channel: Option<&'a str>,
     #[serde(rename = "type", default)]
     kind: Option<&'a str>,
+    /// Read per channel: a book's and a trade's items differ.
     #[serde(borrow, default)]
-    data: Vec<V2Book<'a>>,
+    data: Option<&'a RawValue>,
+}
+
+/// One v2 print: `side` is the taker's, `trade_id` consecutive per pair, price and qty bare numbers
+/// (their text kept exact).
+#[derive(Deserialize)]
+struct V2Trade<'a> {
+    symbol: String,
+    side: &'a str,
+    #[serde(borrow)]
+    price: &'a RawValue,
+    #[serde(borrow)]
+    qty: &'a RawValue,
+    trade_id: u64,
+    timestamp: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +126,7 @@ impl Kraken {
     /// `depth` levels: 10, 25, 100, 500 or 1000.
     pub fn new(depth: usize) -> Self {
         let depth = [10, 25, 100, 500, 1000].into_iter().find(|d| *d >= depth).unwrap_or(1000);
-        Self { books: BTreeMap::new(), formats: BTreeMap::new(), counts: BTreeMap::new(), depth }
+        Self { books: BTreeMap::new(), trade_ids: TradeIds::default(), formats: BTreeMap::new(), counts: BTreeMap::new(), depth }
     }
 
     /// The v2 `method` message for the book channel of these pairs ("BTC/USD").
@@ -147,23 +187,60 @@ impl Kraken {
 
     fn on_v2(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let msg: V2Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Kraken v2 message: {e}")))?;
-        if msg.channel != Some("book") {
-            // Kraken sends a heartbeat every second when no subscription has updates.
-            report.heartbeat |= msg.channel == Some("heartbeat");
-            return Ok(()); // status, acks, other channels
+        match msg.channel {
+            Some("book") => {}
+            Some("trade") => return self.on_v2_trades(msg.data, report),
+            other => {
+                // Kraken sends a heartbeat every second when no subscription has updates.
+                report.heartbeat |= other == Some("heartbeat");
+                return Ok(()); // status, acks, other channels
+            }
         }
         let snapshot = match msg.kind {
             Some("snapshot") => true,
             Some("update") => false,
             other => return Err(malformed(format!("book message of type {other:?}"))),
         };
-        for b in &msg.data {
+        let books: Vec<V2Book> = match msg.data {
+            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("book data: {e}")))?,
+            None => Vec::new(),
+        };
+        for b in &books {
             let mut levels = Vec::with_capacity(b.bids.len() + b.asks.len());
             for (side, ls) in [(Side::Bid, &b.bids), (Side::Ask, &b.asks)] {
                 levels.extend(ls.iter().map(|l| (side, l.price.get(), l.qty.get())));
             }
             let depth = if snapshot { self.depth.max(b.bids.len()).max(b.asks.len()) } else { 0 };
             self.apply(&b.symbol, snapshot, &levels, Some(b.checksum), depth, report)?;
+        }
+        Ok(())
+    }
+
+    /// v2 `trade` (a snapshot of recent prints on subscribe, then updates), taken in id order.
+    fn on_v2_trades(&mut self, data: Option<&RawValue>, report: &mut Report) -> Result<(), VenueError> {
+        let mut prints: Vec<V2Trade> = match data {
+            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("trade data: {e}")))?,
+            None => Vec::new(),
+        };
+        prints.sort_by_key(|t| t.trade_id);
+        for t in prints {
+            let side = taker_side(t.side)?;
+            let trade = Trade::new(&t.symbol, Some(t.trade_id.to_string()), t.price.get(), t.qty.get(), side, rfc3339_ms(t.timestamp)?)?;
+            self.trade_ids.accept(trade, t.trade_id, t.trade_id, report);
+        }
+        Ok(())
+    }
+
+    /// v1 `trade`: `[channelID, [[price, volume, time, side, orderType, misc], …], "trade", pair]`,
+    /// `side` the taker's (`b`/`s`), no trade id, time in seconds as text.
+    fn on_v1_trades(pair: &str, prints: &serde_json::Value, report: &mut Report) -> Result<(), VenueError> {
+        for p in prints.as_array().ok_or_else(|| malformed("trade body is not a list"))? {
+            let f = p.as_array().filter(|f| f.len() >= 4).ok_or_else(|| malformed(format!("trade {p}")))?;
+            let (Some(price), Some(volume), Some(time), Some(side)) = (f[0].as_str(), f[1].as_str(), f[2].as_str(), f[3].as_str()) else {
+                return Err(malformed(format!("trade {p}")));
+            };
+            let side = taker_side(side)?;
+            report.trades.push(Trade::new(pair, None, price, volume, side, seconds_text_ms(time)?)?);
         }
         Ok(())
     }
@@ -178,8 +255,11 @@ impl Kraken {
         let (Some(pair), Some(channel)) = (parts.last().and_then(|v| v.as_str()), parts.len().checked_sub(2).and_then(|i| parts[i].as_str())) else {
             return Err(malformed("array message without channel and pair"));
         };
+        if channel == "trade" && parts.len() == 4 {
+            return Self::on_v1_trades(pair, &parts[1], report);
+        }
         let Some(depth) = channel.strip_prefix("book-") else {
-            return Ok(()); // ticker, trade, spread, ohlc
+            return Ok(()); // ticker, spread, ohlc
         };
         let depth: usize = depth.parse().map_err(|_| malformed(format!("channel {channel:?}")))?;
         let bodies = &parts[1..parts.len() - 2];

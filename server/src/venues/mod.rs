@@ -10,6 +10,7 @@ pub mod bybit;
 pub mod coinbase;
 pub mod kraken;
 pub mod okx;
+pub mod trade;
 pub mod venue;
 
 pub use venue::{LiveEndpoint, Venue};

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::book::Side;
 use crate::exchange::decimal::{format_scaled, Decimal};
+use crate::venues::trade::{numeric_id, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, op_resubscribe, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
@@ -25,6 +26,7 @@ pub struct Okx {
     books: BTreeMap<String, SymbolBook>,
     texts: BTreeMap<String, Texts>,
     last_seq: BTreeMap<String, i64>,
+    trade_ids: TradeIds,
 }
 
 #[derive(Deserialize)]
@@ -33,8 +35,29 @@ struct Message<'a> {
     arg: Option<Arg<'a>>,
     #[serde(borrow, default)]
     action: Option<Cow<'a, str>>,
+    /// Read per channel: a book's and a print's items differ.
     #[serde(borrow, default)]
-    data: Vec<Book<'a>>,
+    data: Option<&'a serde_json::value::RawValue>,
+}
+
+/// One `trades` print: `side` is the taker's; `tradeId` is the last id of the `count` trades it
+/// aggregates (ids consecutive per instrument); `sz` in the book's unit (contracts on swaps and futures).
+#[derive(Deserialize)]
+struct OkxTrade<'a> {
+    #[serde(rename = "instId", borrow)]
+    inst_id: Cow<'a, str>,
+    #[serde(rename = "tradeId", borrow)]
+    trade_id: Cow<'a, str>,
+    #[serde(borrow)]
+    px: Cow<'a, str>,
+    #[serde(borrow)]
+    sz: Cow<'a, str>,
+    #[serde(borrow)]
+    side: Cow<'a, str>,
+    #[serde(borrow)]
+    ts: Cow<'a, str>,
+    #[serde(borrow, default)]
+    count: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -100,7 +123,7 @@ impl Default for Okx {
 
 impl Okx {
     pub fn new() -> Self {
-        Self { books: BTreeMap::new(), texts: BTreeMap::new(), last_seq: BTreeMap::new() }
+        Self { books: BTreeMap::new(), texts: BTreeMap::new(), last_seq: BTreeMap::new(), trade_ids: TradeIds::default() }
     }
 
     fn resync_inst(&mut self, inst: &str, report: &mut Report) {
@@ -108,6 +131,32 @@ impl Okx {
         self.texts.remove(inst);
         self.last_seq.remove(inst);
         report.actions.push(VenueAction::Send { symbol: inst.to_string(), messages: op_resubscribe(books_arg(inst)) });
+    }
+
+    fn on_trades(&mut self, data: Option<&serde_json::value::RawValue>, report: &mut Report) -> Result<(), VenueError> {
+        let mut prints: Vec<(u64, u64, Trade)> = Vec::new();
+        let items: Vec<OkxTrade> = match data {
+            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("trades data: {e}")))?,
+            None => Vec::new(),
+        };
+        for t in &items {
+            let side = match t.side.as_ref() {
+                "buy" => TakerSide::Buy,
+                "sell" => TakerSide::Sell,
+                other => return Err(malformed(format!("trade side {other:?}"))),
+            };
+            let last = numeric_id(&t.trade_id)?;
+            let count = t.count.as_deref().map_or(Ok(1), numeric_id)?.max(1);
+            // The first id it covers; a count larger than the id is nonsense, not an underflow.
+            let first = last.checked_sub(count - 1).ok_or_else(|| malformed(format!("trade {last} aggregating {count} trades")))?;
+            let ts: u64 = t.ts.parse().map_err(|_| malformed(format!("trade time {:?}", t.ts)))?;
+            prints.push((first, last, Trade::new(&t.inst_id, Some(t.trade_id.to_string()), &t.px, &t.sz, side, ts as f64)?));
+        }
+        prints.sort_by_key(|(first, _, _)| *first);
+        for (first, last, trade) in prints {
+            self.trade_ids.accept(trade, first, last, report);
+        }
+        Ok(())
     }
 }
 
@@ -136,15 +185,24 @@ impl Venue for Okx {
             return Ok(());
         }
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not an OKX message: {e}")))?;
-        let Some(arg) = msg.arg.filter(|a| a.channel == "books") else { return Ok(()) };
+        let Some(arg) = msg.arg else { return Ok(()) };
+        match arg.channel.as_ref() {
+            "books" => {}
+            "trades" => return self.on_trades(msg.data, report),
+            _ => return Ok(()),
+        }
         let Some(action) = msg.action else { return Ok(()) }; // subscription ack
+        let books: Vec<Book> = match msg.data {
+            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("books data: {e}")))?,
+            None => Vec::new(),
+        };
         let inst = arg.inst_id.ok_or_else(|| malformed("books message without instId"))?.into_owned();
         let snapshot = match action.as_ref() {
             "snapshot" => true,
             "update" => false,
             other => return Err(malformed(format!("books action {other:?}"))),
         };
-        for d in &msg.data {
+        for d in &books {
             let mut levels = Vec::with_capacity(d.bids.len() + d.asks.len());
             for (side, ls) in [(Side::Bid, &d.bids), (Side::Ask, &d.asks)] {
                 for l in ls {

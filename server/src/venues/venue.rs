@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::book::Side;
 use crate::exchange::exchange_book::ExchangeBook;
+use crate::venues::trade::Trade;
 
 /// Where and how to connect to a venue live.
 #[derive(Debug, Clone)]
@@ -99,6 +100,10 @@ pub enum Note {
     Resync,
     ChecksumOk,
     ChecksumFailed,
+    /// A print's venue id skipped ahead: prints between were never received (marked on the tape).
+    TradeGap,
+    /// A print already seen (a subscribe snapshot or a reconnect repeating it): dropped.
+    TradeDuplicate,
 }
 
 /// Everything one input did, for counters, `check-capture` and the live client.
@@ -107,6 +112,8 @@ pub struct Report {
     pub updates: Vec<BookUpdate>,
     pub notes: Vec<(String, Note)>,
     pub actions: Vec<VenueAction>,
+    /// Prints, in the order the venue reported them (repeats already dropped).
+    pub trades: Vec<Trade>,
     /// The message was the venue's market-data heartbeat: nothing changed and nothing was lost, so
     /// the books are current. (Not a ping/pong: those say only that the socket is up.)
     pub heartbeat: bool,
@@ -117,13 +124,15 @@ impl Report {
         self.updates.clear();
         self.notes.clear();
         self.actions.clear();
+        self.trades.clear();
         self.heartbeat = false;
     }
 
-    /// Whether the message carried market data (an update, a snapshot, a gap or checksum verdict, or
-    /// a data heartbeat): what a source's data deadline counts, unlike pings.
+    /// Whether the message carried book data (an update, a snapshot, a gap or checksum verdict, or a
+    /// data heartbeat): what a source's data deadline counts. Not pings, and not prints: a tape that
+    /// keeps moving must not make a book that stopped look current.
     pub fn saw_data(&self) -> bool {
-        self.heartbeat || !self.updates.is_empty() || !self.notes.is_empty()
+        self.heartbeat || !self.updates.is_empty() || self.notes.iter().any(|(_, n)| !matches!(n, Note::TradeGap | Note::TradeDuplicate))
     }
 
     pub fn note(&mut self, symbol: &str, note: Note) {
@@ -140,8 +149,9 @@ pub trait Venue: Send + 'static {
     /// this venue was made with (its resubscriptions ask for the same).
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint;
 
-    /// A WebSocket message. Non-book messages (trades, tickers, acks) are fine and change nothing;
-    /// a message that cannot be understood is an error, and the books stay as they were.
+    /// A WebSocket message: book changes go to the books, prints to `report.trades` (with the taker's
+    /// side). Other messages (tickers, acks) are fine and change nothing; a message that cannot be
+    /// understood is an error, and the books stay as they were.
     fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError>;
 
     /// A REST response body (venues whose snapshots come over REST).
