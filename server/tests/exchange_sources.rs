@@ -132,12 +132,12 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     let first = Conn {
         after_go: Beat::Drop,
         ..Conn::new(
-            1,
+            2, // book and trade
             vec![kraken_v2("snapshot", "ETH/USD", &b1, &a1, (&b1, &a1)), kraken_v2("update", "ETH/USD", &[("100.75", "2.0")], &[], (&after, &a1))],
         )
     };
     let fresh = ([("99.50", "3.0")], [("99.75", "1.0")]);
-    let second = Conn { start_after_ms: 500, ..Conn::new(1, vec![kraken_v2("snapshot", "ETH/USD", &fresh.0, &fresh.1, (&fresh.0, &fresh.1))]) };
+    let second = Conn { start_after_ms: 500, ..Conn::new(2, vec![kraken_v2("snapshot", "ETH/USD", &fresh.0, &fresh.1, (&fresh.0, &fresh.1))]) };
     let (gate, go) = fault_gate();
     let (exchange_url, mut subs_rx) = scripted_exchange_with_inbox(vec![first, second], go).await;
     let capture_out = dir.join("recorded.jsonl");
@@ -155,6 +155,8 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     wait_for(&server.1, "ETH/USD", 10, |s, bid| s == BookStatus::Live && bid == 100.75).await;
     let sub = subs_rx.recv().await.unwrap();
     assert!(sub.contains(r#""channel":"book""#) && sub.contains("ETH/USD"), "{sub}");
+    let trades = subs_rx.recv().await.unwrap();
+    assert!(trades.contains(r#""channel":"trade""#) && trades.contains("ETH/USD"), "{trades}");
     // Then the drop: the book is marked resyncing, and after the reconnect it is live again with the
     // new connection's snapshot (never the old book shown as live).
     let mut saw_resync = false;
@@ -168,7 +170,11 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
         false
     })
     .await;
-    assert!(subs_rx.recv().await.unwrap().contains("ETH/USD"), "resubscribed on the new connection");
+    // And both again on the new connection.
+    for _ in 0..2 {
+        let sub = tokio::time::timeout(Duration::from_secs(5), subs_rx.recv()).await.expect("subscribed in time").expect("inbox open");
+        assert!(sub.contains("subscribe") && sub.contains("ETH/USD"), "{sub}");
+    }
     assert!(metric(&server.1, "source_reconnects_total").await >= Some(1), "a reconnect counted");
 
     // --capture-out recorded both connections in the capture format; check-capture replays it

@@ -209,7 +209,7 @@ impl Dialect for Coinbase {
         "BTC-USD"
     }
     fn subscriptions(&self) -> usize {
-        2 // level2 and heartbeats
+        3 // level2, market_trades and heartbeats
     }
     fn snapshot(&self, id: u64, book: &Book) -> String {
         let levels: Vec<(Side, &str, &str)> =
@@ -245,7 +245,7 @@ impl Dialect for Kraken {
         "ETH/USD"
     }
     fn subscriptions(&self) -> usize {
-        1
+        2 // book and trade
     }
     fn snapshot(&self, _id: u64, book: &Book) -> String {
         Self::message("snapshot", None, book, book)

@@ -122,9 +122,10 @@ impl Binance {
         }
     }
 
-    /// The WebSocket URL for these symbols' diff streams.
+    /// The WebSocket URL for these symbols' diff and aggregated-trade streams.
     pub fn stream_url(&self, symbols: &[String]) -> String {
-        let streams: Vec<String> = symbols.iter().map(|s| format!("{}@depth@100ms", s.to_lowercase())).collect();
+        let streams: Vec<String> =
+            symbols.iter().flat_map(|s| [format!("{}@depth@100ms", s.to_lowercase()), format!("{}@aggTrade", s.to_lowercase())]).collect();
         match self.product {
             Product::Spot => format!("wss://stream.binance.com:9443/stream?streams={}", streams.join("/")),
             Product::UsdM => format!("wss://fstream.binance.com/stream?streams={}", streams.join("/")),

@@ -93,7 +93,7 @@ impl Venue for Bybit {
     }
 
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
-        let topics: Vec<String> = symbols.iter().map(|s| format!("orderbook.{}.{s}", self.depth)).collect();
+        let topics: Vec<String> = symbols.iter().flat_map(|s| [format!("orderbook.{}.{s}", self.depth), format!("publicTrade.{s}")]).collect();
         LiveEndpoint {
             ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
             subscribe: vec![serde_json::json!({"op": "subscribe", "args": topics}).to_string()],

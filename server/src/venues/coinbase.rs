@@ -83,10 +83,12 @@ impl Coinbase {
         Self { books: BTreeMap::new(), last_seq: None, trade_ids: TradeIds::default() }
     }
 
-    /// Subscribe messages for these products: level2 plus heartbeats (keeps quiet books' sequence moving).
+    /// Subscribe messages for these products: level2, market_trades (one channel per message, as
+    /// Coinbase requires), plus heartbeats (keeps quiet books' sequence moving).
     pub fn subscribe_messages(products: &[String]) -> Vec<String> {
         vec![
             serde_json::json!({"type": "subscribe", "product_ids": products, "channel": "level2"}).to_string(),
+            serde_json::json!({"type": "subscribe", "product_ids": products, "channel": "market_trades"}).to_string(),
             serde_json::json!({"type": "subscribe", "channel": "heartbeats"}).to_string(),
         ]
     }

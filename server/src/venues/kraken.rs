@@ -308,7 +308,10 @@ impl Venue for Kraken {
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
         LiveEndpoint {
             ws_url: "wss://ws.kraken.com/v2".into(),
-            subscribe: vec![self.book_message("subscribe", symbols)],
+            subscribe: vec![
+                self.book_message("subscribe", symbols),
+                serde_json::json!({"method": "subscribe", "params": {"channel": "trade", "symbol": symbols}}).to_string(),
+            ],
             ping: Some((std::time::Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
             data_deadline: HEARTBEAT_VENUE_DEADLINE,
         }

@@ -166,7 +166,8 @@ impl Venue for Okx {
     }
 
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
-        let args: Vec<serde_json::Value> = symbols.iter().map(|s| books_arg(s)).collect();
+        let args: Vec<serde_json::Value> =
+            symbols.iter().flat_map(|s| [books_arg(s), serde_json::json!({"channel": "trades", "instId": s})]).collect();
         LiveEndpoint {
             ws_url: "wss://ws.okx.com:8443/ws/v5/public".into(),
             subscribe: vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()],
