@@ -22,8 +22,22 @@ pub fn same_symbol(a: &str, b: &str) -> bool {
 /// The one spelling of a symbol that [`same_symbol`] compares: letters and digits, upper case, no
 /// `PERP` suffix, `XBT` as `BTC`.
 pub fn symbol_key(s: &str) -> String {
+    let key = spelling_key(s);
+    key.strip_suffix("PERP").map(String::from).unwrap_or(key)
+}
+
+/// Of `candidates`, the one that names `want`: spelled exactly so first (Bybit's `BTCUSDT` and
+/// `BTCUSDT-PERP` are two markets), else the same symbol however spelled (a capture's
+/// `SUSHI-USDT-PERP` is Binance USD-M's `SUSHIUSDT`).
+pub fn find_symbol<'a, T: Copy>(want: &str, candidates: impl Iterator<Item = (&'a str, T)> + Clone) -> Option<T> {
+    let exact = spelling_key(want);
+    candidates.clone().find(|(s, _)| spelling_key(s) == exact).or_else(|| candidates.into_iter().find(|(s, _)| same_symbol(s, want))).map(|(_, t)| t)
+}
+
+/// A symbol without its separators and case (`XBT` as `BTC`), keeping a `PERP` suffix: where one
+/// venue serves both a spot and a perpetual market of a symbol (Bybit), this tells them apart first.
+pub fn spelling_key(s: &str) -> String {
     let up: String = s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
-    let up = up.strip_suffix("PERP").map(String::from).unwrap_or(up);
     up.replace("XBT", "BTC")
 }
 
@@ -49,6 +63,16 @@ impl Instrument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_perpetual_and_its_spot_market_are_told_apart_when_both_are_there() {
+        let markets = [("BTC-USDT", 1), ("BTC-USDT-PERP", 2)];
+        assert_eq!(find_symbol("BTCUSDT", markets.iter().copied()), Some(1));
+        assert_eq!(find_symbol("BTCUSDT-PERP", markets.iter().copied()), Some(2));
+        // Where only one is served, any spelling of it names it (Binance USD-M's books have no suffix).
+        assert_eq!(find_symbol("SUSHIUSDT", [("SUSHI-USDT-PERP", 3)].into_iter()), Some(3));
+        assert_eq!(find_symbol("ETHUSDT", markets.iter().copied()), None);
+    }
 
     #[test]
     fn conversions_match_decimal_text() {

@@ -107,6 +107,54 @@ async fn a_recording_header_names_the_recorded_market_not_the_simulator() {
     assert_eq!((first.symbol(), first.tick_size(), first.lot_size()), (Some("ETH/USD"), h.tick_size, h.lot_size));
 }
 
+/// A capture holding Bybit spot and linear `BTCUSDT` on their two connections (the same topic names,
+/// interleaved in time) is two markets in every path: `--source capture:` serves both live, and
+/// `check-capture` applies both with no gap.
+#[tokio::test]
+async fn bybit_spot_and_linear_of_one_symbol_are_two_markets_in_every_path() {
+    let dir = std::env::temp_dir().join(format!("tf-bybit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bybit.jsonl");
+    let ob = |kind: &str, u: u64, b: &str, a: &str| {
+        format!(r#"{{"topic":"orderbook.50.BTCUSDT","type":"{kind}","ts":1,"data":{{"s":"BTCUSDT","b":{b},"a":{a},"u":{u},"seq":9}},"cts":1}}"#)
+    };
+    {
+        let mut w = CaptureWriter::new(std::fs::File::create(&path).unwrap());
+        let config = serde_json::json!({ "l2_book": ["BTC-USDT", "BTC-USDT-PERP"] });
+        w.write(&CaptureEvent::Header { format: 2, exchange: "BYBIT".into(), config }).unwrap();
+        for (conn, addr) in [("ws.1", "wss://stream.bybit.com/v5/public/spot"), ("ws.2", "wss://stream.bybit.com/v5/public/linear")] {
+            w.write(&CaptureEvent::Connect { conn: conn.into(), ts: 1.0, addr: addr.into() }).unwrap();
+        }
+        for (ts, conn, data) in [
+            (1.1, "ws.1", ob("snapshot", 10, r#"[["100.5","1"]]"#, r#"[["100.6","1"]]"#)),
+            (1.2, "ws.2", ob("snapshot", 500, r#"[["100.7","4"]]"#, r#"[["100.8","2"]]"#)),
+            (1.3, "ws.1", ob("delta", 11, r#"[["100.55","3"]]"#, "[]")),
+            (1.4, "ws.2", ob("delta", 501, r#"[["100.75","1"]]"#, "[]")),
+        ] {
+            w.write(&CaptureEvent::Recv { conn: conn.into(), ts, data: data.as_str().into() }).unwrap();
+        }
+    }
+    let server = start(&["--source", &format!("capture:{}", path.display()), "--speed", "max"]);
+    let symbols: Vec<String> = serde_json::from_str(&http_get(&server.1, "/symbols").await.unwrap().1).unwrap();
+    assert_eq!(symbols, vec!["BTC-USDT", "BTC-USDT-PERP"]);
+    wait_for(&server.1, "BTC-USDT", 10, |s, bid| s == BookStatus::Live && bid == 100.55).await;
+    wait_for(&server.1, "BTC-USDT-PERP", 10, |s, bid| s == BookStatus::Live && bid == 100.75).await;
+    assert_eq!(metric(&server.1, "source_gaps_total").await, Some(0), "neither stream's u was broken by the other's");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
+        .args(["check-capture", "--exchange", "bybit"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &summary["summary"];
+    assert_eq!(
+        (s["book_updates"].as_u64(), s["snapshots"].as_u64(), s["gaps"].as_u64(), s["resyncs"].as_u64()),
+        (Some(4), Some(2), Some(0), Some(0)),
+        "{summary}"
+    );
+}
+
 #[test]
 fn a_replay_speed_out_of_range_is_a_clear_error_at_start() {
     for bad in ["1e-300", "0", "-1", "1e300", "NaN"] {

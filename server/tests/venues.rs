@@ -90,9 +90,13 @@ mod binance {
         let mut v = tickframe_server::venues::by_name("binance", 10).unwrap();
         feed(v.as_mut(), VenueInput::Message(&diff(101, 101, "[]", "[]")));
         feed(v.as_mut(), VenueInput::Http { url: SNAPSHOT_URL, body: SNAPSHOT });
-        for unknown in [r#"{"result":null,"id":1}"#, r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","p":"1"}}"#] {
-            assert!(feed(v.as_mut(), VenueInput::Message(unknown)).updates.is_empty());
-        }
+        assert!(feed(v.as_mut(), VenueInput::Message(r#"{"result":null,"id":1}"#)).updates.is_empty());
+        // A print cut short is an error about a print: the books stand, nothing to resync.
+        let before = v.books()["BTCUSDT"].book.book().clone();
+        let err =
+            v.handle(VenueInput::Message(r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","p":"1"}}"#), &mut Report::default()).unwrap_err();
+        assert!(!err.touches_books(), "{err}");
+        assert_eq!(v.books()["BTCUSDT"].book.book(), &before);
         let bad_number = diff(102, 102, r#"[["100.60","1"],["1e5","1"]]"#, "[]");
         let bad_shape = diff(102, 102, r#"[["100.60"]]"#, "[]");
         rejects_garbage_without_changing_books(v.as_mut(), "BTCUSDT", &["{", "[1,2", r#"{"e":"depthUpdate"}"#, &bad_number, &bad_shape]);
@@ -283,6 +287,44 @@ mod bybit {
         assert!(r.notes.contains(&("BTCUSDT".into(), Note::Gap)));
         assert!(matches!(&r.actions[..], [VenueAction::Send { messages, .. }] if messages[1].contains("orderbook.2.BTCUSDT")));
         assert_eq!(v.books()["BTCUSDT"].state, SyncState::Resyncing);
+    }
+
+    #[test]
+    fn spot_and_linear_books_of_one_symbol_are_two_markets_keyed_by_the_connection() {
+        let mut v = tickframe_server::venues::by_name("bybit", 10).unwrap();
+        // Interleaved as a capture holding both connections replays them: the same topic names.
+        v.select_connection("wss://stream.bybit.com/v5/public/spot");
+        feed(v.as_mut(), VenueInput::Message(&ob("snapshot", 10, r#"[["100.5","1"]]"#, r#"[["100.6","1"]]"#)));
+        v.select_connection("wss://stream.bybit.com/v5/public/linear");
+        feed(v.as_mut(), VenueInput::Message(&ob("snapshot", 500, r#"[["100.7","4"]]"#, r#"[["100.8","2"]]"#)));
+        v.select_connection("wss://stream.bybit.com/v5/public/spot");
+        let r = feed(v.as_mut(), VenueInput::Message(&ob("delta", 11, r#"[["100.55","3"]]"#, "[]")));
+        assert!(r.notes.is_empty(), "spot's u runs on: {:?}", r.notes);
+        v.select_connection("wss://stream.bybit.com/v5/public/linear");
+        let r = feed(v.as_mut(), VenueInput::Message(&ob("delta", 501, "[]", r#"[["100.75","1"]]"#)));
+        assert!(r.notes.is_empty(), "linear's u runs on: {:?}", r.notes);
+        assert_eq!(r.updates[0].symbol, "BTCUSDT-PERP");
+        let trade =
+            r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1,"s":"BTCUSDT","S":"Sell","v":"0.5","p":"100.7","i":"x1"}]}"#;
+        assert_eq!(feed(v.as_mut(), VenueInput::Message(trade)).trades[0].symbol, "BTCUSDT-PERP", "a print is keyed like its book");
+        assert_eq!(top(v.as_ref(), "BTCUSDT").0, some("100.55", "3"));
+        assert_eq!(top(v.as_ref(), "BTCUSDT-PERP").1, some("100.75", "1"));
+        assert!(v.books().values().all(|b| b.is_live()));
+    }
+
+    #[test]
+    fn a_linear_source_connects_to_the_linear_endpoint_and_one_source_serves_one_category() {
+        let v = tickframe_server::venues::by_name("bybit", 50).unwrap();
+        let linear = v.endpoint(&["BTCUSDT-PERP".to_string()]);
+        assert_eq!(linear.ws_url, "wss://stream.bybit.com/v5/public/linear");
+        assert!(
+            linear.subscribe[0].contains(r#""orderbook.50.BTCUSDT""#) && linear.subscribe[0].contains(r#""publicTrade.BTCUSDT""#),
+            "{:?}",
+            linear.subscribe
+        );
+        assert_eq!(v.endpoint(&["BTCUSDT".to_string()]).ws_url, "wss://stream.bybit.com/v5/public/spot");
+        assert!(v.check_symbols(&["BTCUSDT".into(), "ETHUSDT-PERP".into()]).is_err());
+        assert!(v.check_symbols(&["BTCUSDT-PERP".into(), "ETHUSDT-PERP".into()]).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::exchange::capture::{CaptureError, CaptureReader};
 use crate::instrument::same_symbol;
-use crate::sources::capture_input::CaptureInputs;
+use crate::sources::capture_input::{CaptureInputs, ConnectionSelector};
 use crate::venues::venue::{Note, Report, Venue, VenueInput};
 
 /// The counters printed as the last line.
@@ -78,6 +78,7 @@ pub fn check_capture(
     let mut sum = CaptureSummary::default();
     let mut report = Report::default();
     let mut inputs = CaptureInputs::default();
+    let mut connection = ConnectionSelector::default();
     let wanted = |s: &str| symbol.is_none_or(|w| same_symbol(w, s));
     while let Some(event) = reader.next_event() {
         let event = match event {
@@ -91,6 +92,7 @@ pub fn check_capture(
         };
         report.clear();
         let input = inputs.input(&event);
+        connection.select(&inputs, &event, venue);
         if matches!(input, Some(VenueInput::Message(_) | VenueInput::Http { .. })) {
             sum.messages += 1;
         }

@@ -117,8 +117,11 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                 return Err("a nats:// --source makes this node an edge: give it no other --source".into());
             }
             SourceSpec::Live { venue: name, symbols } => {
-                let venue = crate::venues::by_name(name, opts.depth).ok_or_else(|| format!("unknown venue {name:?}"))?;
+                let mut venue = crate::venues::by_name(name, opts.depth).ok_or_else(|| format!("unknown venue {name:?}"))?;
+                venue.check_symbols(symbols).map_err(|e| format!("--source {name}:{}: {e}", symbols.join(",")))?;
                 let mut endpoint = venue.endpoint(symbols);
+                // The venue's own URL says which category its books are (before a test overrides it).
+                venue.select_connection(&endpoint.ws_url);
                 if let Some(url) = &opts.exchange_ws_url {
                     endpoint.ws_url = url.clone();
                 }

@@ -2,21 +2,26 @@
 //! (`--source capture:`) share, so a capture means the same to both.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::exchange::capture::CaptureEvent;
 use crate::venues::venue::VenueInput;
 
-/// Remembers which connections carried data: a later `connect` on one of them is a reconnect.
+/// Remembers which connections carried data (a later `connect` on one of them is a reconnect) and
+/// each connection's address (which market category its messages are, where a venue needs that).
 #[derive(Debug, Default)]
 pub struct CaptureInputs {
     data_conns: HashSet<String>,
+    addrs: HashMap<String, String>,
 }
 
 impl CaptureInputs {
     /// What `event` is to a venue: a message, a REST body, a reconnect — or nothing (headers,
     /// sends, a connection's first `connect`).
     pub fn input<'e>(&mut self, event: &'e CaptureEvent<'_>) -> Option<VenueInput<'e>> {
+        if let CaptureEvent::Connect { conn, addr, .. } = event {
+            self.addrs.insert(conn.to_string(), addr.to_string());
+        }
         match event {
             CaptureEvent::Connect { conn, .. } if self.data_conns.contains(conn.as_ref()) => Some(VenueInput::Connected),
             CaptureEvent::Recv { conn, data, .. } => {
@@ -31,11 +36,38 @@ impl CaptureInputs {
     }
 }
 
+impl CaptureInputs {
+    /// The address of the connection `event` came on, once its `connect` has been seen.
+    pub fn addr_of(&self, event: &CaptureEvent<'_>) -> Option<&str> {
+        match event {
+            CaptureEvent::Recv { conn, .. } | CaptureEvent::Connect { conn, .. } => self.addrs.get(conn.as_ref()).map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
+/// Tells a venue which connection the next input comes from, when that changes (see
+/// [`crate::venues::Venue::select_connection`]).
+#[derive(Debug, Default)]
+pub struct ConnectionSelector {
+    current: Option<String>,
+}
+
+impl ConnectionSelector {
+    pub fn select(&mut self, inputs: &CaptureInputs, event: &CaptureEvent<'_>, venue: &mut dyn crate::venues::Venue) {
+        let Some(addr) = inputs.addr_of(event) else { return };
+        if self.current.as_deref() != Some(addr) {
+            venue.select_connection(addr);
+            self.current = Some(addr.to_string());
+        }
+    }
+}
+
 /// An event that owns its text (it crosses a thread), for the events that can be venue input.
 pub fn owned(event: CaptureEvent<'_>) -> Option<CaptureEvent<'static>> {
     use std::borrow::Cow::Owned;
     Some(match event {
-        CaptureEvent::Connect { conn, ts, .. } => CaptureEvent::Connect { conn: Owned(conn.into_owned()), ts, addr: Owned(String::new()) },
+        CaptureEvent::Connect { conn, ts, addr } => CaptureEvent::Connect { conn: Owned(conn.into_owned()), ts, addr: Owned(addr.into_owned()) },
         CaptureEvent::Recv { conn, ts, data } => CaptureEvent::Recv { conn: Owned(conn.into_owned()), ts, data: Owned(data.into_owned()) },
         CaptureEvent::Http { conn, ts, url, data } => {
             CaptureEvent::Http { conn: Owned(conn.into_owned()), ts, url: Owned(url.into_owned()), data: Owned(data.into_owned()) }

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use crate::exchange::capture::{CaptureError, CaptureEvent, CaptureReader};
 use crate::log_throttle::{LogDecision, LogThrottle};
-use crate::sources::capture_input::{self, CaptureInputs, InTimeOrder, DEFAULT_REORDER_BYTES};
+use crate::sources::capture_input::{self, CaptureInputs, ConnectionSelector, InTimeOrder, DEFAULT_REORDER_BYTES};
 use crate::sources::venue_feed::VenueFeed;
 
 /// Replay pace.
@@ -83,6 +83,7 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
     let started = Instant::now();
     let mut first_ts: Option<f64> = None;
     let mut inputs = CaptureInputs::default();
+    let mut connection = ConnectionSelector::default();
     let mut events = 0u64;
     let mut bad_time_log = LogThrottle::default();
     while let Some(ev) = rx.recv().await {
@@ -103,6 +104,7 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
         }
         events += 1;
         let Some(input) = inputs.input(&ev) else { continue };
+        connection.select(&inputs, &ev, feed.venue_mut());
         // A capture cannot fetch or resubscribe: recovery comes from later messages, if any.
         let _ = feed.handle(input).await;
     }

@@ -10,10 +10,10 @@ use tokio::sync::mpsc;
 
 use crate::adapters::book_image::{encode_image, encode_stale_image};
 use crate::exchange::exchange_book::ExchangeBook;
-use crate::instrument::same_symbol;
+use crate::instrument::find_symbol;
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
-use crate::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueInput};
+use crate::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueError, VenueInput};
 
 /// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
 pub const IMAGE_DEPTH: usize = crate::engine::orderbook_engine::MAX_DEPTH;
@@ -63,6 +63,11 @@ impl VenueFeed {
 
     pub fn venue_name(&self) -> &'static str {
         self.venue.name()
+    }
+
+    /// The venue itself, to tell it which connection the next inputs come from.
+    pub fn venue_mut(&mut self) -> &mut dyn Venue {
+        self.venue.as_mut()
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -136,7 +141,7 @@ impl VenueFeed {
     /// seen, dimmed) until the source resyncs.
     pub async fn mark_stale(&mut self) {
         for target in &self.targets {
-            let book = self.venue.books().iter().find(|(s, _)| same_symbol(&target.symbol, s)).map(|(_, b)| &b.book);
+            let book = find_symbol(&target.symbol, self.venue.books().iter().map(|(s, b)| (s.as_str(), b))).map(|b| &b.book);
             let image = match book {
                 Some(b) => encode_stale_image(b, IMAGE_DEPTH),
                 None => encode_stale_image(&ExchangeBook::new(), IMAGE_DEPTH),
@@ -208,7 +213,8 @@ impl VenueFeed {
                 tracing::warn!(venue = self.venue.name(), error = %e, suppressed, "exchange message not applied");
             }
         }
-        self.resync_untrusted(failed.is_some(), was_http);
+        // A print that cannot be read leaves the books as they were: only a book message resyncs.
+        self.resync_untrusted(failed.as_ref().is_some_and(VenueError::touches_books), was_http);
         self.track_not_live(connected);
         for (_, note) in &self.report.notes {
             let counter = match note {
@@ -230,7 +236,7 @@ impl VenueFeed {
             self.report.updates.iter().map(|u| u.symbol.clone()).chain(book_notes.map(|(s, _)| s.clone())).collect()
         };
         for venue_symbol in dedup(touched) {
-            let Some(target) = self.targets.iter().find(|t| same_symbol(&t.symbol, &venue_symbol)) else { continue };
+            let Some(target) = find_symbol(&venue_symbol, self.targets.iter().map(|t| (t.symbol.as_str(), t))) else { continue };
             let Some(b) = self.venue.books().get(&venue_symbol) else { continue };
             let live = b.state == SyncState::Live;
             if !live && self.stale.contains(&target.symbol) {

@@ -302,7 +302,7 @@ impl Venue for Binance {
         };
         match event.as_deref() {
             Some("depthUpdate") => {}
-            Some("aggTrade" | "trade") => return self.on_trade(raw, report),
+            Some("aggTrade" | "trade") => return self.on_trade(raw, report).map_err(VenueError::in_trade),
             _ => return Ok(()), // tickers, candles, subscription acks
         }
         let update: DepthUpdate = serde_json::from_str(raw).map_err(|e| malformed(format!("depthUpdate: {e}")))?;

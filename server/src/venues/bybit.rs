@@ -1,6 +1,9 @@
 //! Bybit v5 `orderbook.{depth}.{symbol}`: a snapshot, then deltas whose update id `u` increases by
 //! one. `u` = 1 (a service restart) or a new snapshot resets the book; any other break is a gap:
-//! the book is cleared and the topic resubscribed.
+//! the book is cleared and the topic resubscribed. Spot and linear perpetuals (USDT-margined, sizes in
+//! the base coin like their books) come on separate endpoints with the same topic names, so a book is
+//! keyed by the connection's category too: `BTCUSDT` (spot) and `BTCUSDT-PERP` (linear). Prints:
+//! `publicTrade.<symbol>`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -22,7 +25,15 @@ pub struct Bybit {
     topics: BTreeMap<String, String>,
     /// The depth live connections subscribe at.
     depth: usize,
+    /// Whether the current connection is the linear (USDT perpetuals) endpoint: its books are keyed
+    /// `<symbol>-PERP`, so a spot and a linear `BTCUSDT` are two markets.
+    linear: bool,
 }
+
+/// What tickframe appends to a linear perpetual's Bybit symbol (as cryptofeed names them).
+pub const LINEAR_SUFFIX: &str = "-PERP";
+const SPOT_URL: &str = "wss://stream.bybit.com/v5/public/spot";
+const LINEAR_URL: &str = "wss://stream.bybit.com/v5/public/linear";
 
 #[derive(Deserialize)]
 struct Message<'a> {
@@ -66,7 +77,16 @@ impl Bybit {
     /// A Bybit spot book subscribing at the first depth Bybit offers that holds `depth` levels: 1, 50 or 200.
     pub fn new(depth: usize) -> Self {
         let depth = [1, 50, 200].into_iter().find(|d| *d >= depth).unwrap_or(200);
-        Self { books: BTreeMap::new(), recent_trades: RecentIds::default(), last_u: BTreeMap::new(), topics: BTreeMap::new(), depth }
+        Self { books: BTreeMap::new(), recent_trades: RecentIds::default(), last_u: BTreeMap::new(), topics: BTreeMap::new(), depth, linear: false }
+    }
+
+    /// The market key for a symbol on the current connection.
+    fn key(&self, symbol: &str) -> String {
+        if self.linear {
+            format!("{symbol}{LINEAR_SUFFIX}")
+        } else {
+            symbol.to_string()
+        }
     }
 }
 
@@ -80,7 +100,7 @@ impl Bybit {
                 "Sell" => TakerSide::Sell,
                 other => return Err(malformed(format!("trade side {other:?}"))),
             };
-            let trade = Trade::new(&t.s, Some(t.i.to_string()), &t.p, &t.v, side, t.time as f64)?;
+            let trade = Trade::new(&self.key(&t.s), Some(t.i.to_string()), &t.p, &t.v, side, t.time as f64)?;
             self.recent_trades.accept(trade, report);
         }
         Ok(())
@@ -92,14 +112,32 @@ impl Venue for Bybit {
         "bybit"
     }
 
+    /// Spot symbols (`BTCUSDT`) on the spot endpoint; linear perpetuals (`BTCUSDT-PERP`) on the linear
+    /// one. One connection serves one category: give each its own `--source`.
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
-        let topics: Vec<String> = symbols.iter().flat_map(|s| [format!("orderbook.{}.{s}", self.depth), format!("publicTrade.{s}")]).collect();
+        let linear = !symbols.is_empty() && symbols.iter().all(|s| s.ends_with(LINEAR_SUFFIX));
+        let bare = symbols.iter().map(|s| s.strip_suffix(LINEAR_SUFFIX).unwrap_or(s));
+        let topics: Vec<String> = bare.flat_map(|s| [format!("orderbook.{}.{s}", self.depth), format!("publicTrade.{s}")]).collect();
         LiveEndpoint {
-            ws_url: "wss://stream.bybit.com/v5/public/spot".into(),
+            ws_url: if linear { LINEAR_URL } else { SPOT_URL }.into(),
             subscribe: vec![serde_json::json!({"op": "subscribe", "args": topics}).to_string()],
             ping: Some((std::time::Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
             data_deadline: DIFF_VENUE_DEADLINE,
         }
+    }
+
+    fn check_symbols(&self, symbols: &[String]) -> Result<(), String> {
+        let linear = symbols.iter().filter(|s| s.ends_with(LINEAR_SUFFIX)).count();
+        if linear != 0 && linear != symbols.len() {
+            return Err(format!(
+                "bybit serves spot and linear perpetuals ({LINEAR_SUFFIX}) on separate connections: give each category its own --source"
+            ));
+        }
+        Ok(())
+    }
+
+    fn select_connection(&mut self, url: &str) {
+        self.linear = url.contains("/public/linear");
     }
 
     fn new_connection(&mut self) {
@@ -109,7 +147,7 @@ impl Venue for Bybit {
     fn on_message(&mut self, text: &str, report: &mut Report) -> Result<(), VenueError> {
         let msg: Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Bybit message: {e}")))?;
         if msg.topic.as_deref().is_some_and(|t| t.starts_with("publicTrade.")) {
-            return self.on_trades(msg.data, report);
+            return self.on_trades(msg.data, report).map_err(VenueError::in_trade);
         }
         let Some(topic) = msg.topic.as_deref().filter(|t| t.starts_with("orderbook.")) else {
             return Ok(()); // pong, subscription acks, other topics
@@ -117,7 +155,7 @@ impl Venue for Bybit {
         let depth: usize = topic.split('.').nth(1).and_then(|d| d.parse().ok()).ok_or_else(|| malformed(format!("topic {topic:?}")))?;
         let data = msg.data.ok_or_else(|| malformed("orderbook message without data"))?;
         let data: Data = serde_json::from_str(data.get()).map_err(|e| malformed(format!("orderbook data: {e}")))?;
-        let symbol = data.s.to_string();
+        let symbol = self.key(&data.s);
         if !self.topics.contains_key(&symbol) {
             self.topics.insert(symbol.clone(), topic.to_string());
         }

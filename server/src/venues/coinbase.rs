@@ -201,7 +201,7 @@ impl Venue for Coinbase {
         }
         match msg.channel.as_deref() {
             Some("l2_data") => {}
-            Some("market_trades") => return self.apply_trades(&msg, report),
+            Some("market_trades") => return self.apply_trades(&msg, report).map_err(VenueError::in_trade),
             other => {
                 // A heartbeat in sequence says every book is current (quiet, nothing lost).
                 report.heartbeat |= other == Some("heartbeats");

@@ -189,7 +189,7 @@ impl Kraken {
         let msg: V2Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Kraken v2 message: {e}")))?;
         match msg.channel {
             Some("book") => {}
-            Some("trade") => return self.on_v2_trades(msg.data, report),
+            Some("trade") => return self.on_v2_trades(msg.data, report).map_err(VenueError::in_trade),
             other => {
                 // Kraken sends a heartbeat every second when no subscription has updates.
                 report.heartbeat |= other == Some("heartbeat");
@@ -256,7 +256,7 @@ impl Kraken {
             return Err(malformed("array message without channel and pair"));
         };
         if channel == "trade" && parts.len() == 4 {
-            return Self::on_v1_trades(pair, &parts[1], report);
+            return Self::on_v1_trades(pair, &parts[1], report).map_err(VenueError::in_trade);
         }
         let Some(depth) = channel.strip_prefix("book-") else {
             return Ok(()); // ticker, spread, ohlc

@@ -189,7 +189,7 @@ impl Venue for Okx {
         let Some(arg) = msg.arg else { return Ok(()) };
         match arg.channel.as_ref() {
             "books" => {}
-            "trades" => return self.on_trades(msg.data, report),
+            "trades" => return self.on_trades(msg.data, report).map_err(VenueError::in_trade),
             _ => return Ok(()),
         }
         let Some(action) = msg.action else { return Ok(()) }; // subscription ack

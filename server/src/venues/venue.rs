@@ -31,12 +31,30 @@ pub const DIFF_VENUE_DEADLINE: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VenueError {
     Malformed(String),
+    /// A print that cannot be read: counted and logged, but the books are untouched (a print is not
+    /// book data), so nothing is resynced for it.
+    MalformedTrade(String),
+}
+
+impl VenueError {
+    /// The same error, as one about a print.
+    pub fn in_trade(self) -> VenueError {
+        match self {
+            VenueError::Malformed(why) | VenueError::MalformedTrade(why) => VenueError::MalformedTrade(why),
+        }
+    }
+
+    /// Whether the books may be affected (and must be resynced).
+    pub fn touches_books(&self) -> bool {
+        matches!(self, VenueError::Malformed(_))
+    }
 }
 
 impl std::fmt::Display for VenueError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             VenueError::Malformed(why) => write!(f, "malformed message: {why}"),
+            VenueError::MalformedTrade(why) => write!(f, "malformed print: {why}"),
         }
     }
 }
@@ -158,6 +176,16 @@ pub trait Venue: Send + 'static {
     fn on_http(&mut self, _url: &str, _body: &str, _report: &mut Report) -> Result<(), VenueError> {
         Ok(())
     }
+
+    /// Whether these symbols can share one live connection (its endpoint). Default: any can.
+    fn check_symbols(&self, _symbols: &[String]) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The connection the next inputs come from, by its URL (a live source's endpoint, a capture's
+    /// `connect` address). Venues whose messages do not name their market's category — Bybit's
+    /// spot and linear books share topic names — key their books by it. The default ignores it.
+    fn select_connection(&mut self, _url: &str) {}
 
     /// A new connection, or a lost one: per-connection state (sequences, subscriptions) starts over.
     /// (The books themselves are cleared by [`Venue::handle`].)
