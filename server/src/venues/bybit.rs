@@ -95,11 +95,7 @@ impl Bybit {
         let data = data.ok_or_else(|| malformed("publicTrade message without data"))?;
         let prints: Vec<PublicTrade> = serde_json::from_str(data.get()).map_err(|e| malformed(format!("publicTrade data: {e}")))?;
         for t in prints {
-            let side = match t.side.as_ref() {
-                "Buy" => TakerSide::Buy,
-                "Sell" => TakerSide::Sell,
-                other => return Err(malformed(format!("trade side {other:?}"))),
-            };
+            let side = TakerSide::named(&t.side, "Buy", "Sell")?;
             let trade = Trade::new(&self.key(&t.s), Some(t.i.to_string()), &t.p, &t.v, side, t.time as f64)?;
             self.recent_trades.accept(trade, report);
         }

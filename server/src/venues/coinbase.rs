@@ -119,11 +119,7 @@ impl Coinbase {
         for ev in &msg.events {
             let mut prints = Vec::with_capacity(ev.trades.len());
             for t in &ev.trades {
-                let maker = match t.side.as_ref() {
-                    "BUY" => TakerSide::Buy,
-                    "SELL" => TakerSide::Sell,
-                    other => return Err(malformed(format!("trade side {other:?}"))),
-                };
+                let maker = TakerSide::named(&t.side, "BUY", "SELL")?;
                 let id = numeric_id(&t.trade_id)?;
                 let trade = Trade::new(&t.product_id, Some(t.trade_id.to_string()), &t.price, &t.size, maker.inverted(), rfc3339_ms(&t.time)?)?;
                 prints.push((id, trade));

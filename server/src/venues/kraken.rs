@@ -35,15 +35,6 @@ pub struct Kraken {
     depth: usize,
 }
 
-/// Kraken names the taker's side: `buy`/`b` or `sell`/`s`.
-fn taker_side(text: &str) -> Result<TakerSide, VenueError> {
-    match text {
-        "buy" | "b" => Ok(TakerSide::Buy),
-        "sell" | "s" => Ok(TakerSide::Sell),
-        other => Err(malformed(format!("trade side {other:?}"))),
-    }
-}
-
 /// Seconds since the epoch as decimal text ("1618678142.557535") to ms, the digits kept.
 fn seconds_text_ms(text: &str) -> Result<f64, VenueError> {
     let bad = || malformed(format!("time {text:?}"));
@@ -224,7 +215,7 @@ impl Kraken {
         };
         prints.sort_by_key(|t| t.trade_id);
         for t in prints {
-            let side = taker_side(t.side)?;
+            let side = TakerSide::named(t.side, "buy", "sell")?;
             let trade = Trade::new(&t.symbol, Some(t.trade_id.to_string()), t.price.get(), t.qty.get(), side, rfc3339_ms(t.timestamp)?)?;
             self.trade_ids.accept(trade, t.trade_id, t.trade_id, report);
         }
@@ -239,7 +230,7 @@ impl Kraken {
             let (Some(price), Some(volume), Some(time), Some(side)) = (f[0].as_str(), f[1].as_str(), f[2].as_str(), f[3].as_str()) else {
                 return Err(malformed(format!("trade {p}")));
             };
-            let side = taker_side(side)?;
+            let side = TakerSide::named(side, "b", "s")?;
             report.trades.push(Trade::new(pair, None, price, volume, side, seconds_text_ms(time)?)?);
         }
         Ok(())

@@ -140,11 +140,7 @@ impl Okx {
             None => Vec::new(),
         };
         for t in &items {
-            let side = match t.side.as_ref() {
-                "buy" => TakerSide::Buy,
-                "sell" => TakerSide::Sell,
-                other => return Err(malformed(format!("trade side {other:?}"))),
-            };
+            let side = TakerSide::named(&t.side, "buy", "sell")?;
             let last = numeric_id(&t.trade_id)?;
             let count = t.count.as_deref().map_or(Ok(1), numeric_id)?.max(1);
             // The first id it covers; a count larger than the id is nonsense, not an underflow.

@@ -23,6 +23,15 @@ impl TakerSide {
         }
     }
 
+    /// The side a venue names `buy` or `sell` (its own spellings), or a clear error.
+    pub fn named(text: &str, buy: &str, sell: &str) -> Result<TakerSide, VenueError> {
+        match text {
+            t if t == buy => Ok(TakerSide::Buy),
+            t if t == sell => Ok(TakerSide::Sell),
+            other => Err(malformed(format!("trade side {other:?}"))),
+        }
+    }
+
     /// The other side (for venues whose field names the maker's side).
     pub fn inverted(self) -> TakerSide {
         match self {
