@@ -1,7 +1,8 @@
 //! Exchange sources end to end through the real binary, on 127.0.0.1 only: a capture replayed into
 //! several symbols (`/ws?symbol=`, `/symbols`), and a live venue against the scripted exchange
 //! (`support/scripted_exchange.rs`), which drops the connection: the source reconnects and resyncs, and
-//! clients see the book marked resyncing in between, never a stale one shown as live.
+//! clients see the book marked resyncing in between, never a stale one shown as live; a print it
+//! sends beside the book is counted, recorded by `--capture-out` and read back by `check-capture`.
 
 use std::time::Duration;
 
@@ -167,6 +168,9 @@ fn a_replay_speed_out_of_range_is_a_clear_error_at_start() {
     }
 }
 
+/// One Kraken v2 print (a taker buy), as the live test's exchange sends it beside the book.
+const KRAKEN_PRINT: &str = r#"{"channel":"trade","type":"update","data":[{"symbol":"ETH/USD","side":"buy","price":100.75,"qty":0.5,"ord_type":"market","trade_id":77,"timestamp":"2023-09-25T07:49:37.7085Z"}]}"#;
+
 #[tokio::test]
 async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
     // The exchange: the first connection sends a book and an update, and drops (no close frame)
@@ -181,7 +185,11 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
         after_go: Beat::Drop,
         ..Conn::new(
             2, // book and trade
-            vec![kraken_v2("snapshot", "ETH/USD", &b1, &a1, (&b1, &a1)), kraken_v2("update", "ETH/USD", &[("100.75", "2.0")], &[], (&after, &a1))],
+            vec![
+                kraken_v2("snapshot", "ETH/USD", &b1, &a1, (&b1, &a1)),
+                KRAKEN_PRINT.to_string(),
+                kraken_v2("update", "ETH/USD", &[("100.75", "2.0")], &[], (&after, &a1)),
+            ],
         )
     };
     let fresh = ([("99.50", "3.0")], [("99.75", "1.0")]);
@@ -224,20 +232,28 @@ async fn a_live_source_reconnects_and_resyncs_after_the_exchange_drops_it() {
         assert!(sub.contains("subscribe") && sub.contains("ETH/USD"), "{sub}");
     }
     assert!(metric(&server.1, "source_reconnects_total").await >= Some(1), "a reconnect counted");
+    assert_eq!(metric(&server.1, "source_trades_total").await, Some(1), "the print counted");
 
     // --capture-out recorded both connections in the capture format; check-capture replays it
     // through the same adapter: three book updates, every checksum good.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tickframe-server"))
-        .args(["check-capture", "--exchange", "kraken"])
+        .args(["check-capture", "--exchange", "kraken", "--emit-trades"])
         .arg(&capture_out)
         .output()
         .unwrap();
     assert!(out.status.success());
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // The print, recorded by --capture-out and read back exactly: the taker's side, the exchange's time.
+    assert_eq!(
+        lines[0]["trade"],
+        serde_json::json!({"symbol": "ETH/USD", "trade_id": "77", "price": "100.75", "size": "0.5", "side": "buy", "time_ms": 1_695_628_177_708.5})
+    );
+    let summary = lines.last().unwrap();
     let s = &summary["summary"];
     assert_eq!(
-        (s["book_updates"].as_u64(), s["checksum_ok"].as_u64(), s["checksum_failed"].as_u64(), s["errors"].as_u64()),
-        (Some(3), Some(3), Some(0), Some(0)),
+        (s["book_updates"].as_u64(), s["checksum_ok"].as_u64(), s["checksum_failed"].as_u64(), s["errors"].as_u64(), s["trades"].as_u64()),
+        (Some(3), Some(3), Some(0), Some(0), Some(1)),
         "{summary}"
     );
     let text = std::fs::read_to_string(&capture_out).unwrap();
