@@ -75,23 +75,9 @@ struct V2Message<'a> {
     channel: Option<&'a str>,
     #[serde(rename = "type", default)]
     kind: Option<&'a str>,
-    /// Read per channel: a book's and a trade's items differ.
+    /// A book's or a print's items, read in one pass (no second parse of the hot book path).
     #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-}
-
-/// One v2 print: `side` is the taker's, `trade_id` consecutive per pair, price and qty bare numbers
-/// (their text kept exact).
-#[derive(Deserialize)]
-struct V2Trade<'a> {
-    symbol: String,
-    side: &'a str,
-    #[serde(borrow)]
-    price: &'a RawValue,
-    #[serde(borrow)]
-    qty: &'a RawValue,
-    trade_id: u64,
-    timestamp: &'a str,
+    data: Vec<V2Book<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -101,7 +87,21 @@ struct V2Book<'a> {
     bids: Vec<V2Level<'a>>,
     #[serde(borrow, default)]
     asks: Vec<V2Level<'a>>,
-    checksum: u32,
+    /// Every book item carries one.
+    #[serde(default)]
+    checksum: Option<u32>,
+    // On the `trade` channel an item is a print: `side` the taker's, `trade_id` consecutive per
+    // pair, price and qty bare numbers (their text kept exact).
+    #[serde(default)]
+    side: Option<&'a str>,
+    #[serde(borrow, default)]
+    price: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    qty: Option<&'a RawValue>,
+    #[serde(default)]
+    trade_id: Option<u64>,
+    #[serde(default)]
+    timestamp: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -180,7 +180,7 @@ impl Kraken {
         let msg: V2Message = serde_json::from_str(text).map_err(|e| malformed(format!("not a Kraken v2 message: {e}")))?;
         match msg.channel {
             Some("book") => {}
-            Some("trade") => return self.on_v2_trades(msg.data, report).map_err(VenueError::in_trade),
+            Some("trade") => return self.on_v2_trades(&msg.data, report).map_err(VenueError::in_trade),
             other => {
                 // Kraken sends a heartbeat every second when no subscription has updates.
                 report.heartbeat |= other == Some("heartbeat");
@@ -192,32 +192,33 @@ impl Kraken {
             Some("update") => false,
             other => return Err(malformed(format!("book message of type {other:?}"))),
         };
-        let books: Vec<V2Book> = match msg.data {
-            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("book data: {e}")))?,
-            None => Vec::new(),
-        };
-        for b in &books {
+        for b in &msg.data {
             let mut levels = Vec::with_capacity(b.bids.len() + b.asks.len());
             for (side, ls) in [(Side::Bid, &b.bids), (Side::Ask, &b.asks)] {
                 levels.extend(ls.iter().map(|l| (side, l.price.get(), l.qty.get())));
             }
             let depth = if snapshot { self.depth.max(b.bids.len()).max(b.asks.len()) } else { 0 };
-            self.apply(&b.symbol, snapshot, &levels, Some(b.checksum), depth, report)?;
+            let checksum = b.checksum.ok_or_else(|| malformed(format!("book item for {} without a checksum", b.symbol)))?;
+            self.apply(&b.symbol, snapshot, &levels, Some(checksum), depth, report)?;
         }
         Ok(())
     }
 
     /// v2 `trade` (a snapshot of recent prints on subscribe, then updates), taken in id order.
-    fn on_v2_trades(&mut self, data: Option<&RawValue>, report: &mut Report) -> Result<(), VenueError> {
-        let mut prints: Vec<V2Trade> = match data {
-            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("trade data: {e}")))?,
-            None => Vec::new(),
-        };
-        prints.sort_by_key(|t| t.trade_id);
-        for t in prints {
-            let side = TakerSide::named(t.side, "buy", "sell")?;
-            let trade = Trade::new(&t.symbol, Some(t.trade_id.to_string()), t.price.get(), t.qty.get(), side, rfc3339_ms(t.timestamp)?)?;
-            self.trade_ids.accept(trade, t.trade_id, t.trade_id, report);
+    fn on_v2_trades(&mut self, data: &[V2Book<'_>], report: &mut Report) -> Result<(), VenueError> {
+        let mut prints = Vec::with_capacity(data.len());
+        for t in data {
+            let missing = |name: &str| malformed(format!("trade item for {} without {name}", t.symbol));
+            let (side, price, qty) =
+                (t.side.ok_or_else(|| missing("side"))?, t.price.ok_or_else(|| missing("price"))?, t.qty.ok_or_else(|| missing("qty"))?);
+            let (id, time) = (t.trade_id.ok_or_else(|| missing("trade_id"))?, t.timestamp.ok_or_else(|| missing("timestamp"))?);
+            let side = TakerSide::named(side, "buy", "sell")?;
+            prints.push((id, Trade::new(&t.symbol, Some(id.to_string()), price.get(), qty.get(), side, rfc3339_ms(time)?)?));
+        }
+        // A subscribe snapshot may come newest first: taken in id order.
+        prints.sort_by_key(|(id, _)| *id);
+        for (id, trade) in prints {
+            self.trade_ids.accept(trade, id, id, report);
         }
         Ok(())
     }

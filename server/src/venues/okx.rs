@@ -35,29 +35,9 @@ struct Message<'a> {
     arg: Option<Arg<'a>>,
     #[serde(borrow, default)]
     action: Option<Cow<'a, str>>,
-    /// Read per channel: a book's and a print's items differ.
+    /// Books' and prints' items in one pass (the book fields or the print fields are present).
     #[serde(borrow, default)]
-    data: Option<&'a serde_json::value::RawValue>,
-}
-
-/// One `trades` print: `side` is the taker's; `tradeId` is the last id of the `count` trades it
-/// aggregates (ids consecutive per instrument); `sz` in the book's unit (contracts on swaps and futures).
-#[derive(Deserialize)]
-struct OkxTrade<'a> {
-    #[serde(rename = "instId", borrow)]
-    inst_id: Cow<'a, str>,
-    #[serde(rename = "tradeId", borrow)]
-    trade_id: Cow<'a, str>,
-    #[serde(borrow)]
-    px: Cow<'a, str>,
-    #[serde(borrow)]
-    sz: Cow<'a, str>,
-    #[serde(borrow)]
-    side: Cow<'a, str>,
-    #[serde(borrow)]
-    ts: Cow<'a, str>,
-    #[serde(borrow, default)]
-    count: Option<Cow<'a, str>>,
+    data: Vec<Book<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +60,23 @@ struct Book<'a> {
     prev_seq_id: i64,
     #[serde(rename = "seqId", default)]
     seq_id: i64,
+    // On the `trades` channel an item is a print instead (read in the same pass: no second parse of
+    // the hot book path): `side` the taker's; `tradeId` the last id of the `count` trades it
+    // aggregates (consecutive per instrument); `sz` in the book's unit (contracts on swaps and futures).
+    #[serde(rename = "instId", borrow, default)]
+    inst_id: Option<Cow<'a, str>>,
+    #[serde(rename = "tradeId", borrow, default)]
+    trade_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    px: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    sz: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    side: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ts: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    count: Option<Cow<'a, str>>,
 }
 
 /// "8476.980" and "8476.98" are one price.
@@ -133,20 +130,27 @@ impl Okx {
         report.actions.push(VenueAction::Send { symbol: inst.to_string(), messages: op_resubscribe(books_arg(inst)) });
     }
 
-    fn on_trades(&mut self, data: Option<&serde_json::value::RawValue>, report: &mut Report) -> Result<(), VenueError> {
+    fn on_trades(&mut self, data: &[Book<'_>], report: &mut Report) -> Result<(), VenueError> {
         let mut prints: Vec<(u64, u64, Trade)> = Vec::new();
-        let items: Vec<OkxTrade> = match data {
-            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("trades data: {e}")))?,
-            None => Vec::new(),
-        };
-        for t in &items {
-            let side = TakerSide::named(&t.side, "buy", "sell")?;
-            let last = numeric_id(&t.trade_id)?;
+        for t in data {
+            let field = |v: &Option<Cow<'_, str>>, name: &str| {
+                v.as_deref().map(str::to_string).ok_or_else(|| malformed(format!("trades item without {name}")))
+            };
+            let (inst, id, px, sz, side, ts) = (
+                field(&t.inst_id, "instId")?,
+                field(&t.trade_id, "tradeId")?,
+                field(&t.px, "px")?,
+                field(&t.sz, "sz")?,
+                field(&t.side, "side")?,
+                field(&t.ts, "ts")?,
+            );
+            let side = TakerSide::named(&side, "buy", "sell")?;
+            let last = numeric_id(&id)?;
             let count = t.count.as_deref().map_or(Ok(1), numeric_id)?.max(1);
             // The first id it covers; a count larger than the id is nonsense, not an underflow.
             let first = last.checked_sub(count - 1).ok_or_else(|| malformed(format!("trade {last} aggregating {count} trades")))?;
-            let ts: u64 = t.ts.parse().map_err(|_| malformed(format!("trade time {:?}", t.ts)))?;
-            prints.push((first, last, Trade::new(&t.inst_id, Some(t.trade_id.to_string()), &t.px, &t.sz, side, ts as f64)?));
+            let ts: u64 = ts.parse().map_err(|_| malformed(format!("trade time {ts:?}")))?;
+            prints.push((first, last, Trade::new(&inst, Some(id), &px, &sz, side, ts as f64)?));
         }
         prints.sort_by_key(|(first, _, _)| *first);
         for (first, last, trade) in prints {
@@ -185,21 +189,18 @@ impl Venue for Okx {
         let Some(arg) = msg.arg else { return Ok(()) };
         match arg.channel.as_ref() {
             "books" => {}
-            "trades" => return self.on_trades(msg.data, report).map_err(VenueError::in_trade),
+            "trades" => return self.on_trades(&msg.data, report).map_err(VenueError::in_trade),
             _ => return Ok(()),
         }
         let Some(action) = msg.action else { return Ok(()) }; // subscription ack
-        let books: Vec<Book> = match msg.data {
-            Some(data) => serde_json::from_str(data.get()).map_err(|e| malformed(format!("books data: {e}")))?,
-            None => Vec::new(),
-        };
+        let books = &msg.data;
         let inst = arg.inst_id.ok_or_else(|| malformed("books message without instId"))?.into_owned();
         let snapshot = match action.as_ref() {
             "snapshot" => true,
             "update" => false,
             other => return Err(malformed(format!("books action {other:?}"))),
         };
-        for d in &books {
+        for d in books {
             let mut levels = Vec::with_capacity(d.bids.len() + d.asks.len());
             for (side, ls) in [(Side::Bid, &d.bids), (Side::Ask, &d.asks)] {
                 for l in ls {
