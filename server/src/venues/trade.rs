@@ -72,6 +72,11 @@ impl Trade {
     }
 }
 
+/// Most symbols a venue's id tracking remembers: a venue sending prints for more (a hostile or broken
+/// exchange) still has them delivered, without gap or repeat checks for the extra symbols, so memory
+/// stays bounded.
+pub const MAX_TRACKED_SYMBOLS: usize = 4096;
+
 /// Per-symbol tracking of consecutive numeric trade ids (Binance `a`/`t`, Coinbase `trade_id`, OKX
 /// `tradeId`, Kraken v2 `trade_id`, Bybit has none that are consecutive).
 #[derive(Debug, Default)]
@@ -91,6 +96,10 @@ impl TradeIds {
                 return;
             }
             Some(seen) if first > seen.saturating_add(1) => report.note(&trade.symbol, Note::TradeGap),
+            None if self.last.len() >= MAX_TRACKED_SYMBOLS => {
+                report.trades.push(trade); // untracked: see MAX_TRACKED_SYMBOLS
+                return;
+            }
             _ => {}
         }
         self.last.insert(trade.symbol.clone(), last);
@@ -114,6 +123,10 @@ impl RecentIds {
             report.trades.push(trade);
             return;
         };
+        if !self.seen.contains_key(&trade.symbol) && self.seen.len() >= MAX_TRACKED_SYMBOLS {
+            report.trades.push(trade); // untracked: see MAX_TRACKED_SYMBOLS
+            return;
+        }
         let (set, order) = self.seen.entry(trade.symbol.clone()).or_default();
         if !set.insert(id.clone()) {
             report.note(&trade.symbol, Note::TradeDuplicate);
@@ -179,6 +192,26 @@ mod tests {
         ids.accept(trade("16"), 16, 16, &mut r);
         assert_eq!(r.trades.iter().map(|t| t.trade_id.clone().unwrap()).collect::<Vec<_>>(), ["10", "11", "14", "16"]);
         assert_eq!(r.notes, vec![("X".to_string(), Note::TradeDuplicate), ("X".to_string(), Note::TradeGap)]);
+    }
+
+    #[test]
+    fn id_tracking_is_bounded_in_symbols_and_ids() {
+        let mut ids = TradeIds::default();
+        let mut recent = RecentIds::default();
+        let mut r = Report::default();
+        for i in 0..MAX_TRACKED_SYMBOLS + 10 {
+            let t = Trade::new(&format!("S{i}"), Some("1".into()), "1", "1", TakerSide::Buy, 0.0).unwrap();
+            ids.accept(t.clone(), 1, 1, &mut r);
+            recent.accept(t, &mut r);
+        }
+        assert_eq!((ids.last.len(), recent.seen.len()), (MAX_TRACKED_SYMBOLS, MAX_TRACKED_SYMBOLS));
+        assert_eq!(r.trades.len(), 2 * (MAX_TRACKED_SYMBOLS + 10), "every print delivered");
+        let mut recent = RecentIds::default();
+        for i in 0..RECENT_IDS + 100 {
+            recent.accept(Trade::new("X", Some(i.to_string()), "1", "1", TakerSide::Buy, 0.0).unwrap(), &mut r);
+        }
+        let (set, order) = &recent.seen["X"];
+        assert_eq!((set.len(), order.len()), (RECENT_IDS, RECENT_IDS));
     }
 
     #[test]
