@@ -28,6 +28,8 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
     // Levels are 16-byte structs, pushed straight from the old buffer into the new one.
     let bids = frame.bids().map(|v| b.create_vector_from_iter(v.iter().copied()));
     let asks = frame.asks().map(|v| b.create_vector_from_iter(v.iter().copied()));
+    // The recent prints travel with the book: an edge drops none of them.
+    let trades = frame.trades().map(|v| b.create_vector_from_iter(v.iter().copied()));
     let out = OrderbookFrame::create(
         b,
         &OrderbookFrameArgs {
@@ -47,6 +49,11 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
             imbalance: frame.imbalance(),
             status: stamp.status,
             heartbeat: stamp.heartbeat,
+            trades,
+            trade_seq: frame.trade_seq(),
+            buy_volume: frame.buy_volume(),
+            sell_volume: frame.sell_volume(),
+            trade_count: frame.trade_count(),
         },
     );
     finish_orderbook_frame_buffer(b, out);
@@ -56,12 +63,13 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{decode_frame, PriceLevel};
+    use crate::{decode_frame, PriceLevel, Trade, TradeSide};
 
     fn frame(b: &mut FlatBufferBuilder<'static>) -> Vec<u8> {
         let symbol = b.create_string("BTC/USD");
         let bids = b.create_vector(&[PriceLevel::new(100.5, 2.0), PriceLevel::new(100.0, 1.0)]);
         let asks = b.create_vector(&[PriceLevel::new(101.0, 3.0)]);
+        let trades = b.create_vector(&[Trade::new(100.75, 0.5, 1.7e12, 9, TradeSide::Sell, 2)]);
         let f = OrderbookFrame::create(
             b,
             &OrderbookFrameArgs {
@@ -81,6 +89,11 @@ mod tests {
                 imbalance: 0.0,
                 status: BookStatus::Live,
                 heartbeat: true,
+                trades: Some(trades),
+                trade_seq: 9,
+                buy_volume: 2.5,
+                sell_volume: 1.25,
+                trade_count: 9,
             },
         );
         finish_orderbook_frame_buffer(b, f);
@@ -99,6 +112,8 @@ mod tests {
         assert_eq!(after.symbol(), before.symbol());
         assert_eq!(after.bids().unwrap().iter().collect::<Vec<_>>(), before.bids().unwrap().iter().collect::<Vec<_>>());
         assert_eq!(after.asks().unwrap().iter().collect::<Vec<_>>(), before.asks().unwrap().iter().collect::<Vec<_>>());
+        assert_eq!(after.trades().unwrap().iter().collect::<Vec<_>>(), before.trades().unwrap().iter().collect::<Vec<_>>(), "the prints too");
+        assert_eq!((after.trade_seq(), after.buy_volume(), after.sell_volume(), after.trade_count()), (9, 2.5, 1.25, 9));
         for (x, y) in [(after.tick_size(), 0.5), (after.mid_price(), 100.75), (after.spread(), 0.5), (after.bid_total_size(), 3.0)] {
             assert_eq!(x, y);
         }

@@ -16,12 +16,16 @@ pub enum FieldKind {
     Scalar(usize),
     /// An offset to a string.
     String,
-    /// An offset to a vector of 16-byte structs (`PriceLevel`).
-    StructVector16,
+    /// An offset to a vector of structs of this many bytes and this alignment (`PriceLevel` 16/8,
+    /// `Trade` 40/8).
+    StructVector { size: usize, align: usize },
 }
 
+const LEVELS: FieldKind = FieldKind::StructVector { size: 16, align: 8 };
+const TRADES: FieldKind = FieldKind::StructVector { size: 40, align: 8 };
+
 /// `OrderbookFrame`'s fields in vtable order (field i at vtable offset 4 + 2i), as in orderbook.fbs.
-pub const FRAME_FIELDS: [(&str, FieldKind); 16] = [
+pub const FRAME_FIELDS: [(&str, FieldKind); 21] = [
     ("sequence", FieldKind::Scalar(8)),
     ("timestamp_ms", FieldKind::Scalar(8)),
     ("symbol", FieldKind::String),
@@ -31,13 +35,18 @@ pub const FRAME_FIELDS: [(&str, FieldKind); 16] = [
     ("best_ask", FieldKind::Scalar(8)),
     ("mid_price", FieldKind::Scalar(8)),
     ("spread", FieldKind::Scalar(8)),
-    ("bids", FieldKind::StructVector16),
-    ("asks", FieldKind::StructVector16),
+    ("bids", LEVELS),
+    ("asks", LEVELS),
     ("bid_total_size", FieldKind::Scalar(8)),
     ("ask_total_size", FieldKind::Scalar(8)),
     ("imbalance", FieldKind::Scalar(8)),
     ("status", FieldKind::Scalar(1)),
     ("heartbeat", FieldKind::Scalar(1)),
+    ("trades", TRADES),
+    ("trade_seq", FieldKind::Scalar(8)),
+    ("buy_volume", FieldKind::Scalar(8)),
+    ("sell_volume", FieldKind::Scalar(8)),
+    ("trade_count", FieldKind::Scalar(8)),
 ];
 
 /// Whether `buf` passes every check the generated verifier makes for an `OrderbookFrame` root,
@@ -85,7 +94,7 @@ fn check(buf: &[u8], max_apparent: usize) -> Option<()> {
                 (pos % size == 0).then_some(())?;
                 range(pos, size)?;
             }
-            FieldKind::String | FieldKind::StructVector16 => {
+            FieldKind::String | FieldKind::StructVector { .. } => {
                 (pos % 4 == 0).then_some(())?;
                 range(pos, 4)?;
                 let target = (u32_at(pos)? as usize).saturating_add(pos);
@@ -93,13 +102,18 @@ fn check(buf: &[u8], max_apparent: usize) -> Option<()> {
                 range(target, 4)?;
                 let len = u32_at(target)? as usize;
                 let start = target.saturating_add(4);
-                if *kind == FieldKind::String {
-                    range(start, len)?;
-                    let text = buf.get(start..start + len)?;
-                    (buf.get(start + len) == Some(&0)).then_some(())?;
-                    std::str::from_utf8(text).ok()?;
-                } else {
-                    range(start, len.saturating_mul(16))?;
+                match *kind {
+                    FieldKind::StructVector { size, align } => {
+                        // Stricter than needed is safe (the real verifier then decides): elements aligned.
+                        (start % align == 0).then_some(())?;
+                        range(start, len.checked_mul(size)?)?;
+                    }
+                    _ => {
+                        range(start, len)?;
+                        let text = buf.get(start..start + len)?;
+                        (buf.get(start + len) == Some(&0)).then_some(())?;
+                        std::str::from_utf8(text).ok()?;
+                    }
                 }
             }
         }

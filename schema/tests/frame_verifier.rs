@@ -14,12 +14,20 @@ fn fast(buf: &[u8]) -> bool {
 }
 
 fn frame(levels: usize, symbol: Option<&str>, heartbeat: bool) -> Vec<u8> {
+    frame_with_trades(levels, symbol, heartbeat, 0)
+}
+
+fn frame_with_trades(levels: usize, symbol: Option<&str>, heartbeat: bool, prints: usize) -> Vec<u8> {
     let mut b = FlatBufferBuilder::new();
     let bids: Vec<PriceLevel> = (0..levels).map(|i| PriceLevel::new(100.0 - i as f64 * 0.01, 1.0 + i as f64)).collect();
     let asks: Vec<PriceLevel> = (0..levels).map(|i| PriceLevel::new(100.01 + i as f64 * 0.01, 2.0)).collect();
+    let trades: Vec<Trade> = (0..prints)
+        .map(|i| Trade::new(100.0, 0.5, 1.7e12 + i as f64, i as u64 + 1, if i % 2 == 0 { TradeSide::Buy } else { TradeSide::Sell }, (i % 4) as u8))
+        .collect();
     let symbol = symbol.map(|s| b.create_string(s));
     let bids = b.create_vector(&bids);
     let asks = b.create_vector(&asks);
+    let trades = (prints > 0).then(|| b.create_vector(&trades));
     let f = OrderbookFrame::create(
         &mut b,
         &OrderbookFrameArgs {
@@ -34,6 +42,10 @@ fn frame(levels: usize, symbol: Option<&str>, heartbeat: bool) -> Vec<u8> {
             asks: Some(asks),
             heartbeat,
             status: BookStatus::Resyncing,
+            trades,
+            trade_seq: prints as u64,
+            buy_volume: 1.5,
+            trade_count: prints as u64,
             ..Default::default()
         },
     );
@@ -62,11 +74,17 @@ fn accepts_every_well_formed_frame() {
         assert!(official(&f) && fast(&f), "{levels} levels, {symbol:?}");
         assert_eq!(decode_frame(&f).unwrap().bids().map_or(0, |v| v.len()), levels);
     }
+    for prints in [1, 7, 256] {
+        let f = frame_with_trades(50, Some("BTC-USD"), false, prints);
+        assert!(official(&f) && fast(&f), "{prints} prints");
+        assert_eq!(decode_frame(&f).unwrap().trades().map_or(0, |v| v.len()), prints);
+    }
 }
 
 #[test]
 fn never_accepts_what_the_verifier_rejects() {
-    let seeds = [frame(3, Some("SIM-USD"), false), frame(0, None, true), frame(20, Some("ÉTH-€"), false)];
+    let seeds =
+        [frame(3, Some("SIM-USD"), false), frame(0, None, true), frame(20, Some("ÉTH-€"), false), frame_with_trades(2, Some("BTC-USD"), true, 5)];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut both, mut rejected_by_both, mut fast_only_rejects) = (0, 0, 0);
     for i in 0..200_000 {
@@ -126,7 +144,8 @@ fn knows_every_field_of_the_schema_in_order() {
         "ulong" | "long" | "double" | "uint64" | "int64" | "float64" => FieldKind::Scalar(8),
         "bool" | "byte" | "ubyte" | "BookStatus" => FieldKind::Scalar(1),
         "string" => FieldKind::String,
-        "[PriceLevel]" => FieldKind::StructVector16,
+        "[PriceLevel]" => FieldKind::StructVector { size: 16, align: 8 },
+        "[Trade]" => FieldKind::StructVector { size: 40, align: 8 },
         other => panic!("fast check does not know field type {other}: teach frame_verifier.rs"),
     };
     let schema: Vec<(&str, FieldKind)> = fields.iter().map(|(n, t)| (n.as_str(), kind(t))).collect();

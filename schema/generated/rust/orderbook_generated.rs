@@ -102,6 +102,91 @@ impl<'a> ::flatbuffers::Verifiable for BookStatus {
 }
 
 impl ::flatbuffers::SimpleToVerifyInSlice for BookStatus {}
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+pub const ENUM_MIN_TRADE_SIDE: i8 = 0;
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+pub const ENUM_MAX_TRADE_SIDE: i8 = 1;
+#[deprecated(since = "2.0.0", note = "Use associated constants instead. This will no longer be generated in 2021.")]
+#[allow(non_camel_case_types)]
+pub const ENUM_VALUES_TRADE_SIDE: [TradeSide; 2] = [
+  TradeSide::Buy,
+  TradeSide::Sell,
+];
+
+/// The side that took liquidity in a print: a taker Buy lifted an ask, a taker Sell hit a bid.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(transparent)]
+pub struct TradeSide(pub i8);
+#[allow(non_upper_case_globals)]
+impl TradeSide {
+  pub const Buy: Self = Self(0);
+  pub const Sell: Self = Self(1);
+
+  pub const ENUM_MIN: i8 = 0;
+  pub const ENUM_MAX: i8 = 1;
+  pub const ENUM_VALUES: &'static [Self] = &[
+    Self::Buy,
+    Self::Sell,
+  ];
+  /// Returns the variant's name or "" if unknown.
+  pub fn variant_name(self) -> Option<&'static str> {
+    match self {
+      Self::Buy => Some("Buy"),
+      Self::Sell => Some("Sell"),
+      _ => None,
+    }
+  }
+}
+impl ::core::fmt::Debug for TradeSide {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
+    if let Some(name) = self.variant_name() {
+      f.write_str(name)
+    } else {
+      f.write_fmt(format_args!("<UNKNOWN {:?}>", self.0))
+    }
+  }
+}
+impl<'a> ::flatbuffers::Follow<'a> for TradeSide {
+  type Inner = Self;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    let b = unsafe { ::flatbuffers::read_scalar_at::<i8>(buf, loc) };
+    Self(b)
+  }
+}
+
+impl ::flatbuffers::Push for TradeSide {
+    type Output = TradeSide;
+    #[inline]
+    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+        unsafe { ::flatbuffers::emplace_scalar::<i8>(dst, self.0) };
+    }
+}
+
+impl ::flatbuffers::EndianScalar for TradeSide {
+  type Scalar = i8;
+  #[inline]
+  fn to_little_endian(self) -> i8 {
+    self.0.to_le()
+  }
+  #[inline]
+  #[allow(clippy::wrong_self_convention)]
+  fn from_little_endian(v: i8) -> Self {
+    let b = i8::from_le(v);
+    Self(b)
+  }
+}
+
+impl<'a> ::flatbuffers::Verifiable for TradeSide {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    i8::run_verifier(v, pos)
+  }
+}
+
+impl ::flatbuffers::SimpleToVerifyInSlice for TradeSide {}
 /// One price level. Exactly 16 bytes, so a vector of levels is a flat, alignment-friendly array
 /// that clients can read through a single typed view.
 // struct PriceLevel, aligned to 8
@@ -234,6 +319,270 @@ impl<'a> PriceLevel {
 
 }
 
+/// One print. Exactly 40 bytes (8-byte aligned), a flat array like the levels.
+// struct Trade, aligned to 8
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct Trade(pub [u8; 40]);
+impl Default for Trade { 
+  fn default() -> Self { 
+    Self([0; 40])
+  }
+}
+impl ::core::fmt::Debug for Trade {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
+    f.debug_struct("Trade")
+      .field("price", &self.price())
+      .field("size", &self.size())
+      .field("time_ms", &self.time_ms())
+      .field("seq", &self.seq())
+      .field("side", &self.side())
+      .field("flags", &self.flags())
+      .finish()
+  }
+}
+
+impl ::flatbuffers::SimpleToVerifyInSlice for Trade {}
+impl<'a> ::flatbuffers::Follow<'a> for Trade {
+  type Inner = &'a Trade;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    unsafe { <&'a Trade>::follow(buf, loc) }
+  }
+}
+impl<'a> ::flatbuffers::Follow<'a> for &'a Trade {
+  type Inner = &'a Trade;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    unsafe { ::flatbuffers::follow_cast_ref::<Trade>(buf, loc) }
+  }
+}
+impl<'b> ::flatbuffers::Push for Trade {
+    type Output = Trade;
+    #[inline]
+    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+        let src = unsafe { ::core::slice::from_raw_parts(self as *const Trade as *const u8, <Self as ::flatbuffers::Push>::size()) };
+        dst.copy_from_slice(src);
+    }
+    #[inline]
+    fn alignment() -> ::flatbuffers::PushAlignment {
+        ::flatbuffers::PushAlignment::new(8)
+    }
+}
+
+impl<'a> ::flatbuffers::Verifiable for Trade {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.in_buffer::<Self>(pos)
+  }
+}
+
+impl<'a> Trade {
+  #[allow(clippy::too_many_arguments)]
+  pub fn new(
+    price: f64,
+    size: f64,
+    time_ms: f64,
+    seq: u64,
+    side: TradeSide,
+    flags: u8,
+  ) -> Self {
+    let mut s = Self([0; 40]);
+    s.set_price(price);
+    s.set_size(size);
+    s.set_time_ms(time_ms);
+    s.set_seq(seq);
+    s.set_side(side);
+    s.set_flags(flags);
+    s
+  }
+
+  /// Price in quote currency, as the exchange printed it (exact decimal text → nearest double).
+  pub fn price(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[0..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_price(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[0..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// Size in the unit of this market's book (base, or contracts where the book counts contracts).
+  pub fn size(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[8..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_size(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[8..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// The exchange's trade time, in milliseconds since the Unix epoch (sub-ms digits kept).
+  pub fn time_ms(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[16..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_time_ms(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[16..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// The server's print number for this symbol: +1 per print, restarting with the stream (like
+  /// `sequence`). A client keeps each `seq` once; a jump in it is a print it never saw.
+  pub fn seq(&self) -> u64 {
+    let mut mem = ::core::mem::MaybeUninit::<<u64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[24..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_seq(&mut self, x: u64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[24..].as_mut_ptr(),
+        ::core::mem::size_of::<<u64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// The taker's side.
+  pub fn side(&self) -> TradeSide {
+    let mut mem = ::core::mem::MaybeUninit::<<TradeSide as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[32..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<TradeSide as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_side(&mut self, x: TradeSide) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[32..].as_mut_ptr(),
+        ::core::mem::size_of::<<TradeSide as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// Bit 0: aggregated (a burst larger than the window: prints of one time, side and price summed).
+  /// Bit 1: a gap before this print (the venue's ids skipped, or a burst dropped older prints).
+  pub fn flags(&self) -> u8 {
+    let mut mem = ::core::mem::MaybeUninit::<<u8 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[33..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u8 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_flags(&mut self, x: u8) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[33..].as_mut_ptr(),
+        ::core::mem::size_of::<<u8 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+}
+
 pub enum OrderbookFrameOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -266,6 +615,11 @@ impl<'a> OrderbookFrame<'a> {
   pub const VT_IMBALANCE: ::flatbuffers::VOffsetT = 30;
   pub const VT_STATUS: ::flatbuffers::VOffsetT = 32;
   pub const VT_HEARTBEAT: ::flatbuffers::VOffsetT = 34;
+  pub const VT_TRADES: ::flatbuffers::VOffsetT = 36;
+  pub const VT_TRADE_SEQ: ::flatbuffers::VOffsetT = 38;
+  pub const VT_BUY_VOLUME: ::flatbuffers::VOffsetT = 40;
+  pub const VT_SELL_VOLUME: ::flatbuffers::VOffsetT = 42;
+  pub const VT_TRADE_COUNT: ::flatbuffers::VOffsetT = 44;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -277,6 +631,10 @@ impl<'a> OrderbookFrame<'a> {
     args: &'args OrderbookFrameArgs<'args>
   ) -> ::flatbuffers::WIPOffset<OrderbookFrame<'bldr>> {
     let mut builder = OrderbookFrameBuilder::new(_fbb);
+    builder.add_trade_count(args.trade_count);
+    builder.add_sell_volume(args.sell_volume);
+    builder.add_buy_volume(args.buy_volume);
+    builder.add_trade_seq(args.trade_seq);
     builder.add_imbalance(args.imbalance);
     builder.add_ask_total_size(args.ask_total_size);
     builder.add_bid_total_size(args.bid_total_size);
@@ -288,6 +646,7 @@ impl<'a> OrderbookFrame<'a> {
     builder.add_tick_size(args.tick_size);
     builder.add_timestamp_ms(args.timestamp_ms);
     builder.add_sequence(args.sequence);
+    if let Some(x) = args.trades { builder.add_trades(x); }
     if let Some(x) = args.asks { builder.add_asks(x); }
     if let Some(x) = args.bids { builder.add_bids(x); }
     if let Some(x) = args.symbol { builder.add_symbol(x); }
@@ -426,6 +785,46 @@ impl<'a> OrderbookFrame<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<bool>(OrderbookFrame::VT_HEARTBEAT, Some(false)).unwrap()}
   }
+  /// The recent prints, oldest first: every frame (heartbeats too) repeats those of the last second,
+  /// at most 256, so a client that skips frames or joins late misses no print inside that window.
+  #[inline]
+  pub fn trades(&self) -> Option<::flatbuffers::Vector<'a, Trade>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, Trade>>>(OrderbookFrame::VT_TRADES, None)}
+  }
+  /// The `seq` of the last print assigned (0 before the first).
+  #[inline]
+  pub fn trade_seq(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(OrderbookFrame::VT_TRADE_SEQ, Some(0)).unwrap()}
+  }
+  /// Running totals since the stream started (cumulative volume delta survives any skipped frame):
+  /// taker-buy size, taker-sell size, and prints.
+  #[inline]
+  pub fn buy_volume(&self) -> f64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<f64>(OrderbookFrame::VT_BUY_VOLUME, Some(0.0)).unwrap()}
+  }
+  #[inline]
+  pub fn sell_volume(&self) -> f64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<f64>(OrderbookFrame::VT_SELL_VOLUME, Some(0.0)).unwrap()}
+  }
+  #[inline]
+  pub fn trade_count(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(OrderbookFrame::VT_TRADE_COUNT, Some(0)).unwrap()}
+  }
 }
 
 impl ::flatbuffers::Verifiable for OrderbookFrame<'_> {
@@ -450,6 +849,11 @@ impl ::flatbuffers::Verifiable for OrderbookFrame<'_> {
      .visit_field::<f64>("imbalance", Self::VT_IMBALANCE, false)?
      .visit_field::<BookStatus>("status", Self::VT_STATUS, false)?
      .visit_field::<bool>("heartbeat", Self::VT_HEARTBEAT, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, Trade>>>("trades", Self::VT_TRADES, false)?
+     .visit_field::<u64>("trade_seq", Self::VT_TRADE_SEQ, false)?
+     .visit_field::<f64>("buy_volume", Self::VT_BUY_VOLUME, false)?
+     .visit_field::<f64>("sell_volume", Self::VT_SELL_VOLUME, false)?
+     .visit_field::<u64>("trade_count", Self::VT_TRADE_COUNT, false)?
      .finish();
     Ok(())
   }
@@ -471,6 +875,11 @@ pub struct OrderbookFrameArgs<'a> {
     pub imbalance: f64,
     pub status: BookStatus,
     pub heartbeat: bool,
+    pub trades: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, Trade>>>,
+    pub trade_seq: u64,
+    pub buy_volume: f64,
+    pub sell_volume: f64,
+    pub trade_count: u64,
 }
 impl<'a> Default for OrderbookFrameArgs<'a> {
   #[inline]
@@ -492,6 +901,11 @@ impl<'a> Default for OrderbookFrameArgs<'a> {
       imbalance: 0.0,
       status: BookStatus::Live,
       heartbeat: false,
+      trades: None,
+      trade_seq: 0,
+      buy_volume: 0.0,
+      sell_volume: 0.0,
+      trade_count: 0,
     }
   }
 }
@@ -566,6 +980,26 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> OrderbookFrameBuilder<'a, 'b,
     self.fbb_.push_slot::<bool>(OrderbookFrame::VT_HEARTBEAT, heartbeat, false);
   }
   #[inline]
+  pub fn add_trades(&mut self, trades: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , Trade>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(OrderbookFrame::VT_TRADES, trades);
+  }
+  #[inline]
+  pub fn add_trade_seq(&mut self, trade_seq: u64) {
+    self.fbb_.push_slot::<u64>(OrderbookFrame::VT_TRADE_SEQ, trade_seq, 0);
+  }
+  #[inline]
+  pub fn add_buy_volume(&mut self, buy_volume: f64) {
+    self.fbb_.push_slot::<f64>(OrderbookFrame::VT_BUY_VOLUME, buy_volume, 0.0);
+  }
+  #[inline]
+  pub fn add_sell_volume(&mut self, sell_volume: f64) {
+    self.fbb_.push_slot::<f64>(OrderbookFrame::VT_SELL_VOLUME, sell_volume, 0.0);
+  }
+  #[inline]
+  pub fn add_trade_count(&mut self, trade_count: u64) {
+    self.fbb_.push_slot::<u64>(OrderbookFrame::VT_TRADE_COUNT, trade_count, 0);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> OrderbookFrameBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     OrderbookFrameBuilder {
@@ -599,6 +1033,11 @@ impl ::core::fmt::Debug for OrderbookFrame<'_> {
       ds.field("imbalance", &self.imbalance());
       ds.field("status", &self.status());
       ds.field("heartbeat", &self.heartbeat());
+      ds.field("trades", &self.trades());
+      ds.field("trade_seq", &self.trade_seq());
+      ds.field("buy_volume", &self.buy_volume());
+      ds.field("sell_volume", &self.sell_volume());
+      ds.field("trade_count", &self.trade_count());
       ds.finish()
   }
 }

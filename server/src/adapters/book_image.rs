@@ -2,14 +2,19 @@
 //! each side in integer ticks/lots at the book's decimal scale, plus whether it is live, resyncing
 //! or stale). Images
 //! are idempotent — each replaces the last — so the inbox can never leave the engine half-updated.
+//! Prints travel beside them in their own message (`encode_prints`): events, not pictures, each
+//! delivered once to the engine, which numbers them and repeats them in its frames.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::adapters::{Adapter, AdapterError, Applied};
+use crate::adapters::{Adapter, AdapterError, Applied, InboxPrint};
 use crate::book::{L2Book, Side};
 use crate::exchange::exchange_book::ExchangeBook;
 
 const MAGIC: &[u8; 4] = b"TFBI";
+const PRINTS_MAGIC: &[u8; 4] = b"TFPR";
+/// price, size (f64), size exactly (i128, 10⁻¹² units), time (f64), side, flags.
+const PRINT_BYTES: usize = 8 + 8 + 16 + 8 + 1 + 1;
 const HEADER: usize = 4 + 1 + 4 + 4 + 4 + 4;
 
 /// Status byte of an image.
@@ -45,10 +50,27 @@ fn encode(book: &ExchangeBook, depth: usize, status: u8) -> Bytes {
     out.freeze()
 }
 
+/// Prints for one symbol's engine, in the venue's order.
+pub fn encode_prints(prints: &[InboxPrint]) -> Bytes {
+    let mut out = BytesMut::with_capacity(8 + prints.len() * PRINT_BYTES);
+    out.put_slice(PRINTS_MAGIC);
+    out.put_u32_le(prints.len() as u32);
+    for p in prints {
+        out.put_f64_le(p.price);
+        out.put_f64_le(p.size);
+        out.put_i128_le(p.size_e12);
+        out.put_f64_le(p.time_ms);
+        out.put_u8(p.buy as u8);
+        out.put_u8(p.flags);
+    }
+    out.freeze()
+}
+
 /// Applies book images to the engine's book, and tells the engine the decimal scale to print with.
 #[derive(Debug, Default)]
 pub struct BookImageAdapter {
     scale: Option<(u32, u32)>,
+    prints: Vec<InboxPrint>,
 }
 
 impl BookImageAdapter {
@@ -69,6 +91,10 @@ fn read_i64(msg: &[u8], at: usize) -> i64 {
 
 impl Adapter for BookImageAdapter {
     fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError> {
+        if msg.get(..4) == Some(PRINTS_MAGIC) {
+            self.read_prints(msg)?;
+            return Ok(Applied::Unchanged); // the book is as it was; the engine takes the prints
+        }
         if msg.len() < HEADER || &msg[..4] != MAGIC {
             return Err(AdapterError::Malformed("not a book image".into()));
         }
@@ -100,6 +126,35 @@ impl Adapter for BookImageAdapter {
     fn scale(&self) -> Option<(u32, u32)> {
         self.scale
     }
+
+    fn take_prints(&mut self, out: &mut Vec<InboxPrint>) {
+        out.append(&mut self.prints);
+    }
+}
+
+impl BookImageAdapter {
+    fn read_prints(&mut self, msg: &[u8]) -> Result<(), AdapterError> {
+        let bad = || AdapterError::Malformed(format!("prints message of {} bytes", msg.len()));
+        let count = msg.get(4..8).map(|b| read_u32(b, 0) as usize).ok_or_else(bad)?;
+        if count.checked_mul(PRINT_BYTES).and_then(|n| n.checked_add(8)) != Some(msg.len()) {
+            return Err(bad());
+        }
+        let f64_at = |at: usize| f64::from_bits(read_i64(msg, at) as u64);
+        for i in 0..count {
+            let at = 8 + i * PRINT_BYTES;
+            let mut e12 = [0u8; 16];
+            e12.copy_from_slice(&msg[at + 16..at + 32]);
+            self.prints.push(InboxPrint {
+                price: f64_at(at),
+                size: f64_at(at + 8),
+                size_e12: i128::from_le_bytes(e12),
+                time_ms: f64_at(at + 32),
+                buy: msg[at + 40] != 0,
+                flags: msg[at + 41],
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +177,19 @@ mod tests {
         assert_eq!(a.apply(&encode_stale_image(&eb, 1), &mut book).unwrap(), Applied::Stale);
         assert_eq!(book.len(Side::Bid), 1, "a stale image keeps the last book, to show dimmed");
         assert!(a.apply(b"TFBI", &mut book).is_err());
+        // Prints beside the images: the book stays, the prints are handed over once.
+        let p = InboxPrint { price: 100.5, size: 0.25, size_e12: 250_000_000_000, time_ms: 1.5, buy: false, flags: 2 };
+        assert_eq!(a.apply(&encode_prints(&[p, p]), &mut book).unwrap(), Applied::Unchanged);
+        let mut got = Vec::new();
+        a.take_prints(&mut got);
+        assert_eq!(got, vec![p, p]);
+        a.take_prints(&mut got);
+        assert_eq!(got.len(), 2);
+        let prints = encode_prints(&[p]);
+        assert!(a.apply(&prints[..prints.len() - 1], &mut book).is_err());
+        let mut lying = prints.to_vec();
+        lying[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(a.apply(&lying, &mut book).is_err(), "a count the bytes do not hold");
         assert!(a.apply(&img[..img.len() - 1], &mut book).is_err());
     }
 }

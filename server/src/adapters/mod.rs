@@ -7,6 +7,24 @@ pub mod sim;
 
 use crate::book::L2Book;
 
+/// `Trade::flags` bit: prints of one time, side and price summed into this one.
+pub const AGGREGATED: u8 = 1;
+/// `Trade::flags` bit: prints before this one were never received (a venue id gap) or were dropped.
+pub const GAP_BEFORE: u8 = 2;
+
+/// One print as the feed hands it to the engine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InboxPrint {
+    pub price: f64,
+    pub size: f64,
+    /// The size exactly, in units of 10⁻¹² (totals are summed in these, never in f64).
+    pub size_e12: i128,
+    pub time_ms: f64,
+    pub buy: bool,
+    /// [`GAP_BEFORE`] when the venue's ids skipped before it.
+    pub flags: u8,
+}
+
 /// What an adapter made of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -42,6 +60,10 @@ impl std::error::Error for AdapterError {}
 pub trait Adapter: Send + 'static {
     /// Apply one raw message to `book`.
     fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError>;
+
+    /// Prints the last message carried, moved into `out` (book images' companion messages; the
+    /// simulator has none).
+    fn take_prints(&mut self, _out: &mut Vec<InboxPrint>) {}
 
     /// The decimals (price, size) the book's integers are in, when the source decides them (exchange
     /// books grow their scale to fit the finest text seen). `None` keeps the engine's instrument.

@@ -3,6 +3,7 @@
 
 pub mod frame_builder;
 pub mod orderbook_engine;
+pub mod trade_window;
 
 use flatbuffers::FlatBufferBuilder;
 

@@ -10,6 +10,7 @@ use crate::adapters::{Adapter, Applied};
 use crate::book::L2Book;
 use crate::clock::now_ms;
 use crate::engine::frame_builder::{FrameBuilder, FrameMeta};
+use crate::engine::trade_window::{InboxPrint, TradeWindow};
 use crate::engine::ServerEngine;
 use crate::instrument::Instrument;
 use crate::log_throttle::{LogDecision, LogThrottle};
@@ -40,6 +41,10 @@ pub struct OrderbookEngine<A: Adapter> {
     clock: fn() -> u64,
     /// Rejected messages are all counted; a flood of them is not all logged.
     reject_log: LogThrottle,
+    /// The recent prints every frame repeats, and the totals.
+    tape: TradeWindow,
+    /// Scratch for prints an adapter hands over (reused: nothing per print allocates once warm).
+    incoming: Vec<InboxPrint>,
 }
 
 impl<A: Adapter> OrderbookEngine<A> {
@@ -57,6 +62,8 @@ impl<A: Adapter> OrderbookEngine<A> {
             counters: Arc::default(),
             clock: now_ms,
             reject_log: LogThrottle::default(),
+            tape: TradeWindow::default(),
+            incoming: Vec::new(),
         }
     }
 
@@ -128,15 +135,20 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
                 (self.instrument.size_decimals, self.instrument.lot_units) = (sd, 1);
             }
         }
-        self.changed |= changed;
-        changed
+        // Prints are news even when the book did not move: the next tick sends them.
+        self.adapter.take_prints(&mut self.incoming);
+        let printed = !self.incoming.is_empty();
+        self.tape.push(self.incoming.drain(..));
+        self.changed |= changed || printed;
+        changed || printed
     }
 
     fn tick<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
         self.sequence += 1;
         let meta = self.meta(!self.changed);
         self.changed = false;
-        self.frames.build(b, &self.book, &self.instrument, self.depth, meta)
+        let tape = self.tape.roll(meta.timestamp_ms);
+        self.frames.build_with_tape(b, &self.book, &self.instrument, self.depth, meta, Some(tape))
     }
 
     fn source_ended(&mut self) -> bool {
@@ -150,7 +162,8 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
             return None; // no frame has gone out yet: the first tick is the client's first frame
         }
         // Join frames are rare (one per joining client): fresh scratch buffers keep `&self` honest.
-        Some(FrameBuilder::default().build(b, &self.book, &self.instrument, self.depth, self.meta(false)).to_vec())
+        let tape = Some(self.tape.view());
+        Some(FrameBuilder::default().build_with_tape(b, &self.book, &self.instrument, self.depth, self.meta(false), tape).to_vec())
     }
 }
 

@@ -8,11 +8,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::adapters::book_image::{encode_image, encode_stale_image};
+use crate::adapters::book_image::{encode_image, encode_prints, encode_stale_image};
+use crate::adapters::{InboxPrint, GAP_BEFORE};
+use crate::exchange::decimal::Decimal;
 use crate::exchange::exchange_book::ExchangeBook;
 use crate::instrument::find_symbol;
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
+use crate::venues::trade::{TakerSide, Trade};
 use crate::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueError, VenueInput};
 
 /// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
@@ -247,8 +250,51 @@ impl VenueFeed {
             // Backpressure, not loss: images are whole pictures, and the engine drains quickly.
             let _ = target.inbox.send(image).await;
         }
+        self.send_prints().await;
         std::mem::take(&mut self.report.actions)
     }
+
+    /// This input's prints to their markets' engines, in the venue's order, one message per market.
+    /// Events, not pictures: each is sent once (backpressure, never a drop).
+    async fn send_prints(&mut self) {
+        if self.report.trades.is_empty() {
+            return;
+        }
+        let mut by_target: Vec<(usize, Vec<InboxPrint>)> = Vec::new();
+        let mut gap_marked: Vec<&str> = Vec::new();
+        for t in &self.report.trades {
+            let Some(i) = find_symbol(&t.symbol, self.targets.iter().enumerate().map(|(i, target)| (target.symbol.as_str(), i))) else { continue };
+            let Some(print) = inbox_print(t) else { continue }; // checked by the venue: cannot fail
+            let mut print = print;
+            // The print after a gap in the venue's ids says so (the first of that symbol in this message).
+            let gapped = self.report.notes.iter().any(|(s, n)| *n == Note::TradeGap && *s == t.symbol);
+            if gapped && !gap_marked.contains(&t.symbol.as_str()) {
+                print.flags |= GAP_BEFORE;
+                gap_marked.push(&t.symbol);
+            }
+            match by_target.iter_mut().find(|(j, _)| *j == i) {
+                Some((_, prints)) => prints.push(print),
+                None => by_target.push((i, vec![print])),
+            }
+        }
+        for (i, prints) in by_target {
+            let _ = self.targets[i].inbox.send(encode_prints(&prints)).await;
+        }
+    }
+}
+
+/// A venue's print as its engine takes it: doubles for the wire, the size exactly for the totals.
+fn inbox_print(t: &Trade) -> Option<InboxPrint> {
+    let size = Decimal::parse(&t.size).ok()?;
+    let size_e12 = size.mantissa.checked_mul(10i128.checked_pow(12u32.checked_sub(size.decimals)?)?)?;
+    Some(InboxPrint {
+        price: t.price.parse().ok()?,
+        size: t.size.parse().ok()?,
+        size_e12,
+        time_ms: t.time_ms,
+        buy: t.side == TakerSide::Buy,
+        flags: 0,
+    })
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {

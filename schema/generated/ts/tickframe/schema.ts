@@ -5,3 +5,5 @@
 export { BookStatus } from './schema/book-status.js';
 export { OrderbookFrame } from './schema/orderbook-frame.js';
 export { PriceLevel } from './schema/price-level.js';
+export { Trade } from './schema/trade.js';
+export { TradeSide } from './schema/trade-side.js';

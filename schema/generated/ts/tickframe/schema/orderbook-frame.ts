@@ -6,6 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 import { BookStatus } from '../../tickframe/schema/book-status.js';
 import { PriceLevel } from '../../tickframe/schema/price-level.js';
+import { Trade } from '../../tickframe/schema/trade.js';
 
 
 export class OrderbookFrame {
@@ -171,8 +172,49 @@ heartbeat():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * The recent prints, oldest first: every frame (heartbeats too) repeats those of the last second,
+ * at most 256, so a client that skips frames or joins late misses no print inside that window.
+ */
+trades(index: number, obj?:Trade):Trade|null {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? (obj || new Trade()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 40, this.bb!) : null;
+}
+
+tradesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * The `seq` of the last print assigned (0 before the first).
+ */
+tradeSeq():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 38);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Running totals since the stream started (cumulative volume delta survives any skipped frame):
+ * taker-buy size, taker-sell size, and prints.
+ */
+buyVolume():number {
+  const offset = this.bb!.__offset(this.bb_pos, 40);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+sellVolume():number {
+  const offset = this.bb!.__offset(this.bb_pos, 42);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+tradeCount():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 44);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startOrderbookFrame(builder:flatbuffers.Builder) {
-  builder.startObject(16);
+  builder.startObject(21);
 }
 
 static addSequence(builder:flatbuffers.Builder, sequence:bigint) {
@@ -247,6 +289,30 @@ static addHeartbeat(builder:flatbuffers.Builder, heartbeat:boolean) {
   builder.addFieldInt8(15, +heartbeat, +false);
 }
 
+static addTrades(builder:flatbuffers.Builder, tradesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(16, tradesOffset, 0);
+}
+
+static startTradesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(40, numElems, 8);
+}
+
+static addTradeSeq(builder:flatbuffers.Builder, tradeSeq:bigint) {
+  builder.addFieldInt64(17, tradeSeq, BigInt('0'));
+}
+
+static addBuyVolume(builder:flatbuffers.Builder, buyVolume:number) {
+  builder.addFieldFloat64(18, buyVolume, 0.0);
+}
+
+static addSellVolume(builder:flatbuffers.Builder, sellVolume:number) {
+  builder.addFieldFloat64(19, sellVolume, 0.0);
+}
+
+static addTradeCount(builder:flatbuffers.Builder, tradeCount:bigint) {
+  builder.addFieldInt64(20, tradeCount, BigInt('0'));
+}
+
 static endOrderbookFrame(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -260,7 +326,7 @@ static finishSizePrefixedOrderbookFrameBuffer(builder:flatbuffers.Builder, offse
   builder.finish(offset, 'TKFR', true);
 }
 
-static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timestampMs:bigint, symbolOffset:flatbuffers.Offset, tickSize:number, lotSize:number, bestBid:number, bestAsk:number, midPrice:number, spread:number, bidsOffset:flatbuffers.Offset, asksOffset:flatbuffers.Offset, bidTotalSize:number, askTotalSize:number, imbalance:number, status:BookStatus, heartbeat:boolean):flatbuffers.Offset {
+static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timestampMs:bigint, symbolOffset:flatbuffers.Offset, tickSize:number, lotSize:number, bestBid:number, bestAsk:number, midPrice:number, spread:number, bidsOffset:flatbuffers.Offset, asksOffset:flatbuffers.Offset, bidTotalSize:number, askTotalSize:number, imbalance:number, status:BookStatus, heartbeat:boolean, tradesOffset:flatbuffers.Offset, tradeSeq:bigint, buyVolume:number, sellVolume:number, tradeCount:bigint):flatbuffers.Offset {
   OrderbookFrame.startOrderbookFrame(builder);
   OrderbookFrame.addSequence(builder, sequence);
   OrderbookFrame.addTimestampMs(builder, timestampMs);
@@ -278,6 +344,11 @@ static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timest
   OrderbookFrame.addImbalance(builder, imbalance);
   OrderbookFrame.addStatus(builder, status);
   OrderbookFrame.addHeartbeat(builder, heartbeat);
+  OrderbookFrame.addTrades(builder, tradesOffset);
+  OrderbookFrame.addTradeSeq(builder, tradeSeq);
+  OrderbookFrame.addBuyVolume(builder, buyVolume);
+  OrderbookFrame.addSellVolume(builder, sellVolume);
+  OrderbookFrame.addTradeCount(builder, tradeCount);
   return OrderbookFrame.endOrderbookFrame(builder);
 }
 }
