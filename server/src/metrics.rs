@@ -170,9 +170,12 @@ impl Metrics {
         line(&mut out, "ingest_messages_total", "counter", "Messages ingested by the engines.", sum(|e| &e.messages));
         line(&mut out, "ingest_errors_total", "counter", "Engine messages rejected as malformed.", sum(|e| &e.errors));
         line(&mut out, "sequence_gaps_total", "counter", "Sequence gaps seen by the engines (book marked resyncing).", sum(|e| &e.gaps));
+        line(&mut out, "prints_dropped_total", "counter", PRINTS_DROPPED_HELP, sum(|e| &e.prints_dropped));
         out
     }
 }
+
+const PRINTS_DROPPED_HELP: &str = "Prints left out of the frames' window by a burst too large even aggregated (still in the totals).";
 
 /// docs/metrics.md as the table says it.
 pub fn metrics_doc() -> String {
@@ -192,6 +195,7 @@ pub fn metrics_doc() -> String {
          | `tickframe_ingest_errors_total` | counter | always | Engine messages rejected as malformed. |\n\
          | `tickframe_sequence_gaps_total` | counter | always | Sequence gaps seen by the engines (book marked resyncing). |\n",
     );
+    let _ = writeln!(out, "| `tickframe_prints_dropped_total` | counter | always | {PRINTS_DROPPED_HELP} |");
     out
 }
 

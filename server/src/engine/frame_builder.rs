@@ -119,7 +119,8 @@ mod tests {
             book.set(crate::book::Side::Ask, 1_000_001 + i, 1 + i);
         }
         let trades: Vec<Trade> = (0..MAX_WINDOW as u64).map(|i| Trade::new(100.0, 1.0, 1.7e12, i + 1, TradeSide::Buy, 0)).collect();
-        let tape = TapeView { trades: &trades, trade_seq: MAX_WINDOW as u64, buy_volume: 1.0, sell_volume: 1.0, trade_count: MAX_WINDOW as u64 };
+        let tape =
+            TapeView { trades: &trades, trade_seq: MAX_WINDOW as u64, buy_volume: 1.0, sell_volume: 1.0, trade_count: MAX_WINDOW as u64, dropped: 0 };
         let meta = FrameMeta { sequence: u64::MAX, timestamp_ms: u64::MAX, status: BookStatus::Live, heartbeat: false };
         let mut b = FlatBufferBuilder::new();
         let mut fb = FrameBuilder::default();

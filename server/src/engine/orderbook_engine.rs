@@ -21,6 +21,8 @@ pub struct EngineCounters {
     pub messages: AtomicU64,
     pub errors: AtomicU64,
     pub gaps: AtomicU64,
+    /// Prints left out of every frame's window by a burst too large even aggregated (in the totals only).
+    pub prints_dropped: AtomicU64,
 }
 
 /// Default and maximum number of levels per side in a frame.
@@ -148,6 +150,9 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
         let meta = self.meta(!self.changed);
         self.changed = false;
         let tape = self.tape.roll(meta.timestamp_ms);
+        if tape.dropped > 0 {
+            self.counters.prints_dropped.fetch_add(tape.dropped, Ordering::Relaxed);
+        }
         self.frames.build_with_tape(b, &self.book, &self.instrument, self.depth, meta, Some(tape))
     }
 

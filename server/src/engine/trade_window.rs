@@ -52,6 +52,8 @@ pub struct TapeView<'a> {
     pub buy_volume: f64,
     pub sell_volume: f64,
     pub trade_count: u64,
+    /// Prints this roll left out of the window (a burst too large even aggregated).
+    pub dropped: u64,
 }
 
 fn e12_to_f64(v: i128) -> f64 {
@@ -73,6 +75,7 @@ impl TradeWindow {
     /// Before a frame at server time `now_ms`: number the new prints, add them to the totals and the
     /// window, and let go of those older than the window. Returns what the frame carries.
     pub fn roll(&mut self, now_ms: u64) -> TapeView<'_> {
+        let dropped_before = self.dropped;
         if !self.pending.is_empty() {
             let mut batch = std::mem::take(&mut self.pending);
             for p in &batch {
@@ -116,7 +119,7 @@ impl TradeWindow {
             h.frames = h.frames.saturating_add(1);
             self.out.push(h.trade);
         }
-        self.view()
+        TapeView { dropped: self.dropped - dropped_before, ..self.view() }
     }
 
     /// What the last roll left (for a join frame between ticks).
@@ -127,6 +130,7 @@ impl TradeWindow {
             buy_volume: e12_to_f64(self.buy_e12),
             sell_volume: e12_to_f64(self.sell_e12),
             trade_count: self.count,
+            dropped: 0,
         }
     }
 }
@@ -187,6 +191,7 @@ mod tests {
         let distinct = (0..300).map(|i| print(100.0 + i as f64, 1_000_000_000_000, 6.0 + i as f64, false));
         w.push(same.chain(distinct));
         let v = w.roll(1_000);
+        assert_eq!(v.dropped, 45, "the roll says how many it left out");
         assert_eq!(v.trade_count, 600, "every print counted");
         assert_eq!((v.buy_volume, v.sell_volume), (300.0, 300.0), "and in the totals, exactly");
         assert_eq!(v.trades.len(), MAX_WINDOW);
