@@ -2,7 +2,10 @@
 import * as flatbuffers from 'flatbuffers';
 
 export { BookStatus } from '../../schema/generated/ts/tickframe/schema';
-import { BookStatus, OrderbookFrame, PriceLevel } from '../../schema/generated/ts/tickframe/schema';
+import { BookStatus, OrderbookFrame, PriceLevel, Trade, TradeSide } from '../../schema/generated/ts/tickframe/schema';
+
+/** A print for a test frame: price, size, the taker's side, its `seq`. */
+export type TestPrint = { price: number; size: number; buy: boolean; seq: number };
 
 export function buildFrameTs(opts: {
   sequence: number;
@@ -12,6 +15,8 @@ export function buildFrameTs(opts: {
   lotSize?: number;
   symbol?: string;
   status?: BookStatus;
+  /** The window of recent prints the server repeats in every frame. */
+  trades?: TestPrint[];
 }): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const symbol = b.createString(opts.symbol ?? 'TS-USD');
@@ -22,6 +27,16 @@ export function buildFrameTs(opts: {
   };
   const bids = vec(opts.bids);
   const asks = vec(opts.asks);
+  const prints = opts.trades ?? [];
+  let trades = 0;
+  if (prints.length > 0) {
+    OrderbookFrame.startTradesVector(b, prints.length);
+    for (let i = prints.length - 1; i >= 0; i--) {
+      const t = prints[i];
+      Trade.createTrade(b, t.price, t.size, 1.7e12 + t.seq, BigInt(t.seq), t.buy ? TradeSide.Buy : TradeSide.Sell, 0);
+    }
+    trades = b.endVector();
+  }
   const bidTotal = opts.bids.reduce((s, l) => s + l[1], 0);
   const askTotal = opts.asks.reduce((s, l) => s + l[1], 0);
   const bb = opts.bids[0]?.[0] ?? 0;
@@ -42,6 +57,19 @@ export function buildFrameTs(opts: {
   OrderbookFrame.addAskTotalSize(b, askTotal);
   OrderbookFrame.addImbalance(b, bidTotal + askTotal ? (bidTotal - askTotal) / (bidTotal + askTotal) : 0);
   OrderbookFrame.addStatus(b, opts.status ?? BookStatus.Live);
+  if (prints.length > 0) {
+    OrderbookFrame.addTrades(b, trades);
+    OrderbookFrame.addTradeSeq(b, BigInt(prints[prints.length - 1].seq));
+    OrderbookFrame.addBuyVolume(
+      b,
+      prints.filter((t) => t.buy).reduce((s, t) => s + t.size, 0),
+    );
+    OrderbookFrame.addSellVolume(
+      b,
+      prints.filter((t) => !t.buy).reduce((s, t) => s + t.size, 0),
+    );
+    OrderbookFrame.addTradeCount(b, BigInt(prints.length));
+  }
   const frame = OrderbookFrame.endOrderbookFrame(b);
   b.finish(frame, 'TKFR');
   return b.asUint8Array();

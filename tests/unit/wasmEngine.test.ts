@@ -9,6 +9,20 @@ import { buildFrameTs, loadEngine, recordedFrames } from '../support/engineFixtu
 const memory = loadEngine();
 
 describe('WASM engine (real module)', () => {
+  it('accepts frames that carry prints (the wire since #22) and shows their book as before', () => {
+    const engine = new Engine();
+    const trades = Array.from({ length: 256 }, (_, i) => ({ price: 100.25, size: 0.5, buy: i % 2 === 0, seq: i + 1 }));
+    const frame = (sequence: number) => buildFrameTs({ sequence, bids: [[100.25, 1.5]], asks: [[100.26, 0.75]], trades });
+    expect(engine.ingest_frame(frame(1), Date.now())).toBe(0);
+    // The store's path too: framing check, then the engine (through its memory, as in the browser).
+    const framing = new FramingCheck(engine, memory);
+    expect(framing.ingest(frame(2), Date.now())).toBe('applied');
+    expect(framing.rejected).toBe(0);
+    const book = readBook(engine, memory, engine.symbol())!;
+    expect(book.bestBid).toBe(100.25);
+    expect(readStats(summaryView(engine, memory))).toMatchObject({ frames: 2, errors: 0, gaps: 0 });
+  });
+
   it('ingests a frame built by the TypeScript generated code', () => {
     const engine = new Engine();
     const frame = buildFrameTs({
