@@ -7,10 +7,14 @@ import { buildFrameTs } from '../../tests/support/buildFrame';
 
 export type Book = [number, number][];
 
-/** `n` consecutive frames (sequence 1…n) and the same books as JSON text, for both paths. */
-export function benchInputs(levels: number, n: number): { frames: Uint8Array[]; jsons: string[] } {
+/** `n` consecutive frames (sequence 1…n) and the same books as JSON text, for both paths. With
+ * `prints`, every frame also carries a window of that many recent prints (sliding by one a frame),
+ * as the server repeats them since #22. */
+export function benchInputs(levels: number, n: number, prints = 0): { frames: Uint8Array[]; jsons: string[] } {
+  const window = (i: number) =>
+    Array.from({ length: prints }, (_, k) => ({ price: 1000 + (k % 7) * 0.01, size: 0.5 + (k % 3), buy: (i + k) % 2 === 0, seq: i + k + 1 }));
   return {
-    frames: Array.from({ length: n }, (_, i) => buildFrameTs({ sequence: i + 1, ...makeBook(levels, i) })),
+    frames: Array.from({ length: n }, (_, i) => buildFrameTs({ sequence: i + 1, ...makeBook(levels, i), trades: window(i) })),
     jsons: Array.from({ length: n }, (_, i) => JSON.stringify(makeBook(levels, i))),
   };
 }

@@ -100,4 +100,25 @@ for (const levels of [50, 500]) {
     speedupMedians: json.p50 / ingest.p50,
   });
 }
-console.log(JSON.stringify({ node: process.version, clockOverheadUs: summary(clock), results }));
+// What the window of prints every frame repeats costs the painted path (today the engine verifies
+// and skips it; the tape in the engine is #22's next step): 50 levels with 0, 50 and 256 prints.
+const window = [];
+for (const prints of [0, 50, 256]) {
+  const n = 2000;
+  const { frames } = benchInputs(50, n, prints);
+  const engine = new Engine();
+  const framing = new FramingCheck(engine, memory);
+  const painted = perCall(
+    (i) => {
+      framing.ingest(frames[i], 0);
+      engine.levels_ptr();
+    },
+    n,
+    10,
+    () => engine.reset_sequence(),
+  );
+  if (framing.rejected) throw new Error(`bench frames with ${prints} prints rejected: ${framing.lastError}`);
+  engine.free();
+  window.push({ prints, frameBytes: frames[0].byteLength, paintedUs: summary(painted) });
+}
+console.log(JSON.stringify({ node: process.version, clockOverheadUs: summary(clock), results, window }));

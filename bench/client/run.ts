@@ -77,6 +77,7 @@ const perCall = JSON.parse(
 ) as {
   node: string;
   clockOverheadUs: Record<string, number>;
+  window: { prints: number; frameBytes: number; paintedUs: Record<string, number> }[];
   results: {
     levels: number;
     samples: number;
@@ -141,6 +142,15 @@ Each sample includes two clock reads (p50 ${f(perCall.clockOverheadUs.p50)} µs 
 is a frame that gets painted: verify, convert, then the grouping, change flags and layout the view reads (the
 speed-up compares this with the JSON path). "ingest_frame alone" is a frame that arrives between two paints:
 the engine builds the picture only when it is next read.
+
+### The window of prints (#22)
+
+Every frame repeats the recent prints (at most 256); the painted path at 50 levels a side with a window
+of 0, 50 and 256 prints (today the engine verifies the window and skips it; the tape in the engine is next):
+
+| prints | frame bytes | painted p50 / p90 / p99 µs |
+|---|---|---|
+${perCall.window.map((w) => `| ${w.prints} | ${w.frameBytes} | ${f(w.paintedUs.p50)} / ${f(w.paintedUs.p90)} / ${f(w.paintedUs.p99)} |`).join('\n')}
 
 ### Against plain-JS FlatBuffers (what a TypeScript team would write without WASM)
 
