@@ -2,22 +2,11 @@
 //! in CI, or $TICKFRAME_EXCHANGE_FIXTURES; never copied into it). With CI=true a missing folder
 //! fails; elsewhere these tests skip.
 
-use std::path::PathBuf;
-
 use tickframe_server::cli::check_capture::{check_capture, CaptureSummary, Emit};
 use tickframe_server::venues::venue::{Report, VenueInput};
 
-fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("TICKFRAME_EXCHANGE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/exchange"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var("CI").is_err(), "CI=true but {} is missing", dir.display());
-    eprintln!("skipped: {} not found (CI provides it)", dir.display());
-    None
-}
+mod support;
+use support::fixtures;
 
 fn run(venue: &str, file: &str, emit_top: bool) -> Option<(CaptureSummary, String)> {
     let path = fixtures()?.join(file);

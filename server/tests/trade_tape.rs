@@ -4,7 +4,6 @@
 //! replaying the shared Coinbase capture (../shared, as the conformance tests find it).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -12,18 +11,7 @@ use tickframe_schema::decode_frame;
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
-use support::start;
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("TICKFRAME_EXCHANGE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/exchange"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var("CI").is_err(), "CI=true but {} is missing", dir.display());
-    None
-}
+use support::{fixtures, start};
 
 /// A print as a client keeps it: price, size, time and side bits, by `seq`.
 type Tape = BTreeMap<u64, (u64, u64, u64, u8, u8)>;

@@ -10,7 +10,7 @@ use crate::adapters::{Adapter, Applied};
 use crate::book::L2Book;
 use crate::clock::now_ms;
 use crate::engine::frame_builder::{FrameBuilder, FrameMeta};
-use crate::engine::trade_window::{InboxPrint, TradeWindow};
+use crate::engine::trade_window::TradeWindow;
 use crate::engine::ServerEngine;
 use crate::instrument::Instrument;
 use crate::log_throttle::{LogDecision, LogThrottle};
@@ -45,8 +45,6 @@ pub struct OrderbookEngine<A: Adapter> {
     reject_log: LogThrottle,
     /// The recent prints every frame repeats, and the totals.
     tape: TradeWindow,
-    /// Scratch for prints an adapter hands over (reused: nothing per print allocates once warm).
-    incoming: Vec<InboxPrint>,
 }
 
 impl<A: Adapter> OrderbookEngine<A> {
@@ -65,7 +63,6 @@ impl<A: Adapter> OrderbookEngine<A> {
             clock: now_ms,
             reject_log: LogThrottle::default(),
             tape: TradeWindow::default(),
-            incoming: Vec::new(),
         }
     }
 
@@ -138,9 +135,9 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
             }
         }
         // Prints are news even when the book did not move: the next tick sends them.
-        self.adapter.take_prints(&mut self.incoming);
-        let printed = !self.incoming.is_empty();
-        self.tape.push(self.incoming.drain(..));
+        let before = self.tape.inbox().len();
+        self.adapter.take_prints(self.tape.inbox());
+        let printed = self.tape.inbox().len() > before;
         self.changed |= changed || printed;
         changed || printed
     }

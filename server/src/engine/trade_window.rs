@@ -62,14 +62,10 @@ fn e12_to_f64(v: i128) -> f64 {
 }
 
 impl TradeWindow {
-    /// Prints arrived (in the venue's order); they get their `seq` at the next [`TradeWindow::roll`].
-    pub fn push(&mut self, prints: impl IntoIterator<Item = InboxPrint>) {
-        self.pending.extend(prints);
-    }
-
-    /// Whether prints are waiting for the next frame.
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+    /// Where arriving prints go (in the venue's order); they get their `seq` at the next
+    /// [`TradeWindow::roll`].
+    pub fn inbox(&mut self) -> &mut Vec<InboxPrint> {
+        &mut self.pending
     }
 
     /// Before a frame at server time `now_ms`: number the new prints, add them to the totals and the
@@ -162,7 +158,7 @@ mod tests {
     #[test]
     fn numbers_prints_keeps_the_last_second_and_totals_exactly() {
         let mut w = TradeWindow::default();
-        w.push([print(100.0, 100_000_000_000, 1.0, true), print(99.5, 300_000_000_000, 2.0, false)]); // 0.1 buy, 0.3 sell
+        w.inbox().extend([print(100.0, 100_000_000_000, 1.0, true), print(99.5, 300_000_000_000, 2.0, false)]); // 0.1 buy, 0.3 sell
         let v = w.roll(10_000);
         assert_eq!(v.trades.iter().map(|t| t.seq()).collect::<Vec<_>>(), [1, 2]);
         assert_eq!((v.trade_seq, v.trade_count, v.buy_volume, v.sell_volume), (2, 2, 0.1, 0.3));
@@ -172,13 +168,13 @@ mod tests {
         for ms in 0..MIN_FRAMES as u64 {
             w.roll(11_200 + ms);
         }
-        w.push([print(100.0, 1, 3.0, true)]);
+        w.inbox().extend([print(100.0, 1, 3.0, true)]);
         let v = w.roll(12_000);
         assert_eq!(v.trades.iter().map(|t| t.seq()).collect::<Vec<_>>(), [3], "older than a second and in 16 frames: gone");
         assert_eq!(v.trade_count, 3, "the totals keep everything");
         // At 50 frames a second, a print is in 50 frames before the second is up.
         let mut w = TradeWindow::default();
-        w.push([print(1.0, 1, 1.0, true)]);
+        w.inbox().extend([print(1.0, 1, 1.0, true)]);
         let carried = (0..100u64).filter(|i| w.roll(i * 20).trades.len() == 1).count();
         assert_eq!(carried, 51, "in every frame of its first second (and the one at 1000 ms)");
     }
@@ -189,7 +185,7 @@ mod tests {
         // 600 prints: 300 at one time, side and price (one aggregate), then 300 distinct.
         let same = (0..300).map(|_| print(100.0, 1_000_000_000_000, 5.0, true));
         let distinct = (0..300).map(|i| print(100.0 + i as f64, 1_000_000_000_000, 6.0 + i as f64, false));
-        w.push(same.chain(distinct));
+        w.inbox().extend(same.chain(distinct));
         let v = w.roll(1_000);
         assert_eq!(v.dropped, 45, "the roll says how many it left out");
         assert_eq!(v.trade_count, 600, "every print counted");

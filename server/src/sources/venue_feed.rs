@@ -235,7 +235,7 @@ impl VenueFeed {
             self.venue.books().keys().cloned().collect() // every book restarts on a new connection
         } else {
             // Books touched: updates and book notes (a print's note leaves its book as it was).
-            let book_notes = self.report.notes.iter().filter(|(_, n)| !matches!(n, Note::TradeGap | Note::TradeDuplicate));
+            let book_notes = self.report.notes.iter().filter(|(_, n)| n.is_about_books());
             self.report.updates.iter().map(|u| u.symbol.clone()).chain(book_notes.map(|(s, _)| s.clone())).collect()
         };
         for venue_symbol in dedup(touched) {

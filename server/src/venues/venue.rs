@@ -124,6 +124,13 @@ pub enum Note {
     TradeDuplicate,
 }
 
+impl Note {
+    /// Whether it says something about a book (not about prints, which leave the books as they were).
+    pub fn is_about_books(self) -> bool {
+        !matches!(self, Note::TradeGap | Note::TradeDuplicate)
+    }
+}
+
 /// Everything one input did, for counters, `check-capture` and the live client.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -150,7 +157,7 @@ impl Report {
     /// data heartbeat): what a source's data deadline counts. Not pings, and not prints: a tape that
     /// keeps moving must not make a book that stopped look current.
     pub fn saw_data(&self) -> bool {
-        self.heartbeat || !self.updates.is_empty() || self.notes.iter().any(|(_, n)| !matches!(n, Note::TradeGap | Note::TradeDuplicate))
+        self.heartbeat || !self.updates.is_empty() || self.notes.iter().any(|(_, n)| n.is_about_books())
     }
 
     pub fn note(&mut self, symbol: &str, note: Note) {

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod scripted_exchange;
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 /// A running `tickframe-server` and its address; killed and reaped on drop.
@@ -63,4 +64,19 @@ pub fn kraken_v2(kind: &str, symbol: &str, bids: Levels, asks: Levels, book_afte
         levels(asks),
         crc32fast::hash(text.as_bytes())
     )
+}
+
+/// The shared third-party captures (../shared/fixtures/exchange beside the repo in CI, or
+/// $TICKFRAME_EXCHANGE_FIXTURES; never copied into it). With CI=true a missing folder fails;
+/// elsewhere the tests that need it skip.
+pub fn fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("TICKFRAME_EXCHANGE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/exchange"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(std::env::var("CI").is_err(), "CI=true but {} is missing", dir.display());
+    eprintln!("skipped: {} not found (CI provides it)", dir.display());
+    None
 }
