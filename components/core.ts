@@ -28,7 +28,11 @@ export type { BookPicture, BookStatus, FeedStats, Level } from './store/bookPict
 /** @deprecated Renamed {@link BookPicture} ("snapshot" is the exchange's word for a whole book it sends); this alias goes in the next release. */
 export type { BookPicture as BookSnapshot } from './store/bookPicture.js';
 export { barMax } from './store/bookPicture.js';
+export { tradeRow, tradeRows, type TapePicture, type TapeView, type TradeRow, type TradeSide } from './store/tapePicture.js';
 export { showsLive } from './store/showsLive.js';
 export { decimalsOf, fixedFormatter } from './format/priceFormat.js';
+export { formatClock } from './format/timeFormat.js';
+/** TradeTape's model: which rows it draws and their notional bars, for a renderer of your own. */
+export { tapeModel, type TapeModel, type TapeRowModel } from './TradeTape/tapeModel.js';
 /** DepthChart's model: every coordinate it draws, for a renderer of your own (canvas, another framework). */
 export { depthModel, nearestPoint, stepPoint, type DepthGeometry, type DepthModel, type DepthPoint, type AxisMark } from './DepthChart/depthModel.js';

@@ -3,6 +3,7 @@
 export * from './core.js';
 export { useMarket } from './store/useMarket.js';
 export { useMarketStore } from './store/useMarketStore.js';
+export { useTrades } from './store/useTrades.js';
 export { OrderbookLadder, type OrderbookLadderProps, type LevelClick } from './OrderbookLadder/OrderbookLadder.js';
 export { SpreadGauge, spreadLevel, type SpreadGaugeProps, type SpreadLevel } from './SpreadGauge/SpreadGauge.js';
 export { ImbalanceBar, type ImbalanceBarProps } from './ImbalanceBar/ImbalanceBar.js';
@@ -10,3 +11,4 @@ export { ConnectionStatus, feedHealth, type ConnectionStatusProps, type FeedHeal
 export { ReplayControls, type ReplayControlsProps } from './ReplayControls/ReplayControls.js';
 export { DepthChart, type DepthChartProps } from './DepthChart/DepthChart.js';
 export { stepPath } from './DepthChart/depthModel.js';
+export { TradeTape, type TradeTapeProps } from './TradeTape/TradeTape.js';

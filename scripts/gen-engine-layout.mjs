@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The browser engine's memory contract, generated from the Rust that defines it
-// (engine-wasm/src/market_engine.rs: LEVEL_STRIDE, BAR_SCALE_STRIDE, `mod summary`) into
+// (engine-wasm/src/market_engine.rs: LEVEL_STRIDE, BAR_SCALE_STRIDE, VOLUME_STRIDE, `mod summary`;
+// engine-wasm/src/trade_tape.rs: ROW_STRIDE, `mod row`, `mod row_flag`) into
 // components/engine/engineLayout.generated.ts. `--check` exits 1 when the committed file differs
 // (components/engine/engineLayout.test.ts runs the same comparison).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SOURCE = 'engine-wasm/src/market_engine.rs';
+export const SOURCES = ['engine-wasm/src/market_engine.rs', 'engine-wasm/src/trade_tape.rs'];
+const SOURCE = SOURCES.join(' and ');
+
+/** The Rust sources' text, one string (what `generate` reads). */
+export function readSources(rootDir = root) {
+  return SOURCES.map((f) => readFileSync(join(rootDir, f), 'utf8')).join('\n');
+}
 export const TARGET = 'components/engine/engineLayout.generated.ts';
 
 /** The TypeScript module for this Rust source text. */
@@ -25,7 +32,7 @@ export function generate(rust) {
     let doc = [];
     for (const line of block[1].split('\n').map((l) => l.trim())) {
       if (line.startsWith('///')) doc.push(line.slice(3).trim());
-      const m = line.match(/^pub const ([A-Z_]+): usize = (\d+);$/);
+      const m = line.match(/^pub const ([A-Z_]+): (?:usize|u32) = (\d+);$/);
       if (m) {
         if (doc.length) lines.push(`  /** ${doc.join(' ')} */`);
         lines.push(`  ${m[1]}: ${m[2]},`);
@@ -49,6 +56,22 @@ ${slots('level').join('\n')}
 export const BAR_SCALE = {
 ${slots('bar_scale').join('\n')}
 } as const;
+/** f64 slots per level in the engine's traded-volume view: taker buy, taker sell. */
+export const VOLUME_STRIDE = ${constant('VOLUME_STRIDE')};
+/** Field offsets within a level's \`VOLUME_STRIDE\` slots. */
+export const LEVEL_VOLUME = {
+${slots('level_volume').join('\n')}
+} as const;
+/** f64 slots per row in the engine's tape view. */
+export const ROW_STRIDE = ${constant('ROW_STRIDE')};
+/** Field offsets within a tape row's \`ROW_STRIDE\` slots. */
+export const ROW = {
+${slots('row').join('\n')}
+} as const;
+/** Bits of a tape row's \`FLAGS\`. */
+export const ROW_FLAG = {
+${slots('row_flag').join('\n')}
+} as const;
 /** Slot indices of the engine's summary view; \`LEN\` is its length. */
 export const SUMMARY = {
 ${lines.join('\n')}
@@ -57,7 +80,7 @@ ${lines.join('\n')}
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = generate(readFileSync(join(root, SOURCE), 'utf8'));
+  const out = generate(readSources());
   if (process.argv.includes('--check')) {
     const committed = readFileSync(join(root, TARGET), 'utf8');
     if (committed !== out) {

@@ -18,6 +18,8 @@ const row = (over: Partial<LadderRowModel> = {}): LadderRowModel => ({
   top: 60,
   bar: 50,
   touch: true,
+  traded: 0,
+  lastTrade: null,
   ...over,
 });
 

@@ -11,6 +11,8 @@ export interface LadderRowProps {
   priceText: string;
   sizeText: string;
   cumulativeText: string;
+  /** The session's traded size at this level, formatted; undefined hides the column. */
+  tradedText?: string;
   /** Show the row's change as a flash. */
   flash: boolean;
   stale: boolean;
@@ -28,6 +30,7 @@ export const LadderRow = memo(function LadderRow({
   priceText,
   sizeText,
   cumulativeText,
+  tradedText,
   flash,
   stale,
   tabIndex,
@@ -42,7 +45,8 @@ export const LadderRow = memo(function LadderRow({
       role="row"
       aria-rowindex={row.listIndex + 2}
       aria-disabled={stale || undefined}
-      className={`tf-ladder__row tf-ladder__row--${row.side}`}
+      className={`tf-ladder__row tf-ladder__row--${row.side}${row.lastTrade ? ' tf-ladder__row--last-trade' : ''}`}
+      data-last-trade={row.lastTrade ?? undefined}
       data-change={flash && row.change !== 'same' ? row.change : undefined}
       style={{ '--tf-bar': `${row.bar.toFixed(2)}%`, position: 'absolute', top: row.top, left: 0, right: 0 } as CSSProperties}
       data-testid={row.touch ? `best-${row.side}` : undefined}
@@ -50,6 +54,11 @@ export const LadderRow = memo(function LadderRow({
       onKeyDown={(e) => onKey(e, index)}
     >
       <span role="gridcell" className="tf-ladder__price">
+        {row.lastTrade && (
+          <span className="tf-ladder__last-mark" aria-label={`last trade, taker ${row.lastTrade}`} role="img">
+            ◆
+          </span>
+        )}
         {priceText}
       </span>
       <span role="gridcell" className="tf-ladder__size">
@@ -58,6 +67,11 @@ export const LadderRow = memo(function LadderRow({
       <span role="gridcell" className="tf-ladder__cum">
         {cumulativeText}
       </span>
+      {tradedText !== undefined && (
+        <span role="gridcell" className="tf-ladder__traded">
+          {tradedText}
+        </span>
+      )}
     </div>
   );
 }, sameRow);
@@ -69,6 +83,8 @@ function sameRow(a: LadderRowProps, b: LadderRowProps): boolean {
     a.priceText === b.priceText &&
     a.sizeText === b.sizeText &&
     a.cumulativeText === b.cumulativeText &&
+    a.tradedText === b.tradedText &&
+    a.row.lastTrade === b.row.lastTrade &&
     a.flash === b.flash &&
     a.stale === b.stale &&
     a.tabIndex === b.tabIndex &&

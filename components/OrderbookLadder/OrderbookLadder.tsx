@@ -14,7 +14,7 @@ import { LadderRow } from './LadderRow.js';
 import { ladderModel } from './ladderModel.js';
 import { SpreadRow } from './SpreadRow.js';
 import { useAutoCentre } from './useAutoCentre.js';
-import { useVirtualRows } from './useVirtualRows.js';
+import { useVirtualRows } from '../virtual/useVirtualRows.js';
 
 /** What `onLevelClick` receives. */
 export interface LevelClick {
@@ -47,6 +47,10 @@ export interface OrderbookLadderProps {
   announceEveryMs?: number;
   /** Grouping choices offered, in multiples of the tick. `[]` hides the control. Default [1, 5, 10, 50, 100]. */
   groupings?: number[];
+  /** Mark the level the last trade printed in (◆, in the taker's colour). Default true. */
+  showLastTrade?: boolean;
+  /** A fourth column: the session's size traded at each level (taker buys + sells, book units, since the store started). Default false. */
+  showTraded?: boolean;
 }
 
 /**
@@ -68,12 +72,18 @@ export function OrderbookLadder({
   label,
   announceEveryMs = 2000,
   groupings = [1, 5, 10, 50, 100],
+  showLastTrade = true,
+  showTraded = false,
 }: OrderbookLadderProps) {
   const grouping = useMarket(store, (s) => s.grouping);
   const book = useMarket(store, (s) => s.book);
   const stale = useMarket(store, (s) => !showsLive(s));
+  const last = useMarket(store, (s) => (showLastTrade ? (s.tape?.last ?? null) : null));
 
-  const model = useMemo(() => ladderModel(book, { depth, rowHeight, height, barMode }), [book, depth, rowHeight, height, barMode]);
+  const model = useMemo(
+    () => ladderModel(book, { depth, rowHeight, height, barMode, grouping, lastTrade: last }),
+    [book, depth, rowHeight, height, barMode, grouping, last],
+  );
   const { rows, totalRows } = model;
 
   // Decimals follow the grouping (0.01 × 10 → 1 decimal): fixed, so distinct levels never print alike.
@@ -134,7 +144,11 @@ export function OrderbookLadder({
   const visible = (i: number) => virtual.isRendered(rows[i].listIndex) || i === roving.focusIndex;
 
   return (
-    <div className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}`} data-stale={stale || undefined} data-sequence={book?.sequence}>
+    <div
+      className={`tf-ladder${stale ? ' tf-ladder--stale' : ''}${showTraded ? ' tf-ladder--traded' : ''}`}
+      data-stale={stale || undefined}
+      data-sequence={book?.sequence}
+    >
       {groupings.length > 0 && (
         <GroupingSelect value={grouping} choices={groupings} tickSize={tickSize} locale={locale} onChange={(g) => store.setGrouping(g)} />
       )}
@@ -143,6 +157,7 @@ export function OrderbookLadder({
           <span role="columnheader">Price</span>
           <span role="columnheader">Size</span>
           <span role="columnheader">Total</span>
+          {showTraded && <span role="columnheader">Traded</span>}
         </div>
         <div
           ref={viewport}
@@ -161,6 +176,7 @@ export function OrderbookLadder({
                   priceText={priceFmt.format(row.price)}
                   sizeText={sizeFmt.format(row.size)}
                   cumulativeText={sizeFmt.format(row.cumulative)}
+                  tradedText={showTraded ? (row.traded > 0 ? sizeFmt.format(row.traded) : '') : undefined}
                   flash={flash}
                   stale={stale}
                   tabIndex={roving.tabIndex(i)}

@@ -19,6 +19,10 @@ export interface LadderRowModel {
   bar: number;
   /** The best ask or the best bid. */
   touch: boolean;
+  /** The session's size traded at this level's prices (taker buys + sells), book units. */
+  traded: number;
+  /** The last trade's price falls in this level (`lastTrade` given): its taker side, else null. */
+  lastTrade: 'buy' | 'sell' | null;
 }
 
 export interface LadderModel {
@@ -41,16 +45,29 @@ export interface LadderSettings {
   /** The viewport's height in px. */
   height: number;
   barMode: 'size' | 'cumulative';
+  /** Ticks per level (the store's grouping): a level covers that many ticks. Default 1. */
+  grouping?: number;
+  /** The newest print, to mark its level. */
+  lastTrade?: { price: number; side: 'buy' | 'sell' } | null;
 }
 
 /** The ladder for `book` (no rows before the first picture). */
-export function ladderModel(book: BookPicture | null, { depth, rowHeight, height, barMode }: LadderSettings): LadderModel {
+export function ladderModel(book: BookPicture | null, { depth, rowHeight, height, barMode, grouping = 1, lastTrade }: LadderSettings): LadderModel {
   const asks = book ? book.asks.slice(0, depth) : [];
   const bids = book ? book.bids.slice(0, depth) : [];
   const asksShown = asks.length;
   // One scale for both sides (the engine's, for the depth shown), so bars compare across the spread.
   const full = book ? barMax(book, depth, barMode) : 0;
   const scale = full > 0 ? 100 / full : 0;
+  // In ticks (exact integers): a bid level covers [price, price + group), an ask level
+  // (price − group, price], as the engine groups (bids floor, asks ceil).
+  const tick = book?.tickSize || 1;
+  const group = Math.max(1, Math.floor(grouping));
+  const lastTicks = lastTrade ? Math.round(lastTrade.price / tick) : NaN;
+  const holdsLast = (side: 'bid' | 'ask', price: number) => {
+    const t = Math.round(price / tick);
+    return side === 'bid' ? lastTicks >= t && lastTicks < t + group : lastTicks <= t && lastTicks > t - group;
+  };
   const row = (side: 'bid' | 'ask', l: Level, listIndex: number, touch: boolean): LadderRowModel => ({
     key: `${side}${l.price}`,
     side,
@@ -62,6 +79,8 @@ export function ladderModel(book: BookPicture | null, { depth, rowHeight, height
     top: listIndex * rowHeight,
     bar: (barMode === 'size' ? l.size : l.cumulative) * scale,
     touch,
+    traded: l.tradedBuy + l.tradedSell,
+    lastTrade: lastTrade && holdsLast(side, l.price) ? lastTrade.side : null,
   });
   const rows: LadderRowModel[] = [];
   // Asks are drawn far → near, so the best ask sits right above the spread row.

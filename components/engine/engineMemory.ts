@@ -7,9 +7,20 @@
  * between making a view and reading it.
  */
 import { rejectedCode, type Engine } from './initEngine.js';
-import { BAR_SCALE, BAR_SCALE_STRIDE, LEVEL, LEVEL_STRIDE, SUMMARY } from './engineLayout.generated.js';
+import {
+  BAR_SCALE,
+  BAR_SCALE_STRIDE,
+  LEVEL,
+  LEVEL_STRIDE,
+  LEVEL_VOLUME,
+  ROW,
+  ROW_FLAG,
+  ROW_STRIDE,
+  SUMMARY,
+  VOLUME_STRIDE,
+} from './engineLayout.generated.js';
 
-export { BAR_SCALE_STRIDE, LEVEL_STRIDE, SUMMARY };
+export { BAR_SCALE_STRIDE, LEVEL_STRIDE, LEVEL_VOLUME, ROW, ROW_FLAG, ROW_STRIDE, SUMMARY, VOLUME_STRIDE };
 
 /**
  * `count` laid-out levels from `from`, read from a copy of the levels view (`levelsAndScales`), each
@@ -57,6 +68,19 @@ export function levelsAndScales(
     levels: new Float64Array(memory.buffer, levelsPtr, levels * LEVEL_STRIDE),
     barScale: new Float64Array(memory.buffer, scalePtr, depths * BAR_SCALE_STRIDE).slice(),
   };
+}
+
+/** The session's traded size per laid-out level (bids then asks, `VOLUME_STRIDE` f64 each: taker
+ * buy, taker sell), copied: the engine rewrites it with the next picture. */
+export function levelVolume(engine: Engine, memory: WebAssembly.Memory, levels: number): Float64Array {
+  const ptr = engine.level_volume_ptr();
+  return new Float64Array(memory.buffer, ptr, levels * VOLUME_STRIDE).slice();
+}
+
+/** The tape view's `rows` rows, newest first (`ROW_STRIDE` f64 each), copied. */
+export function tapeRows(engine: Engine, memory: WebAssembly.Memory, rows: number): Float64Array {
+  const ptr = engine.tape_rows_ptr();
+  return new Float64Array(memory.buffer, ptr, rows * ROW_STRIDE).slice();
 }
 
 /**

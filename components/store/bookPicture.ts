@@ -2,7 +2,17 @@
  * Reads the engine's views (through `engine/engineMemory.ts`) into an immutable snapshot React can render.
  */
 import type { Engine } from '../engine/initEngine.js';
-import { SUMMARY as S, barScaleAt, barScaleDepths, levelsAndScales, readLevels, summaryView } from '../engine/engineMemory.js';
+import {
+  LEVEL_VOLUME,
+  SUMMARY as S,
+  VOLUME_STRIDE,
+  barScaleAt,
+  barScaleDepths,
+  levelVolume,
+  levelsAndScales,
+  readLevels,
+  summaryView,
+} from '../engine/engineMemory.js';
 
 /** One price level as the components see it. */
 export interface Level {
@@ -13,6 +23,10 @@ export interface Level {
   /** Change since the picture last read (painted): `new` level, size `up` or `down`, or `same`. Frames that
    * arrive between two paints are not lost to the flash. */
   change: LevelChange;
+  /** The session's taker-buy and taker-sell size traded at this level's prices (grouped as the
+   * level is), in the book's unit, since the store started or the stream last restarted. */
+  tradedBuy: number;
+  tradedSell: number;
 }
 
 export type LevelChange = 'same' | 'new' | 'up' | 'down';
@@ -111,12 +125,21 @@ export function readStats(summary: Float64Array): FeedStats {
   };
 }
 
-const level = (price: number, size: number, cumulative: number, change: number): Level => ({
-  price,
-  size,
-  cumulative,
-  change: CHANGES[change] ?? 'same',
-});
+/** Levels from `from`, each with its traded volume (`volume`, as `levelVolume` lays it out). */
+function levelsWithVolume(view: Float64Array, volume: Float64Array, from: number, count: number): Level[] {
+  let i = from;
+  return readLevels(view, from, count, (price, size, cumulative, change) => {
+    const v = i++ * VOLUME_STRIDE;
+    return {
+      price,
+      size,
+      cumulative,
+      change: CHANGES[change] ?? 'same',
+      tradedBuy: volume[v + LEVEL_VOLUME.BUY] ?? 0,
+      tradedSell: volume[v + LEVEL_VOLUME.SELL] ?? 0,
+    };
+  });
+}
 
 /** Picture the engine's current book, or null before the first frame. Pass `summary` if already read. */
 export function readBook(
@@ -128,6 +151,8 @@ export function readBook(
   if (s[S.FRAMES] === 0) return null;
   const nb = s[S.BID_LEN];
   const na = s[S.ASK_LEN];
+  // The volume view first: asking for an address may grow memory, so the levels' views come after.
+  const volume = levelVolume(engine, memory, nb + na);
   const { levels: view, barScale } = levelsAndScales(engine, memory, nb + na, Math.max(nb, na));
   return {
     symbol,
@@ -149,8 +174,8 @@ export function readBook(
     smoothWindowImbalance: s[S.SMOOTH_WINDOW_IMBALANCE],
     imbalances: {},
     status: STATUSES[s[S.STATUS]] ?? 'stale',
-    bids: readLevels(view, 0, nb, level),
-    asks: readLevels(view, nb, na, level),
+    bids: levelsWithVolume(view, volume, 0, nb),
+    asks: levelsWithVolume(view, volume, nb, na),
     barScale,
   };
 }

@@ -13,8 +13,9 @@ import { EngineSession } from './engineSession.js';
 import { ImbalanceWindows, type ImbalanceWindow } from './imbalanceWindow.js';
 import { createPaintScheduler } from './paintScheduler.js';
 import { isStale, watchStaleness } from './staleness.js';
+import type { TapePicture, TapeView } from './tapePicture.js';
 
-export type { ImbalanceWindow };
+export type { ImbalanceWindow, TapePicture, TapeView };
 
 export interface MarketState {
   /** Transport state of the source. */
@@ -33,6 +34,11 @@ export interface MarketState {
   lastError: string | null;
   /** What a replay source is doing (null for a live feed): views show it instead of live latency. */
   replay: ReplayState | null;
+  /** The prints the frames carried (each once) in the store's `tapeView`, and the server's
+   * running totals; null before the first frame. A new object only when the tape changed. */
+  tape: TapePicture | null;
+  /** How the engine aggregates, filters and flags `tape`. */
+  tapeView: TapeView;
 }
 
 export interface MarketStoreOptions {
@@ -58,6 +64,12 @@ export interface MarketStoreOptions {
    * `book.smoothWindowImbalance`; `ImbalanceBar` shows it). Default `{ levels: 10 }`.
    */
   imbalanceWindow?: ImbalanceWindow;
+  /**
+   * How the engine aggregates, filters and flags the tape (`tape`; `TradeTape` shows it). Default
+   * `{ windowMs: 0, minNotional: 0, largeNotional: 0, capacity: 500 }`: every print, the newest 500,
+   * the view's own 95th percentile flagged large.
+   */
+  tapeView?: TapeView;
 }
 
 export interface MarketStore extends StoreApi<MarketState> {
@@ -71,6 +83,8 @@ export interface MarketStore extends StoreApi<MarketState> {
    * function that stops it.
    */
   measureImbalance(window: ImbalanceWindow): () => void;
+  /** Change how the tape is aggregated, filtered and flagged (merged into the current `tapeView`). */
+  setTapeView(view: TapeView): void;
   /** Stop the source, timers and animation frames and free the engine's memory. */
   dispose(): void;
 }
@@ -89,6 +103,8 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     imbalanceWindow: options.imbalanceWindow ?? { levels: 10 },
     lastError: null,
     replay: null,
+    tape: null,
+    tapeView: options.tapeView ?? {},
   }));
   // Latency and staleness are measured on the source's clock: wall clock live, recorded time in a replay.
   const now = () => options.source.now?.() ?? Date.now();
@@ -112,6 +128,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     store.setState({
       book: read.book,
       stats: read.stats,
+      tape: read.tape,
       rejected: session.framing.rejected,
       lastError: session.framing.lastError,
       stale: isStale(store.getState().connection, read.engineStale),
@@ -133,11 +150,12 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   });
 
   const start = async () => {
-    const { grouping, imbalanceWindow } = store.getState();
+    const { grouping, imbalanceWindow, tapeView } = store.getState();
     const opened = await EngineSession.open(options.engineSource, {
       staleAfterMs,
       grouping,
       imbalanceWindow,
+      tapeView,
       symbol: options.symbol ?? options.source.symbol,
       windows,
     });
@@ -181,6 +199,13 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       store.setState({ grouping: g });
       if (!session) return;
       session.setGrouping(g);
+      changed();
+    },
+    setTapeView(view: TapeView) {
+      const tapeView = { ...store.getState().tapeView, ...view };
+      store.setState({ tapeView });
+      if (!session) return;
+      session.setTapeView(tapeView);
       changed();
     },
     measureImbalance(window: ImbalanceWindow) {

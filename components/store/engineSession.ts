@@ -9,6 +9,7 @@ import { SUMMARY as S, summaryView } from '../engine/engineMemory.js';
 import { readBook, readEngineStale, readStats, stillEasing, type BookPicture, type FeedStats } from './bookPicture.js';
 
 import { engineWindow, type ImbalanceWindow, type ImbalanceWindows } from './imbalanceWindow.js';
+import { DEFAULT_TAPE_CAPACITY, readTape, tapeKey, type TapePicture, type TapeView } from './tapePicture.js';
 
 export type { ImbalanceWindow };
 
@@ -20,6 +21,8 @@ export interface EngineSettings {
   symbol?: string;
   /** The windows measured in every picture besides the configured one (the store's registry). */
   windows: ImbalanceWindows;
+  /** How the tape is aggregated, filtered and flagged. */
+  tapeView: TapeView;
 }
 
 /** What one read of the engine gives the store. */
@@ -31,6 +34,8 @@ export interface EngineRead {
   engineStale: boolean;
   /** Eased values still moving: keep painting. */
   easing: boolean;
+  /** The tape: the same object as the last read while it has not changed (null before any frame). */
+  tape: TapePicture | null;
 }
 
 export class EngineSession {
@@ -41,6 +46,10 @@ export class EngineSession {
   private symbolAtRestarts = -1;
   /** Null once freed. */
   private engine: Engine | null;
+  /** The last tape read and what identified it; the view's version bumps with every `setTapeView`. */
+  private tape: TapePicture | null = null;
+  private tapeKey = '';
+  private tapeViewVersion = 0;
 
   private constructor(
     engine: Engine,
@@ -53,6 +62,7 @@ export class EngineSession {
     engine.set_expected_symbol(settings.symbol ?? '');
     engine.set_grouping(settings.grouping);
     this.setImbalanceWindow(settings.imbalanceWindow);
+    this.setTapeView(settings.tapeView);
     this.framing = new FramingCheck(engine, memory);
   }
 
@@ -79,6 +89,14 @@ export class EngineSession {
 
   setImbalanceWindow(w: ImbalanceWindow) {
     this.engine?.set_imbalance_window(...engineWindow(w));
+  }
+
+  /** Aggregation window, minimum notional, large-print threshold and ring length of the tape. */
+  setTapeView(v: TapeView) {
+    const num = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0);
+    this.engine?.set_tape_capacity(Math.max(1, Math.floor(v.capacity ?? DEFAULT_TAPE_CAPACITY)));
+    this.engine?.set_tape_view(num(v.windowMs), num(v.minNotional), num(v.largeNotional));
+    this.tapeViewVersion++;
   }
 
   /** Advance the engine's clock (easing, staleness) to `now` on the source's clock. */
@@ -113,11 +131,22 @@ export class EngineSession {
       // Measured by the engine on the same picture, in exact lots.
       for (const [key, window] of this.windows) book.imbalances[key] = engine.imbalance_over(...engineWindow(window));
     }
+    // The tape is copied only when it changed: its rows keep their identity for views otherwise.
+    // (readBook may have grown memory: the summary view is made again.)
+    summary = summaryView(engine, this.memory);
+    if (summary[S.FRAMES] > 0) {
+      const key = tapeKey(summary, this.tapeViewVersion);
+      if (key !== this.tapeKey) {
+        this.tapeKey = key;
+        this.tape = readTape(engine, this.memory, summary);
+      }
+    }
     return {
       book,
       stats: readStats(summary),
       engineStale: readEngineStale(summary),
       easing,
+      tape: this.tape,
     };
   }
 

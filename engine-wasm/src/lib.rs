@@ -4,10 +4,12 @@
 
 pub mod grouping;
 pub mod market_engine;
+pub mod trade_tape;
 
 use wasm_bindgen::prelude::*;
 
-pub use market_engine::{summary, IngestOutcome, MarketEngine, BAR_SCALE_STRIDE, LEVEL_STRIDE};
+pub use market_engine::{summary, IngestOutcome, MarketEngine, BAR_SCALE_STRIDE, LEVEL_STRIDE, VOLUME_STRIDE};
+pub use trade_tape::ROW_STRIDE;
 
 /// The engine handle JS holds. Free it with `.free()` (the store's `dispose()` does).
 #[wasm_bindgen]
@@ -132,6 +134,30 @@ impl Engine {
     pub fn symbol(&self) -> String {
         self.core.symbol().to_string()
     }
+
+    /// Keep the last `n` prints on the tape (default 500).
+    pub fn set_tape_capacity(&mut self, n: u32) {
+        self.core.set_tape_capacity(n);
+    }
+
+    /// The tape view: aggregate prints of one side within `window_ms` of a run's first (0: raw),
+    /// leave out rows under `min_notional` (0: none), flag rows at or above `large_notional`
+    /// (0: the view's own 95th percentile). Notionals in quote currency, compared exactly.
+    pub fn set_tape_view(&mut self, window_ms: f64, min_notional: f64, large_notional: f64) {
+        self.core.set_tape_view(window_ms, min_notional, large_notional);
+    }
+
+    /// Byte offset in WASM memory of the tape view: `summary::TAPE_ROWS` rows, newest first,
+    /// `tape_row_stride()` f64 each.
+    pub fn tape_rows_ptr(&mut self) -> usize {
+        self.core.tape_rows().as_ptr() as usize
+    }
+
+    /// Byte offset in WASM memory of the traded volume per laid-out level (as `levels`),
+    /// `volume_stride()` f64 each: the session's taker-buy and taker-sell size at that level.
+    pub fn level_volume_ptr(&mut self) -> usize {
+        self.core.level_volume().as_ptr() as usize
+    }
 }
 
 impl Default for Engine {
@@ -156,4 +182,16 @@ pub fn bar_scale_stride() -> usize {
 #[wasm_bindgen]
 pub fn summary_len() -> usize {
     summary::LEN
+}
+
+/// Number of f64 per row in the tape view.
+#[wasm_bindgen]
+pub fn tape_row_stride() -> usize {
+    ROW_STRIDE
+}
+
+/// Number of f64 per level in the traded-volume view.
+#[wasm_bindgen]
+pub fn volume_stride() -> usize {
+    VOLUME_STRIDE
 }

@@ -4,6 +4,7 @@
 use tickframe_schema::{decode_frame, BookStatus, FrameError, PriceLevel};
 
 use crate::grouping::{group_levels, walk_changes, Increment};
+use crate::trade_tape::{TradeTape, WirePrint};
 
 /// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch, and the
 /// change since the previous frame (0 same, 1 new, 2 size up, 3 size down; see `LevelChange`).
@@ -59,7 +60,28 @@ pub mod summary {
     pub const RESTARTS: usize = 29;
     /// Frames dropped because they are another symbol's than the one expected (`set_expected_symbol`).
     pub const OTHER_SYMBOL: usize = 30;
-    pub const LEN: usize = 31;
+    /// The server's last assigned print `seq` and its running totals since the stream started:
+    /// taker-buy size, taker-sell size, prints, and their difference (cumulative volume delta,
+    /// exact in lots), all as the newest frame sent them.
+    pub const TRADE_SEQ: usize = 31;
+    pub const BUY_VOLUME: usize = 32;
+    pub const SELL_VOLUME: usize = 33;
+    pub const TRADE_COUNT: usize = 34;
+    pub const VOLUME_DELTA: usize = 35;
+    /// The newest print kept: price, taker side (0 buy, 1 sell, −1 none yet), exchange time (ms).
+    pub const LAST_TRADE_PRICE: usize = 36;
+    pub const LAST_TRADE_SIDE: usize = 37;
+    pub const LAST_TRADE_TIME_MS: usize = 38;
+    /// Prints the tape keeps, and rows in its view (`set_tape_view`).
+    pub const TAPE_PRINTS: usize = 39;
+    pub const TAPE_ROWS: usize = 40;
+    /// Prints this client never saw (the print `seq` jumped past the server's window).
+    pub const TAPE_MISSED: usize = 41;
+    /// The notional at or above which a row is flagged large (the view's, or its 95th percentile).
+    pub const TAPE_LARGE_NOTIONAL: usize = 42;
+    /// Prints whose price or size was not a whole number of the book's ticks or lots.
+    pub const TAPE_INEXACT: usize = 43;
+    pub const LEN: usize = 44;
 }
 
 /// What happened to a frame.
@@ -87,12 +109,45 @@ pub const RESTART_FORWARD_JUMP: u64 = 1 << 32;
 /// on either side within that many levels of the touch.
 pub const BAR_SCALE_STRIDE: usize = 2;
 
+/// Floats per level in [`MarketEngine::level_volume`]: the session's taker-buy and taker-sell size
+/// traded at that level's prices.
+pub const VOLUME_STRIDE: usize = 2;
+
+/// Offsets of a level's fields within its [`VOLUME_STRIDE`] slots.
+pub mod level_volume {
+    pub const BUY: usize = 0;
+    pub const SELL: usize = 1;
+}
+
 /// Offsets of a depth's fields within its [`BAR_SCALE_STRIDE`] slots.
 pub mod bar_scale {
     /// The largest size on either side within that many levels of the touch.
     pub const SIZE: usize = 0;
     /// The largest cumulative size on either side within that many levels.
     pub const CUMULATIVE: usize = 1;
+}
+
+/// The summary slots (an array past 32 has no `Default`, so it is wrapped).
+#[derive(Debug)]
+struct Summary([f64; summary::LEN]);
+
+impl Default for Summary {
+    fn default() -> Self {
+        Summary([0.0; summary::LEN])
+    }
+}
+
+impl std::ops::Deref for Summary {
+    type Target = [f64; summary::LEN];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Summary {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 #[derive(Debug, Default)]
@@ -107,7 +162,7 @@ pub struct MarketEngine {
     window_eased: bool,
     /// Whether `levels` shows the last applied frame (it is laid out when read).
     picture_current: bool,
-    summary: [f64; summary::LEN],
+    summary: Summary,
     symbol: String,
     /// The market this engine shows (`set_expected_symbol`), as [`symbol_key`] spells it; empty: any.
     expected_key: String,
@@ -139,12 +194,18 @@ pub struct MarketEngine {
     prev_asks: Vec<(i64, i64)>,
     /// Increments derived from the last tick/lot size seen (recomputed only when those change).
     increments: Option<(f64, f64, Increment, Increment)>,
+    /// The prints the frames carried, each once, and the session's volume at each price.
+    tape: TradeTape,
+    /// Per laid-out level, the session's traded size there (`VOLUME_STRIDE` each); computed when read.
+    level_volume: Vec<f64>,
+    level_volume_current: bool,
 }
 
 impl MarketEngine {
     pub fn new() -> Self {
         let mut e = Self { smoothing_ms: 120.0, stale_after_ms: 3000.0, group_ticks: 1, imbalance_levels: 10, ..Default::default() };
         e.summary[summary::STALE] = 1.0;
+        e.summary[summary::LAST_TRADE_SIDE] = -1.0;
         e
     }
 
@@ -173,6 +234,7 @@ impl MarketEngine {
         if !self.symbol.is_empty() && symbol != self.symbol {
             self.last_seq = None;
             self.summary[summary::RESTARTS] += 1.0;
+            self.tape.clear();
         }
         let seq = frame.sequence();
         // A jump too far either way is a new stream, not this one misbehaving: start tracking again
@@ -181,6 +243,7 @@ impl MarketEngine {
             if (seq < last && last - seq > RESTART_BACKWARD_JUMP) || (seq > last && seq - last > RESTART_FORWARD_JUMP) {
                 self.last_seq = None;
                 self.summary[summary::RESTARTS] += 1.0;
+                self.tape.clear();
             }
         }
         let outcome = match self.last_seq {
@@ -252,7 +315,29 @@ impl MarketEngine {
             s[summary::SMOOTH_SPREAD] = s[summary::SPREAD];
             s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
         }
+        self.ingest_prints(&frame, price_step, size_step);
         Ok(outcome)
+    }
+
+    /// The frame's window of prints into the tape (each `seq` once) and its running totals.
+    fn ingest_prints(&mut self, frame: &tickframe_schema::OrderbookFrame<'_>, price_step: Increment, size_step: Increment) {
+        let prints = frame.trades().into_iter().flat_map(|v| v.iter()).map(|t| WirePrint {
+            price: t.price(),
+            size: t.size(),
+            time_ms: t.time_ms(),
+            seq: t.seq(),
+            sell: t.side() == tickframe_schema::TradeSide::Sell,
+            flags: t.flags(),
+        });
+        self.tape.ingest(prints, frame.trade_seq(), price_step, size_step);
+        self.level_volume_current = false;
+        let s = &mut self.summary;
+        s[summary::TRADE_SEQ] = frame.trade_seq() as f64;
+        s[summary::BUY_VOLUME] = frame.buy_volume();
+        s[summary::SELL_VOLUME] = frame.sell_volume();
+        s[summary::TRADE_COUNT] = frame.trade_count() as f64;
+        // Exact: both totals are whole lots, so their difference is too.
+        s[summary::VOLUME_DELTA] = size_step.value(size_step.count(frame.buy_volume()) - size_step.count(frame.sell_volume()));
     }
 
     /// Show only `symbol`'s frames (compared as [`symbol_key`] spells them: `BTC/USD`, `btc-usd` and
@@ -351,6 +436,20 @@ impl MarketEngine {
         if !self.picture_current {
             self.regroup();
         }
+        self.tape.refresh();
+        let s = &mut self.summary;
+        let (price, side, time) = match self.tape.last() {
+            Some((price, sell, time, _)) => (price, if sell { 1.0 } else { 0.0 }, time),
+            None => (0.0, -1.0, 0.0),
+        };
+        s[summary::LAST_TRADE_PRICE] = price;
+        s[summary::LAST_TRADE_SIDE] = side;
+        s[summary::LAST_TRADE_TIME_MS] = time;
+        s[summary::TAPE_PRINTS] = self.tape.len() as f64;
+        s[summary::TAPE_ROWS] = self.tape.row_count as f64;
+        s[summary::TAPE_MISSED] = self.tape.missed as f64;
+        s[summary::TAPE_LARGE_NOTIONAL] = self.tape.large_threshold;
+        s[summary::TAPE_INEXACT] = self.tape.inexact as f64;
     }
 
     /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.
@@ -418,6 +517,9 @@ impl MarketEngine {
         let want = self.bids.len().max(self.asks.len()) * BAR_SCALE_STRIDE;
         self.bar_scale.reserve(want.saturating_sub(self.bar_scale.len()));
         self.bar_scale_current = false;
+        let want = (self.bids.len() + self.asks.len()) * VOLUME_STRIDE;
+        self.level_volume.reserve(want.saturating_sub(self.level_volume.len()));
+        self.level_volume_current = false;
         self.picture_current = true;
     }
 
@@ -472,6 +574,64 @@ impl MarketEngine {
         }
         &self.bar_scale
     }
+    /// Keep the last `n` prints (default 500, at most `trade_tape::MAX_CAPACITY`).
+    pub fn set_tape_capacity(&mut self, n: u32) {
+        self.tape.set_capacity(n as usize);
+    }
+
+    /// How the tape view aggregates, filters and flags (see `TradeTape::set_view`).
+    pub fn set_tape_view(&mut self, window_ms: f64, min_notional: f64, large_notional: f64) {
+        self.tape.set_view(window_ms, min_notional, large_notional);
+    }
+
+    /// The tape view's rows, newest first (`trade_tape::ROW_STRIDE` f64 each), brought up to date.
+    pub fn tape_rows(&mut self) -> &[f64] {
+        self.refresh();
+        self.tape.rows()
+    }
+
+    /// Per laid-out level (bids then asks, as `levels`), the session's taker-buy and taker-sell size
+    /// traded at its prices (`VOLUME_STRIDE` each). A print above the best bid and below the best ask
+    /// belongs to no level. Computed when read; never grows memory (room is made with the picture).
+    pub fn level_volume(&mut self) -> &[f64] {
+        self.refresh();
+        if !self.level_volume_current {
+            self.level_volumes();
+            self.level_volume_current = true;
+        }
+        &self.level_volume
+    }
+
+    fn level_volumes(&mut self) {
+        let (nb, na) = (self.bids.len(), self.asks.len());
+        self.level_volume.clear();
+        self.level_volume.resize((nb + na) * VOLUME_STRIDE, 0.0);
+        let price_step = self.increments.map_or(Increment::new(1, 0), |(_, _, step, _)| step);
+        let size_step = self.increments.map_or(Increment::new(1, 0), |(_, _, _, step)| step);
+        let g = self.group_ticks;
+        // The touch as sent, in ticks: a print at or below the best bid is a bid level's, at or
+        // above the best ask an ask level's (grouped as the picture groups: bids floor, asks ceil).
+        let best_bid = (nb > 0).then(|| price_step.count(self.summary[summary::BEST_BID]));
+        let best_ask = (na > 0).then(|| price_step.count(self.summary[summary::BEST_ASK]));
+        for (ticks, (buy, sell)) in self.tape.volume_prices() {
+            let slot = if best_bid.is_some_and(|b| ticks <= b) {
+                let bucket = ticks.div_euclid(g) * g;
+                // Bids are best (highest) first.
+                self.bids.binary_search_by(|&(p, _)| bucket.cmp(&p)).ok()
+            } else if best_ask.is_some_and(|a| ticks >= a) {
+                let bucket = -((-ticks).div_euclid(g)) * g;
+                self.asks.binary_search_by(|&(p, _)| p.cmp(&bucket)).ok().map(|i| nb + i)
+            } else {
+                None
+            };
+            if let Some(i) = slot {
+                let out = &mut self.level_volume[i * VOLUME_STRIDE..(i + 1) * VOLUME_STRIDE];
+                out[level_volume::BUY] += size_step.value(buy);
+                out[level_volume::SELL] += size_step.value(sell);
+            }
+        }
+    }
+
     /// The summary, brought up to date first (level counts come from the grouped picture).
     pub fn summary(&mut self) -> &[f64; summary::LEN] {
         self.refresh();

@@ -5,7 +5,7 @@ export { BookStatus } from '../../schema/generated/ts/tickframe/schema';
 import { BookStatus, OrderbookFrame, PriceLevel, Trade, TradeSide } from '../../schema/generated/ts/tickframe/schema';
 
 /** A print for a test frame: price, size, the taker's side, its `seq`. */
-export type TestPrint = { price: number; size: number; buy: boolean; seq: number };
+export type TestPrint = { price: number; size: number; buy: boolean; seq: number; timeMs?: number; flags?: number };
 
 export function buildFrameTs(opts: {
   sequence: number;
@@ -33,7 +33,7 @@ export function buildFrameTs(opts: {
     OrderbookFrame.startTradesVector(b, prints.length);
     for (let i = prints.length - 1; i >= 0; i--) {
       const t = prints[i];
-      Trade.createTrade(b, t.price, t.size, 1.7e12 + t.seq, BigInt(t.seq), t.buy ? TradeSide.Buy : TradeSide.Sell, 0);
+      Trade.createTrade(b, t.price, t.size, t.timeMs ?? 1.7e12 + t.seq, BigInt(t.seq), t.buy ? TradeSide.Buy : TradeSide.Sell, t.flags ?? 0);
     }
     trades = b.endVector();
   }

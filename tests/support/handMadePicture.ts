@@ -5,7 +5,7 @@ import type { BookPicture, Level } from '../../components/store/bookPicture';
 /** One side's levels from [price, size] pairs, touch first, with cumulative sizes. */
 export function levels(pairs: [number, number][]): Level[] {
   let cumulative = 0;
-  return pairs.map(([price, size]) => ({ price, size, cumulative: (cumulative += size), change: 'same' }));
+  return pairs.map(([price, size]) => ({ price, size, cumulative: (cumulative += size), change: 'same', tradedBuy: 0, tradedSell: 0 }));
 }
 
 /** A picture as the engine would hand it over, bar scales included (largest size and cumulative within d levels). */

@@ -39,10 +39,10 @@ describe('WASM engine (real module)', () => {
     expect(book.symbol).toBe('TS-USD');
     expect(book.bestBid).toBe(100.25);
     expect(book.bids).toEqual([
-      { price: 100.25, size: 1.5, cumulative: 1.5, change: 'new' },
-      { price: 100.24, size: 2, cumulative: 3.5, change: 'new' },
+      { price: 100.25, size: 1.5, cumulative: 1.5, change: 'new', tradedBuy: 0, tradedSell: 0 },
+      { price: 100.24, size: 2, cumulative: 3.5, change: 'new', tradedBuy: 0, tradedSell: 0 },
     ]);
-    expect(book.asks).toEqual([{ price: 100.26, size: 0.75, cumulative: 0.75, change: 'new' }]);
+    expect(book.asks).toEqual([{ price: 100.26, size: 0.75, cumulative: 0.75, change: 'new', tradedBuy: 0, tradedSell: 0 }]);
     // Next frame: one level grows, one shrinks, one is new, one is gone.
     engine.ingest_frame(
       buildFrameTs({

@@ -5,15 +5,15 @@ import { useRef, useState, type RefObject } from 'react';
 export const OVERSCAN = 8;
 
 /**
- * Fixed-height virtual rows in a scrolling `viewport`: which rows exist in the DOM, and scrolling
- * that tells the ladder's own scrolls from the user's.
+ * Fixed-height virtual rows in a scrolling `viewport` (the ladder's, the tape's): which rows exist
+ * in the DOM, and scrolling that tells the view's own scrolls from the user's.
  */
 export function useVirtualRows(
   viewport: RefObject<HTMLDivElement | null>,
   { totalRows, rowHeight, height }: { totalRows: number; rowHeight: number; height: number },
 ) {
   const [scrollTop, setScrollTop] = useState(0);
-  // Where the ladder itself last scrolled to: a scroll event elsewhere is the user's.
+  // Where the view itself last scrolled to: a scroll event elsewhere is the user's.
   const programmaticTop = useRef<number | null>(null);
 
   const scrollTo = (top: number) => {
@@ -37,7 +37,7 @@ export function useVirtualRows(
     isRendered: (index: number) => index >= first && index <= last,
     /** Whether list row `index` is wholly in view. */
     inView: (index: number) => index * rowHeight >= scrollTop && (index + 1) * rowHeight <= scrollTop + height,
-    /** The viewport's scroll handler; `onUserScroll` runs when the scroll was not the ladder's own. */
+    /** The viewport's scroll handler; `onUserScroll` runs when the scroll was not the view's own. */
     onScroll(onUserScroll: () => void) {
       const el = viewport.current;
       if (!el) return;
