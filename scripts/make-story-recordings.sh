@@ -14,7 +14,10 @@ cargo build --release -p tickframe-server
 server="$TICKFRAME_ROOT/target/release/tickframe-server"
 # capture file | symbol | recording | levels a side (a few hundred KB per recording)
 recordings=(
+  "coinbase-advanced-2026.capture.jsonl|BTC-USD|coinbase-btc-usd.tfrec|25"
+  "coinbase-advanced-2026.capture.jsonl|ETH-USD|coinbase-eth-usd.tfrec|25"
   "kraken-v1-2021.capture.jsonl|BTC-CHF|kraken-btc-chf.tfrec|20"
+  "kraken-v1-2021.capture.jsonl|SC-EUR|kraken-sc-eur.tfrec|20"
   "binance-spot-2021.capture.jsonl|NKN-USDT|binance-nkn-usdt.tfrec|20"
   "binance-usdm-2021.capture.jsonl|SUSHI-USDT-PERP|binance-usdm-sushi-usdt.tfrec|20"
 )
@@ -26,7 +29,7 @@ for r in "${recordings[@]}"; do
     --depth "$depth" --record "stories/fixtures/$out" >/dev/null 2>"/tmp/tickframe-record-$out.log" &
   pids+=("$!")
 done
-# The captures span ~31 s at their recorded pace; then the servers stop (SIGINT flushes the files).
+# The captures span ~25–31 s at their recorded pace; then the servers stop (SIGINT flushes the files).
 sleep "${RECORD_SECONDS:-34}"
 for p in "${pids[@]}"; do kill -INT "$p"; done
 for p in "${pids[@]}"; do wait "$p" || true; done

@@ -53,12 +53,7 @@ export const LadderRow = memo(function LadderRow({
       onClick={() => onActivate(index)}
       onKeyDown={(e) => onKey(e, index)}
     >
-      <span role="gridcell" className="tf-ladder__price">
-        {row.lastTrade && (
-          <span className="tf-ladder__last-mark" aria-label={`last trade, taker ${row.lastTrade}`} role="img">
-            ◆
-          </span>
-        )}
+      <span role="gridcell" className="tf-ladder__price" aria-label={row.lastTrade ? `${priceText}, last trade (taker ${row.lastTrade})` : undefined}>
         {priceText}
       </span>
       <span role="gridcell" className="tf-ladder__size">

@@ -1,5 +1,5 @@
 'use client';
-import { decimalsOf, fixedFormatter } from '../format/priceFormat.js';
+import { decimalsOf, fixedFormatter, significantFormatter } from '../format/priceFormat.js';
 import type { MarketStore } from '../store/createMarketStore.js';
 import { showsLive } from '../store/showsLive.js';
 import { useMarket } from '../store/useMarket.js';
@@ -38,7 +38,9 @@ export function SpreadGauge({ store, tightBps = 2, wideBps = 10, locale }: Sprea
   const max = wideBps * 2;
   const level = spreadLevel(bps, tightBps, wideBps);
   const price = twoSided ? fixedFormatter(decimalsOf(book.tickSize), locale).format(book.spread) : '—';
-  const bpsText = twoSided ? fixedFormatter(2, locale).format(bps) : '—';
+  // A liquid market's one-tick spread is a few thousandths of a bp (BTC-USD: 0.0015): two
+  // significant digits there, so it never reads as 0.00.
+  const bpsText = !twoSided ? '—' : bps > 0 && bps < 0.1 ? significantFormatter(2, locale).format(bps) : fixedFormatter(2, locale).format(bps);
   const pctText = twoSided ? fixedFormatter(4, locale).format(bps / 100) : '—';
   return (
     <div className={`tf-gauge tf-gauge--${level}${stale ? ' tf-gauge--stale' : ''}`}>

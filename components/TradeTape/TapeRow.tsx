@@ -47,8 +47,15 @@ export const TapeRow = memo(function TapeRow({
       data-side={row.side}
       data-large={row.large || undefined}
       data-gap={row.gapBefore || undefined}
+      data-aggregated={row.aggregated || undefined}
       data-seq={row.firstSeq}
-      title={row.gapBefore ? 'Prints are missing before this one' : undefined}
+      title={
+        row.gapBefore
+          ? 'Prints are missing before this one'
+          : row.aggregated
+            ? 'Prints of one time, side and price, summed by the server (a burst)'
+            : undefined
+      }
       style={{ '--tf-bar': `${row.bar.toFixed(2)}%`, position: 'absolute', top: row.top, left: 0, right: 0 } as CSSProperties}
       onKeyDown={(e) => onKey(e, row.index)}
       onFocus={() => onFocusRow(row.index)}
@@ -87,6 +94,7 @@ function sameRow(a: TapeRowProps, b: TapeRowProps): boolean {
     a.row.side === b.row.side &&
     a.row.large === b.row.large &&
     a.row.gapBefore === b.row.gapBefore &&
+    a.row.aggregated === b.row.aggregated &&
     a.row.count === b.row.count
   );
 }

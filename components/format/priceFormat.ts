@@ -23,6 +23,11 @@ export function fixedFormatter(decimals: number, locale?: string): Intl.NumberFo
   );
 }
 
+/** A cached formatter with at most `digits` significant digits (0.0015, 0.012). */
+export function significantFormatter(digits: number, locale?: string): Intl.NumberFormat {
+  return cached(`${locale ?? ''}|sig${digits}`, () => new Intl.NumberFormat(locale, { maximumSignificantDigits: digits }));
+}
+
 /** A cached compact formatter (12.3K, 4.5M) with three significant digits, for axis labels. */
 export function compactFormatter(locale?: string): Intl.NumberFormat {
   return cached(`${locale ?? ''}|compact`, () => new Intl.NumberFormat(locale, { notation: 'compact', maximumSignificantDigits: 3 }));
