@@ -1,6 +1,7 @@
 // Regenerates schema/test-vectors/bad/: recordings that are wrong in one way each, made from the
 // good v2 vector, and expected.json saying what every reader must do with each (the Rust and
-// TypeScript reader tests both read it). Run: node scripts/make-recording-vectors.mjs
+// TypeScript reader tests both read it); and recording-v1.tfrec, the same records in version 1
+// (CRC over the frame only), which every reader must still read. Run: node scripts/make-recording-vectors.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,3 +58,23 @@ for (const [name, [bytes, outcome]] of Object.entries(cases)) {
 }
 writeFileSync(path.join(dir, 'bad', 'expected.json'), JSON.stringify(expected, null, 2) + '\n');
 console.log(`wrote ${Object.keys(cases).length} files to ${path.join(dir, 'bad')}`);
+
+/** CRC-32 (IEEE), as the recording format uses it. */
+function crc32(bytes) {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+// Version 1: the same header and records, each record's CRC over its frame only.
+const v1 = good.slice();
+view(v1).setUint16(8, 1, true);
+for (let at = 16 + hlen; at < v1.length;) {
+  const len = view(v1).getUint32(at, true);
+  view(v1).setUint32(at + 4, crc32(v1.subarray(at + 16, at + 16 + len)), true);
+  at += 16 + len;
+}
+writeFileSync(path.join(dir, 'recording-v1.tfrec'), v1);
+console.log(`wrote ${path.join(dir, 'recording-v1.tfrec')}`);

@@ -61,8 +61,8 @@ pub trait Adapter: Send + 'static {
     /// Apply one raw message to `book`.
     fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError>;
 
-    /// Prints the last message carried, moved into `out` (book images' companion messages; the
-    /// simulator has none).
+    /// Prints the messages carried since the last call, moved into `out` (book images' companion
+    /// messages, the simulator's updates).
     fn take_prints(&mut self, _out: &mut Vec<InboxPrint>) {}
 
     /// The decimals (price, size) the book's integers are in, when the source decides them (exchange

@@ -3,8 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Adapter, AdapterError, Applied};
+use super::{Adapter, AdapterError, Applied, InboxPrint};
 use crate::book::{L2Book, Side};
+use crate::instrument::Instrument;
+
+/// The simulated instrument: SIM-USD, tick 0.01, lot 0.0001.
+pub fn sim_instrument() -> Instrument {
+    Instrument { symbol: "SIM-USD".into(), price_decimals: 2, tick_units: 1, size_decimals: 4, lot_units: 1 }
+}
 
 /// One simulator message, as JSON text on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -12,8 +18,30 @@ use crate::book::{L2Book, Side};
 pub enum SimMessage {
     /// The whole book: levels as `[price_ticks, size_lots]`.
     Snapshot { seq: u64, bids: Vec<(i64, i64)>, asks: Vec<(i64, i64)> },
-    /// Level changes as `[side, price_ticks, size_lots]`; size 0 deletes.
-    Update { seq: u64, changes: Vec<(SimSide, i64, i64)> },
+    /// Level changes as `[side, price_ticks, size_lots]`; size 0 deletes. `trades`: the prints
+    /// that took liquidity in this step (the changes already include what they took).
+    Update {
+        seq: u64,
+        changes: Vec<(SimSide, i64, i64)>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        trades: Vec<SimTrade>,
+    },
+}
+
+/// One simulated print: the taker's side, price in ticks, size in lots, the simulator's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimTrade {
+    pub taker: SimTaker,
+    pub price: i64,
+    pub size: i64,
+    pub time_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimTaker {
+    Buy,
+    Sell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +66,8 @@ impl From<SimSide> for Side {
 pub struct SimAdapter {
     /// `seq` of the last applied message; `None` until a snapshot arrives (or after a gap).
     last_seq: Option<u64>,
+    /// Prints of applied updates, until the engine takes them.
+    prints: Vec<InboxPrint>,
 }
 
 impl SimAdapter {
@@ -65,7 +95,7 @@ impl Adapter for SimAdapter {
                 self.last_seq = Some(seq);
                 Ok(Applied::Changed)
             }
-            SimMessage::Update { seq, changes } => {
+            SimMessage::Update { seq, changes, trades } => {
                 let Some(last) = self.last_seq else {
                     // Not synced: updates before a snapshot are meaningless.
                     return Ok(Applied::Unchanged);
@@ -82,9 +112,29 @@ impl Adapter for SimAdapter {
                 for (side, p, s) in changes {
                     changed |= book.set(side.into(), p, s);
                 }
+                let inst = sim_instrument();
+                for t in trades {
+                    // Ticks and lots from a message are checked before they become prices.
+                    let (Some(size_e12), true) = (i128::from(t.size).checked_mul(10i128.pow(12 - inst.size_decimals)), t.size > 0 && t.price > 0)
+                    else {
+                        return Err(AdapterError::Malformed(format!("a print of {} lots at {} ticks", t.size, t.price)));
+                    };
+                    self.prints.push(InboxPrint {
+                        price: inst.price(t.price),
+                        size: inst.size(t.size),
+                        size_e12,
+                        time_ms: t.time_ms as f64,
+                        buy: t.taker == SimTaker::Buy,
+                        flags: 0,
+                    });
+                }
                 Ok(if changed { Applied::Changed } else { Applied::Unchanged })
             }
         }
+    }
+
+    fn take_prints(&mut self, out: &mut Vec<InboxPrint>) {
+        out.append(&mut self.prints);
     }
 }
 
@@ -108,6 +158,25 @@ mod tests {
         assert_eq!(b.best_bid(), Some((100, 1)), "a duplicate is not re-applied");
         assert_eq!(apply(&mut a, &mut b, r#"{"type":"update","seq":8,"changes":[]}"#).unwrap(), Applied::Gap { expected: 7, got: 8 });
         assert!(!a.synced());
+    }
+
+    #[test]
+    fn an_updates_prints_go_to_the_engine_exactly_with_the_takers_side() {
+        let (mut a, mut b) = (SimAdapter::new(), L2Book::new());
+        apply(&mut a, &mut b, r#"{"type":"snapshot","seq":1,"bids":[[99,20000]],"asks":[[101,30000]]}"#).unwrap();
+        let msg =
+            r#"{"type":"update","seq":2,"changes":[["a",101,29000]],"trades":[{"taker":"buy","price":101,"size":1000,"time_ms":1767225600010}]}"#;
+        apply(&mut a, &mut b, msg).unwrap();
+        let mut got = Vec::new();
+        a.take_prints(&mut got);
+        assert_eq!(got.len(), 1);
+        let p = got[0];
+        assert_eq!((p.price, p.size, p.size_e12, p.time_ms, p.buy), (1.01, 0.1, 100_000_000_000, 1_767_225_600_010.0, true));
+        a.take_prints(&mut got);
+        assert_eq!(got.len(), 1, "taken once");
+        // A print of nothing, or at no price, is malformed.
+        let bad = r#"{"type":"update","seq":3,"changes":[],"trades":[{"taker":"sell","price":99,"size":0,"time_ms":1}]}"#;
+        assert!(matches!(apply(&mut a, &mut b, bad), Err(AdapterError::Malformed(_))));
     }
 
     #[test]

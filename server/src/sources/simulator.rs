@@ -4,14 +4,11 @@
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::adapters::sim::{SimMessage, SimSide};
+use crate::adapters::sim::{SimMessage, SimSide, SimTaker, SimTrade};
 use crate::book::{L2Book, Side};
-use crate::instrument::Instrument;
 
-/// The simulated instrument: SIM-USD, tick 0.01, lot 0.0001.
-pub fn sim_instrument() -> Instrument {
-    Instrument { symbol: "SIM-USD".into(), price_decimals: 2, tick_units: 1, size_decimals: 4, lot_units: 1 }
-}
+/// The simulator's instrument (its messages' ticks and lots), defined beside its messages.
+pub use crate::adapters::sim::sim_instrument;
 
 /// SplitMix64: tiny, fast, and stable across versions (a dependency's RNG could change its stream).
 #[derive(Debug, Clone)]
@@ -42,14 +39,31 @@ const MAX_OFFSET: i64 = 120;
 #[derive(Debug, Clone)]
 pub struct MarketSimulator {
     rng: SplitMix64,
+    /// Prints draw from their own stream, so the book's walk is the same with or without them.
+    trade_rng: SplitMix64,
     book: L2Book,
     mid: i64,
     seq: u64,
+    /// The simulated exchange's clock (ms since the Unix epoch): +10 ms a step (100 updates/s), or
+    /// set by the live source to the wall clock before each step.
+    time_ms: u64,
 }
+
+/// The simulated clock's start: 2026-01-01T00:00:00Z (what `record_simulation` stamps frames from).
+pub const SIM_START_MS: u64 = 1_767_225_600_000;
+/// Simulated time per step.
+const STEP_MS: u64 = 10;
 
 impl MarketSimulator {
     pub fn new(seed: u64) -> Self {
-        let mut sim = Self { rng: SplitMix64(seed), book: L2Book::new(), mid: 100_000, seq: 0 };
+        let mut sim = Self {
+            rng: SplitMix64(seed),
+            trade_rng: SplitMix64(seed ^ 0x7472_6164_6573), // "trades"
+            book: L2Book::new(),
+            mid: 100_000,
+            seq: 0,
+            time_ms: SIM_START_MS,
+        };
         let mut scratch = Vec::new();
         sim.refill(&mut scratch);
         sim
@@ -88,8 +102,45 @@ impl MarketSimulator {
             self.change(&mut changes, side, price, size);
         }
         self.refill(&mut changes);
+        self.time_ms += STEP_MS;
+        let trades = self.trade(&mut changes);
         self.seq += 1;
-        encode(&SimMessage::Update { seq: self.seq, changes })
+        encode(&SimMessage::Update { seq: self.seq, changes, trades })
+    }
+
+    /// Set the simulated exchange's clock (the live source: the wall clock, before a step).
+    pub fn set_time_ms(&mut self, ms: u64) {
+        self.time_ms = ms;
+    }
+
+    /// Now and then a taker lifts the best ask or hits the best bid — sometimes several prints at
+    /// one time and price, as a venue splits a sweep — taking part of the level (never all of it,
+    /// so the book's depth stays as the walk made it).
+    fn trade(&mut self, changes: &mut Vec<(SimSide, i64, i64)>) -> Vec<SimTrade> {
+        let mut trades = Vec::new();
+        if !self.trade_rng.chance(0.3) {
+            return trades;
+        }
+        let buy = self.trade_rng.chance(0.5);
+        let prints = if self.trade_rng.chance(0.15) { self.trade_rng.range(2, 5) } else { 1 };
+        let touch = if buy { self.book.best_ask() } else { self.book.best_bid() };
+        let Some((price, mut resting)) = touch else { return trades };
+        let side = if buy { SimSide::Ask } else { SimSide::Bid };
+        for _ in 0..prints {
+            if resting < 2 {
+                break;
+            }
+            // Mostly small, now and then a large one (sizes skew towards small like real tapes).
+            let cap = if self.trade_rng.chance(0.05) { 20_000 } else { 2_000 };
+            let size = self.trade_rng.range(1, cap).min(self.trade_rng.range(1, cap)).min(resting - 1);
+            resting -= size;
+            let taker = if buy { SimTaker::Buy } else { SimTaker::Sell };
+            trades.push(SimTrade { taker, price, size, time_ms: self.time_ms });
+        }
+        if !trades.is_empty() {
+            self.change(changes, side, price, resting);
+        }
+        trades
     }
 
     fn change(&mut self, out: &mut Vec<(SimSide, i64, i64)>, side: SimSide, price: i64, size: i64) {
@@ -137,6 +188,9 @@ pub async fn run(seed: u64, rate_hz: u32, inbox: mpsc::Sender<Bytes>) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        // Prints carry the exchange's time: for the simulator, the wall clock of its step.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        sim.set_time_ms(now);
         if inbox.send(Bytes::from(sim.step())).await.is_err() {
             return;
         }
@@ -167,7 +221,7 @@ pub fn record_simulation<W: std::io::Write>(out: W, frames: u32, seed: u64, dept
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static CLOCK: AtomicU64 = AtomicU64::new(0);
-    const START_MS: u64 = 1_767_225_600_000;
+    const START_MS: u64 = SIM_START_MS;
     let tick_hz = tick_hz.clamp(20, 100);
     let inst = sim_instrument();
     let header = sim_recording_header(tick_hz, START_MS);
@@ -211,6 +265,26 @@ mod tests {
         let v1 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/test-vectors/recording-v1.tfrec")).unwrap();
         let old = crate::recording::read_recording(&v1).unwrap();
         assert_eq!((old.records, old.stopped), (rec.records, None));
+    }
+
+    #[test]
+    fn prints_take_liquidity_at_the_touch_on_the_takers_side() {
+        let mut sim = MarketSimulator::new(5);
+        let mut seen = 0;
+        for _ in 0..500 {
+            let (bid, ask) = (sim.book().best_bid(), sim.book().best_ask());
+            let msg: SimMessage = serde_json::from_slice(&sim.step()).unwrap();
+            let SimMessage::Update { trades, .. } = msg else { panic!("an update") };
+            for t in trades {
+                seen += 1;
+                // The walk may move the touch first; a print is at the touch after the walk, on
+                // the taker's side: a buy lifts the ask, a sell hits the bid.
+                let touch = if t.taker == SimTaker::Buy { sim.book().best_ask() } else { sim.book().best_bid() };
+                assert_eq!(touch.map(|l| l.0), Some(t.price), "before: bid {bid:?} ask {ask:?}");
+                assert!(t.size > 0);
+            }
+        }
+        assert!(seen > 100, "the simulator prints: {seen} in 500 steps");
     }
 
     #[test]
