@@ -9,3 +9,4 @@ cd "$TICKFRAME_ROOT"
 # 5000 clients need 5000+ sockets per process (10 000 for the raw-TCP run, which holds both ends).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 node bench/server/run.ts
+node bench/server/window.ts

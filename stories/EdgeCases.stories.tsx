@@ -3,6 +3,7 @@ import { expect, waitFor, within } from 'storybook/test';
 
 import { ConnectionStatus, DepthChart, OrderbookLadder, SpreadGauge, type ConnectionState, useMarketStore, ImbalanceBar } from '../components';
 import { BookStatus, buildFrameTs } from '../tests/support/buildFrame';
+import { computedColor } from './support/cssColor';
 import { ScriptedSource } from './support/ScriptedSource';
 
 type Book = [number, number][];
@@ -98,15 +99,7 @@ export const Stale: Story = {
     await waitFor(() => expect(ago()).toBeGreaterThan(first), { timeout: 5000 });
     // Every component shows it the same way: drawn in the theme's stale colour.
     const staleFg = getComputedStyle(canvasElement.querySelector('[data-theme]')!).getPropertyValue('--tf-stale-fg').trim();
-    const rgb = (css: string) => {
-      const probe = document.createElement('span');
-      probe.style.color = css;
-      document.body.append(probe);
-      const out = getComputedStyle(probe).color;
-      probe.remove();
-      return out;
-    };
-    const grey = rgb(staleFg);
+    const grey = computedColor(staleFg);
     const price = canvasElement.querySelector('.tf-ladder__row .tf-ladder__price')!;
     await expect(getComputedStyle(price).color).toBe(grey);
     await expect(getComputedStyle(canvasElement.querySelector('.tf-depth__line')!).stroke).toBe(grey);

@@ -7,6 +7,7 @@ import { expect, waitFor } from 'storybook/test';
 
 import { ConnectionStatus, TradeTape, type FrameSource, type FrameSourceEvents, useMarketStore } from '../components';
 import { buildFrameTs, type TestPrint } from '../tests/support/buildFrame';
+import { computedColor } from './support/cssColor';
 import { ScriptedSource } from './support/ScriptedSource';
 import { tapeRows as rows } from './support/tapeRows';
 
@@ -156,11 +157,6 @@ export const Stale: EdgeStory = {
     await waitFor(() => expect(canvasElement.querySelector('.tf-tape')!.getAttribute('data-stale')).toBe('true'), { timeout: 5000 });
     const price = canvasElement.querySelector('.tf-tape__price')!;
     const staleFg = getComputedStyle(canvasElement.querySelector('.tf-tape')!).getPropertyValue('--tf-stale-fg').trim();
-    const probe = document.createElement('span');
-    probe.style.color = staleFg;
-    document.body.append(probe);
-    const grey = getComputedStyle(probe).color;
-    probe.remove();
-    await expect(getComputedStyle(price).color).toBe(grey);
+    await expect(getComputedStyle(price).color).toBe(computedColor(staleFg));
   },
 };

@@ -100,8 +100,8 @@ for (const levels of [50, 500]) {
     speedupMedians: json.p50 / ingest.p50,
   });
 }
-// What the window of prints every frame repeats costs the painted path (today the engine verifies
-// and skips it; the tape in the engine is #22's next step): 50 levels with 0, 50 and 256 prints.
+// What the window of prints every frame repeats costs the painted path: 50 levels with 0, 50 and 256
+// prints, one new print a frame (the engine keeps each once and lays its tape view out for the paint).
 const window = [];
 for (const prints of [0, 50, 256]) {
   const n = 2000;

@@ -146,7 +146,8 @@ the engine builds the picture only when it is next read.
 ### The window of prints (#22)
 
 Every frame repeats the recent prints (at most 256); the painted path at 50 levels a side with a window
-of 0, 50 and 256 prints (today the engine verifies the window and skips it; the tape in the engine is next):
+of 0, 50 and 256 prints, one new print a frame: the engine keeps each print once in its tape (500) and lays out
+the tape view (up to 500 rows: runs, notionals, the large-print percentile) whenever a print arrived:
 
 | prints | frame bytes | painted p50 / p90 / p99 µs |
 |---|---|---|

@@ -257,7 +257,7 @@ async fn the_websocket_edge_survives_random_client_bytes() {
         10,
     );
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    tokio::spawn(tickframe_server::sources::simulator::run(1, 50, tx));
+    tokio::spawn(tickframe_server::sources::simulator::run(1, 50, None, tx));
     let mut options = tickframe_server::ServeOptions::new("SIM-USD");
     options.limits.http.handshake = Duration::from_millis(500);
     tokio::spawn(tickframe_server::serve(engine, rx, listener, options, std::future::pending()));

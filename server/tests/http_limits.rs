@@ -25,7 +25,7 @@ async fn start_with(options: ServeOptions) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 20);
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    tokio::spawn(simulator::run(5, 100, tx));
+    tokio::spawn(simulator::run(5, 100, None, tx));
     tokio::spawn(serve(engine, rx, listener, options, std::future::pending()));
     // Ready once the simulator's first book is live (/healthz says degraded until then).
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -20,7 +20,7 @@ async fn start(options: ServeOptions) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), 5);
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    tokio::spawn(simulator::run(5, 20, tx));
+    tokio::spawn(simulator::run(5, 20, None, tx));
     tokio::spawn(serve(engine, rx, listener, options, std::future::pending()));
     addr
 }

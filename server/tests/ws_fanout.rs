@@ -21,7 +21,7 @@ async fn start_with(depth: usize, options: ServeOptions) -> std::net::SocketAddr
     let addr = listener.local_addr().unwrap();
     let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), depth);
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    tokio::spawn(simulator::run(5, 100, tx));
+    tokio::spawn(simulator::run(5, 100, None, tx));
     tokio::spawn(serve(engine, rx, listener, options, std::future::pending()));
     addr
 }

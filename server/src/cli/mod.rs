@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Simulator updates per second.
     #[arg(long, default_value_t = SourceOptions::default().sim_rate)]
     pub sim_rate: u32,
+    /// Simulator prints per update (default: now and then, about one update in three; 0: none).
+    #[arg(long)]
+    pub sim_prints: Option<u32>,
     /// Maximum concurrent WebSocket clients.
     #[arg(long, default_value_t = ServerLimits::default().max_clients)]
     pub max_clients: u64,
@@ -198,6 +201,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         depth: args.depth,
         seed: args.seed,
         sim_rate: args.sim_rate,
+        sim_prints: args.sim_prints,
         speed: args.speed,
         capture_exchange: args.capture_exchange.clone(),
         capture_symbols: args.capture_symbols.clone(),

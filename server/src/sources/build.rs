@@ -31,6 +31,9 @@ pub struct SourceOptions {
     /// Simulator seed and updates per second.
     pub seed: u64,
     pub sim_rate: u32,
+    /// The simulator's prints per update: `None` now and then (about one update in three), `Some(n)`
+    /// exactly `n` (0: a book without prints; the benchmark's knob for a full window).
+    pub sim_prints: Option<u32>,
     /// Capture replay pace.
     pub speed: Speed,
     /// Venue for captures whose header does not name one.
@@ -56,6 +59,7 @@ impl Default for SourceOptions {
             depth: crate::engine::orderbook_engine::DEFAULT_DEPTH,
             seed: 1,
             sim_rate: 100,
+            sim_prints: None,
             speed: Speed::Times(1.0),
             capture_exchange: None,
             capture_symbols: vec![],
@@ -93,7 +97,7 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                 metrics.register_engine(engine.counters());
                 let (tx, rx) = mpsc::channel::<Bytes>(1024);
                 out.markets.push(Market::new(engine.symbol().to_string(), engine, rx));
-                out.tasks.push(Box::pin(simulator::run(opts.seed, opts.sim_rate, tx)));
+                out.tasks.push(Box::pin(simulator::run(opts.seed, opts.sim_rate, opts.sim_prints, tx)));
             }
             SourceSpec::Capture { path } => {
                 let (exchange, header_symbols) = capture_header(path)?;

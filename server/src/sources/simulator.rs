@@ -47,6 +47,8 @@ pub struct MarketSimulator {
     /// The simulated exchange's clock (ms since the Unix epoch): +10 ms a step (100 updates/s), or
     /// set by the live source to the wall clock before each step.
     time_ms: u64,
+    /// Prints per step: `None` now and then, `Some(n)` exactly `n` (capped by the touch's size).
+    prints_per_step: Option<u32>,
 }
 
 /// The simulated clock's start: 2026-01-01T00:00:00Z (what `record_simulation` stamps frames from).
@@ -63,6 +65,7 @@ impl MarketSimulator {
             mid: 100_000,
             seq: 0,
             time_ms: SIM_START_MS,
+            prints_per_step: None,
         };
         let mut scratch = Vec::new();
         sim.refill(&mut scratch);
@@ -108,6 +111,12 @@ impl MarketSimulator {
         encode(&SimMessage::Update { seq: self.seq, changes, trades })
     }
 
+    /// Print exactly `n` times a step (0: never), instead of now and then — the benchmark's knob.
+    pub fn with_prints_per_step(mut self, n: Option<u32>) -> Self {
+        self.prints_per_step = n.map(|n| n.min(64));
+        self
+    }
+
     /// Set the simulated exchange's clock (the live source: the wall clock, before a step).
     pub fn set_time_ms(&mut self, ms: u64) {
         self.time_ms = ms;
@@ -118,11 +127,17 @@ impl MarketSimulator {
     /// so the book's depth stays as the walk made it).
     fn trade(&mut self, changes: &mut Vec<(SimSide, i64, i64)>) -> Vec<SimTrade> {
         let mut trades = Vec::new();
-        if !self.trade_rng.chance(0.3) {
-            return trades;
-        }
-        let buy = self.trade_rng.chance(0.5);
-        let prints = if self.trade_rng.chance(0.15) { self.trade_rng.range(2, 5) } else { 1 };
+        let (buy, prints) = match self.prints_per_step {
+            Some(0) => return trades,
+            Some(n) => (self.trade_rng.chance(0.5), n as i64),
+            None => {
+                if !self.trade_rng.chance(0.3) {
+                    return trades;
+                }
+                let buy = self.trade_rng.chance(0.5);
+                (buy, if self.trade_rng.chance(0.15) { self.trade_rng.range(2, 5) } else { 1 })
+            }
+        };
         let touch = if buy { self.book.best_ask() } else { self.book.best_bid() };
         let Some((price, mut resting)) = touch else { return trades };
         let side = if buy { SimSide::Ask } else { SimSide::Bid };
@@ -179,8 +194,8 @@ fn encode(msg: &SimMessage) -> Vec<u8> {
 
 /// Run the simulator as a live source: a snapshot, then one update every `1/rate_hz` seconds, until the
 /// inbox closes. The inbox is bounded, so a slow consumer slows the simulator instead of growing memory.
-pub async fn run(seed: u64, rate_hz: u32, inbox: mpsc::Sender<Bytes>) {
-    let mut sim = MarketSimulator::new(seed);
+pub async fn run(seed: u64, rate_hz: u32, prints_per_step: Option<u32>, inbox: mpsc::Sender<Bytes>) {
+    let mut sim = MarketSimulator::new(seed).with_prints_per_step(prints_per_step);
     if inbox.send(Bytes::from(sim.snapshot_message())).await.is_err() {
         return;
     }
