@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildFrameTs, loadEngine } from '../../tests/support/engineFixtures';
 import type { TestPrint } from '../../tests/support/buildFrame';
 import { startStore } from '../../tests/support/manualSource';
-import { installPaintClock } from '../../tests/support/paintClock';
+import { advance, installPaintClock, nextPaint } from '../../tests/support/paintClock';
+import { ReplaySource } from '../feed/ReplaySource';
+import { readRecording } from '../feed/recording';
+import { createMarketStore } from '../store/createMarketStore';
+import { recordingBytes } from '../../tests/support/engineFixtures';
 import { OrderbookLadder } from '../OrderbookLadder/OrderbookLadder';
 import { tradeRows } from '../store/tapePicture';
 import { useTrades } from '../store/useTrades';
@@ -128,6 +132,34 @@ describe('TradeTape', () => {
     await push(frame(2, [print(1, 0, 100, 2, false), print(2, 1, 100.01, 3, true)]));
     expect(rows().map((el) => el.getAttribute('data-seq'))).toEqual(['2', '1']);
     expect(tradeRows(store.getState().tape!).map((r) => r.size)).toEqual([3, 2]);
+    store.dispose();
+  });
+});
+
+describe('TradeTape on a replay', () => {
+  it('a seek forward rebuilds the tape from the frame shown: no prints from before the jump, no gap marked', async () => {
+    const bytes = recordingBytes(); // the simulator's recording: it prints
+    const rec = readRecording(bytes);
+    const source = new ReplaySource({ recording: bytes });
+    const store = createMarketStore({ source });
+    await store.ready;
+    render(<TradeTape store={store} />);
+    await act(async () => {
+      await Promise.resolve();
+    });
+    act(() => advance(500)); // half a second of playback
+    act(() => nextPaint());
+    expect(store.getState().tape?.prints).toBeGreaterThan(0);
+    const target = rec.frames[0].receivedMs + 2500;
+    act(() => source.seek(2500));
+    act(() => nextPaint());
+    const tape = store.getState().tape!;
+    expect(tape.missed).toBe(0);
+    const rows = tradeRows(tape);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.gapBefore)).toBe(false);
+    // Only the shown frame's window: prints of the last second or so before the target.
+    expect(Math.min(...rows.map((r) => r.timeMs))).toBeGreaterThan(target - 2000);
     store.dispose();
   });
 });

@@ -27,6 +27,12 @@ export interface FrameSourceEvents {
   /** The transport's state changed. A new `open` may be a restarted server: sequences restart. */
   state(state: ConnectionState): void;
   /**
+   * The stream jumps to another point in time (a replay's seek or rewind): what was kept from the
+   * frames before it — the tape of prints — is forgotten and rebuilt from the frames that follow. A
+   * reconnect is not a jump: prints seen before it stay, each kept once.
+   */
+  jumped?(): void;
+  /**
    * A replay started, paused or changed speed.
    * @deprecated A replay's state is its observable progress (`FrameSource.subscribe` / `getProgress`),
    *   which the store reads; a source calling this still works for this release.

@@ -98,8 +98,10 @@ export class ReplaySource implements FrameSource {
     const target = rec.frames[0].receivedMs + Math.max(0, ms);
     let i = 0;
     while (i + 1 < rec.frames.length && rec.frames[i + 1].receivedMs <= target) i++;
-    // Going anywhere but forward by one restarts sequences: announce it like a reconnect.
+    // Going anywhere but forward by one restarts sequences: announce it like a reconnect, and as a
+    // jump (the tape is rebuilt from the frame shown).
     this.state('open');
+    this.events?.jumped?.();
     this.index = i;
     this.deliver();
     if (this.clock.playing) this.scheduleNext();
@@ -174,6 +176,7 @@ export class ReplaySource implements FrameSource {
   private rewind(): void {
     this.index = 0;
     this.state('open'); // sequences restart
+    this.events?.jumped?.();
   }
 
   /** Deliver the frame at `index` and advance. */

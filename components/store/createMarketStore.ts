@@ -173,6 +173,10 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       replay(replay) {
         store.setState({ replay });
       },
+      jumped() {
+        session?.resetTape();
+        changed();
+      },
       state(connection) {
         if (connection === 'open') session?.connectionOpened();
         store.setState({ connection, stale: isStale(connection, store.getState().stale) });

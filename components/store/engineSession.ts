@@ -83,6 +83,11 @@ export class EngineSession {
     this.symbol = '';
   }
 
+  /** The stream jumped (a replay seek): forget the prints kept, the next frames rebuild the tape. */
+  resetTape() {
+    this.engine?.reset_tape();
+  }
+
   setGrouping(multiple: number) {
     this.engine?.set_grouping(multiple);
   }

@@ -135,6 +135,11 @@ impl Engine {
         self.core.symbol().to_string()
     }
 
+    /// Forget every print kept (a replay seek): the next frames' windows rebuild the tape.
+    pub fn reset_tape(&mut self) {
+        self.core.reset_tape();
+    }
+
     /// Keep the last `n` prints on the tape (default 500).
     pub fn set_tape_capacity(&mut self, n: u32) {
         self.core.set_tape_capacity(n);

@@ -574,6 +574,12 @@ impl MarketEngine {
         }
         &self.bar_scale
     }
+    /// Forget every print kept and the session's volume (a replay seek: the stream jumped).
+    pub fn reset_tape(&mut self) {
+        self.tape.clear();
+        self.level_volume_current = false;
+    }
+
     /// Keep the last `n` prints (default 500, at most `trade_tape::MAX_CAPACITY`).
     pub fn set_tape_capacity(&mut self, n: u32) {
         self.tape.set_capacity(n as usize);

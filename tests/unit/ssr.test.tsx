@@ -16,9 +16,11 @@ it('imports and renders on the server without window or document', async () => {
       <kit.ImbalanceBar store={store} />
       <kit.DepthChart store={store} />
       <kit.ConnectionStatus store={store} />
+      <kit.TradeTape store={store} />
     </>,
   );
   expect(html).toContain('Waiting for data');
   expect(html).toContain('Waiting for a two-sided book');
+  expect(html).toContain('aria-label="Trades"');
   store.dispose();
 });
