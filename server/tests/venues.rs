@@ -425,7 +425,7 @@ mod trades {
     }
 
     fn print(symbol: &str, id: Option<&str>, price: &str, size: &str, side: TakerSide, time_ms: f64) -> Trade {
-        Trade { symbol: symbol.into(), trade_id: id.map(String::from), price: price.into(), size: size.into(), side, time_ms }
+        Trade::new(symbol, id.map(String::from), price, size, side, time_ms).expect("a valid print")
     }
 
     fn notes(r: &Report) -> Vec<Note> {

@@ -10,7 +10,6 @@ use tokio::sync::mpsc;
 
 use crate::adapters::book_image::{encode_image, encode_prints, encode_stale_image};
 use crate::adapters::{InboxPrint, GAP_BEFORE};
-use crate::exchange::decimal::Decimal;
 use crate::exchange::exchange_book::ExchangeBook;
 use crate::instrument::find_symbol;
 use crate::log_throttle::{LogDecision, LogThrottle};
@@ -285,8 +284,7 @@ impl VenueFeed {
 
 /// A venue's print as its engine takes it: doubles for the wire, the size exactly for the totals.
 fn inbox_print(t: &Trade) -> Option<InboxPrint> {
-    let size = Decimal::parse(&t.size).ok()?;
-    let size_e12 = size.mantissa.checked_mul(10i128.checked_pow(12u32.checked_sub(size.decimals)?)?)?;
+    let size_e12 = t.size_e12?;
     Some(InboxPrint {
         price: t.price.parse().ok()?,
         size: t.size.parse().ok()?,

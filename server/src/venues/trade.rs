@@ -55,6 +55,9 @@ pub struct Trade {
     pub side: TakerSide,
     /// The exchange's trade time, ms since the epoch (sub-ms where the venue gives it).
     pub time_ms: f64,
+    /// `size` exactly, in units of 10⁻¹² (what the engine's totals sum); `None` past 12 decimals
+    /// or i128. Parsed once, here.
+    pub size_e12: Option<i128>,
 }
 
 impl Trade {
@@ -68,7 +71,8 @@ impl Trade {
         if !time_ms.is_finite() || time_ms < 0.0 {
             return Err(malformed(format!("trade time {time_ms} is not a time")));
         }
-        Ok(Trade { symbol: symbol.to_string(), trade_id, price: price.to_string(), size: size.to_string(), side, time_ms })
+        let size_e12 = 12u32.checked_sub(q.decimals).and_then(|d| 10i128.checked_pow(d)).and_then(|p| q.mantissa.checked_mul(p));
+        Ok(Trade { symbol: symbol.to_string(), trade_id, price: price.to_string(), size: size.to_string(), side, time_ms, size_e12 })
     }
 }
 
