@@ -50,7 +50,9 @@ export function barScaleAt(barScale: Float64Array, depth: number, by: 'size' | '
 
 /** The engine's summary: one f64 per `SUMMARY` slot. */
 export function summaryView(engine: Engine, memory: WebAssembly.Memory): Float64Array {
-  return new Float64Array(memory.buffer, engine.summary_ptr(), SUMMARY.LEN);
+  // The address first: asking for it brings the picture up to date, which may grow (detach) memory.
+  const ptr = engine.summary_ptr();
+  return new Float64Array(memory.buffer, ptr, SUMMARY.LEN);
 }
 
 /** The last picture's levels, bids then asks, `LEVEL_STRIDE` f64s each, and the bar scales for

@@ -60,6 +60,10 @@ const WIRE_GAP_BEFORE: u8 = 2;
 struct Print {
     ticks: i64,
     lots: i64,
+    /// ticks × lots, exact, and as quote currency: computed once, at ingest (the view reads it
+    /// at every layout).
+    units: i128,
+    notional: f64,
     time_ms: f64,
     seq: u64,
     sell: bool,
@@ -99,10 +103,10 @@ pub struct TradeTape {
     price_step: Increment,
     size_step: Increment,
     view: ViewSettings,
-    rows: Vec<f64>,
+    rows: Vec<[f64; ROW_STRIDE]>,
     rows_current: bool,
-    /// Each row's exact ticks × lots, in row order before the newest-first reversal, and a copy
-    /// the large-print percentile reorders (both sized with the capacity).
+    /// Each row's exact ticks × lots, in row order, and a copy the large-print percentile reorders
+    /// (both sized with the capacity).
     notionals: Vec<i128>,
     sorted: Vec<i128>,
     /// The session's traded size at each price, sorted by ticks: (ticks, (taker buy lots, taker
@@ -158,7 +162,7 @@ impl TradeTape {
         self.ring.extend_from_slice(&kept[from..]);
         self.head = 0;
         self.capacity = n;
-        self.rows = Vec::with_capacity(n * ROW_STRIDE);
+        self.rows = Vec::with_capacity(n);
         self.notionals = Vec::with_capacity(n);
         self.sorted = Vec::with_capacity(n);
         self.rows_current = false;
@@ -197,7 +201,9 @@ impl TradeTape {
                 self.inexact += 1;
             }
             self.last_seq = w.seq;
-            self.push(Print { ticks, lots, time_ms: w.time_ms, seq: w.seq, sell: w.sell, flags });
+            let units = ticks as i128 * lots as i128;
+            let notional = units_value(units, price_step, size_step);
+            self.push(Print { ticks, lots, units, notional, time_ms: w.time_ms, seq: w.seq, sell: w.sell, flags });
             self.add_volume(ticks, lots, w.sell);
         }
     }
@@ -282,7 +288,7 @@ impl TradeTape {
     /// read, once per change; never grows memory (room is made with the capacity).
     pub fn rows(&mut self) -> &[f64] {
         self.refresh();
-        &self.rows[..self.row_count * ROW_STRIDE]
+        self.rows.as_flattened()
     }
 
     /// Lay the rows out if prints or the view changed since.
@@ -300,18 +306,18 @@ impl TradeTape {
         notionals.clear();
         let mut run: Option<Run> = None;
         let min = self.view.min_notional;
-        let emit = |r: &Run, rows: &mut Vec<f64>, notionals: &mut Vec<i128>| {
+        let emit = |r: &Run, rows: &mut Vec<[f64; ROW_STRIDE]>, notionals: &mut Vec<i128>| {
             if let Some(m) = min {
                 if !at_least(r.units, price_step, size_step, m) {
                     return;
                 }
             }
             notionals.push(r.units);
-            rows.extend_from_slice(&[
+            rows.push([
                 r.time_ms,
                 price_step.value(r.last_ticks),
                 size_step.value(r.lots),
-                units_value(r.units, price_step, size_step),
+                r.notional.unwrap_or_else(|| units_value(r.units, price_step, size_step)),
                 if r.sell { 1.0 } else { 0.0 },
                 r.flags as f64,
                 r.count as f64,
@@ -319,7 +325,6 @@ impl TradeTape {
             ]);
         };
         for p in self.in_order() {
-            let units = p.ticks as i128 * p.lots as i128;
             let joins = match &run {
                 // A gap starts a new row: it marks where prints are missing.
                 Some(r) => window > 0.0 && r.sell == p.sell && p.flags & WIRE_GAP_BEFORE == 0 && p.time_ms - r.time_ms < window,
@@ -329,7 +334,8 @@ impl TradeTape {
                 if let Some(r) = run.as_mut() {
                     r.last_ticks = p.ticks;
                     r.lots = r.lots.saturating_add(p.lots);
-                    r.units = r.units.saturating_add(units);
+                    r.units = r.units.saturating_add(p.units);
+                    r.notional = None; // a sum: converted once, when the row is written
                     r.count += 1;
                     r.flags |= wire_flags(p.flags);
                 }
@@ -342,7 +348,8 @@ impl TradeTape {
                     first_seq: p.seq,
                     last_ticks: p.ticks,
                     lots: p.lots,
-                    units,
+                    units: p.units,
+                    notional: Some(p.notional),
                     count: 1,
                     sell: p.sell,
                     flags: wire_flags(p.flags),
@@ -352,14 +359,10 @@ impl TradeTape {
         if let Some(r) = run.take() {
             emit(&r, &mut rows, &mut notionals);
         }
-        self.row_count = rows.len() / ROW_STRIDE;
-        // Newest first: reverse whole rows in place.
-        for i in 0..self.row_count / 2 {
-            let j = self.row_count - 1 - i;
-            for k in 0..ROW_STRIDE {
-                rows.swap(i * ROW_STRIDE + k, j * ROW_STRIDE + k);
-            }
-        }
+        self.row_count = rows.len();
+        // Newest first.
+        rows.reverse();
+        notionals.reverse();
         // Large: at or above the view's threshold, or its own 95th percentile (one wall of prints
         // does not make everything else small; a quiet tape still flags its biggest).
         let mut sorted = std::mem::take(&mut self.sorted);
@@ -378,9 +381,7 @@ impl TradeTape {
             (None, Some(u)) => units_value(u, price_step, size_step),
             (None, None) => 0.0,
         };
-        // `notionals` is in row order before the reversal: row i is entry count − 1 − i.
-        for (i, r) in rows.chunks_exact_mut(ROW_STRIDE).enumerate() {
-            let units = notionals[self.row_count - 1 - i];
+        for (r, &units) in rows.iter_mut().zip(notionals.iter()) {
             let large = match (self.view.large_notional, percentile) {
                 (Some(m), _) => at_least(units, price_step, size_step, m),
                 (None, Some(u)) => units >= u,
@@ -412,6 +413,8 @@ struct Run {
     last_ticks: i64,
     lots: i64,
     units: i128,
+    /// A one-print run's notional as computed at ingest; `None` once prints were summed.
+    notional: Option<f64>,
     count: u32,
     sell: bool,
     flags: u8,
