@@ -62,6 +62,8 @@ describe('TradeTape', () => {
     expect(r[1].getAttribute('data-side')).toBe('sell');
     expect(r[1].getAttribute('aria-label')).toBe('sell 0.250 at 100.00, 12:00:00.007');
     expect(store.getState().tape?.tradeSeq).toBe(3);
+    // The server's running totals: buys 0.5 + 1, sells 0.25, delta +1.25, exactly.
+    expect(screen.getByTestId('tape-totals').textContent).toBe('Buy 1.500Sell 0.250Δ +1.250');
     store.dispose();
   });
 

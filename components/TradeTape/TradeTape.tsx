@@ -36,6 +36,9 @@ export interface TradeTapeProps {
   minNotionals?: number[];
   /** Minimum interval between screen-reader announcements of large prints, in ms. Default 3000. */
   announceEveryMs?: number;
+  /** A line under the controls with the stream's taker-buy and taker-sell volume and their
+   * difference (cumulative volume delta), in the book's unit, from the server's running totals. Default true. */
+  showTotals?: boolean;
 }
 
 /** `useLayoutEffect` in the browser (scroll anchoring before paint), `useEffect` on a server. */
@@ -59,6 +62,7 @@ export function TradeTape({
   aggregations = [0, 10, 100, 1000],
   minNotionals = [0, 1_000, 10_000, 100_000, 1_000_000],
   announceEveryMs = 3000,
+  showTotals = true,
 }: TradeTapeProps) {
   const tape = useMarket(store, (s) => s.tape);
   const view = useMarket(store, (s) => s.tapeView);
@@ -126,6 +130,16 @@ export function TradeTape({
         locale={locale}
         onChange={(v) => store.setTapeView(v)}
       />
+      {showTotals && tape && tape.tradeCount > 0 && (
+        <div className="tf-tape__totals" data-testid="tape-totals">
+          <span className="tf-tape__buy">Buy {sizeFmt.format(tape.buyVolume)}</span>
+          <span className="tf-tape__sell">Sell {sizeFmt.format(tape.sellVolume)}</span>
+          <span title="Cumulative volume delta: taker buys − taker sells since the stream started">
+            Δ {tape.volumeDelta > 0 ? '+' : ''}
+            {sizeFmt.format(tape.volumeDelta)}
+          </span>
+        </div>
+      )}
       <div role="grid" aria-label={name} aria-rowcount={totalRows + 1} className="tf-tape__grid">
         <div role="row" aria-rowindex={1} className="tf-tape__head">
           <span role="columnheader">Time</span>
