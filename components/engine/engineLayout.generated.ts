@@ -115,5 +115,9 @@ export const SUMMARY = {
   TAPE_LARGE_NOTIONAL: 42,
   /** Prints whose price or size was not a whole number of the book's ticks or lots. */
   TAPE_INEXACT: 43,
-  LEN: 44,
+  /** +1 whenever the tape view was laid out anew: a reader that has this version has its rows. */
+  TAPE_VERSION: 44,
+  /** Prices the session's volume-at-price forgot to stay bounded (the farthest from the trade). */
+  TAPE_VOLUME_EVICTED: 45,
+  LEN: 46,
 } as const;

@@ -9,7 +9,7 @@ import { SUMMARY as S, summaryView } from '../engine/engineMemory.js';
 import { readBook, readEngineStale, readStats, stillEasing, type BookPicture, type FeedStats } from './bookPicture.js';
 
 import { engineWindow, type ImbalanceWindow, type ImbalanceWindows } from './imbalanceWindow.js';
-import { DEFAULT_TAPE_CAPACITY, readTape, tapeKey, type TapePicture, type TapeView } from './tapePicture.js';
+import { DEFAULT_TAPE_CAPACITY, readTape, type TapePicture, type TapeView } from './tapePicture.js';
 
 export type { ImbalanceWindow };
 
@@ -46,10 +46,11 @@ export class EngineSession {
   private symbolAtRestarts = -1;
   /** Null once freed. */
   private engine: Engine | null;
-  /** The last tape read and what identified it; the view's version bumps with every `setTapeView`. */
+  /** The last tape read, and what it was read at: the engine's layout version of its rows and the
+   * server's print count (its totals). */
   private tape: TapePicture | null = null;
-  private tapeKey = '';
-  private tapeViewVersion = 0;
+  private tapeVersion = -1;
+  private tapeCount = -1;
 
   private constructor(
     engine: Engine,
@@ -101,7 +102,6 @@ export class EngineSession {
     const num = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0);
     this.engine?.set_tape_capacity(Math.max(1, Math.floor(v.capacity ?? DEFAULT_TAPE_CAPACITY)));
     this.engine?.set_tape_view(num(v.windowMs), num(v.minNotional), num(v.largeNotional));
-    this.tapeViewVersion++;
   }
 
   /** Advance the engine's clock (easing, staleness) to `now` on the source's clock. */
@@ -139,12 +139,10 @@ export class EngineSession {
     // The tape is copied only when it changed: its rows keep their identity for views otherwise.
     // (readBook may have grown memory: the summary view is made again.)
     summary = summaryView(engine, this.memory);
-    if (summary[S.FRAMES] > 0) {
-      const key = tapeKey(summary, this.tapeViewVersion);
-      if (key !== this.tapeKey) {
-        this.tapeKey = key;
-        this.tape = readTape(engine, this.memory, summary);
-      }
+    if (summary[S.FRAMES] > 0 && (summary[S.TAPE_VERSION] !== this.tapeVersion || summary[S.TRADE_COUNT] !== this.tapeCount)) {
+      this.tapeVersion = summary[S.TAPE_VERSION];
+      this.tapeCount = summary[S.TRADE_COUNT];
+      this.tape = readTape(engine, this.memory, summary);
     }
     return {
       book,

@@ -115,8 +115,3 @@ export function readTape(engine: Engine, memory: WebAssembly.Memory, s: Float64A
     largeNotional: s[S.TAPE_LARGE_NOTIONAL],
   };
 }
-
-/** What identifies a tape picture: the same key, the same rows (so views keep the old object). */
-export function tapeKey(s: Float64Array, viewVersion: number): string {
-  return `${s[S.RESTARTS]}:${s[S.TRADE_SEQ]}:${s[S.TAPE_PRINTS]}:${s[S.TAPE_ROWS]}:${s[S.TRADE_COUNT]}:${viewVersion}`;
-}

@@ -81,7 +81,11 @@ pub mod summary {
     pub const TAPE_LARGE_NOTIONAL: usize = 42;
     /// Prints whose price or size was not a whole number of the book's ticks or lots.
     pub const TAPE_INEXACT: usize = 43;
-    pub const LEN: usize = 44;
+    /// +1 whenever the tape view was laid out anew: a reader that has this version has its rows.
+    pub const TAPE_VERSION: usize = 44;
+    /// Prices the session's volume-at-price forgot to stay bounded (the farthest from the trade).
+    pub const TAPE_VOLUME_EVICTED: usize = 45;
+    pub const LEN: usize = 46;
 }
 
 /// What happened to a frame.
@@ -329,8 +333,9 @@ impl MarketEngine {
             sell: t.side() == tickframe_schema::TradeSide::Sell,
             flags: t.flags(),
         });
-        self.tape.ingest(prints, frame.trade_seq(), price_step, size_step);
-        self.level_volume_current = false;
+        if self.tape.ingest(prints, frame.trade_seq(), price_step, size_step) {
+            self.level_volume_current = false;
+        }
         let s = &mut self.summary;
         s[summary::TRADE_SEQ] = frame.trade_seq() as f64;
         s[summary::BUY_VOLUME] = frame.buy_volume();
@@ -436,10 +441,12 @@ impl MarketEngine {
         if !self.picture_current {
             self.regroup();
         }
-        self.tape.refresh();
+        if !self.tape.refresh() {
+            return; // the tape's slots say what they said
+        }
         let s = &mut self.summary;
         let (price, side, time) = match self.tape.last() {
-            Some((price, sell, time, _)) => (price, if sell { 1.0 } else { 0.0 }, time),
+            Some((price, sell, time)) => (price, if sell { 1.0 } else { 0.0 }, time),
             None => (0.0, -1.0, 0.0),
         };
         s[summary::LAST_TRADE_PRICE] = price;
@@ -450,6 +457,8 @@ impl MarketEngine {
         s[summary::TAPE_MISSED] = self.tape.missed as f64;
         s[summary::TAPE_LARGE_NOTIONAL] = self.tape.large_threshold;
         s[summary::TAPE_INEXACT] = self.tape.inexact as f64;
+        s[summary::TAPE_VERSION] = self.tape.version as f64;
+        s[summary::TAPE_VOLUME_EVICTED] = self.tape.volume_evicted as f64;
     }
 
     /// Rebuild the levels view from the levels as sent: exact integer ticks and lots throughout.

@@ -51,9 +51,11 @@ pub mod row_flag {
     pub const LARGE: u32 = 4;
 }
 
-/// The wire's `Trade::flags` bits (schema/orderbook.fbs).
-const WIRE_AGGREGATED: u8 = 1;
-const WIRE_GAP_BEFORE: u8 = 2;
+/// The wire's `Trade::flags` bits (schema/orderbook.fbs): the same bits as a row's, so a run's flags
+/// are its prints' flags or-ed together.
+const WIRE_AGGREGATED: u8 = row_flag::AGGREGATED as u8;
+const WIRE_GAP_BEFORE: u8 = row_flag::GAP_BEFORE as u8;
+const WIRE_FLAGS: u8 = WIRE_AGGREGATED | WIRE_GAP_BEFORE;
 
 /// One print as kept: exact integers in the frame's tick and lot.
 #[derive(Debug, Clone, Copy, Default)]
@@ -123,6 +125,8 @@ pub struct TradeTape {
     pub row_count: usize,
     /// The large-print threshold the view used, in quote currency.
     pub large_threshold: f64,
+    /// +1 with every layout of the rows: a reader that saw this version has these rows.
+    pub version: u64,
 }
 
 impl TradeTape {
@@ -145,6 +149,7 @@ impl TradeTape {
             volume_evicted: 0,
             row_count: 0,
             large_threshold: 0.0,
+            version: 0,
         };
         t.set_capacity(DEFAULT_CAPACITY);
         t
@@ -180,12 +185,14 @@ impl TradeTape {
 
     /// Take a frame's window of prints. `trade_seq` is the frame's last assigned `seq`: below the
     /// last one kept, the stream restarted and the tape is rebuilt from this frame. Prices and
-    /// sizes become integers in the frame's tick and lot once, here.
-    pub fn ingest(&mut self, prints: impl Iterator<Item = WirePrint>, trade_seq: u64, price_step: Increment, size_step: Increment) {
+    /// sizes become integers in the frame's tick and lot once, here. Returns whether the tape changed.
+    pub fn ingest(&mut self, prints: impl Iterator<Item = WirePrint>, trade_seq: u64, price_step: Increment, size_step: Increment) -> bool {
+        let mut changed = false;
         if trade_seq < self.last_seq || price_step != self.price_step || size_step != self.size_step {
             self.clear();
             self.price_step = price_step;
             self.size_step = size_step;
+            changed = true;
         }
         for w in prints {
             if w.seq <= self.last_seq {
@@ -205,7 +212,9 @@ impl TradeTape {
             let notional = units_value(units, price_step, size_step);
             self.push(Print { ticks, lots, units, notional, time_ms: w.time_ms, seq: w.seq, sell: w.sell, flags });
             self.add_volume(ticks, lots, w.sell);
+            changed = true;
         }
+        changed
     }
 
     fn push(&mut self, p: Print) {
@@ -261,11 +270,11 @@ impl TradeTape {
         self.ring.is_empty()
     }
 
-    /// The newest print kept: (price, side sell?, exchange time ms, seq).
-    pub fn last(&self) -> Option<(f64, bool, f64, u64)> {
+    /// The newest print kept: (price, side sell?, exchange time ms).
+    pub fn last(&self) -> Option<(f64, bool, f64)> {
         let i = if self.ring.len() < self.capacity { self.ring.len().checked_sub(1)? } else { (self.head + self.capacity - 1) % self.capacity };
         let p = self.ring.get(i)?;
-        Some((self.price_step.value(p.ticks), p.sell, p.time_ms, p.seq))
+        Some((self.price_step.value(p.ticks), p.sell, p.time_ms))
     }
 
     /// Aggregate over `window_ms` (0: raw; negative or NaN: raw), leave out rows under
@@ -291,12 +300,13 @@ impl TradeTape {
         self.rows.as_flattened()
     }
 
-    /// Lay the rows out if prints or the view changed since.
-    pub fn refresh(&mut self) {
+    /// Lay the rows out if prints or the view changed since; returns whether it did.
+    pub fn refresh(&mut self) -> bool {
         if self.rows_current {
-            return;
+            return false;
         }
         self.rows_current = true;
+        self.version += 1;
         let window = self.view.window_ms;
         let (price_step, size_step) = (self.price_step, self.size_step);
         // Runs oldest first; each run becomes a row when the next print does not join it.
@@ -337,7 +347,7 @@ impl TradeTape {
                     r.units = r.units.saturating_add(p.units);
                     r.notional = None; // a sum: converted once, when the row is written
                     r.count += 1;
-                    r.flags |= wire_flags(p.flags);
+                    r.flags |= p.flags & WIRE_FLAGS;
                 }
             } else {
                 if let Some(r) = run.take() {
@@ -352,7 +362,7 @@ impl TradeTape {
                     notional: Some(p.notional),
                     count: 1,
                     sell: p.sell,
-                    flags: wire_flags(p.flags),
+                    flags: p.flags & WIRE_FLAGS,
                 });
             }
         }
@@ -393,6 +403,7 @@ impl TradeTape {
         }
         self.rows = rows;
         self.notionals = notionals;
+        true
     }
 
     /// Every price with traded volume, in ticks, lowest first: (ticks, (taker buy lots, taker sell lots)).
@@ -418,11 +429,6 @@ struct Run {
     count: u32,
     sell: bool,
     flags: u8,
-}
-
-/// The wire's print flags as row flags.
-fn wire_flags(f: u8) -> u8 {
-    (if f & WIRE_AGGREGATED != 0 { row_flag::AGGREGATED as u8 } else { 0 }) | (if f & WIRE_GAP_BEFORE != 0 { row_flag::GAP_BEFORE as u8 } else { 0 })
 }
 
 /// `units` ticks × lots as quote currency: one rounding of the exact product.
