@@ -80,9 +80,8 @@ export function TradeTape({
   const roving = useRovingFocus(totalRows, (i) => {
     if (!virtual.inView(i)) virtual.scrollTo(i < virtual.scrollTop / rowHeight ? i * rowHeight : (i + 1) * rowHeight - height);
   });
-  const firstRendered = Math.max(0, Math.floor(virtual.scrollTop / rowHeight) - 8);
-  const lastRendered = Math.ceil((virtual.scrollTop + height) / rowHeight) + 8;
-  const model = tapeModel(tape, { first: firstRendered, last: lastRendered, rowHeight });
+  // Only rows within the viewport (plus overscan) and the tab stop exist in the DOM.
+  const model = tapeModel(tape, { first: virtual.first, last: virtual.last, rowHeight, keep: roving.focusIndex });
 
   // Scroll anchoring: while the user reads older prints, new ones arriving on top must not move
   // the rows under their eyes. The row at the top of the viewport is found again by its number.
@@ -118,7 +117,6 @@ export function TradeTape({
 
   const announcement = useThrottledAnnouncement(largePrintText(tape, priceFmt, sizeFmt), announceEveryMs);
   const name = label ?? `Trades ${symbol}`.trim();
-  const visible = model.rows.filter((r) => virtual.isRendered(r.index) || r.index === roving.focusIndex);
 
   return (
     <div className={`tf-tape${stale ? ' tf-tape--stale' : ''}`} data-stale={stale || undefined} data-trade-seq={tape?.tradeSeq}>
@@ -154,7 +152,7 @@ export function TradeTape({
           role="rowgroup"
         >
           <div style={{ position: 'relative', height: totalRows * rowHeight }}>
-            {visible.map((row) => {
+            {model.rows.map((row) => {
               const timeText = formatClock(row.timeMs, timeZone);
               const priceText = priceFmt.format(row.price);
               const sizeText = sizeFmt.format(row.size);

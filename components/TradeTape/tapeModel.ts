@@ -23,17 +23,27 @@ export interface TapeModel {
   barFull: number;
 }
 
-/** The rows `first..=last` of `tape` (clamped), and the bar scale over the whole tape. */
-export function tapeModel(tape: TapePicture | null, { first, last, rowHeight }: { first: number; last: number; rowHeight: number }): TapeModel {
+/**
+ * The rows `first..=last` of `tape` (clamped), plus row `keep` wherever it is (the focused row stays
+ * in the DOM while scrolled away), and the bar scale over the whole tape.
+ */
+export function tapeModel(
+  tape: TapePicture | null,
+  { first, last, rowHeight, keep }: { first: number; last: number; rowHeight: number; keep?: number },
+): TapeModel {
   if (!tape || tape.count === 0) return { rows: [], totalRows: 0, barFull: 0 };
   let barFull = 0;
   for (let i = 0, o = ROW.NOTIONAL; i < tape.count; i++, o += ROW_STRIDE) barFull = Math.max(barFull, tape.data[o]);
   const rows: TapeRowModel[] = [];
-  const to = Math.min(tape.count - 1, last);
-  for (let i = Math.max(0, first); i <= to; i++) {
+  const add = (i: number) => {
     const r = tradeRow(tape, i);
     rows.push({ ...r, key: String(r.firstSeq), index: i, top: i * rowHeight, bar: barFull > 0 ? (r.notional / barFull) * 100 : 0 });
-  }
+  };
+  const from = Math.max(0, first);
+  const to = Math.min(tape.count - 1, last);
+  if (keep !== undefined && keep >= 0 && keep < tape.count && keep < from) add(keep);
+  for (let i = from; i <= to; i++) add(i);
+  if (keep !== undefined && keep >= 0 && keep < tape.count && keep > to) add(keep);
   return { rows, totalRows: tape.count, barFull };
 }
 

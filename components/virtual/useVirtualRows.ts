@@ -33,6 +33,9 @@ export function useVirtualRows(
   return {
     scrollTop,
     scrollTo,
+    /** The first and last row index within the viewport plus overscan (what `isRendered` admits). */
+    first,
+    last,
     /** Whether list row `index` is within the viewport plus overscan. */
     isRendered: (index: number) => index >= first && index <= last,
     /** Whether list row `index` is wholly in view. */
