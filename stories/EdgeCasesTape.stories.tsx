@@ -6,7 +6,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor } from 'storybook/test';
 
 import { ConnectionStatus, TradeTape, type FrameSource, type FrameSourceEvents, useMarketStore } from '../components';
-import { buildFrameTs, type TestPrint } from '../tests/support/buildFrame';
+import { buildFrameTs, printsFrom, type TestPrint } from '../tests/support/buildFrame';
 import { computedColor } from './support/cssColor';
 import { ScriptedSource } from './support/ScriptedSource';
 import { tapeRows as rows } from './support/tapeRows';
@@ -22,15 +22,7 @@ const asks: Book = [
   [100.02, 3],
   [100.03, 4],
 ];
-const T0 = Date.UTC(2026, 7, 9, 21, 6, 0);
-const at = (seq: number, ms: number, price: number, size: number, buy: boolean, flags = 0): TestPrint => ({
-  seq,
-  timeMs: T0 + ms,
-  price,
-  size,
-  buy,
-  flags,
-});
+const at = printsFrom(Date.UTC(2026, 7, 9, 21, 6, 0));
 /** The wire's `Trade::flags` (schema/orderbook.fbs). */
 const AGGREGATED = 1;
 const GAP_BEFORE = 2;

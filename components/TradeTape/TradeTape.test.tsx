@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { buildFrameTs, loadEngine } from '../../tests/support/engineFixtures';
-import type { TestPrint } from '../../tests/support/buildFrame';
+import { printsFrom, type TestPrint } from '../../tests/support/buildFrame';
 import { startStore } from '../../tests/support/manualSource';
 import { advance, installPaintClock, nextPaint } from '../../tests/support/paintClock';
 import { ReplaySource } from '../feed/ReplaySource';
@@ -21,15 +21,7 @@ installPaintClock();
 afterEach(cleanup);
 
 /** 2026-07-01 12:00:00.000 UTC */
-const T0 = Date.UTC(2026, 6, 1, 12, 0, 0);
-const print = (seq: number, ms: number, price: number, size: number, buy: boolean, flags = 0): TestPrint => ({
-  seq,
-  timeMs: T0 + ms,
-  price,
-  size,
-  buy,
-  flags,
-});
+const print = printsFrom(Date.UTC(2026, 6, 1, 12, 0, 0));
 /** A frame of a one-level book (tick 0.01, lot 0.001) carrying `trades` as its window. */
 const frame = (sequence: number, trades: TestPrint[]) => buildFrameTs({ sequence, bids: [[100, 5]], asks: [[100.01, 5]], trades });
 

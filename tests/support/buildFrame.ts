@@ -7,6 +7,18 @@ import { BookStatus, OrderbookFrame, PriceLevel, Trade, TradeSide } from '../../
 /** A print for a test frame: price, size, the taker's side, its `seq`. */
 export type TestPrint = { price: number; size: number; buy: boolean; seq: number; timeMs?: number; flags?: number };
 
+/** Prints on a clock starting at `t0` (ms since the epoch): `(seq, ms after t0, price, size, buy, wire flags)`. */
+export function printsFrom(t0: number) {
+  return (seq: number, ms: number, price: number, size: number, buy: boolean, flags = 0): TestPrint => ({
+    seq,
+    timeMs: t0 + ms,
+    price,
+    size,
+    buy,
+    flags,
+  });
+}
+
 export function buildFrameTs(opts: {
   sequence: number;
   bids: [number, number][];
