@@ -107,26 +107,28 @@ impl Adapter for SimAdapter {
                     self.last_seq = None;
                     return Ok(Applied::Gap { expected: last + 1, got: seq });
                 }
+                // Every print is checked before anything is applied: a malformed message changes
+                // neither the book nor the sequence.
+                if let Some(t) = trades.iter().find(|t| t.size <= 0 || t.price <= 0) {
+                    return Err(AdapterError::Malformed(format!("a print of {} lots at {} ticks", t.size, t.price)));
+                }
                 self.last_seq = Some(seq);
                 let mut changed = false;
                 for (side, p, s) in changes {
                     changed |= book.set(side.into(), p, s);
                 }
-                let inst = sim_instrument();
-                for t in trades {
-                    // Ticks and lots from a message are checked before they become prices.
-                    let (Some(size_e12), true) = (i128::from(t.size).checked_mul(10i128.pow(12 - inst.size_decimals)), t.size > 0 && t.price > 0)
-                    else {
-                        return Err(AdapterError::Malformed(format!("a print of {} lots at {} ticks", t.size, t.price)));
-                    };
-                    self.prints.push(InboxPrint {
+                if !trades.is_empty() {
+                    let inst = sim_instrument();
+                    // Lots in 10^-12 units: positive i64 lots × 10^(12 − 4) fits an i128.
+                    let e12_per_lot = 10i128.pow(12 - inst.size_decimals) * i128::from(inst.lot_units);
+                    self.prints.extend(trades.iter().map(|t| InboxPrint {
                         price: inst.price(t.price),
                         size: inst.size(t.size),
-                        size_e12,
+                        size_e12: i128::from(t.size) * e12_per_lot,
                         time_ms: t.time_ms as f64,
                         buy: t.taker == SimTaker::Buy,
                         flags: 0,
-                    });
+                    }));
                 }
                 Ok(if changed { Applied::Changed } else { Applied::Unchanged })
             }
@@ -174,9 +176,12 @@ mod tests {
         assert_eq!((p.price, p.size, p.size_e12, p.time_ms, p.buy), (1.01, 0.1, 100_000_000_000, 1_767_225_600_010.0, true));
         a.take_prints(&mut got);
         assert_eq!(got.len(), 1, "taken once");
-        // A print of nothing, or at no price, is malformed.
-        let bad = r#"{"type":"update","seq":3,"changes":[],"trades":[{"taker":"sell","price":99,"size":0,"time_ms":1}]}"#;
+        // A print of nothing, or at no price, is malformed, and the message changes nothing.
+        let bad = r#"{"type":"update","seq":3,"changes":[["b",99,1]],"trades":[{"taker":"sell","price":99,"size":0,"time_ms":1}]}"#;
         assert!(matches!(apply(&mut a, &mut b, bad), Err(AdapterError::Malformed(_))));
+        assert_eq!(b.best_bid(), Some((99, 20000)), "the book as before the malformed message");
+        let next = r#"{"type":"update","seq":3,"changes":[],"trades":[]}"#;
+        assert_eq!(apply(&mut a, &mut b, next).unwrap(), Applied::Unchanged, "seq 3 is still the next one");
     }
 
     #[test]
