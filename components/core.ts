@@ -12,6 +12,7 @@ export { WebSocketSource, type WebSocketSourceOptions } from './feed/WebSocketSo
 export { WebSocketSource as WebSocketPipeline, type WebSocketSourceOptions as WebSocketPipelineOptions } from './feed/WebSocketSource.js';
 export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource.js';
 export { ReplayClock, type ReplaySpeed } from './feed/replayClock.js';
+export { estimateClockOffset, bestOffset, ntpOffset, timeUrlFor, type ClockOffset, type ClockSample, type EstimateClockOffsetOptions } from './feed/clockOffset.js';
 export { RecordingTap } from './feed/RecordingTap.js';
 export {
   readRecording,
@@ -30,6 +31,7 @@ export type { BookPicture as BookSnapshot } from './store/bookPicture.js';
 export { barMax } from './store/bookPicture.js';
 export { tradeRow, tradeRows, type TapePicture, type TapeView, type TradeRow, type TradeSide } from './store/tapePicture.js';
 export { showsLive } from './store/showsLive.js';
+export { LatencyTracker, LatencyWindow, LATENCY_WINDOW_MS, type Latency, type LatencySegment } from './store/latency.js';
 export { decimalsOf, fixedFormatter } from './format/priceFormat.js';
 export { formatClock } from './format/timeFormat.js';
 /** TradeTape's model: which rows it draws and their notional bars, for a renderer of your own. */

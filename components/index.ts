@@ -4,6 +4,7 @@ export * from './core.js';
 export { useMarket } from './store/useMarket.js';
 export { useMarketStore } from './store/useMarketStore.js';
 export { useTrades } from './store/useTrades.js';
+export { useLatency } from './store/useLatency.js';
 export { OrderbookLadder, type OrderbookLadderProps, type LevelClick } from './OrderbookLadder/OrderbookLadder.js';
 export { SpreadGauge, spreadLevel, type SpreadGaugeProps, type SpreadLevel } from './SpreadGauge/SpreadGauge.js';
 export { ImbalanceBar, type ImbalanceBarProps } from './ImbalanceBar/ImbalanceBar.js';

@@ -119,5 +119,13 @@ export const SUMMARY = {
   TAPE_VERSION: 44,
   /** Prices the session's volume-at-price forgot to stay bounded (the farthest from the trade). */
   TAPE_VOLUME_EVICTED: 45,
-  LEN: 46,
+  /** The exchange's time of the newest message in the book, ms since the epoch (µs kept as the fraction); 0 where the venue gives none. */
+  EXCHANGE_TIME_MS: 46,
+  /** When the server read that message, ms since the epoch (0: not known). */
+  SERVER_RECEIVED_MS: 47,
+  /** How long the book had been unchanged when the frame was built (ms). */
+  BOOK_UNCHANGED_MS: 48,
+  /** Exchange → server: SERVER_RECEIVED_MS − EXCHANGE_TIME_MS (NaN unless both are known; negative when the exchange's clock is ahead of the server's). */
+  EXCHANGE_LATENCY_MS: 49,
+  LEN: 50,
 } as const;

@@ -1,3 +1,5 @@
+import type { ClockOffset } from './clockOffset.js';
+
 /** Anything that delivers binary frames: a live socket (`WebSocketSource`) or a recording (`ReplaySource`). */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -54,6 +56,11 @@ export interface FrameSource {
    * frame recorded months ago reads with the latency it had then, and a paused replay is not stale.
    */
   now?(): number;
+  /**
+   * The server's clock minus `now()`'s, as last estimated (`WebSocketSource`: after each connect).
+   * Absent or `null`: not known, and server→browser latency is measured on the browser's clock.
+   */
+  clockOffset?(): ClockOffset | null;
   /**
    * A replay's progress (`ReplaySource`): subscribe to changes, read the current value. One value
    * for every reader — the store takes whether it plays and at what speed from it, `ReplayControls`

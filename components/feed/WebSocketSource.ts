@@ -1,3 +1,4 @@
+import { estimateClockOffset, timeUrlFor, type ClockOffset } from './clockOffset.js';
 import type { ConnectionState, FrameSource, FrameSourceEvents } from './FrameSource.js';
 
 /** Options for {@link WebSocketSource}. */
@@ -22,6 +23,15 @@ export interface WebSocketSourceOptions {
   WebSocketImpl?: typeof WebSocket;
   /** Random source in [0, 1) for jitter (tests). Default `Math.random`. */
   random?: () => number;
+  /**
+   * The server's time endpoint, for estimating this browser's clock offset after every (re)connect
+   * (so server→browser latency is right on a browser whose clock is off). Default: `/time` beside
+   * the socket's URL (`ws://host/ws` → `http://host/time`); `false`: no estimate (latency is then
+   * measured against the browser's own clock).
+   */
+  clockUrl?: string | false;
+  /** The browser's clock, ms since the epoch (tests skew it). Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -39,6 +49,8 @@ export class WebSocketSource implements FrameSource {
   private events: FrameSourceEvents | null = null;
   /** Sockets this pipeline has created (for diagnostics and tests). */
   socketsCreated = 0;
+  private offset: ClockOffset | null = null;
+  private estimating: AbortController | null = null;
 
   readonly symbol?: string;
 
@@ -54,6 +66,8 @@ export class WebSocketSource implements FrameSource {
 
   stop(): void {
     this.generation++;
+    this.estimating?.abort();
+    this.estimating = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const s = this.socket;
@@ -90,9 +104,10 @@ export class WebSocketSource implements FrameSource {
       if (gen !== this.generation) return socket.close();
       this.attempt = 0;
       this.setState('open');
+      this.estimateClock(gen);
     };
     socket.onmessage = (ev: MessageEvent) => {
-      if (gen === this.generation && ev.data instanceof ArrayBuffer) this.events?.frame(ev.data, Date.now());
+      if (gen === this.generation && ev.data instanceof ArrayBuffer) this.events?.frame(ev.data, this.now());
     };
     socket.onclose = () => {
       if (gen !== this.generation) return;
@@ -102,6 +117,28 @@ export class WebSocketSource implements FrameSource {
     socket.onerror = () => {
       /* a close event follows; reconnect is handled there */
     };
+  }
+
+  /** The browser's clock that `receivedMs` is on (the option's, or `Date.now`). */
+  now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** The latest estimate of the server's clock minus this one (`null` before the first, or when off). */
+  clockOffset(): ClockOffset | null {
+    return this.offset;
+  }
+
+  /** A new connection may be another server (another edge, a restart): measure its clock anew. */
+  private estimateClock(gen: number): void {
+    if (this.options.clockUrl === false) return;
+    const url = this.options.clockUrl ?? timeUrlFor(this.currentUrl());
+    if (!url) return;
+    this.estimating?.abort();
+    const abort = (this.estimating = new AbortController());
+    void estimateClockOffset({ url, now: () => this.now(), signal: abort.signal }).then((o) => {
+      if (gen === this.generation && !abort.signal.aborted && o) this.offset = o;
+    });
   }
 
   /** The URL the next connection goes to. */

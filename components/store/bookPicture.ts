@@ -38,8 +38,21 @@ export type BookStatus = 'live' | 'resyncing' | 'stale';
 export interface BookPicture {
   symbol: string;
   sequence: number;
+  /** When the server built the frame (its clock; a capture replay's: the capture's). */
   timestampMs: number;
+  /** Receive time (the source's clock) − `timestampMs`, on the browser's clock as is. */
   latencyMs: number;
+  /** When the frame arrived, on the source's clock (`FrameSource.now`). */
+  receivedMs: number;
+  /** The exchange's own time of the newest message in this book, ms since the epoch; 0 where the venue gives none. */
+  exchangeTimeMs: number;
+  /** When the server read that message (0: not known). */
+  serverReceivedMs: number;
+  /** Exchange → server for that message, ms (NaN unless both times are known; negative: the
+   * exchange's clock is ahead of the server's). */
+  exchangeLatencyMs: number;
+  /** How long the book had been unchanged when the server built the frame, ms. */
+  unchangedMs: number;
   tickSize: number;
   lotSize: number;
   bestBid: number;
@@ -159,6 +172,11 @@ export function readBook(
     sequence: s[S.SEQUENCE],
     timestampMs: s[S.TIMESTAMP_MS],
     latencyMs: s[S.LATENCY_MS],
+    receivedMs: s[S.RECEIVED_MS],
+    exchangeTimeMs: s[S.EXCHANGE_TIME_MS],
+    serverReceivedMs: s[S.SERVER_RECEIVED_MS],
+    exchangeLatencyMs: s[S.EXCHANGE_LATENCY_MS],
+    unchangedMs: s[S.BOOK_UNCHANGED_MS],
     tickSize: s[S.TICK_SIZE],
     lotSize: s[S.LOT_SIZE],
     bestBid: s[S.BEST_BID],

@@ -11,6 +11,7 @@ import type { ConnectionState, FrameSource, ReplayState } from '../feed/FrameSou
 import type { BookPicture, FeedStats } from './bookPicture.js';
 import { EngineSession } from './engineSession.js';
 import { ImbalanceWindows, type ImbalanceWindow } from './imbalanceWindow.js';
+import { LatencyTracker, type Latency } from './latency.js';
 import { createPaintScheduler } from './paintScheduler.js';
 import { isStale, watchStaleness } from './staleness.js';
 import type { TapePicture, TapeView } from './tapePicture.js';
@@ -39,6 +40,9 @@ export interface MarketState {
   tape: TapePicture | null;
   /** How the engine aggregates, filters and flags `tape`. */
   tapeView: TapeView;
+  /** The newest frame's way to the screen in three segments, now and p99 (`useLatency`); null
+   * before the first paint. A new object only when a new frame was painted. */
+  latency: Latency | null;
 }
 
 export interface MarketStoreOptions {
@@ -105,6 +109,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     replay: null,
     tape: null,
     tapeView: options.tapeView ?? {},
+    latency: null,
   }));
   // Latency and staleness are measured on the source's clock: wall clock live, recorded time in a replay.
   const now = () => options.source.now?.() ?? Date.now();
@@ -116,6 +121,9 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   let dirty = false;
 
   const scheduler = createPaintScheduler(publish);
+  const latency = new LatencyTracker();
+  // A replay's frames were measured when recorded: never against this browser's wall clock.
+  const recorded = options.source.getProgress !== undefined;
 
   function publish() {
     if (!session || disposed) return;
@@ -125,7 +133,9 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
     const read = session.read(dirty);
     if (!read || (!dirty && !read.easing)) return;
     dirty = false;
+    const painted = read.book ? latency.painted(read.book, now(), options.source.clockOffset?.() ?? null, recorded) : null;
     store.setState({
+      latency: painted,
       book: read.book,
       stats: read.stats,
       tape: read.tape,
@@ -175,6 +185,7 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       },
       jumped() {
         session?.resetTape();
+        latency.reset();
         changed();
       },
       state(connection) {

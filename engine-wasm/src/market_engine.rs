@@ -85,7 +85,17 @@ pub mod summary {
     pub const TAPE_VERSION: usize = 44;
     /// Prices the session's volume-at-price forgot to stay bounded (the farthest from the trade).
     pub const TAPE_VOLUME_EVICTED: usize = 45;
-    pub const LEN: usize = 46;
+    /// The exchange's time of the newest message in the book, ms since the epoch (µs kept as the
+    /// fraction); 0 where the venue gives none.
+    pub const EXCHANGE_TIME_MS: usize = 46;
+    /// When the server read that message, ms since the epoch (0: not known).
+    pub const SERVER_RECEIVED_MS: usize = 47;
+    /// How long the book had been unchanged when the frame was built (ms).
+    pub const BOOK_UNCHANGED_MS: usize = 48;
+    /// Exchange → server: SERVER_RECEIVED_MS − EXCHANGE_TIME_MS (NaN unless both are known; negative
+    /// when the exchange's clock is ahead of the server's).
+    pub const EXCHANGE_LATENCY_MS: usize = 49;
+    pub const LEN: usize = 50;
 }
 
 /// What happened to a frame.
@@ -299,6 +309,13 @@ impl MarketEngine {
         s[summary::TIMESTAMP_MS] = frame.timestamp_ms() as f64;
         s[summary::RECEIVED_MS] = received_ms;
         s[summary::LATENCY_MS] = received_ms - frame.timestamp_ms() as f64;
+        let (exchange_us, server_us) = (frame.exchange_time_us(), frame.received_time_us());
+        s[summary::EXCHANGE_TIME_MS] = exchange_us as f64 / 1000.0;
+        s[summary::SERVER_RECEIVED_MS] = server_us as f64 / 1000.0;
+        s[summary::BOOK_UNCHANGED_MS] = frame.book_unchanged_ms() as f64;
+        // In integers first: two 1.7e15 µs doubles would lose the difference's last digits.
+        s[summary::EXCHANGE_LATENCY_MS] =
+            if exchange_us > 0 && server_us > 0 { (i128::from(server_us) - i128::from(exchange_us)) as f64 / 1000.0 } else { f64::NAN };
         s[summary::TICK_SIZE] = frame.tick_size();
         s[summary::LOT_SIZE] = frame.lot_size();
         s[summary::BEST_BID] = frame.best_bid();

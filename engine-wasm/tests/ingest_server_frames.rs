@@ -153,7 +153,7 @@ fn frame_with_seq(seq: u64) -> Vec<u8> {
     book.set(Side::Bid, 99_990, 10_000);
     book.set(Side::Ask, 100_010, 20_000);
     let mut b = FlatBufferBuilder::new();
-    let meta = FrameMeta { sequence: seq, timestamp_ms: 1_000, status: tickframe_schema::BookStatus::Live, heartbeat: false };
+    let meta = FrameMeta { sequence: seq, timestamp_ms: 1_000, status: tickframe_schema::BookStatus::Live, heartbeat: false, ..Default::default() };
     FrameBuilder::default().build(&mut b, &book, &sim_instrument(), 10, meta).to_vec()
 }
 

@@ -28,7 +28,7 @@ fn frame(seq: u64, prints: &[P], totals: (f64, f64)) -> Vec<u8> {
     let trade_seq = prints.last().map_or(0, |p| p.3);
     let tape = TapeView { trades: &trades, trade_seq, buy_volume: totals.0, sell_volume: totals.1, trade_count: trade_seq.max(1), dropped: 0 };
     let mut b = FlatBufferBuilder::new();
-    let meta = FrameMeta { sequence: seq, timestamp_ms: 1_000 + seq, status: BookStatus::Live, heartbeat: false };
+    let meta = FrameMeta { sequence: seq, timestamp_ms: 1_000 + seq, status: BookStatus::Live, heartbeat: false, ..Default::default() };
     FrameBuilder::default().build_with_tape(&mut b, &book, &sim_instrument(), 10, meta, Some(tape)).to_vec()
 }
 

@@ -54,6 +54,11 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
             buy_volume: frame.buy_volume(),
             sell_volume: frame.sell_volume(),
             trade_count: frame.trade_count(),
+            exchange_time_us: frame.exchange_time_us(),
+            received_time_us: frame.received_time_us(),
+            // Since the same moment (the book's last change), whichever stamp came before: an edge
+            // saying stale later has seen it unchanged for that much longer, and restamps compose.
+            book_unchanged_ms: stamp.timestamp_ms.saturating_sub(frame.timestamp_ms().saturating_sub(frame.book_unchanged_ms())),
         },
     );
     finish_orderbook_frame_buffer(b, out);
@@ -94,6 +99,9 @@ mod tests {
                 buy_volume: 2.5,
                 sell_volume: 1.25,
                 trade_count: 9,
+                exchange_time_us: 1_700_000_000_000_250,
+                received_time_us: 1_700_000_000_000_900,
+                book_unchanged_ms: 300,
             },
         );
         finish_orderbook_frame_buffer(b, f);
@@ -114,6 +122,8 @@ mod tests {
         assert_eq!(after.asks().unwrap().iter().collect::<Vec<_>>(), before.asks().unwrap().iter().collect::<Vec<_>>());
         assert_eq!(after.trades().unwrap().iter().collect::<Vec<_>>(), before.trades().unwrap().iter().collect::<Vec<_>>(), "the prints too");
         assert_eq!((after.trade_seq(), after.buy_volume(), after.sell_volume(), after.trade_count()), (9, 2.5, 1.25, 9));
+        assert_eq!((after.exchange_time_us(), after.received_time_us()), (1_700_000_000_000_250, 1_700_000_000_000_900), "the times too");
+        assert_eq!(after.book_unchanged_ms(), 1_300, "a stamp 1 s later has seen the book unchanged 1 s longer");
         for (x, y) in [(after.tick_size(), 0.5), (after.mid_price(), 100.75), (after.spread(), 0.5), (after.bid_total_size(), 3.0)] {
             assert_eq!(x, y);
         }

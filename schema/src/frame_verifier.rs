@@ -25,7 +25,7 @@ const LEVELS: FieldKind = FieldKind::StructVector { size: 16, align: 8 };
 const TRADES: FieldKind = FieldKind::StructVector { size: 40, align: 8 };
 
 /// `OrderbookFrame`'s fields in vtable order (field i at vtable offset 4 + 2i), as in orderbook.fbs.
-pub const FRAME_FIELDS: [(&str, FieldKind); 21] = [
+pub const FRAME_FIELDS: [(&str, FieldKind); 24] = [
     ("sequence", FieldKind::Scalar(8)),
     ("timestamp_ms", FieldKind::Scalar(8)),
     ("symbol", FieldKind::String),
@@ -47,6 +47,9 @@ pub const FRAME_FIELDS: [(&str, FieldKind); 21] = [
     ("buy_volume", FieldKind::Scalar(8)),
     ("sell_volume", FieldKind::Scalar(8)),
     ("trade_count", FieldKind::Scalar(8)),
+    ("exchange_time_us", FieldKind::Scalar(8)),
+    ("received_time_us", FieldKind::Scalar(8)),
+    ("book_unchanged_ms", FieldKind::Scalar(8)),
 ];
 
 /// Whether `buf` passes every check the generated verifier makes for an `OrderbookFrame` root,

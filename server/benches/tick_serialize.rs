@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
         book.set_many(levels.iter().map(|(s, p, q)| (*s, p.as_str(), q.as_str()))).expect("valid");
         let inst = Instrument { symbol: "BENCH".into(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
         let mut engine = OrderbookEngine::new(BookImageAdapter::new(), inst, depth).with_clock(|| 1);
-        assert!(engine.ingest(&encode_image(&book, depth, true)));
+        assert!(engine.ingest(&encode_image(&book, depth, true, Default::default())));
         let mut b = FlatBufferBuilder::with_capacity(64 * 1024);
         g.throughput(Throughput::Elements(1));
         g.bench_function(format!("{depth}_levels"), |bench| bench.iter(|| engine.tick(&mut b).len()));

@@ -94,11 +94,14 @@ pub struct Market {
     pub symbol: String,
     pub engine: Box<dyn ServerEngine>,
     pub inbox: mpsc::Receiver<Bytes>,
+    /// Its source sends the time ([`tick_loop::source_time`]) and its ticks follow it (a capture
+    /// replay), instead of the wall clock.
+    pub clocked_by_source: bool,
 }
 
 impl Market {
     pub fn new(symbol: impl Into<String>, engine: impl ServerEngine, inbox: mpsc::Receiver<Bytes>) -> Self {
-        Self { symbol: symbol.into(), engine: Box::new(engine), inbox }
+        Self { symbol: symbol.into(), engine: Box::new(engine), inbox, clocked_by_source: false }
     }
 }
 
@@ -152,7 +155,8 @@ pub async fn serve_markets(
         if let Some(hook) = &options.on_fanout {
             hook(&m.symbol, handle.clone());
         }
-        ticks.push(tokio::spawn(tick_loop::run_tick_loop(m.engine, m.inbox, join_requests, publisher, options.metrics.clone(), options.tick)));
+        let tick = TickLoopConfig { clocked_by_source: m.clocked_by_source, ..options.tick };
+        ticks.push(tokio::spawn(tick_loop::run_tick_loop(m.engine, m.inbox, join_requests, publisher, options.metrics.clone(), tick)));
         fanouts.push((m.symbol, handle));
     }
     if fanouts.is_empty() {

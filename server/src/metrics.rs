@@ -1,7 +1,7 @@
 //! Server-wide counters, rendered as Prometheus text at /metrics. Each is declared once, in the
 //! table below: its field, its exported name (stable: dashboards and tests read them), its kind and its
 //! help text, which is also its documentation (docs/metrics.md is generated from the table and checked
-//! against it by `metrics_doc_is_the_table`). Only the tick histogram and the engines' summed counters
+//! against it by `metrics_doc_is_the_table`). Only the histograms and the engines' summed counters
 //! are written by hand.
 
 use std::fmt::Write;
@@ -12,6 +12,48 @@ use crate::engine::orderbook_engine::EngineCounters;
 
 /// Upper bounds of the tick-duration histogram buckets, in seconds.
 pub const TICK_BUCKETS_SECONDS: [f64; 8] = [0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.01];
+/// Upper bounds of the exchange→server latency buckets, in seconds.
+pub const EXCHANGE_LATENCY_BUCKETS_SECONDS: [f64; 12] = [0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// A Prometheus histogram over fixed buckets (lock-free: one atomic add per bucket hit).
+#[derive(Debug)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    /// Counts per bucket of `bounds`, +Inf last (not cumulative: summed when rendered).
+    buckets: Vec<AtomicU64>,
+    nanos_total: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Histogram {
+    pub fn new(bounds: &'static [f64]) -> Self {
+        Self { bounds, buckets: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(), nanos_total: AtomicU64::new(0), count: AtomicU64::new(0) }
+    }
+
+    pub fn observe(&self, d: std::time::Duration) {
+        self.nanos_total.fetch_add(d.as_nanos().min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let secs = d.as_secs_f64();
+        let i = self.bounds.iter().position(|&le| secs <= le).unwrap_or(self.bounds.len());
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The `_bucket`, `_sum` and `_count` lines, with `labels` (`venue="kraken",` or empty) first.
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let mut cumulative = 0;
+        for (i, le) in self.bounds.iter().map(|b| b.to_string()).chain(["+Inf".to_string()]).enumerate() {
+            cumulative += self.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "tickframe_{name}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
+        }
+        let braces = if labels.is_empty() { String::new() } else { format!("{{{}}}", labels.trim_end_matches(',')) };
+        let _ = writeln!(out, "tickframe_{name}_sum{braces} {}", self.nanos_total.load(Ordering::Relaxed) as f64 / 1e9);
+        let _ = writeln!(out, "tickframe_{name}_count{braces} {}", self.count.load(Ordering::Relaxed));
+    }
+}
+
+const TICK_HELP: &str = "Time to serialize one tick's frame.";
+const EXCHANGE_LATENCY_HELP: &str =
+    "Exchange to server: a book message's receive time minus the exchange's time in it, per venue (clocks ahead counted apart).";
 
 /// Which nodes export a metric: every node, or only those on the bus (`--publish`, a `nats://` source).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +75,29 @@ pub struct Declared {
 macro_rules! declare_metrics {
     ($($shown:ident $field:ident: $kind:ident $name:literal, $help:literal;)*) => {
         /// Every counter and gauge of the server (see the table in this file).
-        #[derive(Debug, Default)]
+        #[derive(Debug)]
         pub struct Metrics {
             $(#[doc = $help] pub $field: AtomicU64,)*
-            /// Total tick serialization time, for the histogram's sum.
-            pub tick_nanos_total: AtomicU64,
-            /// Tick serialization time histogram: counts per bucket of [`TICK_BUCKETS_SECONDS`] (+Inf last).
-            pub tick_buckets: [AtomicU64; TICK_BUCKETS_SECONDS.len() + 1],
+            /// Tick serialization time, over [`TICK_BUCKETS_SECONDS`].
+            pub tick_duration: Histogram,
+            /// Exchange→server latency per venue, over [`EXCHANGE_LATENCY_BUCKETS_SECONDS`].
+            pub exchange_latency: std::sync::Mutex<Vec<(&'static str, Arc<Histogram>)>>,
             /// Every served engine's counters (summed at /metrics), see [`Metrics::register_engine`].
             pub engines: std::sync::Mutex<Vec<Arc<EngineCounters>>>,
             /// This node is part of a cluster (`--publish` or a `nats://` source): /healthz reports the bus.
             pub bus_in_use: AtomicBool,
+        }
+
+        impl Default for Metrics {
+            fn default() -> Self {
+                Self {
+                    $($field: AtomicU64::new(0),)*
+                    tick_duration: Histogram::new(&TICK_BUCKETS_SECONDS),
+                    exchange_latency: Default::default(),
+                    engines: Default::default(),
+                    bus_in_use: AtomicBool::new(false),
+                }
+            }
         }
 
         /// The table, for docs and tests.
@@ -92,6 +146,10 @@ declare_metrics! {
     always source_trades: counter "source_trades_total", "Prints received from venues (repeats dropped).";
     always source_trade_gaps: counter "source_trade_gaps_total", "Gaps in a venue's consecutive trade ids: prints never received.";
     always source_trade_duplicates: counter "source_trade_duplicates_total", "Prints dropped as repeats of ones already seen (a subscribe snapshot, a reconnect).";
+    always source_exchange_time_ahead: counter "exchange_time_ahead_total", "Book messages stamped by the exchange after the server read them (the clocks disagree; kept out of the latency histogram).";
+    always source_exchange_time_rejected: counter "exchange_time_rejected_total", "Exchange times ignored: over a minute ahead of the receive time, or before the book's last (the time shown never goes back).";
+    always source_book_confirms: counter "book_confirms_total", "Quiet books asked for a fresh snapshot to confirm them (no update for the venue's quiet time).";
+    always source_books_frozen: counter "books_frozen_total", "Quiet books marked stale and resynced: not confirmed within the deadline.";
     always record_failures: counter "record_failures_total", "--record / --capture-out writes that failed (that recording stopped).";
     bus bus_connected: gauge "bus_connected", "1 while connected to NATS.";
     bus bus_disconnects: counter "bus_disconnects_total", "NATS connection losses.";
@@ -139,32 +197,32 @@ impl Metrics {
 
     /// Record one tick's serialization time.
     pub fn observe_tick(&self, d: std::time::Duration) {
-        self.tick_nanos_total.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
         self.ticks_serialized.fetch_add(1, Ordering::Relaxed);
-        let secs = d.as_secs_f64();
-        let i = TICK_BUCKETS_SECONDS.iter().position(|&le| secs <= le).unwrap_or(TICK_BUCKETS_SECONDS.len());
-        self.tick_buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.tick_duration.observe(d);
+    }
+
+    /// The exchange→server latency histogram of `venue` (made on first use; a feed keeps it).
+    pub fn exchange_latency(&self, venue: &'static str) -> Arc<Histogram> {
+        let Ok(mut all) = self.exchange_latency.lock() else { return Arc::new(Histogram::new(&EXCHANGE_LATENCY_BUCKETS_SECONDS)) };
+        if let Some((_, h)) = all.iter().find(|(v, _)| *v == venue) {
+            return h.clone();
+        }
+        let h = Arc::new(Histogram::new(&EXCHANGE_LATENCY_BUCKETS_SECONDS));
+        all.push((venue, h.clone()));
+        h
     }
 
     pub fn render(&self) -> String {
         let mut out = String::new();
         self.render_declared(&mut out);
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let _ = write!(
-            out,
-            "# HELP tickframe_tick_duration_seconds Time to serialize one tick's frame.\n# TYPE tickframe_tick_duration_seconds histogram\n"
-        );
-        let mut cumulative = 0;
-        for (i, le) in TICK_BUCKETS_SECONDS.iter().map(|b| b.to_string()).chain(["+Inf".to_string()]).enumerate() {
-            cumulative += g(&self.tick_buckets[i]);
-            let _ = writeln!(out, "tickframe_tick_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}");
+        let _ = write!(out, "# HELP tickframe_tick_duration_seconds {TICK_HELP}\n# TYPE tickframe_tick_duration_seconds histogram\n");
+        self.tick_duration.render(&mut out, "tick_duration_seconds", "");
+        let _ =
+            write!(out, "# HELP tickframe_exchange_latency_seconds {EXCHANGE_LATENCY_HELP}\n# TYPE tickframe_exchange_latency_seconds histogram\n");
+        for (venue, h) in self.exchange_latency.lock().map(|l| l.clone()).unwrap_or_default() {
+            h.render(&mut out, "exchange_latency_seconds", &format!("venue=\"{venue}\","));
         }
-        let _ = write!(
-            out,
-            "tickframe_tick_duration_seconds_sum {}\ntickframe_tick_duration_seconds_count {}\n",
-            g(&self.tick_nanos_total) as f64 / 1e9,
-            g(&self.ticks_serialized)
-        );
         let engines = self.engines.lock().map(|e| e.clone()).unwrap_or_default();
         let sum = |f: fn(&EngineCounters) -> &AtomicU64| engines.iter().map(|e| g(f(e))).sum::<u64>();
         line(&mut out, "ingest_messages_total", "counter", "Messages ingested by the engines.", sum(|e| &e.messages));
@@ -191,6 +249,7 @@ pub fn metrics_doc() -> String {
     }
     out.push_str(
         "| `tickframe_tick_duration_seconds` | histogram | always | Time to serialize one tick's frame. |\n\
+         | `tickframe_exchange_latency_seconds` | histogram (label `venue`) | always | Exchange to server: a book message's receive time minus the exchange's time in it, per venue (clocks ahead counted apart). |\n\
          | `tickframe_ingest_messages_total` | counter | always | Messages ingested by the engines. |\n\
          | `tickframe_ingest_errors_total` | counter | always | Engine messages rejected as malformed. |\n\
          | `tickframe_sequence_gaps_total` | counter | always | Sequence gaps seen by the engines (book marked resyncing). |\n",

@@ -620,6 +620,9 @@ impl<'a> OrderbookFrame<'a> {
   pub const VT_BUY_VOLUME: ::flatbuffers::VOffsetT = 40;
   pub const VT_SELL_VOLUME: ::flatbuffers::VOffsetT = 42;
   pub const VT_TRADE_COUNT: ::flatbuffers::VOffsetT = 44;
+  pub const VT_EXCHANGE_TIME_US: ::flatbuffers::VOffsetT = 46;
+  pub const VT_RECEIVED_TIME_US: ::flatbuffers::VOffsetT = 48;
+  pub const VT_BOOK_UNCHANGED_MS: ::flatbuffers::VOffsetT = 50;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -631,6 +634,9 @@ impl<'a> OrderbookFrame<'a> {
     args: &'args OrderbookFrameArgs<'args>
   ) -> ::flatbuffers::WIPOffset<OrderbookFrame<'bldr>> {
     let mut builder = OrderbookFrameBuilder::new(_fbb);
+    builder.add_book_unchanged_ms(args.book_unchanged_ms);
+    builder.add_received_time_us(args.received_time_us);
+    builder.add_exchange_time_us(args.exchange_time_us);
     builder.add_trade_count(args.trade_count);
     builder.add_sell_volume(args.sell_volume);
     builder.add_buy_volume(args.buy_volume);
@@ -825,6 +831,33 @@ impl<'a> OrderbookFrame<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u64>(OrderbookFrame::VT_TRADE_COUNT, Some(0)).unwrap()}
   }
+  /// The exchange's own time of the newest message applied to this book, in microseconds since the
+  /// Unix epoch; 0 where the venue sends none. Never goes backwards within a stream.
+  #[inline]
+  pub fn exchange_time_us(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(OrderbookFrame::VT_EXCHANGE_TIME_US, Some(0)).unwrap()}
+  }
+  /// When the server read that message, in microseconds since the epoch (a capture replay: when
+  /// the capture read it). 0 when no message has been applied yet.
+  #[inline]
+  pub fn received_time_us(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(OrderbookFrame::VT_RECEIVED_TIME_US, Some(0)).unwrap()}
+  }
+  /// How long the book had been unchanged when this frame was built, in milliseconds (0: it changed
+  /// within this tick, or the server predates this field).
+  #[inline]
+  pub fn book_unchanged_ms(&self) -> u64 {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<u64>(OrderbookFrame::VT_BOOK_UNCHANGED_MS, Some(0)).unwrap()}
+  }
 }
 
 impl ::flatbuffers::Verifiable for OrderbookFrame<'_> {
@@ -854,6 +887,9 @@ impl ::flatbuffers::Verifiable for OrderbookFrame<'_> {
      .visit_field::<f64>("buy_volume", Self::VT_BUY_VOLUME, false)?
      .visit_field::<f64>("sell_volume", Self::VT_SELL_VOLUME, false)?
      .visit_field::<u64>("trade_count", Self::VT_TRADE_COUNT, false)?
+     .visit_field::<u64>("exchange_time_us", Self::VT_EXCHANGE_TIME_US, false)?
+     .visit_field::<u64>("received_time_us", Self::VT_RECEIVED_TIME_US, false)?
+     .visit_field::<u64>("book_unchanged_ms", Self::VT_BOOK_UNCHANGED_MS, false)?
      .finish();
     Ok(())
   }
@@ -880,6 +916,9 @@ pub struct OrderbookFrameArgs<'a> {
     pub buy_volume: f64,
     pub sell_volume: f64,
     pub trade_count: u64,
+    pub exchange_time_us: u64,
+    pub received_time_us: u64,
+    pub book_unchanged_ms: u64,
 }
 impl<'a> Default for OrderbookFrameArgs<'a> {
   #[inline]
@@ -906,6 +945,9 @@ impl<'a> Default for OrderbookFrameArgs<'a> {
       buy_volume: 0.0,
       sell_volume: 0.0,
       trade_count: 0,
+      exchange_time_us: 0,
+      received_time_us: 0,
+      book_unchanged_ms: 0,
     }
   }
 }
@@ -1000,6 +1042,18 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> OrderbookFrameBuilder<'a, 'b,
     self.fbb_.push_slot::<u64>(OrderbookFrame::VT_TRADE_COUNT, trade_count, 0);
   }
   #[inline]
+  pub fn add_exchange_time_us(&mut self, exchange_time_us: u64) {
+    self.fbb_.push_slot::<u64>(OrderbookFrame::VT_EXCHANGE_TIME_US, exchange_time_us, 0);
+  }
+  #[inline]
+  pub fn add_received_time_us(&mut self, received_time_us: u64) {
+    self.fbb_.push_slot::<u64>(OrderbookFrame::VT_RECEIVED_TIME_US, received_time_us, 0);
+  }
+  #[inline]
+  pub fn add_book_unchanged_ms(&mut self, book_unchanged_ms: u64) {
+    self.fbb_.push_slot::<u64>(OrderbookFrame::VT_BOOK_UNCHANGED_MS, book_unchanged_ms, 0);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> OrderbookFrameBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     OrderbookFrameBuilder {
@@ -1038,6 +1092,9 @@ impl ::core::fmt::Debug for OrderbookFrame<'_> {
       ds.field("buy_volume", &self.buy_volume());
       ds.field("sell_volume", &self.sell_volume());
       ds.field("trade_count", &self.trade_count());
+      ds.field("exchange_time_us", &self.exchange_time_us());
+      ds.field("received_time_us", &self.received_time_us());
+      ds.field("book_unchanged_ms", &self.book_unchanged_ms());
       ds.finish()
   }
 }

@@ -1,13 +1,13 @@
 //! The hand-off from an exchange source to a symbol's engine: a whole-book image (best levels of
 //! each side in integer ticks/lots at the book's decimal scale, plus whether it is live, resyncing
-//! or stale). Images
+//! or stale) and its times (the exchange's own and when the server read it). Images
 //! are idempotent — each replaces the last — so the inbox can never leave the engine half-updated.
 //! Prints travel beside them in their own message (`encode_prints`): events, not pictures, each
 //! delivered once to the engine, which numbers them and repeats them in its frames.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::adapters::{Adapter, AdapterError, Applied, InboxPrint};
+use crate::adapters::{Adapter, AdapterError, Applied, BookTimes, InboxPrint};
 use crate::book::{L2Book, Side};
 use crate::exchange::exchange_book::ExchangeBook;
 
@@ -15,7 +15,7 @@ const MAGIC: &[u8; 4] = b"TFBI";
 const PRINTS_MAGIC: &[u8; 4] = b"TFPR";
 /// price, size (f64), size exactly (i128, 10⁻¹² units), time (f64), side, flags.
 const PRINT_BYTES: usize = 8 + 8 + 16 + 8 + 1 + 1;
-const HEADER: usize = 4 + 1 + 4 + 4 + 4 + 4;
+const HEADER: usize = 4 + 1 + 4 + 4 + 4 + 4 + 8 + 8;
 
 /// Status byte of an image.
 const RESYNCING: u8 = 0;
@@ -23,17 +23,17 @@ const LIVE: u8 = 1;
 const STALE: u8 = 2;
 
 /// Encode the best `depth` levels a side of `book`; `live = false` says the book is resyncing.
-pub fn encode_image(book: &ExchangeBook, depth: usize, live: bool) -> Bytes {
-    encode(book, depth, if live { LIVE } else { RESYNCING })
+pub fn encode_image(book: &ExchangeBook, depth: usize, live: bool, times: BookTimes) -> Bytes {
+    encode(book, depth, if live { LIVE } else { RESYNCING }, times)
 }
 
 /// The same image, saying the book is stale: the exchange sent no data within its deadline, so
 /// this may no longer be the market (shown dimmed, never as live, until the source resyncs).
-pub fn encode_stale_image(book: &ExchangeBook, depth: usize) -> Bytes {
-    encode(book, depth, STALE)
+pub fn encode_stale_image(book: &ExchangeBook, depth: usize, times: BookTimes) -> Bytes {
+    encode(book, depth, STALE, times)
 }
 
-fn encode(book: &ExchangeBook, depth: usize, status: u8) -> Bytes {
+fn encode(book: &ExchangeBook, depth: usize, status: u8, times: BookTimes) -> Bytes {
     let b = book.book();
     let (nb, na) = (b.len(Side::Bid).min(depth), b.len(Side::Ask).min(depth));
     let mut out = BytesMut::with_capacity(HEADER + (nb + na) * 16);
@@ -43,6 +43,8 @@ fn encode(book: &ExchangeBook, depth: usize, status: u8) -> Bytes {
     out.put_u32_le(book.size_decimals());
     out.put_u32_le(nb as u32);
     out.put_u32_le(na as u32);
+    out.put_u64_le(times.exchange_us);
+    out.put_u64_le(times.received_us);
     for (p, s) in b.bids().take(nb).chain(b.asks().take(na)) {
         out.put_i64_le(p);
         out.put_i64_le(s);
@@ -70,6 +72,7 @@ pub fn encode_prints(prints: &[InboxPrint]) -> Bytes {
 #[derive(Debug, Default)]
 pub struct BookImageAdapter {
     scale: Option<(u32, u32)>,
+    times: Option<BookTimes>,
     prints: Vec<InboxPrint>,
 }
 
@@ -113,6 +116,7 @@ impl Adapter for BookImageAdapter {
             next.set(if i < nb { Side::Bid } else { Side::Ask }, read_i64(msg, at), read_i64(msg, at + 8));
         }
         self.scale = Some((pd, sd));
+        self.times = Some(BookTimes { exchange_us: read_i64(msg, 21) as u64, received_us: read_i64(msg, 29) as u64 });
         let changed = next != *book;
         *book = next;
         Ok(match (status, changed) {
@@ -125,6 +129,10 @@ impl Adapter for BookImageAdapter {
 
     fn scale(&self) -> Option<(u32, u32)> {
         self.scale
+    }
+
+    fn times(&self) -> Option<BookTimes> {
+        self.times
     }
 
     fn take_prints(&mut self, out: &mut Vec<InboxPrint>) {
@@ -165,16 +173,18 @@ mod tests {
     fn round_trips_and_rejects_garbage() {
         let mut eb = ExchangeBook::new();
         eb.set_many([(Side::Bid, "100.5", "1"), (Side::Bid, "100.25", "2"), (Side::Ask, "101", "0.001")]).unwrap();
-        let img = encode_image(&eb, 1, true);
+        let times = BookTimes { exchange_us: 1_700_000_000_000_001, received_us: 1_700_000_000_000_900 };
+        let img = encode_image(&eb, 1, true, times);
         let mut a = BookImageAdapter::new();
         let mut book = L2Book::new();
         assert_eq!(a.apply(&img, &mut book).unwrap(), Applied::Changed);
         assert_eq!(book.best_bid(), Some((10050, 1000)));
         assert_eq!(book.len(Side::Bid), 1, "depth 1");
         assert_eq!(a.scale(), Some((2, 3)));
+        assert_eq!(a.times(), Some(times), "the times travel with the image");
         assert_eq!(a.apply(&img, &mut book).unwrap(), Applied::Unchanged);
-        assert_eq!(a.apply(&encode_image(&ExchangeBook::new(), 10, false), &mut book).unwrap(), Applied::Resyncing);
-        assert_eq!(a.apply(&encode_stale_image(&eb, 1), &mut book).unwrap(), Applied::Stale);
+        assert_eq!(a.apply(&encode_image(&ExchangeBook::new(), 10, false, times), &mut book).unwrap(), Applied::Resyncing);
+        assert_eq!(a.apply(&encode_stale_image(&eb, 1, times), &mut book).unwrap(), Applied::Stale);
         assert_eq!(book.len(Side::Bid), 1, "a stale image keeps the last book, to show dimmed");
         assert!(a.apply(b"TFBI", &mut book).is_err());
         // Prints beside the images: the book stays, the prints are handed over once.

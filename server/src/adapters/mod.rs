@@ -25,6 +25,15 @@ pub struct InboxPrint {
     pub flags: u8,
 }
 
+/// When a book's newest message happened, in µs since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BookTimes {
+    /// The exchange's own time for it (0: the venue gives none).
+    pub exchange_us: u64,
+    /// When the server read it (a capture replay: when the capture read it).
+    pub received_us: u64,
+}
+
 /// What an adapter made of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -68,6 +77,12 @@ pub trait Adapter: Send + 'static {
     /// The decimals (price, size) the book's integers are in, when the source decides them (exchange
     /// books grow their scale to fit the finest text seen). `None` keeps the engine's instrument.
     fn scale(&self) -> Option<(u32, u32)> {
+        None
+    }
+
+    /// The times of the last message applied, when the source knows them (book images do). `None`:
+    /// the engine takes its own clock as the receive time and no exchange time.
+    fn times(&self) -> Option<BookTimes> {
         None
     }
 }

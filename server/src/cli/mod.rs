@@ -212,6 +212,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         resync_deadline: Duration::from_millis(args.resync_deadline_ms.max(100)),
         rest_timeout: Duration::from_millis(args.rest_timeout_ms),
         max_backoff: Duration::from_millis(args.max_backoff_ms),
+        tick_hz: args.tick_hz,
     };
     if let Some(SourceSpec::Bus { url, symbols }) = args.sources.iter().find(|s| matches!(s, SourceSpec::Bus { .. })) {
         if args.sources.len() > 1 || args.publish.is_some() || args.record.is_some() {

@@ -9,12 +9,16 @@ use crate::engine::trade_window::TapeView;
 use crate::instrument::Instrument;
 
 /// Per-frame metadata that is not part of the book itself.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct FrameMeta {
     pub sequence: u64,
     pub timestamp_ms: u64,
     pub status: BookStatus,
     pub heartbeat: bool,
+    /// See the schema's fields of these names.
+    pub exchange_time_us: u64,
+    pub received_time_us: u64,
+    pub book_unchanged_ms: u64,
 }
 
 /// Builds frames, reusing its level scratch buffers between calls so a tick allocates nothing once warm.
@@ -83,6 +87,9 @@ impl FrameBuilder {
                 buy_volume: tape.map_or(0.0, |t| t.buy_volume),
                 sell_volume: tape.map_or(0.0, |t| t.sell_volume),
                 trade_count: tape.map_or(0, |t| t.trade_count),
+                exchange_time_us: meta.exchange_time_us,
+                received_time_us: meta.received_time_us,
+                book_unchanged_ms: meta.book_unchanged_ms,
             },
         );
         finish_orderbook_frame_buffer(b, frame);
@@ -121,7 +128,15 @@ mod tests {
         let trades: Vec<Trade> = (0..MAX_WINDOW as u64).map(|i| Trade::new(100.0, 1.0, 1.7e12, i + 1, TradeSide::Buy, 0)).collect();
         let tape =
             TapeView { trades: &trades, trade_seq: MAX_WINDOW as u64, buy_volume: 1.0, sell_volume: 1.0, trade_count: MAX_WINDOW as u64, dropped: 0 };
-        let meta = FrameMeta { sequence: u64::MAX, timestamp_ms: u64::MAX, status: BookStatus::Live, heartbeat: false };
+        let meta = FrameMeta {
+            sequence: u64::MAX,
+            timestamp_ms: u64::MAX,
+            status: BookStatus::Live,
+            heartbeat: false,
+            exchange_time_us: u64::MAX,
+            received_time_us: u64::MAX,
+            book_unchanged_ms: u64::MAX,
+        };
         let mut b = FlatBufferBuilder::new();
         let mut fb = FrameBuilder::default();
         let deepest = fb.build_with_tape(&mut b, &book, &inst, MAX_DEPTH, meta, Some(tape)).len();

@@ -32,6 +32,10 @@ pub trait ServerEngine: Send + 'static {
     fn source_ended(&mut self) -> bool {
         false
     }
+
+    /// For a market clocked by its source (a capture replay runs on the capture's clock): the time,
+    /// in ms since the epoch, that the next frames are built at. The default ignores it.
+    fn set_source_time(&mut self, _ms: u64) {}
 }
 
 /// A boxed engine is an engine: several markets of different engine types share one server.
@@ -47,5 +51,8 @@ impl<E: ServerEngine + ?Sized> ServerEngine for Box<E> {
     }
     fn source_ended(&mut self) -> bool {
         (**self).source_ended()
+    }
+    fn set_source_time(&mut self, ms: u64) {
+        (**self).set_source_time(ms)
     }
 }

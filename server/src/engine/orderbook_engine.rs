@@ -6,7 +6,7 @@ use std::sync::Arc;
 use flatbuffers::FlatBufferBuilder;
 use tickframe_schema::BookStatus;
 
-use crate::adapters::{Adapter, Applied};
+use crate::adapters::{Adapter, Applied, BookTimes};
 use crate::book::L2Book;
 use crate::clock::now_ms;
 use crate::engine::frame_builder::{FrameBuilder, FrameMeta};
@@ -45,6 +45,12 @@ pub struct OrderbookEngine<A: Adapter> {
     reject_log: LogThrottle,
     /// The recent prints every frame repeats, and the totals.
     tape: TradeWindow,
+    /// The newest applied message's times (the exchange time never goes backwards).
+    times: BookTimes,
+    /// When the book last changed (µs, the receive time of the message that changed it).
+    changed_us: u64,
+    /// A source-clocked market's time (a capture replay's), set by its tick loop; `None`: the clock.
+    source_time_ms: Option<u64>,
 }
 
 impl<A: Adapter> OrderbookEngine<A> {
@@ -63,6 +69,9 @@ impl<A: Adapter> OrderbookEngine<A> {
             clock: now_ms,
             reject_log: LogThrottle::default(),
             tape: TradeWindow::default(),
+            times: BookTimes::default(),
+            changed_us: 0,
+            source_time_ms: None,
         }
     }
 
@@ -88,8 +97,21 @@ impl<A: Adapter> OrderbookEngine<A> {
         &self.instrument.symbol
     }
 
+    fn now_ms(&self) -> u64 {
+        self.source_time_ms.unwrap_or_else(self.clock)
+    }
+
     fn meta(&self, heartbeat: bool) -> FrameMeta {
-        FrameMeta { sequence: self.sequence, timestamp_ms: (self.clock)(), status: self.status, heartbeat }
+        let timestamp_ms = self.now_ms();
+        FrameMeta {
+            sequence: self.sequence,
+            timestamp_ms,
+            status: self.status,
+            heartbeat,
+            exchange_time_us: self.times.exchange_us,
+            received_time_us: self.times.received_us,
+            book_unchanged_ms: if self.changed_us == 0 { 0 } else { timestamp_ms.saturating_sub(self.changed_us / 1000) },
+        }
     }
 }
 
@@ -127,6 +149,20 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
                 false
             }
         };
+        // The times of what was just applied (a rejected message changes none of them).
+        let received_us = match self.adapter.times() {
+            Some(t) => {
+                self.times.exchange_us = self.times.exchange_us.max(t.exchange_us);
+                t.received_us
+            }
+            None => self.now_ms().saturating_mul(1000),
+        };
+        if changed {
+            self.times.received_us = received_us;
+            self.changed_us = received_us;
+        } else if self.adapter.times().is_some() {
+            self.times.received_us = self.times.received_us.max(received_us);
+        }
         if let Some((pd, sd)) = self.adapter.scale() {
             if (pd, sd) != (self.instrument.price_decimals, self.instrument.size_decimals) {
                 // Tick and lot are one unit of the book's decimal scale.
@@ -151,6 +187,10 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
             self.counters.prints_dropped.fetch_add(tape.dropped, Ordering::Relaxed);
         }
         self.frames.build_with_tape(b, &self.book, &self.instrument, self.depth, meta, Some(tape))
+    }
+
+    fn set_source_time(&mut self, ms: u64) {
+        self.source_time_ms = Some(ms);
     }
 
     fn source_ended(&mut self) -> bool {

@@ -37,7 +37,11 @@ pub const CLIENT_BUFFER_FRAMES: usize = 8;
 pub struct FanoutPublisher {
     frames: broadcast::Sender<Frame>,
     latest: watch::Sender<Option<Frame>>,
+    taps: Taps,
 }
+
+/// Receivers of every frame in order (a recorder), see [`FanoutHandle::tap`].
+type Taps = std::sync::Arc<std::sync::Mutex<Vec<mpsc::Sender<Frame>>>>;
 
 /// The subscribing side, cloned into every client handler.
 #[derive(Clone)]
@@ -45,6 +49,7 @@ pub struct FanoutHandle {
     frames: broadcast::Sender<Frame>,
     latest: watch::Receiver<Option<Frame>>,
     join_requests: mpsc::Sender<JoinRequest>,
+    taps: Taps,
 }
 
 /// Create a fan-out. The returned receiver delivers join-frame requests to the tick loop.
@@ -53,11 +58,39 @@ pub fn fanout() -> (FanoutPublisher, FanoutHandle, mpsc::Receiver<JoinRequest>) 
     let (latest_tx, latest_rx) = watch::channel(None);
     // Bounded: a burst of joiners waits for the tick loop instead of queueing without limit.
     let (snap_tx, snap_rx) = mpsc::channel(256);
-    (FanoutPublisher { frames: frames.clone(), latest: latest_tx }, FanoutHandle { frames, latest: latest_rx, join_requests: snap_tx }, snap_rx)
+    let taps = Taps::default();
+    (
+        FanoutPublisher { frames: frames.clone(), latest: latest_tx, taps: taps.clone() },
+        FanoutHandle { frames, latest: latest_rx, join_requests: snap_tx, taps },
+        snap_rx,
+    )
 }
 
 impl FanoutPublisher {
+    /// Publish without waiting: a tap that is full misses this frame (a live market never waits).
     pub fn publish(&self, frame: Frame) {
+        for tap in self.open_taps() {
+            let _ = tap.try_send(frame.clone());
+        }
+        self.broadcast(frame);
+    }
+
+    /// Publish, waiting until every tap has room: a source-clocked market (a capture replay) is
+    /// recorded whole, its pace held back by the recorder rather than frames skipped.
+    pub async fn publish_to_every_tap(&self, frame: Frame) {
+        for tap in self.open_taps() {
+            let _ = tap.send(frame.clone()).await;
+        }
+        self.broadcast(frame);
+    }
+
+    fn open_taps(&self) -> Vec<mpsc::Sender<Frame>> {
+        let Ok(mut taps) = self.taps.lock() else { return Vec::new() };
+        taps.retain(|t| !t.is_closed());
+        taps.clone()
+    }
+
+    fn broadcast(&self, frame: Frame) {
         self.latest.send_replace(Some(frame.clone()));
         // No receivers is fine: frames are not queued for clients that don't exist.
         let _ = self.frames.send(frame);
@@ -67,6 +100,17 @@ impl FanoutPublisher {
 impl FanoutHandle {
     pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
         self.frames.subscribe()
+    }
+
+    /// Every frame from now on, in order, through a queue of `capacity` (a client subscribes and
+    /// may skip; a recorder taps). A live market drops a frame for a full tap; a source-clocked one
+    /// waits for it ([`FanoutPublisher::publish_to_every_tap`]).
+    pub fn tap(&self, capacity: usize) -> mpsc::Receiver<Frame> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        if let Ok(mut taps) = self.taps.lock() {
+            taps.push(tx);
+        }
+        rx
     }
 
     /// The newest broadcast frame.

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz_handler))
         .route("/metrics", get(metrics_handler))
         .route("/symbols", get(symbols_handler))
+        .route("/time", get(time_handler))
         .layer(axum::middleware::from_fn_with_state(state.clone(), host_check))
         .with_state(state)
 }
@@ -128,6 +129,16 @@ async fn metrics_handler(State(s): State<AppState>) -> Response {
 
 async fn symbols_handler(State(s): State<AppState>) -> Json<Vec<String>> {
     Json(s.markets.symbols())
+}
+
+/// `/time`: the server's clock for a browser estimating its offset (NTP's four timestamps: the
+/// browser's send and receive times around this server's receive time `t1` and reply time `t2`, in
+/// µs since the epoch). Any origin may read it — it is the time, and takes no credentials.
+async fn time_handler() -> Response {
+    let t1 = crate::clock::now_us();
+    let body = format!("{{\"t1\":{t1},\"t2\":{}}}", crate::clock::now_us());
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], body)
+        .into_response()
 }
 
 /// `/ws` query: which symbol's frames to receive.

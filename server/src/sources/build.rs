@@ -51,6 +51,8 @@ pub struct SourceOptions {
     /// See [`LiveOptions::resync_deadline`].
     pub resync_deadline: Duration,
     pub max_backoff: Duration,
+    /// The servers' tick rate: a capture replay ticks on the capture's clock at this rate.
+    pub tick_hz: u32,
 }
 
 impl Default for SourceOptions {
@@ -70,6 +72,7 @@ impl Default for SourceOptions {
             rest_timeout: live_source::LiveOptions::DEFAULT_REST_TIMEOUT,
             resync_deadline: live_source::DEFAULT_RESYNC_DEADLINE,
             max_backoff: live_source::Backoff::default().max,
+            tick_hz: crate::tick_loop::DEFAULT_TICK_HZ,
         }
     }
 }
@@ -113,9 +116,14 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                 if symbols.is_empty() {
                     return Err(format!("{}: no symbols in the header: pass --capture-symbols", path.display()));
                 }
+                let first = out.markets.len();
                 let feed = VenueFeed::new(venue, venue_markets(&symbols, opts.depth, metrics, &mut out.markets), metrics.clone());
+                // A replay runs on the capture's clock: its frames say when the market happened.
+                for m in &mut out.markets[first..] {
+                    m.clocked_by_source = true;
+                }
                 let input = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?);
-                out.tasks.push(Box::pin(capture_source::run_capture(feed, input, opts.speed)));
+                out.tasks.push(Box::pin(capture_source::run_capture(feed, input, opts.speed, opts.tick_hz)));
             }
             SourceSpec::Bus { .. } => {
                 return Err("a nats:// --source makes this node an edge: give it no other --source".into());

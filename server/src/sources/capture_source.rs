@@ -43,7 +43,8 @@ pub const MAX_REPLAY_WAIT: Duration = Duration::from_secs(24 * 3600);
 /// Replay `input` into `feed` in receive-time order ([`InTimeOrder`]). Reads on a blocking thread
 /// (files can be large), a bounded channel of events between; returns when the capture ends or
 /// every engine is gone.
-pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'static, speed: Speed) {
+pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'static, speed: Speed, tick_hz: u32) {
+    let tick_us = 1_000_000 / u64::from(tick_hz.clamp(crate::tick_loop::MIN_TICK_HZ, crate::tick_loop::MAX_TICK_HZ));
     // Owned events; 1024 lines of read-ahead at most.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<CaptureEvent<'static>>(1024);
     let reader = tokio::task::spawn_blocking(move || {
@@ -80,37 +81,108 @@ pub async fn run_capture(mut feed: VenueFeed, input: impl BufRead + Send + 'stat
             }
         }
     });
-    let started = Instant::now();
-    let mut first_ts: Option<f64> = None;
+    let mut pace = Pace { speed, started: Instant::now(), first_us: None };
     let mut inputs = CaptureInputs::default();
     let mut connection = ConnectionSelector::default();
     let mut events = 0u64;
     let mut bad_time_log = LogThrottle::default();
+    // The capture's clock as last told to the engines (µs): they tick on it, not on the wall clock.
+    let mut clock_us: Option<u64> = None;
+    // The tick boundary after the last event, until the engines have been told it (so that event's
+    // frame goes out then, not with the next event or heartbeat).
+    let mut publish_by: Option<u64> = None;
     while let Some(ev) = rx.recv().await {
         let ts = capture_input::ts(&ev);
-        if let Speed::Times(x) = speed {
-            let t0 = *first_ts.get_or_insert(ts);
-            // A timestamp that is not a number, or further than a day of replay time from the last
-            // one, would be a wait of forever (or a panic in Duration): skip that event instead.
-            let wait = Duration::try_from_secs_f64(((ts - t0) / x).max(0.0)).ok();
-            let Some(wait) = wait.filter(|w| w.saturating_sub(started.elapsed()) <= MAX_REPLAY_WAIT) else {
-                feed.metrics().source_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if let LogDecision::Log { suppressed } = bad_time_log.check() {
-                    tracing::warn!(ts, suppressed, "capture event with an out-of-range timestamp skipped");
-                }
-                continue;
-            };
-            tokio::time::sleep_until(started + wait).await;
+        // A timestamp that is not a time, or further than a day of replay time from the start, would
+        // be a wait of forever (or a panic in Duration): skip that event instead.
+        let Some(us) = capture_us(ts).filter(|&us| pace.wait(us).is_some()) else {
+            feed.metrics().source_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let LogDecision::Log { suppressed } = bad_time_log.check() {
+                tracing::warn!(ts, suppressed, "capture event with an out-of-range timestamp skipped");
+            }
+            continue;
+        };
+        // Before the event: the boundary after the last one, then (a quiet stretch) a heartbeat
+        // once a second of capture time.
+        while let Some(last) = clock_us {
+            let next = publish_by.unwrap_or(last.saturating_add(HEARTBEAT_US));
+            if us <= next {
+                break;
+            }
+            pace.sleep_until(next).await;
+            feed.send_source_time(next).await;
+            (clock_us, publish_by) = (Some(next), None);
+        }
+        pace.sleep_until(us).await;
+        if clock_us.is_none_or(|last| us > last) {
+            // The frames up to the event's time hold what came before it.
+            feed.send_source_time(us).await;
+            clock_us = Some(us);
+            publish_by = publish_by.filter(|&b| us < b);
         }
         events += 1;
         let Some(input) = inputs.input(&ev) else { continue };
         connection.select(&inputs, &ev, feed.venue_mut());
         // A capture cannot fetch or resubscribe: recovery comes from later messages, if any.
-        let _ = feed.handle(input).await;
+        let _ = feed.handle_at(input, us).await;
+        publish_by = Some((us / tick_us + 1) * tick_us);
     }
     let _ = reader.await;
     tracing::info!(venue = feed.venue_name(), events, "capture replay finished: serving its last books as the capture left them");
     // Keep the feed (and so the engines' inboxes) open: an inbox that closes means a source that
-    // died, and its book is then marked stale. A capture that played to its end did not die.
-    std::future::pending::<()>().await;
+    // died, and its book is then marked stale. A capture that played to its end did not die: its
+    // clock goes on (at the replay's pace, or the wall's after `max`), so heartbeats go on.
+    pace.speed = match speed {
+        Speed::Max => Speed::Times(1.0),
+        s => s,
+    };
+    let mut t = clock_us.unwrap_or(0);
+    if let Some(b) = publish_by {
+        feed.send_source_time(b).await; // the last event's frame
+        t = b;
+    }
+    pace.restart_at(t);
+    while !feed.engines_gone() {
+        t = t.saturating_add(HEARTBEAT_US);
+        pace.sleep_until(t).await;
+        feed.send_source_time(t).await;
+    }
+}
+
+/// The heartbeat interval on the capture's clock (the tick loop's default heartbeat).
+const HEARTBEAT_US: u64 = 1_000_000;
+
+/// A capture time (seconds, as the capture writes it) in µs, if it is one.
+fn capture_us(ts: f64) -> Option<u64> {
+    let us = (ts * 1e6).round();
+    (0.0..1e18).contains(&us).then_some(us as u64)
+}
+
+/// Capture time → wall time: the first event at `started`, the rest `speed` times faster.
+struct Pace {
+    speed: Speed,
+    started: Instant,
+    first_us: Option<u64>,
+}
+
+impl Pace {
+    /// How long after the start `us` is due (`Some(0)` as fast as possible), or `None` when it is
+    /// further than [`MAX_REPLAY_WAIT`] from now.
+    fn wait(&mut self, us: u64) -> Option<Duration> {
+        let Speed::Times(x) = self.speed else { return Some(Duration::ZERO) };
+        let t0 = *self.first_us.get_or_insert(us);
+        let wait = Duration::try_from_secs_f64((us.saturating_sub(t0) as f64 / 1e6 / x).max(0.0)).ok()?;
+        (wait.saturating_sub(self.started.elapsed()) <= MAX_REPLAY_WAIT).then_some(wait)
+    }
+
+    async fn sleep_until(&mut self, us: u64) {
+        if let Some(wait) = self.wait(us) {
+            tokio::time::sleep_until(self.started + wait).await;
+        }
+    }
+
+    /// From now on, `us` is now.
+    fn restart_at(&mut self, us: u64) {
+        (self.started, self.first_us) = (Instant::now(), Some(us));
+    }
 }

@@ -9,16 +9,20 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::adapters::book_image::{encode_image, encode_prints, encode_stale_image};
-use crate::adapters::{InboxPrint, GAP_BEFORE};
+use crate::adapters::{BookTimes, InboxPrint, GAP_BEFORE};
+use crate::clock::now_us;
 use crate::exchange::exchange_book::ExchangeBook;
 use crate::instrument::find_symbol;
 use crate::log_throttle::{LogDecision, LogThrottle};
-use crate::metrics::Metrics;
+use crate::metrics::{Histogram, Metrics};
 use crate::venues::trade::{TakerSide, Trade};
 use crate::venues::venue::{Note, Report, SyncState, Venue, VenueAction, VenueError, VenueInput};
 
 /// Levels a side sent to an engine (its frames show at most `MAX_DEPTH` anyway).
 pub const IMAGE_DEPTH: usize = crate::engine::orderbook_engine::MAX_DEPTH;
+/// An exchange time further ahead of the receive time than this is not a clock that disagrees by a
+/// little but a broken one: ignored and counted.
+pub const MAX_EXCHANGE_AHEAD_US: u64 = 60_000_000;
 
 /// One served symbol of a venue: the name clients use and its engine's inbox.
 pub struct FeedTarget {
@@ -39,6 +43,10 @@ pub struct VenueFeed {
     /// Books not live, by venue symbol: since when, and how many times their resync was retried
     /// (see [`VenueFeed::overdue_resyncs`]).
     not_live: std::collections::HashMap<String, (tokio::time::Instant, u32)>,
+    /// Each book's times (by venue symbol): the exchange's (never backwards) and the receive time
+    /// of its newest message.
+    times: std::collections::HashMap<String, BookTimes>,
+    exchange_latency: Arc<Histogram>,
 }
 
 /// What to do about a book that has not become live within the resync deadline.
@@ -53,6 +61,8 @@ pub enum Overdue {
 impl VenueFeed {
     pub fn new(venue: Box<dyn Venue>, targets: Vec<FeedTarget>, metrics: Arc<Metrics>) -> Self {
         Self {
+            exchange_latency: metrics.exchange_latency(venue.name()),
+            times: Default::default(),
             venue,
             targets,
             metrics,
@@ -144,9 +154,10 @@ impl VenueFeed {
     pub async fn mark_stale(&mut self) {
         for target in &self.targets {
             let book = find_symbol(&target.symbol, self.venue.books().iter().map(|(s, b)| (s.as_str(), b))).map(|b| &b.book);
+            let times = self.times_of(&target.symbol);
             let image = match book {
-                Some(b) => encode_stale_image(b, IMAGE_DEPTH),
-                None => encode_stale_image(&ExchangeBook::new(), IMAGE_DEPTH),
+                Some(b) => encode_stale_image(b, IMAGE_DEPTH, times),
+                None => encode_stale_image(&ExchangeBook::new(), IMAGE_DEPTH, times),
             };
             let _ = target.inbox.send(image).await;
             self.stale.insert(target.symbol.clone());
@@ -199,9 +210,63 @@ impl VenueFeed {
         }
     }
 
-    /// Feed one input; push images of every symbol it touched; return the recovery actions the
-    /// adapter asks for. Bad messages are counted and logged, never fatal.
+    /// A served symbol's book times (looked up by the name clients use).
+    fn times_of(&self, served: &str) -> BookTimes {
+        find_symbol(served, self.times.iter().map(|(s, t)| (s.as_str(), *t))).unwrap_or_default()
+    }
+
+    /// The source's clock reads `us` (a capture replay's): every engine ticks on it.
+    pub async fn send_source_time(&mut self, us: u64) {
+        for target in &self.targets {
+            let _ = target.inbox.send(crate::tick_loop::source_time(us)).await;
+        }
+    }
+
+    /// Take this input's book times: the exchange's is kept only if plausible — at most a minute
+    /// ahead of the receive time and not before the book's last (so the time shown never goes back)
+    /// — and observed as exchange→server latency.
+    fn take_times(&mut self, received_us: u64) {
+        for u in &self.report.updates {
+            let t = self.times.entry(u.symbol.clone()).or_default();
+            t.received_us = received_us;
+            let x = u.exchange_time_us;
+            if x == 0 {
+                continue;
+            }
+            if x > received_us.saturating_add(MAX_EXCHANGE_AHEAD_US) || x < t.exchange_us {
+                self.metrics.source_exchange_time_rejected.fetch_add(1, Ordering::Relaxed);
+                if let LogDecision::Log { suppressed } = self.error_log.check() {
+                    tracing::warn!(
+                        venue = self.venue.name(),
+                        symbol = u.symbol,
+                        exchange_us = x,
+                        last_us = t.exchange_us,
+                        received_us,
+                        suppressed,
+                        "exchange time ignored: far ahead or going backwards"
+                    );
+                }
+                continue;
+            }
+            t.exchange_us = x;
+            match received_us.checked_sub(x) {
+                Some(d) => self.exchange_latency.observe(std::time::Duration::from_micros(d)),
+                None => {
+                    self.metrics.source_exchange_time_ahead.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Feed one input read now (by the wall clock); see [`VenueFeed::handle_at`].
     pub async fn handle(&mut self, input: VenueInput<'_>) -> Vec<VenueAction> {
+        self.handle_at(input, now_us()).await
+    }
+
+    /// Feed one input, read at `received_us` (a capture's time for it, in a replay); push images of
+    /// every symbol it touched; return the recovery actions the adapter asks for. Bad messages are
+    /// counted and logged, never fatal.
+    pub async fn handle_at(&mut self, input: VenueInput<'_>, received_us: u64) -> Vec<VenueAction> {
         self.report.clear();
         if matches!(input, VenueInput::Message(_) | VenueInput::Http { .. }) {
             self.metrics.source_messages.fetch_add(1, Ordering::Relaxed);
@@ -218,6 +283,7 @@ impl VenueFeed {
         // A print that cannot be read leaves the books as they were: only a book message resyncs.
         self.resync_untrusted(failed.as_ref().is_some_and(VenueError::touches_books), was_http);
         self.track_not_live(connected);
+        self.take_times(received_us);
         for (_, note) in &self.report.notes {
             let counter = match note {
                 Note::Gap => &self.metrics.source_gaps,
@@ -245,7 +311,8 @@ impl VenueFeed {
                 continue; // still stale: the last-seen book stays up, dimmed, until the resync completes
             }
             self.stale.remove(&target.symbol);
-            let image = encode_image(&b.book, IMAGE_DEPTH, live);
+            let times = self.times.get(&venue_symbol).copied().unwrap_or_default();
+            let image = encode_image(&b.book, IMAGE_DEPTH, live, times);
             // Backpressure, not loss: images are whole pictures, and the engine drains quickly.
             let _ = target.inbox.send(image).await;
         }

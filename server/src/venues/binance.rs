@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::book::Side;
+use crate::exchange::exchange_time::ms_to_us;
 use crate::venues::trade::{TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
@@ -31,6 +32,8 @@ struct Diff {
     first: u64,
     last: u64,
     prev: Option<u64>,
+    /// `T` (USD-M: the matching engine's time) or else `E` (the event's), in µs.
+    time_us: u64,
     bids: Vec<(String, String)>,
     asks: Vec<(String, String)>,
 }
@@ -71,6 +74,10 @@ struct DepthUpdate<'a> {
     u: u64,
     #[serde(default)]
     pu: Option<u64>,
+    #[serde(rename = "E", default)]
+    event_ms: Option<u64>,
+    #[serde(rename = "T", default)]
+    transaction_ms: Option<u64>,
     #[serde(borrow)]
     b: Vec<[Cow<'a, str>; 2]>,
     #[serde(borrow)]
@@ -100,6 +107,9 @@ struct TradeEvent<'a> {
 struct DepthSnapshot<'a> {
     #[serde(rename = "lastUpdateId")]
     last_update_id: u64,
+    /// USD-M only (spot's REST snapshot has no time).
+    #[serde(rename = "T", default)]
+    transaction_ms: Option<u64>,
     #[serde(borrow)]
     bids: Vec<[Cow<'a, str>; 2]>,
     #[serde(borrow)]
@@ -203,7 +213,7 @@ impl Binance {
         if let Some(s) = self.sync.get_mut(symbol) {
             s.last = Some(d.last);
         }
-        report.updates.push(BookUpdate { symbol: symbol.to_string(), update_id: d.last.to_string(), snapshot: false });
+        report.updates.push(BookUpdate { symbol: symbol.to_string(), update_id: d.last.to_string(), snapshot: false, exchange_time_us: d.time_us });
         Ok(())
     }
 
@@ -219,7 +229,8 @@ impl Binance {
 
     fn on_diff(&mut self, u: DepthUpdate<'_>, report: &mut Report) -> Result<(), VenueError> {
         let symbol = u.s.into_owned();
-        let diff = Diff { first: u.first, last: u.u, prev: u.pu, bids: owned(u.b), asks: owned(u.a) };
+        let time_us = ms_to_us(u.transaction_ms.or(u.event_ms).unwrap_or(0));
+        let diff = Diff { first: u.first, last: u.u, prev: u.pu, time_us, bids: owned(u.b), asks: owned(u.a) };
         let synced = self.sync.get(&symbol).is_some_and(|s| s.last.is_some());
         if synced {
             return self.apply(&symbol, &diff, report);
@@ -241,7 +252,12 @@ impl Binance {
         sync.last = Some(snap.last_update_id);
         sync.bracket = Some(snap.last_update_id);
         sync.snapshot_requested = false;
-        report.updates.push(BookUpdate { symbol: symbol.to_string(), update_id: snap.last_update_id.to_string(), snapshot: true });
+        report.updates.push(BookUpdate {
+            symbol: symbol.to_string(),
+            update_id: snap.last_update_id.to_string(),
+            snapshot: true,
+            exchange_time_us: ms_to_us(snap.transaction_ms.unwrap_or(0)),
+        });
         let buffered: Vec<Diff> = sync.buffer.drain(..).collect();
         for (i, d) in buffered.iter().enumerate() {
             self.apply(symbol, d, report)?;

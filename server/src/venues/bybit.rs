@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::exchange::exchange_time::ms_to_us;
+
 use crate::venues::trade::{RecentIds, TakerSide, Trade};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
@@ -43,6 +45,12 @@ struct Message<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     data: Option<&'a serde_json::value::RawValue>,
+    /// When the system generated the message (ms).
+    #[serde(default)]
+    ts: Option<u64>,
+    /// The matching engine's time of the book data (ms), where Bybit sends it.
+    #[serde(default)]
+    cts: Option<u64>,
 }
 
 /// One `publicTrade` print: `S` is the taker's side, `v` the size in the book's unit, `T` the trade time.
@@ -180,7 +188,8 @@ impl Venue for Bybit {
         }
         entry.book.truncate(depth);
         self.last_u.insert(symbol.clone(), data.u);
-        report.updates.push(BookUpdate { symbol, update_id: data.u.to_string(), snapshot });
+        let exchange_time_us = ms_to_us(msg.cts.or(msg.ts).unwrap_or(0));
+        report.updates.push(BookUpdate { symbol, update_id: data.u.to_string(), snapshot, exchange_time_us });
         Ok(())
     }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::book::Side;
+use crate::exchange::exchange_time::rfc3339_to_us;
 use crate::venues::trade::{numeric_id, rfc3339_ms, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
@@ -28,6 +29,9 @@ struct Message<'a> {
     channel: Option<Cow<'a, str>>,
     #[serde(default)]
     sequence_num: Option<u64>,
+    /// When Coinbase sent the message (RFC 3339, ns digits).
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     events: Vec<Event<'a>>,
 }
@@ -70,6 +74,9 @@ struct Update<'a> {
     price_level: Cow<'a, str>,
     #[serde(borrow)]
     new_quantity: Cow<'a, str>,
+    /// When the level changed at the exchange (RFC 3339, µs digits).
+    #[serde(borrow, default)]
+    event_time: Option<Cow<'a, str>>,
 }
 
 impl Default for Coinbase {
@@ -159,7 +166,12 @@ impl Coinbase {
                 entry.book.set_many(levels).map_err(malformed)?;
             }
             let update_id = msg.sequence_num.map_or_else(String::new, |s| s.to_string());
-            report.updates.push(BookUpdate { symbol: product.to_string(), update_id, snapshot });
+            // An update's time is when its newest level changed; a snapshot's (whose levels changed
+            // at any time before) is when Coinbase sent it.
+            let level_time = ev.updates.iter().filter_map(|u| u.event_time.as_deref().and_then(rfc3339_to_us)).max();
+            let sent_time = msg.timestamp.as_deref().and_then(rfc3339_to_us);
+            let exchange_time_us = if snapshot { sent_time.or(level_time) } else { level_time.or(sent_time) }.unwrap_or(0);
+            report.updates.push(BookUpdate { symbol: product.to_string(), update_id, snapshot, exchange_time_us });
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::book::Side;
 use crate::exchange::decimal::format_fixed;
+use crate::exchange::exchange_time::{decimal_seconds_to_us, rfc3339_to_us};
 use crate::venues::trade::{rfc3339_ms, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
@@ -35,18 +36,6 @@ pub struct Kraken {
     depth: usize,
 }
 
-/// Seconds since the epoch as decimal text ("1618678142.557535") to ms, the digits kept.
-fn seconds_text_ms(text: &str) -> Result<f64, VenueError> {
-    let bad = || malformed(format!("time {text:?}"));
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    let whole: u64 = whole.parse().map_err(|_| bad())?;
-    if whole > 1 << 40 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let frac: f64 = if frac.is_empty() { 0.0 } else { format!("0.{frac}").parse().map_err(|_| bad())? };
-    Ok(whole as f64 * 1000.0 + frac * 1000.0)
-}
-
 /// Decimals as written (trailing zeros count: "5541.30000" has 5).
 fn text_decimals(text: &str) -> u32 {
     text.split_once('.').map_or(0, |(_, f)| f.len() as u32)
@@ -67,6 +56,16 @@ pub fn book_checksum(book: &crate::exchange::exchange_book::ExchangeBook, price_
         push(&mut text, q, book.size_decimals(), qty_dp);
     }
     crc32fast::hash(text.as_bytes())
+}
+
+/// What a book message says besides its levels.
+#[derive(Debug, Clone, Copy)]
+struct BookMessage {
+    snapshot: bool,
+    checksum: Option<u32>,
+    /// The subscribed depth (a snapshot's), to truncate to.
+    depth: usize,
+    exchange_time_us: u64,
 }
 
 #[derive(Deserialize)]
@@ -126,15 +125,8 @@ impl Kraken {
     }
 
     /// Apply one message's levels for `pair` (snapshot replaces), truncate, verify the checksum.
-    fn apply(
-        &mut self,
-        pair: &str,
-        snapshot: bool,
-        levels: &[(Side, &str, &str)],
-        checksum: Option<u32>,
-        depth: usize,
-        report: &mut Report,
-    ) -> Result<(), VenueError> {
+    fn apply(&mut self, pair: &str, levels: &[(Side, &str, &str)], m: BookMessage, report: &mut Report) -> Result<(), VenueError> {
+        let BookMessage { snapshot, checksum, depth, exchange_time_us } = m;
         let entry = self.books.entry(pair.to_string()).or_default();
         if snapshot {
             entry.replace(levels.iter().copied())?;
@@ -167,7 +159,7 @@ impl Kraken {
             }
             report.note(pair, Note::ChecksumOk);
         }
-        report.updates.push(BookUpdate { symbol: pair.to_string(), update_id, snapshot });
+        report.updates.push(BookUpdate { symbol: pair.to_string(), update_id, snapshot, exchange_time_us });
         Ok(())
     }
 
@@ -199,7 +191,9 @@ impl Kraken {
             }
             let depth = if snapshot { self.depth.max(b.bids.len()).max(b.asks.len()) } else { 0 };
             let checksum = b.checksum.ok_or_else(|| malformed(format!("book item for {} without a checksum", b.symbol)))?;
-            self.apply(&b.symbol, snapshot, &levels, Some(checksum), depth, report)?;
+            let time = b.timestamp.and_then(rfc3339_to_us).unwrap_or(0);
+            let m = BookMessage { snapshot, checksum: Some(checksum), depth, exchange_time_us: time };
+            self.apply(&b.symbol, &levels, m, report)?;
         }
         Ok(())
     }
@@ -232,7 +226,14 @@ impl Kraken {
                 return Err(malformed(format!("trade {p}")));
             };
             let side = TakerSide::named(side, "b", "s")?;
-            report.trades.push(Trade::new(pair, None, price, volume, side, seconds_text_ms(time)?)?);
+            report.trades.push(Trade::new(
+                pair,
+                None,
+                price,
+                volume,
+                side,
+                decimal_seconds_to_us(time).map(|us| us as f64 / 1000.0).ok_or_else(|| malformed(format!("time {time:?}")))?,
+            )?);
         }
         Ok(())
     }
@@ -258,6 +259,7 @@ impl Kraken {
         let mut snapshot = false;
         let mut checksum = None;
         let mut levels = Vec::new();
+        let mut time = 0;
         for body in bodies {
             let obj = body.as_object().ok_or_else(|| malformed("book body is not an object"))?;
             for (key, v) in obj {
@@ -284,11 +286,15 @@ impl Kraken {
                     let (Some(p), Some(q)) = (l[0].as_str(), l[1].as_str()) else {
                         return Err(malformed(format!("level {level}")));
                     };
+                    // v1 stamps each level with when it changed: the message's time is the newest.
+                    if let Some(t) = l.get(2).and_then(|t| t.as_str()).and_then(decimal_seconds_to_us) {
+                        time = time.max(t);
+                    }
                     levels.push((side, p, q));
                 }
             }
         }
-        self.apply(pair, snapshot, &levels, checksum, depth, report)
+        self.apply(pair, &levels, BookMessage { snapshot, checksum, depth, exchange_time_us: time }, report)
     }
 }
 

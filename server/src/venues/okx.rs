@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::book::Side;
 use crate::exchange::decimal::{format_scaled, Decimal};
+use crate::exchange::exchange_time::ms_to_us;
 use crate::venues::trade::{numeric_id, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
@@ -247,7 +248,8 @@ impl Venue for Okx {
                 }
                 report.note(&inst, Note::ChecksumOk);
             }
-            report.updates.push(BookUpdate { symbol: inst.clone(), update_id: d.seq_id.to_string(), snapshot });
+            let exchange_time_us = d.ts.as_deref().and_then(|t| t.parse().ok()).map_or(0, ms_to_us);
+            report.updates.push(BookUpdate { symbol: inst.clone(), update_id: d.seq_id.to_string(), snapshot, exchange_time_us });
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::exchange::decimal::Decimal;
+use crate::exchange::exchange_time::rfc3339_to_us;
 use crate::venues::venue::{malformed, Note, Report, VenueError};
 
 /// Which side took liquidity: a taker buy lifted an ask, a taker sell hit a bid.
@@ -151,30 +152,10 @@ pub fn numeric_id(text: &str) -> Result<u64, VenueError> {
     text.parse().map_err(|_| malformed(format!("trade id {text:?} is not a number")))
 }
 
-/// RFC 3339 UTC (`2026-08-09T21:05:42.514318Z`) to ms since the epoch, keeping sub-ms digits.
+/// RFC 3339 (`2026-08-09T21:05:42.514318Z`) to ms since the epoch, to the microsecond.
 pub fn rfc3339_ms(text: &str) -> Result<f64, VenueError> {
-    let bad = || malformed(format!("time {text:?} is not RFC 3339 UTC"));
-    let t = text.strip_suffix('Z').ok_or_else(bad)?;
-    let (date, time) = t.split_once('T').ok_or_else(bad)?;
-    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().map_err(|_| bad()));
-    let (y, m, day) = (d.next().ok_or_else(bad)??, d.next().ok_or_else(bad)??, d.next().ok_or_else(bad)??);
-    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
-    let mut h = hms.splitn(3, ':').map(|p| p.parse::<i64>().map_err(|_| bad()));
-    let (hh, mm, ss) = (h.next().ok_or_else(bad)??, h.next().ok_or_else(bad)??, h.next().ok_or_else(bad)??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mm > 59 || ss > 60 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    // Days from the civil date (Howard Hinnant's algorithm), so no calendar crate is needed.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let whole_s = days * 86_400 + hh * 3600 + mm * 60 + ss;
-    let frac_s: f64 = if frac.is_empty() { 0.0 } else { format!("0.{frac}").parse().map_err(|_| bad())? };
-    Ok(whole_s as f64 * 1000.0 + frac_s * 1000.0)
+    let us = rfc3339_to_us(text).ok_or_else(|| malformed(format!("time {text:?} is not RFC 3339")))?;
+    Ok(us as f64 / 1000.0)
 }
 
 #[cfg(test)]

@@ -109,6 +109,9 @@ pub struct BookUpdate {
     /// The venue's final update id, sequence or seqId for this message (decimal text).
     pub update_id: String,
     pub snapshot: bool,
+    /// The exchange's own time for this message, in µs since the Unix epoch (0: the venue gives none;
+    /// ARCHITECTURE.md's *Times* table says which field each venue's comes from).
+    pub exchange_time_us: u64,
 }
 
 /// Something worth counting that happened to a symbol's book.

@@ -213,8 +213,35 @@ tradeCount():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * The exchange's own time of the newest message applied to this book, in microseconds since the
+ * Unix epoch; 0 where the venue sends none. Never goes backwards within a stream.
+ */
+exchangeTimeUs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 46);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * When the server read that message, in microseconds since the epoch (a capture replay: when
+ * the capture read it). 0 when no message has been applied yet.
+ */
+receivedTimeUs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 48);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * How long the book had been unchanged when this frame was built, in milliseconds (0: it changed
+ * within this tick, or the server predates this field).
+ */
+bookUnchangedMs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 50);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startOrderbookFrame(builder:flatbuffers.Builder) {
-  builder.startObject(21);
+  builder.startObject(24);
 }
 
 static addSequence(builder:flatbuffers.Builder, sequence:bigint) {
@@ -313,6 +340,18 @@ static addTradeCount(builder:flatbuffers.Builder, tradeCount:bigint) {
   builder.addFieldInt64(20, tradeCount, BigInt('0'));
 }
 
+static addExchangeTimeUs(builder:flatbuffers.Builder, exchangeTimeUs:bigint) {
+  builder.addFieldInt64(21, exchangeTimeUs, BigInt('0'));
+}
+
+static addReceivedTimeUs(builder:flatbuffers.Builder, receivedTimeUs:bigint) {
+  builder.addFieldInt64(22, receivedTimeUs, BigInt('0'));
+}
+
+static addBookUnchangedMs(builder:flatbuffers.Builder, bookUnchangedMs:bigint) {
+  builder.addFieldInt64(23, bookUnchangedMs, BigInt('0'));
+}
+
 static endOrderbookFrame(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -326,7 +365,7 @@ static finishSizePrefixedOrderbookFrameBuffer(builder:flatbuffers.Builder, offse
   builder.finish(offset, 'TKFR', true);
 }
 
-static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timestampMs:bigint, symbolOffset:flatbuffers.Offset, tickSize:number, lotSize:number, bestBid:number, bestAsk:number, midPrice:number, spread:number, bidsOffset:flatbuffers.Offset, asksOffset:flatbuffers.Offset, bidTotalSize:number, askTotalSize:number, imbalance:number, status:BookStatus, heartbeat:boolean, tradesOffset:flatbuffers.Offset, tradeSeq:bigint, buyVolume:number, sellVolume:number, tradeCount:bigint):flatbuffers.Offset {
+static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timestampMs:bigint, symbolOffset:flatbuffers.Offset, tickSize:number, lotSize:number, bestBid:number, bestAsk:number, midPrice:number, spread:number, bidsOffset:flatbuffers.Offset, asksOffset:flatbuffers.Offset, bidTotalSize:number, askTotalSize:number, imbalance:number, status:BookStatus, heartbeat:boolean, tradesOffset:flatbuffers.Offset, tradeSeq:bigint, buyVolume:number, sellVolume:number, tradeCount:bigint, exchangeTimeUs:bigint, receivedTimeUs:bigint, bookUnchangedMs:bigint):flatbuffers.Offset {
   OrderbookFrame.startOrderbookFrame(builder);
   OrderbookFrame.addSequence(builder, sequence);
   OrderbookFrame.addTimestampMs(builder, timestampMs);
@@ -349,6 +388,9 @@ static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timest
   OrderbookFrame.addBuyVolume(builder, buyVolume);
   OrderbookFrame.addSellVolume(builder, sellVolume);
   OrderbookFrame.addTradeCount(builder, tradeCount);
+  OrderbookFrame.addExchangeTimeUs(builder, exchangeTimeUs);
+  OrderbookFrame.addReceivedTimeUs(builder, receivedTimeUs);
+  OrderbookFrame.addBookUnchangedMs(builder, bookUnchangedMs);
   return OrderbookFrame.endOrderbookFrame(builder);
 }
 }
