@@ -12,7 +12,15 @@ export { WebSocketSource, type WebSocketSourceOptions } from './feed/WebSocketSo
 export { WebSocketSource as WebSocketPipeline, type WebSocketSourceOptions as WebSocketPipelineOptions } from './feed/WebSocketSource.js';
 export { ReplaySource, type ReplayProgress, type ReplaySourceOptions } from './feed/ReplaySource.js';
 export { ReplayClock, type ReplaySpeed } from './feed/replayClock.js';
-export { estimateClockOffset, bestOffset, ntpOffset, timeUrlFor, type ClockOffset, type ClockSample, type EstimateClockOffsetOptions } from './feed/clockOffset.js';
+export {
+  estimateClockOffset,
+  bestOffset,
+  ntpOffset,
+  timeUrlFor,
+  type ClockOffset,
+  type ClockSample,
+  type EstimateClockOffsetOptions,
+} from './feed/clockOffset.js';
 export { RecordingTap } from './feed/RecordingTap.js';
 export {
   readRecording,

@@ -75,3 +75,45 @@ it('says so when another market’s frames are dropped for the expected symbol',
   expect(screen.getByRole('status').textContent).not.toContain('bad frames');
   store.dispose();
 });
+
+it('shows the three latency segments on the server’s clock, and clock uncertain where clocks disagree', async () => {
+  const { store, source, push } = await startStore();
+  // This browser's clock is 5 s ahead of the server's, as estimated to ± 2 ms.
+  Object.assign(source, { clockOffset: () => ({ offsetMs: -5000, errorMs: 2, samples: 5, measuredAtMs: Date.now() }) });
+  render(<ConnectionStatus store={store} />);
+  const serverNow = () => Date.now() - 5000;
+  const book = { bids: [[100, 1]] as [number, number][], asks: [[101, 1]] as [number, number][] };
+  // Built 30 ms before it arrived (server clock); its newest message left the exchange 20 ms before that.
+  const built = serverNow() - 30;
+  await push(buildFrameTs({ sequence: 1, ...book, timestampMs: built, exchangeTimeUs: (built - 20) * 1000, receivedTimeUs: (built - 5) * 1000 }));
+  expect(screen.getByTestId('latency').textContent).toBe('30 ms');
+  expect(screen.queryByTestId('latency-details')).toBeNull();
+  const toggle = screen.getByRole('button', { name: 'latency' });
+  expect(toggle.getAttribute('aria-expanded')).toBe('false');
+  act(() => toggle.click());
+  expect(toggle.getAttribute('aria-expanded')).toBe('true');
+  const row = (key: string) => screen.getByTestId('latency-details').querySelector(`tr[data-segment=${key}]`)!;
+  expect(row('exchangeToServer').textContent).toContain('15 ms');
+  expect(row('serverToBrowser').textContent).toContain('30 ms');
+  expect(screen.getByTestId('clock-offset').textContent).toBe('browser clock ahead of the server by 5000 ± 2 ms');
+  // The server's clock behind the exchange's: the exchange stamped the message after the server read it.
+  const later = serverNow() - 30;
+  await push(buildFrameTs({ sequence: 2, ...book, timestampMs: later, exchangeTimeUs: (later + 40) * 1000, receivedTimeUs: later * 1000 }));
+  expect(row('exchangeToServer').textContent).toContain('clock uncertain');
+  expect(row('exchangeToServer').getAttribute('data-uncertain')).toBe('true');
+  // A frame that claims to be from the future (beyond the offset's error): uncertain, never 0 ms.
+  await push(buildFrameTs({ sequence: 3, ...book, timestampMs: serverNow() + 100 }));
+  expect(screen.getByTestId('latency').textContent).toBe('clock uncertain');
+  store.dispose();
+});
+
+it('says how long a live book has been unchanged', async () => {
+  const { store, push } = await startStore();
+  render(<ConnectionStatus store={store} />);
+  const book = { bids: [[100, 1]] as [number, number][], asks: [[101, 1]] as [number, number][] };
+  await push(buildFrameTs({ sequence: 1, ...book, bookUnchangedMs: 1200 }));
+  expect(screen.queryByTestId('unchanged')).toBeNull();
+  await push(buildFrameTs({ sequence: 2, ...book, bookUnchangedMs: 7400 }));
+  expect(screen.getByTestId('unchanged').textContent).toBe('unchanged for 7 s');
+  store.dispose();
+});

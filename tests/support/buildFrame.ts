@@ -29,6 +29,13 @@ export function buildFrameTs(opts: {
   status?: BookStatus;
   /** The window of recent prints the server repeats in every frame. */
   trades?: TestPrint[];
+  /** When the server built it (ms since the epoch). Default now. */
+  timestampMs?: number;
+  /** The exchange's time of the book's newest message and when the server read it (µs). */
+  exchangeTimeUs?: number;
+  receivedTimeUs?: number;
+  /** How long the book had been unchanged (ms). */
+  bookUnchangedMs?: number;
 }): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const symbol = b.createString(opts.symbol ?? 'TS-USD');
@@ -55,7 +62,10 @@ export function buildFrameTs(opts: {
   const ba = opts.asks[0]?.[0] ?? 0;
   OrderbookFrame.startOrderbookFrame(b);
   OrderbookFrame.addSequence(b, BigInt(opts.sequence));
-  OrderbookFrame.addTimestampMs(b, BigInt(Date.now()));
+  OrderbookFrame.addTimestampMs(b, BigInt(Math.round(opts.timestampMs ?? Date.now())));
+  if (opts.exchangeTimeUs) OrderbookFrame.addExchangeTimeUs(b, BigInt(Math.round(opts.exchangeTimeUs)));
+  if (opts.receivedTimeUs) OrderbookFrame.addReceivedTimeUs(b, BigInt(Math.round(opts.receivedTimeUs)));
+  if (opts.bookUnchangedMs) OrderbookFrame.addBookUnchangedMs(b, BigInt(Math.round(opts.bookUnchangedMs)));
   OrderbookFrame.addSymbol(b, symbol);
   OrderbookFrame.addTickSize(b, opts.tickSize ?? 0.01);
   OrderbookFrame.addLotSize(b, opts.lotSize ?? 0.001);
