@@ -23,6 +23,8 @@
 //! | REST 500          | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | REST timeout      | ✓       | ✓            | — (3)    | — (3)  | — (3) | — (3) |
 //! | resync unanswered | ✓ (5)   | ✓ (5)        | ✓        | ✓      | ✓     | ✓   |
+//! | quiet, confirmed  | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
+//! | frozen (6)        | ✓       | ✓            | ✓        | ✓      | ✓     | ✓   |
 //!
 //! (1) Kraken v2 book messages carry no sequence: its CRC32 checksum is what detects loss.
 //! (2) The venue sends no checksum. (3) The venue's snapshots come over the WebSocket.
@@ -31,6 +33,9 @@
 //!     attempts at the REST timeout the server starts over on a new connection. Elsewhere the
 //!     resubscribe is ignored while data beats go on: asked again at the resync deadline, then a new
 //!     connection.
+//! (6) The book's channel stops while the connection stays busy (data heartbeats, or pings), and
+//!     the confirming snapshot never comes: stale after the quiet time and the confirm deadline
+//!     (REST venues: the bounded snapshot attempts end the connection, resyncing), then the new book.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -506,6 +511,91 @@ async fn resync_unanswered(d: &'static dyn Dialect) {
     assert!(metric(&run.server.1, "source_resync_reconnects_total").await >= Some(1), "then reconnected");
 }
 
+/// What keeps a connection busy once a book's channel has stopped: the venue's data heartbeats, or
+/// pings where it has none (its data deadline is set long, so only the book's own quiet time acts).
+fn busy_without_the_book(d: &'static dyn Dialect) -> Beat {
+    match d.heartbeat(0) {
+        Some(_) => Beat::Data(Arc::new(move |n| d.heartbeat(n).unwrap_or_default())),
+        None => Beat::Pings,
+    }
+}
+
+/// Flags for a book quiet after 1 s, confirmed within `confirm_ms`, on a connection that never
+/// times out by itself.
+fn quiet_flags(confirm_ms: &'static str) -> [&'static str; 6] {
+    ["--book-quiet-ms", "1000", "--confirm-deadline-ms", confirm_ms, "--resync-deadline-ms", "1000"]
+}
+
+/// Frozen: the book's channel stops while the connection stays busy, and the confirmation never
+/// comes (the resubscribe is ignored, the REST snapshot hangs). The book must stop being live —
+/// stale within the quiet time and the confirm deadline (a REST venue's bounded attempts end the
+/// connection: resyncing) — and come back as the exchange's new book, exactly.
+async fn frozen(d: &'static dyn Dialect) {
+    let mut first = serving(d, book_a(), A_ID);
+    first.after_go = busy_without_the_book(d);
+    first.on_resubscribe = vec![];
+    let second = Conn { start_after_ms: 500, ..serving(d, book_b(), if d.rest() { B_REST_ID } else { 0 }) };
+    let rest = if d.rest() {
+        vec![Rest::Body(d.snapshot(A_ID, &book_a())), Rest::Hang, Rest::Hang, Rest::Hang, Rest::Body(d.snapshot(B_REST_ID, &book_b()))]
+    } else {
+        vec![]
+    };
+    let run = run_with(d, vec![first, second], rest, "60000", &quiet_flags("1000")).await;
+    let seen = watch_recovery(&run, d.symbol(), Some(&book_a()), &book_b()).await;
+    let down = if d.rest() { BookStatus::Resyncing } else { BookStatus::Stale };
+    assert!(seen.ends_with(&[BookStatus::Live, down, BookStatus::Live]) || seen.contains(&down), "not live until confirmed: {seen:?}");
+    assert!(metric(&run.server.1, "book_confirms_total").await >= Some(1), "the quiet book was asked to be confirmed");
+    if !d.rest() {
+        assert!(metric(&run.server.1, "books_frozen_total").await >= Some(1), "and, unconfirmed, marked stale");
+    }
+}
+
+/// Quiet: the book's channel stops while the connection stays busy; the confirmation (the
+/// resubscribe's snapshot, or the REST snapshot) brings the exchange's current book, which is then
+/// live — with no moment shown as not live, since the last book was current when last heard of.
+async fn quiet_confirmed(d: &'static dyn Dialect) {
+    let mut first = serving(d, book_a(), A_ID);
+    first.before_go = Beat::Nothing; // the resubscribe's snapshot then follows the book A's numbers
+    first.after_go = busy_without_the_book(d);
+    if d.source().starts_with("coinbase") {
+        // Coinbase numbers its heartbeats in the book's sequence: a scripted snapshot cannot follow
+        // moving numbers (it would be a gap, rightly resynced). Pings keep this connection busy;
+        // `frozen` covers the heartbeats.
+        first.after_go = Beat::Pings;
+    }
+    first.on_resubscribe = vec![d.snapshot(after_a(d), &book_b())];
+    let rest = vec![Rest::Body(d.snapshot(A_ID, &book_a())), Rest::Body(d.snapshot(B_REST_ID, &book_b()))];
+    let run = run_with(d, vec![first], rest, "60000", &quiet_flags("5000")).await;
+    let url = format!("ws://{}/ws?symbol={}", run.server.1, d.symbol().replace('/', "%2F"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("client connects");
+    let (a, b) = (book_a().as_frame(), book_b().as_frame());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut saw_a = false;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("the confirmed book within 20 s");
+        let Some(Ok(Message::Binary(bytes))) = msg else { continue };
+        let f = decode_frame(&bytes).expect("valid frame");
+        let levels = |v: Option<flatbuffers::Vector<'_, tickframe_schema::PriceLevel>>| -> Vec<(f64, f64)> {
+            v.map(|v| v.iter().map(|l| (l.price(), l.size())).collect()).unwrap_or_default()
+        };
+        let shown: FrameBook = (levels(f.bids()), levels(f.asks()));
+        if !saw_a {
+            if f.status() == BookStatus::Live && shown == a {
+                saw_a = true;
+                let _ = run.go.send(true); // now the book's channel stops
+            }
+            continue;
+        }
+        assert_eq!(f.status(), BookStatus::Live, "a quiet book being confirmed stays live");
+        if shown == b {
+            break;
+        }
+        assert_eq!(shown, a, "until confirmed, the last book");
+    }
+    assert!(metric(&run.server.1, "book_confirms_total").await >= Some(1));
+    assert_eq!(metric(&run.server.1, "books_frozen_total").await, Some(0));
+}
+
 /// The first id after the book A connection's script.
 fn after_a(d: &dyn Dialect) -> u64 {
     A_ID + 1 + u64::from(d.rest())
@@ -608,7 +698,9 @@ venue!(
         stale_snapshot,
         rest_500,
         rest_timeout,
-        resync_unanswered
+        resync_unanswered,
+        frozen,
+        quiet_confirmed
     ]
 );
 venue!(
@@ -625,13 +717,43 @@ venue!(
         stale_snapshot,
         rest_500,
         rest_timeout,
-        resync_unanswered
+        resync_unanswered,
+        frozen,
+        quiet_confirmed
     ]
 );
-venue!(coinbase, Coinbase, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
-venue!(kraken, Kraken, [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
-venue!(bybit, Bybit, [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
-venue!(okx, Okx, [silence, pings_only, disconnect, sequence_gap, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resync_unanswered]);
+venue!(
+    coinbase,
+    Coinbase,
+    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered, frozen, quiet_confirmed]
+);
+venue!(
+    kraken,
+    Kraken,
+    [silence, pings_only, disconnect, checksum_mismatch, unappliable, crossed_diff, empty_snapshot, resync_unanswered, frozen, quiet_confirmed]
+);
+venue!(
+    bybit,
+    Bybit,
+    [silence, pings_only, disconnect, sequence_gap, unappliable, crossed_diff, empty_snapshot, resync_unanswered, frozen, quiet_confirmed]
+);
+venue!(
+    okx,
+    Okx,
+    [
+        silence,
+        pings_only,
+        disconnect,
+        sequence_gap,
+        checksum_mismatch,
+        unappliable,
+        crossed_diff,
+        empty_snapshot,
+        resync_unanswered,
+        frozen,
+        quiet_confirmed
+    ]
+);
 
 /// A client of `symbol` (URL-escaped) once it has seen a live frame (within 10 s).
 async fn live_client(run: &Run, symbol: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {

@@ -16,7 +16,7 @@ use crate::http::client_session::SessionLimits;
 use crate::http::listener::HttpTimeouts;
 use crate::recording::recorder;
 use crate::sources::capture_source::Speed;
-use crate::sources::live_source::{Backoff, DEFAULT_RESYNC_DEADLINE};
+use crate::sources::live_source::{Backoff, DEFAULT_CONFIRM_DEADLINE, DEFAULT_RESYNC_DEADLINE};
 use crate::sources::{self, SourceOptions, SourceSpec, Sources};
 use crate::tick_loop::{TickLoopConfig, DEFAULT_TICK_HZ, MAX_TICK_HZ, MIN_TICK_HZ};
 use crate::{serve_markets, FanoutHook, ServeOptions, ServerLimits};
@@ -62,6 +62,14 @@ pub struct ServeArgs {
     /// long again the source reconnects (a venue that ignores a resubscribe cannot hold it forever).
     #[arg(long, default_value_t = ms(DEFAULT_RESYNC_DEADLINE))]
     pub resync_deadline_ms: u64,
+    /// A live book with no update for this many milliseconds (heartbeats keep the connection, not
+    /// the book) is confirmed by a fresh snapshot. Default per venue: 15000 for coinbase and kraken,
+    /// 30000 otherwise.
+    #[arg(long)]
+    pub book_quiet_ms: Option<u64>,
+    /// A quiet book not confirmed within this many milliseconds is stale, and resynced.
+    #[arg(long, default_value_t = ms(DEFAULT_CONFIRM_DEADLINE))]
+    pub confirm_deadline_ms: u64,
     /// A REST snapshot request that has not completed in this many milliseconds fails (and is
     /// retried, as a 5xx is).
     #[arg(long, default_value_t = ms(SourceOptions::default().rest_timeout))]
@@ -210,6 +218,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         exchange_rest_url: args.exchange_rest_url.clone(),
         data_deadline: args.data_deadline_ms.map(Duration::from_millis),
         resync_deadline: Duration::from_millis(args.resync_deadline_ms.max(100)),
+        book_quiet: args.book_quiet_ms.map(Duration::from_millis),
+        confirm_deadline: Duration::from_millis(args.confirm_deadline_ms),
         rest_timeout: Duration::from_millis(args.rest_timeout_ms),
         max_backoff: Duration::from_millis(args.max_backoff_ms),
         tick_hz: args.tick_hz,

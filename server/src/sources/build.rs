@@ -50,6 +50,10 @@ pub struct SourceOptions {
     pub rest_timeout: Duration,
     /// See [`LiveOptions::resync_deadline`].
     pub resync_deadline: Duration,
+    /// Overrides the venue's own quiet time for a book (`LiveEndpoint::book_quiet`).
+    pub book_quiet: Option<Duration>,
+    /// See [`LiveOptions::confirm_deadline`].
+    pub confirm_deadline: Duration,
     pub max_backoff: Duration,
     /// The servers' tick rate: a capture replay ticks on the capture's clock at this rate.
     pub tick_hz: u32,
@@ -71,6 +75,8 @@ impl Default for SourceOptions {
             data_deadline: None,
             rest_timeout: live_source::LiveOptions::DEFAULT_REST_TIMEOUT,
             resync_deadline: live_source::DEFAULT_RESYNC_DEADLINE,
+            book_quiet: None,
+            confirm_deadline: live_source::DEFAULT_CONFIRM_DEADLINE,
             max_backoff: live_source::Backoff::default().max,
             tick_hz: crate::tick_loop::DEFAULT_TICK_HZ,
         }
@@ -140,10 +146,14 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                 if let Some(d) = opts.data_deadline {
                     endpoint.data_deadline = d.max(Duration::from_millis(100));
                 }
+                if let Some(q) = opts.book_quiet {
+                    endpoint.book_quiet = q.max(Duration::from_millis(100));
+                }
                 let mut live = LiveOptions::new(endpoint);
                 live.rest_base = opts.exchange_rest_url.clone();
                 live.rest_timeout = opts.rest_timeout.max(Duration::from_millis(100));
                 live.resync_deadline = opts.resync_deadline;
+                live.confirm_deadline = opts.confirm_deadline.max(Duration::from_millis(100));
                 live.backoff.max = opts.max_backoff.max(Duration::from_millis(10));
                 live.backoff.initial = live.backoff.initial.min(live.backoff.max);
                 if let Some(path) = &opts.capture_out {

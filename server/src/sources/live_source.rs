@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::clock::now_ms;
 use crate::exchange::capture::{CaptureEvent, CaptureWriter};
-use crate::sources::venue_feed::{Overdue, VenueFeed};
+use crate::sources::venue_feed::{Overdue, QuietBook, VenueFeed};
 use crate::venues::venue::{VenueAction, VenueInput};
 pub use crate::venues::LiveEndpoint;
 
@@ -50,7 +50,13 @@ pub struct LiveOptions {
     /// A book not live this long after it started resyncing is asked for again; after as long
     /// again the connection is started over.
     pub resync_deadline: Duration,
+    /// A quiet book (see [`LiveEndpoint::book_quiet`]) not confirmed by a fresh snapshot this long
+    /// after asking is stale (and its resync goes on).
+    pub confirm_deadline: Duration,
 }
+
+/// Default [`LiveOptions::confirm_deadline`]: a snapshot or resubscribe answers in well under a second.
+pub const DEFAULT_CONFIRM_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Default [`LiveOptions::resync_deadline`]: well past a venue's usual snapshot delay (and past
 /// three REST attempts at their timeout, which run before the check).
@@ -69,6 +75,7 @@ impl LiveOptions {
             healthy_after: Duration::from_secs(60),
             capture_out: None,
             resync_deadline: DEFAULT_RESYNC_DEADLINE,
+            confirm_deadline: DEFAULT_CONFIRM_DEADLINE,
         }
     }
 }
@@ -141,7 +148,7 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
             let deadline = opts.endpoint.data_deadline;
             let mut last_data = tokio::time::Instant::now();
             let mut went_stale = false;
-            let check_every = (opts.resync_deadline / 4).max(Duration::from_millis(50));
+            let check_every = (opts.resync_deadline.min(opts.endpoint.book_quiet).min(opts.confirm_deadline) / 4).max(Duration::from_millis(50));
             let mut resync_check = tokio::time::interval_at(tokio::time::Instant::now() + check_every, check_every);
             while ok {
                 let next = tokio::time::timeout_at(last_data + deadline, ws.next());
@@ -180,6 +187,15 @@ pub async fn run_live(mut feed: VenueFeed, mut opts: LiveOptions) {
                         }
                     },
                     _ = resync_check.tick() => {
+                        for quiet in feed.quiet_books(opts.endpoint.book_quiet, opts.confirm_deadline) {
+                            match quiet {
+                                QuietBook::Confirm(symbol) => {
+                                    let actions = feed.confirm_quiet(&symbol);
+                                    ok &= perform(&mut feed, &mut ws, &http, actions, &opts.rest_base, &mut opts.capture_out, &url).await;
+                                }
+                                QuietBook::Frozen(symbol) => feed.mark_frozen(&symbol).await,
+                            }
+                        }
                         for overdue in feed.overdue_resyncs(opts.resync_deadline) {
                             match overdue {
                                 Overdue::Retry(symbol) => {

@@ -47,6 +47,20 @@ pub struct VenueFeed {
     /// of its newest message.
     times: std::collections::HashMap<String, BookTimes>,
     exchange_latency: Arc<Histogram>,
+    /// When each live book (by venue symbol) last had an update or snapshot applied.
+    last_update: std::collections::HashMap<String, tokio::time::Instant>,
+    /// Quiet books being confirmed by a fresh snapshot: since when, and the book as last served
+    /// live (kept on screen meanwhile; served stale if the confirmation does not come).
+    confirming: std::collections::HashMap<String, (tokio::time::Instant, ExchangeBook)>,
+}
+
+/// What to do about a book that has gone quiet (see [`VenueFeed::quiet_books`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuietBook {
+    /// No update for the quiet time: ask for a fresh snapshot to confirm it.
+    Confirm(String),
+    /// Not confirmed within the deadline: frozen, so stale (its resync goes on).
+    Frozen(String),
 }
 
 /// What to do about a book that has not become live within the resync deadline.
@@ -63,6 +77,8 @@ impl VenueFeed {
         Self {
             exchange_latency: metrics.exchange_latency(venue.name()),
             times: Default::default(),
+            last_update: Default::default(),
+            confirming: Default::default(),
             venue,
             targets,
             metrics,
@@ -186,6 +202,60 @@ impl VenueFeed {
         out
     }
 
+    /// Live books with no update for `quiet` are to be confirmed; books whose confirmation has not
+    /// come within `deadline` are frozen. A heartbeat says the connection is up, never that a book
+    /// is current: each book is judged by its own updates.
+    pub fn quiet_books(&mut self, quiet: std::time::Duration, deadline: std::time::Duration) -> Vec<QuietBook> {
+        let now = tokio::time::Instant::now();
+        let mut out: Vec<QuietBook> = self
+            .confirming
+            .iter()
+            .filter(|(_, (since, _))| now.duration_since(*since) >= deadline)
+            .map(|(s, _)| QuietBook::Frozen(s.clone()))
+            .collect();
+        for (symbol, b) in self.venue.books() {
+            if !b.is_live() || self.confirming.contains_key(symbol) {
+                continue;
+            }
+            let since = *self.last_update.entry(symbol.clone()).or_insert(now);
+            if now.duration_since(since) >= quiet {
+                out.push(QuietBook::Confirm(symbol.clone()));
+            }
+        }
+        out
+    }
+
+    /// Confirm a quiet book: the venue's resync (a REST snapshot, or a resubscribe), while the last
+    /// book stays served live (it was current when last heard of; the deadline bounds the wait).
+    /// Books the venue's resync clears besides (Coinbase resubscribes every product) wait the same way.
+    pub fn confirm_quiet(&mut self, symbol: &str) -> Vec<VenueAction> {
+        self.report.clear();
+        self.metrics.source_book_confirms.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(venue = self.venue.name(), symbol, "no update for the quiet time: confirming the book with a fresh snapshot");
+        let live: Vec<(String, ExchangeBook)> =
+            self.venue.books().iter().filter(|(_, b)| b.is_live()).map(|(s, b)| (s.clone(), b.book.clone())).collect();
+        self.venue.resync(symbol, &mut self.report);
+        let now = tokio::time::Instant::now();
+        for (s, book) in live {
+            if self.venue.books().get(&s).is_some_and(|b| !b.is_live()) {
+                self.confirming.insert(s, (now, book));
+            }
+        }
+        self.track_not_live(false);
+        std::mem::take(&mut self.report.actions)
+    }
+
+    /// A quiet book not confirmed in time: its last book is served stale until the resync completes.
+    pub async fn mark_frozen(&mut self, symbol: &str) {
+        let Some((since, book)) = self.confirming.remove(symbol) else { return };
+        self.metrics.source_books_frozen.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(venue = self.venue.name(), symbol, waited = ?since.elapsed(), "a quiet book was not confirmed: stale until resynced");
+        let times = self.times.get(symbol).copied().unwrap_or_default();
+        let Some(target) = find_symbol(symbol, self.targets.iter().map(|t| (t.symbol.as_str(), t))) else { return };
+        let _ = target.inbox.send(encode_stale_image(&book, IMAGE_DEPTH, times)).await;
+        self.stale.insert(target.symbol.clone());
+    }
+
     /// Ask for `symbol`'s book again; the actions to carry out.
     pub fn retry_resync(&mut self, symbol: &str) -> Vec<VenueAction> {
         self.report.clear();
@@ -284,6 +354,17 @@ impl VenueFeed {
         self.resync_untrusted(failed.as_ref().is_some_and(VenueError::touches_books), was_http);
         self.track_not_live(connected);
         self.take_times(received_us);
+        if connected {
+            self.confirming.clear(); // every book restarts; those confirming were cleared with it
+            self.last_update.clear();
+        }
+        let now = tokio::time::Instant::now();
+        for u in &self.report.updates {
+            self.last_update.insert(u.symbol.clone(), now);
+            if self.venue.books().get(&u.symbol).is_some_and(|b| b.is_live()) {
+                self.confirming.remove(&u.symbol); // confirmed (or changed: just as good)
+            }
+        }
         for (_, note) in &self.report.notes {
             let counter = match note {
                 Note::Gap => &self.metrics.source_gaps,
@@ -309,6 +390,9 @@ impl VenueFeed {
             let live = b.state == SyncState::Live;
             if !live && self.stale.contains(&target.symbol) {
                 continue; // still stale: the last-seen book stays up, dimmed, until the resync completes
+            }
+            if !live && self.confirming.contains_key(&venue_symbol) {
+                continue; // being confirmed: the last live book stays up until the snapshot (or the deadline)
             }
             self.stale.remove(&target.symbol);
             let times = self.times.get(&venue_symbol).copied().unwrap_or_default();

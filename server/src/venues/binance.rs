@@ -15,6 +15,7 @@ use crate::venues::trade::{TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
+    DIFF_VENUE_QUIET,
 };
 
 /// Diffs buffered per symbol while waiting for a snapshot (Binance sends 10/s per symbol).
@@ -289,7 +290,13 @@ impl Venue for Binance {
 
     fn endpoint(&self, symbols: &[String]) -> LiveEndpoint {
         // Streams are named in the URL: nothing to subscribe; the REST snapshot limit is 1000.
-        LiveEndpoint { ws_url: self.stream_url(symbols), subscribe: vec![], ping: None, data_deadline: DIFF_VENUE_DEADLINE }
+        LiveEndpoint {
+            ws_url: self.stream_url(symbols),
+            subscribe: vec![],
+            ping: None,
+            data_deadline: DIFF_VENUE_DEADLINE,
+            book_quiet: DIFF_VENUE_QUIET,
+        }
     }
 
     fn new_connection(&mut self) {

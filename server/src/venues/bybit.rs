@@ -15,7 +15,8 @@ use crate::exchange::exchange_time::ms_to_us;
 use crate::venues::trade::{RecentIds, TakerSide, Trade};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
-    malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
+    malformed, op_resubscribe, side_levels, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction,
+    DIFF_VENUE_DEADLINE, DIFF_VENUE_QUIET,
 };
 
 pub struct Bybit {
@@ -127,6 +128,7 @@ impl Venue for Bybit {
             subscribe: vec![serde_json::json!({"op": "subscribe", "args": topics}).to_string()],
             ping: Some((std::time::Duration::from_secs(20), r#"{"op":"ping"}"#.into())),
             data_deadline: DIFF_VENUE_DEADLINE,
+            book_quiet: DIFF_VENUE_QUIET,
         }
     }
 

@@ -13,7 +13,7 @@ use crate::exchange::exchange_time::rfc3339_to_us;
 use crate::venues::trade::{numeric_id, rfc3339_ms, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
-    malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
+    malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE, HEARTBEAT_VENUE_QUIET,
 };
 
 pub struct Coinbase {
@@ -188,6 +188,7 @@ impl Venue for Coinbase {
             subscribe: Self::subscribe_messages(symbols),
             ping: None, // the heartbeats channel keeps the connection (and the sequence) moving
             data_deadline: HEARTBEAT_VENUE_DEADLINE,
+            book_quiet: HEARTBEAT_VENUE_QUIET,
         }
     }
 

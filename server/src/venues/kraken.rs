@@ -15,7 +15,7 @@ use crate::exchange::exchange_time::{decimal_seconds_to_us, rfc3339_to_us};
 use crate::venues::trade::{rfc3339_ms, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
-    malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE,
+    malformed, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, HEARTBEAT_VENUE_DEADLINE, HEARTBEAT_VENUE_QUIET,
 };
 
 /// Per pair: the subscribed depth and the decimals Kraken prints prices and sizes with.
@@ -312,6 +312,7 @@ impl Venue for Kraken {
             ],
             ping: Some((std::time::Duration::from_secs(30), r#"{"method":"ping"}"#.into())),
             data_deadline: HEARTBEAT_VENUE_DEADLINE,
+            book_quiet: HEARTBEAT_VENUE_QUIET,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::venues::trade::{numeric_id, TakerSide, Trade, TradeIds};
 use crate::venues::venue::VenueError;
 use crate::venues::venue::{
     malformed, op_resubscribe, start_resync, BookUpdate, LiveEndpoint, Note, Report, SymbolBook, Venue, VenueAction, DIFF_VENUE_DEADLINE,
+    DIFF_VENUE_QUIET,
 };
 
 /// Level text as OKX printed it, by normalised price, per side — the checksum needs the exact text.
@@ -174,6 +175,7 @@ impl Venue for Okx {
             subscribe: vec![serde_json::json!({"op": "subscribe", "args": args}).to_string()],
             ping: Some((std::time::Duration::from_secs(25), "ping".into())),
             data_deadline: DIFF_VENUE_DEADLINE,
+            book_quiet: DIFF_VENUE_QUIET,
         }
     }
 

@@ -19,10 +19,17 @@ pub struct LiveEndpoint {
     /// Longest the venue may send no market data (updates, snapshots or its data heartbeats —
     /// never pings or pongs) before its books are stale and the connection is re-established.
     pub data_deadline: Duration,
+    /// Longest one book may go without an update (heartbeats keep the connection, not a book)
+    /// before it is confirmed by a fresh snapshot — a quiet market, or a channel that stopped.
+    pub book_quiet: Duration,
 }
 
 /// Data deadline for venues that send a market-data heartbeat every second (Coinbase, Kraken).
 pub const HEARTBEAT_VENUE_DEADLINE: Duration = Duration::from_secs(5);
+/// Quiet time for venues with data heartbeats: their liquid books change many times a second.
+pub const HEARTBEAT_VENUE_QUIET: Duration = Duration::from_secs(15);
+/// Quiet time for venues that send only changes (a REST snapshot or a resubscribe confirms it).
+pub const DIFF_VENUE_QUIET: Duration = Duration::from_secs(30);
 /// Data deadline for venues that send only changes (a quiet book is silent; a liquid one changes
 /// every 100 ms: Binance, Bybit, OKX).
 pub const DIFF_VENUE_DEADLINE: Duration = Duration::from_secs(10);
