@@ -30,7 +30,8 @@ pub struct InboxPrint {
 pub struct BookTimes {
     /// The exchange's own time for it (0: the venue gives none).
     pub exchange_us: u64,
-    /// When the server read it (a capture replay: when the capture read it).
+    /// When the server read it (a capture replay: when the capture read it); 0: the engine's own
+    /// clock when it ingests the message (an in-process source, the simulator).
     pub received_us: u64,
 }
 

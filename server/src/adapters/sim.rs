@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Adapter, AdapterError, Applied, InboxPrint};
+use super::{Adapter, AdapterError, Applied, BookTimes, InboxPrint};
 use crate::book::{L2Book, Side};
 use crate::instrument::Instrument;
 
@@ -16,8 +16,15 @@ pub fn sim_instrument() -> Instrument {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum SimMessage {
-    /// The whole book: levels as `[price_ticks, size_lots]`.
-    Snapshot { seq: u64, bids: Vec<(i64, i64)>, asks: Vec<(i64, i64)> },
+    /// The whole book: levels as `[price_ticks, size_lots]`; `time_ms` the simulated exchange's
+    /// time (0: none, as older messages).
+    Snapshot {
+        seq: u64,
+        bids: Vec<(i64, i64)>,
+        asks: Vec<(i64, i64)>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        time_ms: u64,
+    },
     /// Level changes as `[side, price_ticks, size_lots]`; size 0 deletes. `trades`: the prints
     /// that took liquidity in this step (the changes already include what they took).
     Update {
@@ -25,7 +32,13 @@ pub enum SimMessage {
         changes: Vec<(SimSide, i64, i64)>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         trades: Vec<SimTrade>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        time_ms: u64,
     },
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
 }
 
 /// One simulated print: the taker's side, price in ticks, size in lots, the simulator's time.
@@ -68,6 +81,8 @@ pub struct SimAdapter {
     last_seq: Option<u64>,
     /// Prints of applied updates, until the engine takes them.
     prints: Vec<InboxPrint>,
+    /// The simulated exchange's time of the last applied message (µs; 0: none).
+    exchange_us: u64,
 }
 
 impl SimAdapter {
@@ -84,7 +99,8 @@ impl Adapter for SimAdapter {
     fn apply(&mut self, msg: &[u8], book: &mut L2Book) -> Result<Applied, AdapterError> {
         let msg: SimMessage = serde_json::from_slice(msg).map_err(|e| AdapterError::Malformed(e.to_string()))?;
         match msg {
-            SimMessage::Snapshot { seq, bids, asks } => {
+            SimMessage::Snapshot { seq, bids, asks, time_ms } => {
+                self.exchange_us = time_ms.saturating_mul(1000);
                 book.clear();
                 for (p, s) in bids {
                     book.set(Side::Bid, p, s);
@@ -95,7 +111,7 @@ impl Adapter for SimAdapter {
                 self.last_seq = Some(seq);
                 Ok(Applied::Changed)
             }
-            SimMessage::Update { seq, changes, trades } => {
+            SimMessage::Update { seq, changes, trades, time_ms } => {
                 let Some(last) = self.last_seq else {
                     // Not synced: updates before a snapshot are meaningless.
                     return Ok(Applied::Unchanged);
@@ -113,6 +129,7 @@ impl Adapter for SimAdapter {
                     return Err(AdapterError::Malformed(format!("a print of {} lots at {} ticks", t.size, t.price)));
                 }
                 self.last_seq = Some(seq);
+                self.exchange_us = time_ms.saturating_mul(1000);
                 let mut changed = false;
                 for (side, p, s) in changes {
                     changed |= book.set(side.into(), p, s);
@@ -137,6 +154,11 @@ impl Adapter for SimAdapter {
 
     fn take_prints(&mut self, out: &mut Vec<InboxPrint>) {
         out.append(&mut self.prints);
+    }
+
+    /// The simulated exchange's time; the receive time is the engine's (it reads the inbox).
+    fn times(&self) -> Option<BookTimes> {
+        (self.exchange_us > 0).then_some(BookTimes { exchange_us: self.exchange_us, received_us: 0 })
     }
 }
 

@@ -153,7 +153,11 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
         let received_us = match self.adapter.times() {
             Some(t) => {
                 self.times.exchange_us = self.times.exchange_us.max(t.exchange_us);
-                t.received_us
+                if t.received_us > 0 {
+                    t.received_us
+                } else {
+                    self.now_ms().saturating_mul(1000)
+                }
             }
             None => self.now_ms().saturating_mul(1000),
         };
@@ -219,6 +223,22 @@ mod tests {
 
     fn engine() -> OrderbookEngine<SimAdapter> {
         OrderbookEngine::new(SimAdapter::new(), sim_instrument(), DEFAULT_DEPTH).with_clock(|| 1_700_000_000_000)
+    }
+
+    #[test]
+    fn frames_carry_the_sources_exchange_time_their_receive_time_and_how_long_the_book_was_unchanged() {
+        let mut sim = MarketSimulator::new(1);
+        sim.set_time_ms(1_699_999_999_990); // the simulated exchange made these 10 ms before the engine read them
+        let mut e = engine(); // its clock: 1_700_000_000_000
+        e.ingest(&sim.snapshot_message());
+        let mut b = FlatBufferBuilder::new();
+        let f = decode_frame(e.tick(&mut b)).unwrap();
+        assert_eq!((f.exchange_time_us(), f.received_time_us()), (1_699_999_999_990_000, 1_700_000_000_000_000));
+        assert_eq!(f.book_unchanged_ms(), 0, "it changed at this tick's time");
+        // A source-clocked engine 2.5 s later, the book untouched: unchanged for 2.5 s.
+        e.set_source_time(1_700_000_002_500);
+        let f = decode_frame(e.tick(&mut b)).unwrap();
+        assert_eq!((f.timestamp_ms(), f.book_unchanged_ms()), (1_700_000_002_500, 2_500));
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl MarketSimulator {
 
     /// The whole current book as a snapshot message.
     pub fn snapshot_message(&self) -> Vec<u8> {
-        let msg = SimMessage::Snapshot { seq: self.seq, bids: self.book.bids().collect(), asks: self.book.asks().collect() };
+        let msg = SimMessage::Snapshot { seq: self.seq, bids: self.book.bids().collect(), asks: self.book.asks().collect(), time_ms: self.time_ms };
         encode(&msg)
     }
 
@@ -108,7 +108,7 @@ impl MarketSimulator {
         self.time_ms += STEP_MS;
         let trades = self.trade(&mut changes);
         self.seq += 1;
-        encode(&SimMessage::Update { seq: self.seq, changes, trades })
+        encode(&SimMessage::Update { seq: self.seq, changes, trades, time_ms: self.time_ms })
     }
 
     /// Print exactly `n` times a step (0: never), instead of now and then — the benchmark's knob.
