@@ -40,7 +40,14 @@ pub async fn record_frames<W: std::io::Write + Send + 'static>(
 ) {
     let mut writer: Option<RecordingWriter<W>> = None;
     let mut out = Some(out);
+    let mut last_seq = 0u64;
     while let Some(frame) = frames.recv().await {
+        // A live market never waits for its recorder: a full queue skips frames (each a whole
+        // picture), said here so a recording with holes is never a surprise.
+        if last_seq > 0 && frame.seq > last_seq + 1 {
+            tracing::warn!(skipped = frame.seq - last_seq - 1, "recorder fell behind; frames skipped");
+        }
+        last_seq = frame.seq;
         let w = match (writer.as_mut(), out.take()) {
             (Some(w), _) => w,
             (None, Some(o)) => match recording_header(&frame.bytes, tick_hz, &source) {
