@@ -67,7 +67,14 @@ export function ConnectionStatus({ store, defaultExpanded = false, unchangedAfte
     >
       <span className="tf-conn__dot" aria-hidden="true" />
       <span className="tf-conn__label">{replay && health !== 'down' ? replayLabel(replay) : health}</span>
-      {latency !== null && (replay || !segments) && (
+      {replay && segments && segments.exchangeToServer.nowMs !== null && (
+        // A recording of a capture replay has no server → browser leg: what it recorded is how old
+        // the exchange's data was when the server read it.
+        <span className="tf-conn__meta" data-testid="latency" aria-live="off" title="exchange → server, as recorded">
+          exchange → server {formatSegment(segments.exchangeToServer)}
+        </span>
+      )}
+      {latency !== null && (replay || !segments) && !(replay && segments && segments.exchangeToServer.nowMs !== null) && (
         <span
           className="tf-conn__meta"
           data-testid="latency"
