@@ -2,12 +2,19 @@
 //! so a client that reads one frame in ten and a client that joins late end with the same tape
 //! (prints by `seq`, and the totals) as a client that read every frame. Over the real server
 //! replaying the shared Coinbase capture (../shared, as the conformance tests find it).
+//!
+//! "Every frame" is the server's own `--record` of the replay: a capture replay runs on the
+//! capture's clock and its recorder is never skipped, so it holds every frame the server sent, in
+//! order. The WebSocket clients are checked against it (each frame they get is the recorded frame of
+//! that sequence, byte for byte), so what the recording proves holds for them — without the test
+//! depending on this machine never stalling a client long enough for the server to skip it ahead.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use tickframe_schema::decode_frame;
+use tickframe_server::recording::read_recording;
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
@@ -40,6 +47,14 @@ impl Client {
     }
 }
 
+fn sequence(bytes: &[u8]) -> u64 {
+    decode_frame(bytes).expect("a valid frame").sequence()
+}
+
+fn trade_count(bytes: &[u8]) -> u64 {
+    decode_frame(bytes).expect("a valid frame").trade_count()
+}
+
 async fn next_binary<S>(ws: &mut S) -> Vec<u8>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
@@ -67,44 +82,98 @@ async fn a_client_reading_one_frame_in_ten_and_a_late_joiner_lose_no_print() {
     assert!(expected > 100, "{expected} BTC-USD prints");
 
     // 25 s of market in 5 s: prints arrive at their recorded pace, five times faster.
-    let server = start(&["--source", &format!("capture:{}", capture.display()), "--speed", "5", "--tick-hz", "50"]);
+    let out = std::env::temp_dir().join(format!("tickframe-trade-tape-{}.tfrec", std::process::id()));
+    let server = start(&[
+        "--source",
+        &format!("capture:{}", capture.display()),
+        "--capture-symbols",
+        "BTC-USD",
+        "--speed",
+        "5",
+        "--tick-hz",
+        "50",
+        "--record",
+        out.to_str().expect("a utf-8 temp path"),
+    ]);
     let url = format!("ws://{}/ws?symbol=BTC-USD", server.1);
-    let (mut every, _) = tokio_tungstenite::connect_async(&url).await.expect("connects");
-    let (mut tenth, _) = tokio_tungstenite::connect_async(&url).await.expect("connects");
-    let (mut all, mut sparse, mut late) = (Client::default(), Client::default(), Client::default());
+    let (mut early, _) = tokio_tungstenite::connect_async(&url).await.expect("connects");
+    let mut early_frames: Vec<Vec<u8>> = Vec::new();
+    let mut late_frames: Vec<Vec<u8>> = Vec::new();
     let mut late_ws = None;
-    let mut frames = 0u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        assert!(tokio::time::Instant::now() < deadline, "the replay did not finish: {} of {expected} prints", all.totals.1);
-        let a = next_binary(&mut every).await;
-        all.read(&a);
-        // The sparse client receives every frame (so the server never drops it) but reads one in ten.
-        let s = next_binary(&mut tenth).await;
-        frames += 1;
-        if frames % 10 == 0 {
-            sparse.read(&s);
+        let done = |frames: &[Vec<u8>]| frames.last().is_some_and(|f| trade_count(f) == expected);
+        if done(&early_frames) && done(&late_frames) {
+            break;
         }
-        // The late joiner comes in 3 s (150 frames) in: the first prints are long out of the window.
-        if late_ws.is_none() && frames == 150 {
+        assert!(tokio::time::Instant::now() < deadline, "the replay did not finish within 60 s");
+        early_frames.push(next_binary(&mut early).await);
+        // The late joiner comes in about 3 s (150 frames) in: the first prints are long out of the window.
+        if late_ws.is_none() && early_frames.len() == 150 {
             late_ws = Some(tokio_tungstenite::connect_async(&url).await.expect("connects").0);
         }
         if let Some(ws) = late_ws.as_mut() {
-            late.read(&next_binary(ws).await);
-        }
-        // Done when all three have read a frame with every print.
-        if [&all, &sparse, &late].iter().all(|c| c.totals.1 == expected) {
-            break;
+            if !done(&late_frames) {
+                late_frames.push(next_binary(ws).await);
+            }
         }
     }
-    let oldest_all = all.first_frame_oldest.expect("read");
-    assert_eq!(oldest_all, 1, "the first client joined within the window of the first print");
+    // The recorder writes as the server sends; wait for it to hold the frame with every print.
+    let bytes = loop {
+        let bytes = std::fs::read(&out).unwrap_or_default();
+        let complete = read_recording(&bytes).ok().is_some_and(|r| r.records.iter().any(|rec| trade_count(rec.frame) == expected));
+        if complete {
+            break bytes;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the recording never held the replay's last print");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    drop(server);
+    let _ = std::fs::remove_file(&out);
+    let recording = read_recording(&bytes).expect("a readable recording");
+    let frames: Vec<&[u8]> = recording.records.iter().map(|r| r.frame).collect();
+    let by_seq: BTreeMap<u64, &[u8]> = frames.iter().map(|f| (sequence(f), *f)).collect();
+    assert_eq!(by_seq.len(), frames.len(), "one recorded frame per sequence");
+    let first = sequence(frames[0]);
+    assert!(frames.iter().enumerate().all(|(i, f)| sequence(f) == first + i as u64), "the recording holds every frame the server sent, in order");
+
+    // The clients got the recorded frames: after each one's first (a join frame, built apart), byte for byte.
+    // The recording starts with the first frame that has prices (its header needs the tick); before it
+    // the early client may have had frames of an empty book.
+    for (name, got) in [("the early client", &early_frames), ("the late joiner", &late_frames)] {
+        for f in got[1..].iter().filter(|f| sequence(f) >= first) {
+            let recorded = by_seq.get(&sequence(f)).unwrap_or_else(|| panic!("{name} got frame {} the server never recorded", sequence(f)));
+            assert!(f.as_slice() == *recorded, "{name}'s frame {} is the recorded one", sequence(f));
+        }
+    }
+
+    // Every frame, read by a client that reads all of them.
+    let mut all = Client::default();
+    frames.iter().for_each(|f| all.read(f));
+    assert_eq!(all.first_frame_oldest, Some(1), "the recording begins within the window of the first print");
     assert_eq!(all.tape.keys().copied().collect::<Vec<_>>(), (1..=expected).collect::<Vec<_>>(), "every print, each seq once, none skipped");
+    let mut early = Client::default();
+    early_frames.iter().for_each(|f| early.read(f));
+    assert_eq!(early.totals, all.totals, "the early client's last frame over the socket has the totals");
+
+    // One frame in ten, to the end.
+    let mut sparse = Client::default();
+    frames.iter().skip(9).step_by(10).for_each(|f| sparse.read(f));
+    sparse.read(frames[frames.len() - 1]);
     assert_eq!(sparse.tape, all.tape, "reading one frame in ten loses no print");
     assert_eq!(sparse.totals, all.totals);
+
+    // The late joiner: its join frame, then the recorded frames after it.
+    let mut late = Client::default();
+    late.read(&late_frames[0]);
+    let joined = sequence(&late_frames[0]);
+    by_seq.range(joined + 1..).for_each(|(_, f)| late.read(f));
     let from = late.first_frame_oldest.expect("the late joiner read");
     assert!(from > 1, "the late joiner really joined late");
     let since: Tape = all.tape.range(from..).map(|(k, v)| (*k, *v)).collect();
     assert_eq!(late.tape, since, "the late joiner has every print from its join frame's window on");
     assert_eq!(late.totals, all.totals, "and the same totals (volume delta survives the frames it never saw)");
+    let mut late_socket = Client::default();
+    late_frames.iter().for_each(|f| late_socket.read(f));
+    assert_eq!(late_socket.totals, all.totals, "the late joiner's last frame over the socket has the totals");
 }
