@@ -3,11 +3,13 @@
 //! crossing per frame, not one per field.
 
 pub mod grouping;
+pub mod heat_history;
 pub mod market_engine;
 pub mod trade_tape;
 
 use wasm_bindgen::prelude::*;
 
+pub use heat_history::{heat_info, Viewport, MARK_STRIDE, TOUCH_STRIDE};
 pub use market_engine::{summary, IngestOutcome, MarketEngine, BAR_SCALE_STRIDE, LEVEL_STRIDE, VOLUME_STRIDE};
 pub use trade_tape::ROW_STRIDE;
 
@@ -158,6 +160,72 @@ impl Engine {
         self.core.tape_rows().as_ptr() as usize
     }
 
+    /// `ingest_input`, taking only the frame's heat columns and prints into the heatmap's history (a
+    /// replay seek rebuilding the minutes before it). Returns 0, or `rejected_code()`.
+    pub fn ingest_heat_input(&mut self, len: usize) -> u8 {
+        let Some(bytes) = self.input.get(..len) else { return REJECTED };
+        match self.core.ingest_heat_only(bytes) {
+            Ok(()) => 0,
+            Err(e) => {
+                self.last_error = e.to_string();
+                REJECTED
+            }
+        }
+    }
+
+    /// Keep the last `n` heat columns (default 600, at most 3600); forgets the history.
+    pub fn set_heat_capacity(&mut self, n: u32) {
+        self.core.heat().set_capacity(n as usize);
+    }
+
+    /// Forget the heat history (a replay seek; the frames that follow rebuild it).
+    pub fn reset_heat(&mut self) {
+        self.core.heat().clear();
+    }
+
+    /// The heatmap's colours: 256 RGBA entries low to high, then the hatching's (1028 bytes).
+    pub fn set_heat_palette(&mut self, rgba: &[u8]) {
+        self.core.heat().set_palette(rgba);
+    }
+
+    /// Paint the heatmap: `width × height` pixels, a column `column_px` wide, prices `price_top` at
+    /// the top edge and `price_bottom` at the bottom, the rightmost column `right_seq` (0: the newest).
+    /// Returns whether the pixels changed (only then does the component blit them).
+    pub fn paint_heat(&mut self, width: u32, height: u32, column_px: u32, price_top: f64, price_bottom: f64, right_seq: f64) -> bool {
+        let right_seq = (right_seq.is_finite() && right_seq >= 1.0).then_some(right_seq as u64);
+        let view = Viewport { width: width as usize, height: height as usize, column_px: column_px as usize, price_top, price_bottom, right_seq };
+        self.core.heat().paint(view)
+    }
+
+    /// Byte offset in WASM memory of the painted RGBA pixels (`width × height × 4` bytes).
+    pub fn heat_pixels_ptr(&mut self) -> usize {
+        self.core.heat().pixels().as_ptr() as usize
+    }
+
+    pub fn heat_pixels_len(&mut self) -> usize {
+        self.core.heat().pixels().len()
+    }
+
+    /// Byte offset in WASM memory of the heat info (`heat_info::LEN` f64s).
+    pub fn heat_info_ptr(&mut self) -> usize {
+        self.core.heat().info().as_ptr() as usize
+    }
+
+    /// Byte offset of the last paint's print marks (`heat_mark_stride()` f64 each, `heat_info::MARKS` of them).
+    pub fn heat_marks_ptr(&mut self) -> usize {
+        self.core.heat().print_marks().as_ptr() as usize
+    }
+
+    /// Byte offset of the last paint's touch line (`heat_touch_stride()` f64 per column).
+    pub fn heat_touch_ptr(&mut self) -> usize {
+        self.core.heat().touch_line().as_ptr() as usize
+    }
+
+    /// What is under pixel (x, y) of the last paint, into the heat info's `READOUT_*` slots.
+    pub fn heat_readout(&mut self, x: f64, y: f64) {
+        self.core.heat().readout(x, y);
+    }
+
     /// Byte offset in WASM memory of the traded volume per laid-out level (as `levels`),
     /// `volume_stride()` f64 each: the session's taker-buy and taker-sell size at that level.
     pub fn level_volume_ptr(&mut self) -> usize {
@@ -199,4 +267,22 @@ pub fn tape_row_stride() -> usize {
 #[wasm_bindgen]
 pub fn volume_stride() -> usize {
     VOLUME_STRIDE
+}
+
+/// Number of f64 slots in the heat info view.
+#[wasm_bindgen]
+pub fn heat_info_len() -> usize {
+    heat_info::LEN
+}
+
+/// Number of f64 per print mark in the heat marks view.
+#[wasm_bindgen]
+pub fn heat_mark_stride() -> usize {
+    MARK_STRIDE
+}
+
+/// Number of f64 per column in the heat touch view.
+#[wasm_bindgen]
+pub fn heat_touch_stride() -> usize {
+    TOUCH_STRIDE
 }

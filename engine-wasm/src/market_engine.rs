@@ -4,6 +4,7 @@
 use tickframe_schema::{decode_frame, BookStatus, FrameError, PriceLevel};
 
 use crate::grouping::{group_levels, walk_changes, Increment};
+use crate::heat_history::HeatHistory;
 use crate::trade_tape::{TradeTape, WirePrint};
 
 /// Floats per level in [`MarketEngine::levels`]: price, size, cumulative size from the touch, and the
@@ -210,6 +211,8 @@ pub struct MarketEngine {
     increments: Option<(f64, f64, Increment, Increment)>,
     /// The prints the frames carried, each once, and the session's volume at each price.
     tape: TradeTape,
+    /// The heat columns the frames carried, and the heatmap's pixels.
+    heat: HeatHistory,
     /// Per laid-out level, the session's traded size there (`VOLUME_STRIDE` each); computed when read.
     level_volume: Vec<f64>,
     level_volume_current: bool,
@@ -249,6 +252,7 @@ impl MarketEngine {
             self.last_seq = None;
             self.summary[summary::RESTARTS] += 1.0;
             self.tape.clear();
+            self.heat.clear();
         }
         let seq = frame.sequence();
         // A jump too far either way is a new stream, not this one misbehaving: start tracking again
@@ -258,6 +262,7 @@ impl MarketEngine {
                 self.last_seq = None;
                 self.summary[summary::RESTARTS] += 1.0;
                 self.tape.clear();
+                self.heat.clear();
             }
         }
         let outcome = match self.last_seq {
@@ -337,6 +342,7 @@ impl MarketEngine {
             s[summary::SMOOTH_IMBALANCE] = s[summary::IMBALANCE];
         }
         self.ingest_prints(&frame, price_step, size_step);
+        self.heat.ingest(&frame);
         Ok(outcome)
     }
 
@@ -601,6 +607,20 @@ impl MarketEngine {
         &self.bar_scale
     }
     /// Forget every print kept and the session's volume (a replay seek: the stream jumped).
+    /// Take only a frame's heat columns and prints into the heatmap's history (a replay seek rebuilding
+    /// the minutes before the seek point), after the same verification as `ingest_frame`.
+    pub fn ingest_heat_only(&mut self, bytes: &[u8]) -> Result<(), FrameError> {
+        let frame = decode_frame(bytes)?;
+        plausible(&frame).map_err(FrameError::OutOfRange)?;
+        self.heat.ingest(&frame);
+        Ok(())
+    }
+
+    /// The heatmap's history and painter.
+    pub fn heat(&mut self) -> &mut HeatHistory {
+        &mut self.heat
+    }
+
     pub fn reset_tape(&mut self) {
         self.tape.clear();
         self.level_volume_current = false;

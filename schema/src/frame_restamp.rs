@@ -30,6 +30,9 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
     let asks = frame.asks().map(|v| b.create_vector_from_iter(v.iter().copied()));
     // The recent prints travel with the book: an edge drops none of them.
     let trades = frame.trades().map(|v| b.create_vector_from_iter(v.iter().copied()));
+    // And the heat columns: a relayed frame's column is not lost at the edge either.
+    let heat = frame.heat().map(|v| b.create_vector_from_iter(v.iter().copied()));
+    let heat_bins = frame.heat_bins().map(|v| b.create_vector_from_iter(v.iter()));
     let out = OrderbookFrame::create(
         b,
         &OrderbookFrameArgs {
@@ -59,6 +62,8 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
             // Since the same moment (the book's last change), whichever stamp came before: an edge
             // saying stale later has seen it unchanged for that much longer, and restamps compose.
             book_unchanged_ms: stamp.timestamp_ms.saturating_sub(frame.timestamp_ms().saturating_sub(frame.book_unchanged_ms())),
+            heat,
+            heat_bins,
         },
     );
     finish_orderbook_frame_buffer(b, out);
@@ -68,13 +73,15 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{decode_frame, PriceLevel, Trade, TradeSide};
+    use crate::{decode_frame, HeatColumn, PriceLevel, Trade, TradeSide};
 
     fn frame(b: &mut FlatBufferBuilder<'static>) -> Vec<u8> {
         let symbol = b.create_string("BTC/USD");
         let bids = b.create_vector(&[PriceLevel::new(100.5, 2.0), PriceLevel::new(100.0, 1.0)]);
         let asks = b.create_vector(&[PriceLevel::new(101.0, 3.0)]);
         let trades = b.create_vector(&[Trade::new(100.75, 0.5, 1.7e12, 9, TradeSide::Sell, 2)]);
+        let heat = b.create_vector(&[HeatColumn::new(4, 900, 99.0, 0.5, 100.5, 101.0, 3, BookStatus::Live, 0, 100)]);
+        let heat_bins = b.create_vector(&[710u16, 0, 1125]);
         let f = OrderbookFrame::create(
             b,
             &OrderbookFrameArgs {
@@ -102,6 +109,8 @@ mod tests {
                 exchange_time_us: 1_700_000_000_000_250,
                 received_time_us: 1_700_000_000_000_900,
                 book_unchanged_ms: 300,
+                heat: Some(heat),
+                heat_bins: Some(heat_bins),
             },
         );
         finish_orderbook_frame_buffer(b, f);
@@ -121,6 +130,8 @@ mod tests {
         assert_eq!(after.bids().unwrap().iter().collect::<Vec<_>>(), before.bids().unwrap().iter().collect::<Vec<_>>());
         assert_eq!(after.asks().unwrap().iter().collect::<Vec<_>>(), before.asks().unwrap().iter().collect::<Vec<_>>());
         assert_eq!(after.trades().unwrap().iter().collect::<Vec<_>>(), before.trades().unwrap().iter().collect::<Vec<_>>(), "the prints too");
+        assert_eq!(after.heat().unwrap().iter().collect::<Vec<_>>(), before.heat().unwrap().iter().collect::<Vec<_>>(), "the heat columns too");
+        assert_eq!(after.heat_bins().unwrap().iter().collect::<Vec<_>>(), vec![710, 0, 1125]);
         assert_eq!((after.trade_seq(), after.buy_volume(), after.sell_volume(), after.trade_count()), (9, 2.5, 1.25, 9));
         assert_eq!((after.exchange_time_us(), after.received_time_us()), (1_700_000_000_000_250, 1_700_000_000_000_900), "the times too");
         assert_eq!(after.book_unchanged_ms(), 1_300, "a stamp 1 s later has seen the book unchanged 1 s longer");

@@ -17,15 +17,17 @@ pub enum FieldKind {
     /// An offset to a string.
     String,
     /// An offset to a vector of structs of this many bytes and this alignment (`PriceLevel` 16/8,
-    /// `Trade` 40/8).
+    /// `Trade` 40/8, `HeatColumn` 56/8, `ushort` 2/2).
     StructVector { size: usize, align: usize },
 }
 
 const LEVELS: FieldKind = FieldKind::StructVector { size: 16, align: 8 };
 const TRADES: FieldKind = FieldKind::StructVector { size: 40, align: 8 };
+const HEAT: FieldKind = FieldKind::StructVector { size: 56, align: 8 };
+const HEAT_BINS: FieldKind = FieldKind::StructVector { size: 2, align: 2 };
 
 /// `OrderbookFrame`'s fields in vtable order (field i at vtable offset 4 + 2i), as in orderbook.fbs.
-pub const FRAME_FIELDS: [(&str, FieldKind); 24] = [
+pub const FRAME_FIELDS: [(&str, FieldKind); 26] = [
     ("sequence", FieldKind::Scalar(8)),
     ("timestamp_ms", FieldKind::Scalar(8)),
     ("symbol", FieldKind::String),
@@ -50,6 +52,8 @@ pub const FRAME_FIELDS: [(&str, FieldKind); 24] = [
     ("exchange_time_us", FieldKind::Scalar(8)),
     ("received_time_us", FieldKind::Scalar(8)),
     ("book_unchanged_ms", FieldKind::Scalar(8)),
+    ("heat", HEAT),
+    ("heat_bins", HEAT_BINS),
 ];
 
 /// Whether `buf` passes every check the generated verifier makes for an `OrderbookFrame` root,

@@ -146,9 +146,12 @@ fn knows_every_field_of_the_schema_in_order() {
         "string" => FieldKind::String,
         "[PriceLevel]" => FieldKind::StructVector { size: 16, align: 8 },
         "[Trade]" => FieldKind::StructVector { size: 40, align: 8 },
+        "[HeatColumn]" => FieldKind::StructVector { size: 56, align: 8 },
+        "[ushort]" => FieldKind::StructVector { size: 2, align: 2 },
         other => panic!("fast check does not know field type {other}: teach frame_verifier.rs"),
     };
     let schema: Vec<(&str, FieldKind)> = fields.iter().map(|(n, t)| (n.as_str(), kind(t))).collect();
     assert_eq!(schema, FRAME_FIELDS.to_vec());
     assert_eq!(std::mem::size_of::<PriceLevel>(), 16);
+    assert_eq!(std::mem::size_of::<tickframe_schema::HeatColumn>(), 56);
 }

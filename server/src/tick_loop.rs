@@ -101,6 +101,7 @@ pub async fn run_tick_loop<E: ServerEngine>(
     let mut join_builder = FlatBufferBuilder::with_capacity(64 * 1024);
     let mut dirty = false;
     let mut seq = 0u64;
+    let mut join_cache: Option<(u64, Frame)> = None;
     let mut last_sent: Option<Instant> = None;
     let (mut inbox_open, mut joins_open) = (true, true);
     let mut source_ticks = config.clocked_by_source.then(|| SourceTicks {
@@ -117,7 +118,7 @@ pub async fn run_tick_loop<E: ServerEngine>(
                 // The first tick sends the engine's state whatever it is (resyncing until a book
                 // arrives), so a client learns the status at once rather than waiting on silence.
                 let heartbeat_due = last_sent.is_none_or(|t| t.elapsed() >= config.heartbeat);
-                if dirty || heartbeat_due {
+                if dirty || heartbeat_due || engine.tick_due() {
                     seq += 1;
                     publisher.publish(serialize_tick(&mut engine, &mut builder, seq, &metrics));
                     dirty = false;
@@ -126,8 +127,17 @@ pub async fn run_tick_loop<E: ServerEngine>(
             }
             req = join_requests.recv(), if joins_open => match req {
                 Some(reply) => {
+                    // Joiners within one tick share one join frame (its bytes are shared like any
+                    // frame's): a reconnect storm builds it once per tick, not once per client.
                     let frame = if seq == 0 { None } else {
-                        engine.join_frame(&mut join_builder).map(|b| Frame::new(seq, &b))
+                        match join_cache.as_ref().filter(|(at, _)| *at == seq) {
+                            Some((_, f)) => Some(f.clone()),
+                            None => {
+                                let f = engine.join_frame(&mut join_builder).map(|b| Frame::new(seq, &b));
+                                join_cache = f.clone().map(|f| (seq, f));
+                                f
+                            }
+                        }
                     };
                     let _ = reply.send(frame); // the client may have left meanwhile
                 }
@@ -137,8 +147,8 @@ pub async fn run_tick_loop<E: ServerEngine>(
                 Some(msg) => match (source_ticks.as_mut(), read_source_time(&msg)) {
                     (Some(clock), Some(now_us)) => {
                         let Some(at_us) = clock.crossed(now_us) else { continue };
-                        if dirty || clock.heartbeat_due(at_us) {
-                            engine.set_source_time(at_us / 1000);
+                        engine.set_source_time(at_us / 1000);
+                        if dirty || clock.heartbeat_due(at_us) || engine.tick_due() {
                             seq += 1;
                             let frame = serialize_tick(&mut engine, &mut builder, seq, &metrics);
                             publisher.publish_to_every_tap(frame).await;

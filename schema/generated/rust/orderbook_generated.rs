@@ -583,6 +583,404 @@ impl<'a> Trade {
 
 }
 
+/// One heat column: the book's resting size per price bin over one interval, for a liquidity heatmap.
+/// Exactly 56 bytes. Its bins are the next `bin_count` entries of the frame's `heat_bins`.
+// struct HeatColumn, aligned to 8
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct HeatColumn(pub [u8; 56]);
+impl Default for HeatColumn { 
+  fn default() -> Self { 
+    Self([0; 56])
+  }
+}
+impl ::core::fmt::Debug for HeatColumn {
+  fn fmt(&self, f: &mut ::core::fmt::Formatter) -> ::core::fmt::Result {
+    f.debug_struct("HeatColumn")
+      .field("seq", &self.seq())
+      .field("end_ms", &self.end_ms())
+      .field("low_price", &self.low_price())
+      .field("bin_size", &self.bin_size())
+      .field("best_bid", &self.best_bid())
+      .field("best_ask", &self.best_ask())
+      .field("bin_count", &self.bin_count())
+      .field("status", &self.status())
+      .field("flags", &self.flags())
+      .field("interval_ms", &self.interval_ms())
+      .finish()
+  }
+}
+
+impl ::flatbuffers::SimpleToVerifyInSlice for HeatColumn {}
+impl<'a> ::flatbuffers::Follow<'a> for HeatColumn {
+  type Inner = &'a HeatColumn;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    unsafe { <&'a HeatColumn>::follow(buf, loc) }
+  }
+}
+impl<'a> ::flatbuffers::Follow<'a> for &'a HeatColumn {
+  type Inner = &'a HeatColumn;
+  #[inline]
+  unsafe fn follow(buf: &'a [u8], loc: usize) -> Self::Inner {
+    unsafe { ::flatbuffers::follow_cast_ref::<HeatColumn>(buf, loc) }
+  }
+}
+impl<'b> ::flatbuffers::Push for HeatColumn {
+    type Output = HeatColumn;
+    #[inline]
+    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+        let src = unsafe { ::core::slice::from_raw_parts(self as *const HeatColumn as *const u8, <Self as ::flatbuffers::Push>::size()) };
+        dst.copy_from_slice(src);
+    }
+    #[inline]
+    fn alignment() -> ::flatbuffers::PushAlignment {
+        ::flatbuffers::PushAlignment::new(8)
+    }
+}
+
+impl<'a> ::flatbuffers::Verifiable for HeatColumn {
+  #[inline]
+  fn run_verifier(
+    v: &mut ::flatbuffers::Verifier, pos: usize
+  ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+    v.in_buffer::<Self>(pos)
+  }
+}
+
+impl<'a> HeatColumn {
+  #[allow(clippy::too_many_arguments)]
+  pub fn new(
+    seq: u64,
+    end_ms: u64,
+    low_price: f64,
+    bin_size: f64,
+    best_bid: f64,
+    best_ask: f64,
+    bin_count: u16,
+    status: BookStatus,
+    flags: u8,
+    interval_ms: u32,
+  ) -> Self {
+    let mut s = Self([0; 56]);
+    s.set_seq(seq);
+    s.set_end_ms(end_ms);
+    s.set_low_price(low_price);
+    s.set_bin_size(bin_size);
+    s.set_best_bid(best_bid);
+    s.set_best_ask(best_ask);
+    s.set_bin_count(bin_count);
+    s.set_status(status);
+    s.set_flags(flags);
+    s.set_interval_ms(interval_ms);
+    s
+  }
+
+  /// The server's column number for this symbol: +1 per interval, restarting with the stream. A
+  /// client keeps each `seq` once; a jump is an interval it never saw (a gap, drawn as one).
+  pub fn seq(&self) -> u64 {
+    let mut mem = ::core::mem::MaybeUninit::<<u64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[0..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_seq(&mut self, x: u64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[0..].as_mut_ptr(),
+        ::core::mem::size_of::<<u64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// When the interval ended, in milliseconds since the Unix epoch (the frames' clock: a capture
+  /// replay's is the capture's).
+  pub fn end_ms(&self) -> u64 {
+    let mut mem = ::core::mem::MaybeUninit::<<u64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[8..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_end_ms(&mut self, x: u64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[8..].as_mut_ptr(),
+        ::core::mem::size_of::<<u64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// Price of bin 0, the lowest; bin i is `low_price + i * bin_size`. A multiple of `bin_size`.
+  pub fn low_price(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[16..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_low_price(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[16..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// Price width of a bin: a whole number of the frame's tick_size. A bid level's size counts in
+  /// the bin at or below its price, an ask's at or above, so binning never invents a cross.
+  pub fn bin_size(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[24..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_bin_size(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[24..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// Best bid and ask when the interval ended; 0 for an empty side.
+  pub fn best_bid(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[32..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_best_bid(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[32..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  pub fn best_ask(&self) -> f64 {
+    let mut mem = ::core::mem::MaybeUninit::<<f64 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[40..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_best_ask(&mut self, x: f64) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[40..].as_mut_ptr(),
+        ::core::mem::size_of::<<f64 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// How many entries of `heat_bins` are this column's.
+  pub fn bin_count(&self) -> u16 {
+    let mut mem = ::core::mem::MaybeUninit::<<u16 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[48..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u16 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_bin_count(&mut self, x: u16) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[48..].as_mut_ptr(),
+        ::core::mem::size_of::<<u16 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// The worst status the book had during the interval (a column that was ever resyncing or stale is
+  /// marked so, never drawn as live).
+  pub fn status(&self) -> BookStatus {
+    let mut mem = ::core::mem::MaybeUninit::<<BookStatus as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[50..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<BookStatus as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_status(&mut self, x: BookStatus) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[50..].as_mut_ptr(),
+        ::core::mem::size_of::<<BookStatus as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// Bit 0: the book was empty or unknown for the whole interval (the bins say nothing).
+  pub fn flags(&self) -> u8 {
+    let mut mem = ::core::mem::MaybeUninit::<<u8 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[51..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u8 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_flags(&mut self, x: u8) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[51..].as_mut_ptr(),
+        ::core::mem::size_of::<<u8 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+  /// The interval's length in milliseconds.
+  pub fn interval_ms(&self) -> u32 {
+    let mut mem = ::core::mem::MaybeUninit::<<u32 as ::flatbuffers::EndianScalar>::Scalar>::uninit();
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    ::flatbuffers::EndianScalar::from_little_endian(unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        self.0[52..].as_ptr(),
+        mem.as_mut_ptr() as *mut u8,
+        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+      mem.assume_init()
+    })
+  }
+
+  pub fn set_interval_ms(&mut self, x: u32) {
+    let x_le = ::flatbuffers::EndianScalar::to_little_endian(x);
+    // Safety:
+    // Created from a valid Table for this object
+    // Which contains a valid value in this slot
+    unsafe {
+      ::core::ptr::copy_nonoverlapping(
+        &x_le as *const _ as *const u8,
+        self.0[52..].as_mut_ptr(),
+        ::core::mem::size_of::<<u32 as ::flatbuffers::EndianScalar>::Scalar>(),
+      );
+    }
+  }
+
+}
+
 pub enum OrderbookFrameOffset {}
 #[derive(Copy, Clone, PartialEq)]
 
@@ -623,6 +1021,8 @@ impl<'a> OrderbookFrame<'a> {
   pub const VT_EXCHANGE_TIME_US: ::flatbuffers::VOffsetT = 46;
   pub const VT_RECEIVED_TIME_US: ::flatbuffers::VOffsetT = 48;
   pub const VT_BOOK_UNCHANGED_MS: ::flatbuffers::VOffsetT = 50;
+  pub const VT_HEAT: ::flatbuffers::VOffsetT = 52;
+  pub const VT_HEAT_BINS: ::flatbuffers::VOffsetT = 54;
 
   #[inline]
   pub unsafe fn init_from_table(table: ::flatbuffers::Table<'a>) -> Self {
@@ -652,6 +1052,8 @@ impl<'a> OrderbookFrame<'a> {
     builder.add_tick_size(args.tick_size);
     builder.add_timestamp_ms(args.timestamp_ms);
     builder.add_sequence(args.sequence);
+    if let Some(x) = args.heat_bins { builder.add_heat_bins(x); }
+    if let Some(x) = args.heat { builder.add_heat(x); }
     if let Some(x) = args.trades { builder.add_trades(x); }
     if let Some(x) = args.asks { builder.add_asks(x); }
     if let Some(x) = args.bids { builder.add_bids(x); }
@@ -858,6 +1260,25 @@ impl<'a> OrderbookFrame<'a> {
     // which contains a valid value in this slot
     unsafe { self._tab.get::<u64>(OrderbookFrame::VT_BOOK_UNCHANGED_MS, Some(0)).unwrap()}
   }
+  /// Heat columns, oldest first: a frame carries each column that closed since the previous frame
+  /// (usually none or one); a join frame carries the recent history (at most `--heat-history`).
+  #[inline]
+  pub fn heat(&self) -> Option<::flatbuffers::Vector<'a, HeatColumn>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, HeatColumn>>>(OrderbookFrame::VT_HEAT, None)}
+  }
+  /// The columns' bins, column after column, lowest price first. Each is the largest resting size in
+  /// that bin during the interval, quantised: q = round(ln(1 + lots) * 1024), lots = size / lot_size
+  /// (0: empty), so size = (exp(q / 1024) - 1) * lot_size, 1 + lots within 0.05 %.
+  #[inline]
+  pub fn heat_bins(&self) -> Option<::flatbuffers::Vector<'a, u16>> {
+    // Safety:
+    // Created from valid Table for this object
+    // which contains a valid value in this slot
+    unsafe { self._tab.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u16>>>(OrderbookFrame::VT_HEAT_BINS, None)}
+  }
 }
 
 impl ::flatbuffers::Verifiable for OrderbookFrame<'_> {
@@ -890,6 +1311,8 @@ impl ::flatbuffers::Verifiable for OrderbookFrame<'_> {
      .visit_field::<u64>("exchange_time_us", Self::VT_EXCHANGE_TIME_US, false)?
      .visit_field::<u64>("received_time_us", Self::VT_RECEIVED_TIME_US, false)?
      .visit_field::<u64>("book_unchanged_ms", Self::VT_BOOK_UNCHANGED_MS, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, HeatColumn>>>("heat", Self::VT_HEAT, false)?
+     .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, u16>>>("heat_bins", Self::VT_HEAT_BINS, false)?
      .finish();
     Ok(())
   }
@@ -919,6 +1342,8 @@ pub struct OrderbookFrameArgs<'a> {
     pub exchange_time_us: u64,
     pub received_time_us: u64,
     pub book_unchanged_ms: u64,
+    pub heat: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, HeatColumn>>>,
+    pub heat_bins: Option<::flatbuffers::WIPOffset<::flatbuffers::Vector<'a, u16>>>,
 }
 impl<'a> Default for OrderbookFrameArgs<'a> {
   #[inline]
@@ -948,6 +1373,8 @@ impl<'a> Default for OrderbookFrameArgs<'a> {
       exchange_time_us: 0,
       received_time_us: 0,
       book_unchanged_ms: 0,
+      heat: None,
+      heat_bins: None,
     }
   }
 }
@@ -1054,6 +1481,14 @@ impl<'a: 'b, 'b, A: ::flatbuffers::Allocator + 'a> OrderbookFrameBuilder<'a, 'b,
     self.fbb_.push_slot::<u64>(OrderbookFrame::VT_BOOK_UNCHANGED_MS, book_unchanged_ms, 0);
   }
   #[inline]
+  pub fn add_heat(&mut self, heat: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , HeatColumn>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(OrderbookFrame::VT_HEAT, heat);
+  }
+  #[inline]
+  pub fn add_heat_bins(&mut self, heat_bins: ::flatbuffers::WIPOffset<::flatbuffers::Vector<'b , u16>>) {
+    self.fbb_.push_slot_always::<::flatbuffers::WIPOffset<_>>(OrderbookFrame::VT_HEAT_BINS, heat_bins);
+  }
+  #[inline]
   pub fn new(_fbb: &'b mut ::flatbuffers::FlatBufferBuilder<'a, A>) -> OrderbookFrameBuilder<'a, 'b, A> {
     let start = _fbb.start_table();
     OrderbookFrameBuilder {
@@ -1095,6 +1530,8 @@ impl ::core::fmt::Debug for OrderbookFrame<'_> {
       ds.field("exchange_time_us", &self.exchange_time_us());
       ds.field("received_time_us", &self.received_time_us());
       ds.field("book_unchanged_ms", &self.book_unchanged_ms());
+      ds.field("heat", &self.heat());
+      ds.field("heat_bins", &self.heat_bins());
       ds.finish()
   }
 }

@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::bus::edge_budget::EdgeBudget;
 use crate::bus::ingest_lease::LeaseConfig;
+use crate::engine::heat_columns::{self, HeatBand, HeatConfig};
 use crate::engine::orderbook_engine::{DEFAULT_DEPTH, MAX_DEPTH};
 use crate::http::client_session::SessionLimits;
 use crate::http::listener::HttpTimeouts;
@@ -35,6 +36,18 @@ pub struct ServeArgs {
     /// Market data source (repeatable): see `source_help` (the venue list comes from the registry).
     #[arg(long = "source", default_values_t = [SourceSpec::Simulator], help = source_help())]
     pub sources: Vec<SourceSpec>,
+    /// Heat columns (a liquidity heatmap's data): one per symbol every this many ms (20–10000; 0: none).
+    #[arg(long, default_value_t = heat_columns::DEFAULT_INTERVAL_MS)]
+    pub heat_interval_ms: u32,
+    /// Price bins per heat column (8–1024).
+    #[arg(long, default_value_t = heat_columns::DEFAULT_BINS)]
+    pub heat_bins: u16,
+    /// The heat columns' band around the mid: `<n>bps` or `<n>ticks` either side.
+    #[arg(long, default_value = "50bps")]
+    pub heat_band: HeatBand,
+    /// Heat columns a late joiner gets at once (bounded so its join frame stays under 1 MiB).
+    #[arg(long, default_value_t = heat_columns::DEFAULT_HISTORY)]
+    pub heat_history: usize,
     /// Capture replay speed: a factor (2 = twice as fast) or `max`.
     #[arg(long, default_value = "1", value_parser = parse_speed)]
     pub speed: Speed,
@@ -223,6 +236,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         rest_timeout: Duration::from_millis(args.rest_timeout_ms),
         max_backoff: Duration::from_millis(args.max_backoff_ms),
         tick_hz: args.tick_hz,
+        heat: HeatConfig { interval_ms: args.heat_interval_ms, bins: args.heat_bins, band: args.heat_band, history: args.heat_history },
     };
     if let Some(SourceSpec::Bus { url, symbols }) = args.sources.iter().find(|s| matches!(s, SourceSpec::Bus { .. })) {
         if args.sources.len() > 1 || args.publish.is_some() || args.record.is_some() {

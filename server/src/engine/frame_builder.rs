@@ -5,6 +5,7 @@ use flatbuffers::FlatBufferBuilder;
 use tickframe_schema::{finish_orderbook_frame_buffer, BookStatus, OrderbookFrame, OrderbookFrameArgs, PriceLevel};
 
 use crate::book::L2Book;
+use crate::engine::heat_columns::HeatView;
 use crate::engine::trade_window::TapeView;
 use crate::instrument::Instrument;
 
@@ -19,6 +20,16 @@ pub struct FrameMeta {
     pub exchange_time_us: u64,
     pub received_time_us: u64,
     pub book_unchanged_ms: u64,
+}
+
+/// What one frame is made of.
+pub struct FrameParts<'a> {
+    pub book: &'a L2Book,
+    pub inst: &'a Instrument,
+    pub depth: usize,
+    pub meta: FrameMeta,
+    pub tape: Option<TapeView<'a>>,
+    pub heat: Option<HeatView<'a>>,
 }
 
 /// Builds frames, reusing its level scratch buffers between calls so a tick allocates nothing once warm.
@@ -45,6 +56,12 @@ impl FrameBuilder {
         meta: FrameMeta,
         tape: Option<TapeView<'_>>,
     ) -> &'a [u8] {
+        self.build_frame(b, FrameParts { book, inst, depth, meta, tape, heat: None })
+    }
+
+    /// The same, with heat columns (a market without them writes neither heat field).
+    pub fn build_frame<'a>(&mut self, b: &'a mut FlatBufferBuilder<'static>, parts: FrameParts<'_>) -> &'a [u8] {
+        let FrameParts { book, inst, depth, meta, tape, heat } = parts;
         b.reset();
         let bid_lots = fill(&mut self.bids, book.bids().take(depth), inst);
         let ask_lots = fill(&mut self.asks, book.asks().take(depth), inst);
@@ -63,6 +80,9 @@ impl FrameBuilder {
         let asks = b.create_vector(&self.asks);
         let tape = tape.filter(|t| t.trade_count > 0);
         let trades = tape.filter(|t| !t.trades.is_empty()).map(|t| b.create_vector(t.trades));
+        let heat = heat.filter(|h| !h.columns.is_empty());
+        let heat_columns = heat.map(|h| b.create_vector(h.columns));
+        let heat_bins = heat.map(|h| b.create_vector(h.bins));
         let frame = OrderbookFrame::create(
             b,
             &OrderbookFrameArgs {
@@ -90,6 +110,8 @@ impl FrameBuilder {
                 exchange_time_us: meta.exchange_time_us,
                 received_time_us: meta.received_time_us,
                 book_unchanged_ms: meta.book_unchanged_ms,
+                heat: heat_columns,
+                heat_bins,
             },
         );
         finish_orderbook_frame_buffer(b, frame);

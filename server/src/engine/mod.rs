@@ -2,6 +2,7 @@
 //! as a frame can be served by tickframe's tick loop, fan-out and WebSocket endpoint.
 
 pub mod frame_builder;
+pub mod heat_columns;
 pub mod orderbook_engine;
 pub mod trade_window;
 
@@ -36,6 +37,12 @@ pub trait ServerEngine: Send + 'static {
     /// For a market clocked by its source (a capture replay runs on the capture's clock): the time,
     /// in ms since the epoch, that the next frames are built at. The default ignores it.
     fn set_source_time(&mut self, _ms: u64) {}
+
+    /// Whether a frame is due even though nothing changed (a heat column ended): the tick loop
+    /// asks at every tick. The default never is.
+    fn tick_due(&self) -> bool {
+        false
+    }
 }
 
 /// A boxed engine is an engine: several markets of different engine types share one server.
@@ -54,5 +61,8 @@ impl<E: ServerEngine + ?Sized> ServerEngine for Box<E> {
     }
     fn set_source_time(&mut self, ms: u64) {
         (**self).set_source_time(ms)
+    }
+    fn tick_due(&self) -> bool {
+        (**self).tick_due()
     }
 }

@@ -9,7 +9,8 @@ use tickframe_schema::BookStatus;
 use crate::adapters::{Adapter, Applied, BookTimes};
 use crate::book::L2Book;
 use crate::clock::now_ms;
-use crate::engine::frame_builder::{FrameBuilder, FrameMeta};
+use crate::engine::frame_builder::{FrameBuilder, FrameMeta, FrameParts};
+use crate::engine::heat_columns::{HeatColumns, HeatConfig, HeatView};
 use crate::engine::trade_window::TradeWindow;
 use crate::engine::ServerEngine;
 use crate::instrument::Instrument;
@@ -51,6 +52,8 @@ pub struct OrderbookEngine<A: Adapter> {
     changed_us: u64,
     /// A source-clocked market's time (a capture replay's), set by its tick loop; `None`: the clock.
     source_time_ms: Option<u64>,
+    /// The book over time, for heatmaps (off unless [`OrderbookEngine::with_heat`]).
+    heat: HeatColumns,
 }
 
 impl<A: Adapter> OrderbookEngine<A> {
@@ -72,7 +75,14 @@ impl<A: Adapter> OrderbookEngine<A> {
             times: BookTimes::default(),
             changed_us: 0,
             source_time_ms: None,
+            heat: HeatColumns::new(HeatConfig::OFF),
         }
+    }
+
+    /// Build heat columns with these settings ([`HeatConfig::OFF`]: none).
+    pub fn with_heat(mut self, config: HeatConfig) -> Self {
+        self.heat = HeatColumns::new(config);
+        self
     }
 
     /// Replace the wall clock (recordings and tests use simulated time).
@@ -190,7 +200,15 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
         if tape.dropped > 0 {
             self.counters.prints_dropped.fetch_add(tape.dropped, Ordering::Relaxed);
         }
-        self.frames.build_with_tape(b, &self.book, &self.instrument, self.depth, meta, Some(tape))
+        self.heat.sample(meta.timestamp_ms, &self.book, &self.instrument, self.status);
+        let parts = FrameParts { book: &self.book, inst: &self.instrument, depth: self.depth, meta, tape: Some(tape), heat: self.heat.take_fresh() };
+        let bytes = self.frames.build_frame(b, parts);
+        self.heat.clear_fresh();
+        bytes
+    }
+
+    fn tick_due(&self) -> bool {
+        self.heat.due(self.now_ms())
     }
 
     fn set_source_time(&mut self, ms: u64) {
@@ -209,7 +227,11 @@ impl<A: Adapter> ServerEngine for OrderbookEngine<A> {
         }
         // Join frames are rare (one per joining client): fresh scratch buffers keep `&self` honest.
         let tape = Some(self.tape.view());
-        Some(FrameBuilder::default().build_with_tape(b, &self.book, &self.instrument, self.depth, self.meta(false), tape).to_vec())
+        // And the recent heat columns: a late joiner's heatmap starts with history, not a blank.
+        let (columns, bins) = self.heat.history();
+        let heat = Some(HeatView { columns: &columns, bins: &bins });
+        let parts = FrameParts { book: &self.book, inst: &self.instrument, depth: self.depth, meta: self.meta(false), tape, heat };
+        Some(FrameBuilder::default().build_frame(b, parts).to_vec())
     }
 }
 

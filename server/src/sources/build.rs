@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::adapters::book_image::BookImageAdapter;
 use crate::adapters::sim::SimAdapter;
+use crate::engine::heat_columns::HeatConfig;
 use crate::engine::orderbook_engine::OrderbookEngine;
 use crate::exchange::capture::{CaptureEvent, CaptureReader, CaptureWriter};
 use crate::instrument::Instrument;
@@ -57,6 +58,8 @@ pub struct SourceOptions {
     pub max_backoff: Duration,
     /// The servers' tick rate: a capture replay ticks on the capture's clock at this rate.
     pub tick_hz: u32,
+    /// Heat columns for heatmaps (`--heat-*`).
+    pub heat: HeatConfig,
 }
 
 impl Default for SourceOptions {
@@ -79,6 +82,7 @@ impl Default for SourceOptions {
             confirm_deadline: live_source::DEFAULT_CONFIRM_DEADLINE,
             max_backoff: live_source::Backoff::default().max,
             tick_hz: crate::tick_loop::DEFAULT_TICK_HZ,
+            heat: HeatConfig::default(),
         }
     }
 }
@@ -102,7 +106,7 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
     for spec in specs {
         match spec {
             SourceSpec::Simulator => {
-                let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), opts.depth);
+                let engine = OrderbookEngine::new(SimAdapter::new(), sim_instrument(), opts.depth).with_heat(opts.heat);
                 metrics.register_engine(engine.counters());
                 let (tx, rx) = mpsc::channel::<Bytes>(1024);
                 out.markets.push(Market::new(engine.symbol().to_string(), engine, rx));
@@ -123,7 +127,7 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                     return Err(format!("{}: no symbols in the header: pass --capture-symbols", path.display()));
                 }
                 let first = out.markets.len();
-                let feed = VenueFeed::new(venue, venue_markets(&symbols, opts.depth, metrics, &mut out.markets), metrics.clone());
+                let feed = VenueFeed::new(venue, venue_markets(&symbols, opts, metrics, &mut out.markets), metrics.clone());
                 // A replay runs on the capture's clock: its frames say when the market happened.
                 for m in &mut out.markets[first..] {
                     m.clocked_by_source = true;
@@ -160,7 +164,7 @@ pub fn build(specs: &[SourceSpec], opts: &SourceOptions, metrics: &Arc<Metrics>)
                     let file = std::fs::File::create(path).map_err(|e| format!("--capture-out {}: {e}", path.display()))?;
                     live.capture_out = Some(CaptureWriter::new(Box::new(std::io::BufWriter::new(file))));
                 }
-                let feed = VenueFeed::new(venue, venue_markets(symbols, opts.depth, metrics, &mut out.markets), metrics.clone());
+                let feed = VenueFeed::new(venue, venue_markets(symbols, opts, metrics, &mut out.markets), metrics.clone());
                 out.tasks.push(Box::pin(live_source::run_live(feed, live)));
             }
         }
@@ -183,13 +187,13 @@ fn capture_header(path: &Path) -> Result<(String, Vec<String>), String> {
 
 /// Engines fed by a venue: one per symbol, each behind a bounded inbox. An exchange book's scale
 /// comes from its first prices, so the instrument starts at whole units.
-fn venue_markets(symbols: &[String], depth: usize, metrics: &Arc<Metrics>, markets: &mut Vec<Market>) -> Vec<FeedTarget> {
+fn venue_markets(symbols: &[String], opts: &SourceOptions, metrics: &Arc<Metrics>, markets: &mut Vec<Market>) -> Vec<FeedTarget> {
     symbols
         .iter()
         .map(|symbol| {
             let (tx, rx) = mpsc::channel::<Bytes>(64);
             let instrument = Instrument { symbol: symbol.clone(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
-            let engine = OrderbookEngine::new(BookImageAdapter::new(), instrument, depth);
+            let engine = OrderbookEngine::new(BookImageAdapter::new(), instrument, opts.depth).with_heat(opts.heat);
             metrics.register_engine(engine.counters());
             markets.push(Market::new(symbol.clone(), engine, rx));
             FeedTarget { symbol: symbol.clone(), inbox: tx }

@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 export { BookStatus } from './schema/book-status.js';
+export { HeatColumn } from './schema/heat-column.js';
 export { OrderbookFrame } from './schema/orderbook-frame.js';
 export { PriceLevel } from './schema/price-level.js';
 export { Trade } from './schema/trade.js';

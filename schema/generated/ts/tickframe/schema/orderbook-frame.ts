@@ -5,6 +5,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { BookStatus } from '../../tickframe/schema/book-status.js';
+import { HeatColumn } from '../../tickframe/schema/heat-column.js';
 import { PriceLevel } from '../../tickframe/schema/price-level.js';
 import { Trade } from '../../tickframe/schema/trade.js';
 
@@ -240,8 +241,42 @@ bookUnchangedMs():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Heat columns, oldest first: a frame carries each column that closed since the previous frame
+ * (usually none or one); a join frame carries the recent history (at most `--heat-history`).
+ */
+heat(index: number, obj?:HeatColumn):HeatColumn|null {
+  const offset = this.bb!.__offset(this.bb_pos, 52);
+  return offset ? (obj || new HeatColumn()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 56, this.bb!) : null;
+}
+
+heatLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 52);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * The columns' bins, column after column, lowest price first. Each is the largest resting size in
+ * that bin during the interval, quantised: q = round(ln(1 + lots) * 1024), lots = size / lot_size
+ * (0: empty), so size = (exp(q / 1024) - 1) * lot_size, 1 + lots within 0.05 %.
+ */
+heatBins(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 54);
+  return offset ? this.bb!.readUint16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+heatBinsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 54);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+heatBinsArray():Uint16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 54);
+  return offset ? new Uint16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startOrderbookFrame(builder:flatbuffers.Builder) {
-  builder.startObject(24);
+  builder.startObject(26);
 }
 
 static addSequence(builder:flatbuffers.Builder, sequence:bigint) {
@@ -352,6 +387,35 @@ static addBookUnchangedMs(builder:flatbuffers.Builder, bookUnchangedMs:bigint) {
   builder.addFieldInt64(23, bookUnchangedMs, BigInt('0'));
 }
 
+static addHeat(builder:flatbuffers.Builder, heatOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(24, heatOffset, 0);
+}
+
+static startHeatVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(56, numElems, 8);
+}
+
+static addHeatBins(builder:flatbuffers.Builder, heatBinsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(25, heatBinsOffset, 0);
+}
+
+static createHeatBinsVector(builder:flatbuffers.Builder, data:number[]|Uint16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createHeatBinsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createHeatBinsVector(builder:flatbuffers.Builder, data:number[]|Uint16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startHeatBinsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
 static endOrderbookFrame(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -365,7 +429,7 @@ static finishSizePrefixedOrderbookFrameBuffer(builder:flatbuffers.Builder, offse
   builder.finish(offset, 'TKFR', true);
 }
 
-static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timestampMs:bigint, symbolOffset:flatbuffers.Offset, tickSize:number, lotSize:number, bestBid:number, bestAsk:number, midPrice:number, spread:number, bidsOffset:flatbuffers.Offset, asksOffset:flatbuffers.Offset, bidTotalSize:number, askTotalSize:number, imbalance:number, status:BookStatus, heartbeat:boolean, tradesOffset:flatbuffers.Offset, tradeSeq:bigint, buyVolume:number, sellVolume:number, tradeCount:bigint, exchangeTimeUs:bigint, receivedTimeUs:bigint, bookUnchangedMs:bigint):flatbuffers.Offset {
+static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timestampMs:bigint, symbolOffset:flatbuffers.Offset, tickSize:number, lotSize:number, bestBid:number, bestAsk:number, midPrice:number, spread:number, bidsOffset:flatbuffers.Offset, asksOffset:flatbuffers.Offset, bidTotalSize:number, askTotalSize:number, imbalance:number, status:BookStatus, heartbeat:boolean, tradesOffset:flatbuffers.Offset, tradeSeq:bigint, buyVolume:number, sellVolume:number, tradeCount:bigint, exchangeTimeUs:bigint, receivedTimeUs:bigint, bookUnchangedMs:bigint, heatOffset:flatbuffers.Offset, heatBinsOffset:flatbuffers.Offset):flatbuffers.Offset {
   OrderbookFrame.startOrderbookFrame(builder);
   OrderbookFrame.addSequence(builder, sequence);
   OrderbookFrame.addTimestampMs(builder, timestampMs);
@@ -391,6 +455,8 @@ static createOrderbookFrame(builder:flatbuffers.Builder, sequence:bigint, timest
   OrderbookFrame.addExchangeTimeUs(builder, exchangeTimeUs);
   OrderbookFrame.addReceivedTimeUs(builder, receivedTimeUs);
   OrderbookFrame.addBookUnchangedMs(builder, bookUnchangedMs);
+  OrderbookFrame.addHeat(builder, heatOffset);
+  OrderbookFrame.addHeatBins(builder, heatBinsOffset);
   return OrderbookFrame.endOrderbookFrame(builder);
 }
 }
