@@ -31,7 +31,15 @@ export {
   type RecordedFrame,
   type ReadRecordingLimits,
 } from './feed/recording.js';
-export { createMarketStore, type ImbalanceWindow, type MarketStore, type MarketStoreOptions, type MarketState } from './store/createMarketStore.js';
+export {
+  createMarketStore,
+  type HeatmapAccess,
+  type ImbalanceWindow,
+  type MarketStore,
+  type MarketStoreOptions,
+  type MarketState,
+} from './store/createMarketStore.js';
+export type { HeatPaint, HeatReadout, HeatState, HeatViewport } from './store/heatPicture.js';
 export { imbalanceKey } from './store/imbalanceWindow.js';
 export type { BookPicture, BookStatus, FeedStats, Level } from './store/bookPicture.js';
 /** @deprecated Renamed {@link BookPicture} ("snapshot" is the exchange's word for a whole book it sends); this alias goes in the next release. */
@@ -46,3 +54,6 @@ export { formatClock } from './format/timeFormat.js';
 export { tapeModel, type TapeModel, type TapeRowModel } from './TradeTape/tapeModel.js';
 /** DepthChart's model: every coordinate it draws, for a renderer of your own (canvas, another framework). */
 export { depthModel, nearestPoint, stepPoint, type DepthGeometry, type DepthModel, type DepthPoint, type AxisMark } from './DepthChart/depthModel.js';
+/** LiquidityHeatmap's model and palette: the price window it asks the engine for, and the theme's colour map. */
+export { followWindow, panWindow, priceOfY, yOfPrice, heatSummary, readoutText, type PriceWindow } from './LiquidityHeatmap/heatmapModel.js';
+export { buildPalette, parseColour, DEFAULT_STOPS, DEFAULT_HATCH, type Rgba } from './LiquidityHeatmap/heatPalette.js';

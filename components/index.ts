@@ -13,3 +13,4 @@ export { ReplayControls, type ReplayControlsProps } from './ReplayControls/Repla
 export { DepthChart, type DepthChartProps } from './DepthChart/DepthChart.js';
 export { stepPath } from './DepthChart/depthModel.js';
 export { TradeTape, type TradeTapeProps } from './TradeTape/TradeTape.js';
+export { LiquidityHeatmap, type LiquidityHeatmapProps } from './LiquidityHeatmap/LiquidityHeatmap.js';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The browser engine's memory contract, generated from the Rust that defines it
 // (engine-wasm/src/market_engine.rs: LEVEL_STRIDE, BAR_SCALE_STRIDE, VOLUME_STRIDE, `mod summary`;
-// engine-wasm/src/trade_tape.rs: ROW_STRIDE, `mod row`, `mod row_flag`) into
+// engine-wasm/src/trade_tape.rs: ROW_STRIDE, `mod row`, `mod row_flag`; engine-wasm/src/heat_history.rs:
+// MARK_STRIDE, TOUCH_STRIDE, PALETTE_LEN, `mod heat_info`, `mod mark`) into
 // components/engine/engineLayout.generated.ts. `--check` exits 1 when the committed file differs
 // (components/engine/engineLayout.test.ts runs the same comparison).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SOURCES = ['engine-wasm/src/market_engine.rs', 'engine-wasm/src/trade_tape.rs'];
+export const SOURCES = ['engine-wasm/src/market_engine.rs', 'engine-wasm/src/trade_tape.rs', 'engine-wasm/src/heat_history.rs'];
 const SOURCE = SOURCES.join(' and ');
 
 /** The Rust sources' text, one string (what `generate` reads). */
@@ -71,6 +72,19 @@ ${slots('row').join('\n')}
 /** Bits of a tape row's \`FLAGS\`. */
 export const ROW_FLAG = {
 ${slots('row_flag').join('\n')}
+} as const;
+/** f64 slots per print mark in the heatmap's marks view, and per column in its touch view. */
+export const MARK_STRIDE = ${constant('MARK_STRIDE')};
+export const TOUCH_STRIDE = ${constant('TOUCH_STRIDE')};
+/** RGBA entries in the heatmap's palette (then one for the hatching). */
+export const PALETTE_LEN = ${constant('PALETTE_LEN')};
+/** Field offsets within a print mark's \`MARK_STRIDE\` slots. */
+export const MARK = {
+${slots('mark').join('\n')}
+} as const;
+/** Slot indices of the heatmap's info view; \`LEN\` is its length. */
+export const HEAT_INFO = {
+${slots('heat_info').join('\n')}
 } as const;
 /** Slot indices of the engine's summary view; \`LEN\` is its length. */
 export const SUMMARY = {

@@ -62,6 +62,23 @@ export class FramingCheck {
     }
   }
 
+  /**
+   * Only a frame's heat columns and prints, into the heatmap's history (a replay seek rebuilding the
+   * minutes before the point it shows). The same checks; a frame that fails them is counted.
+   */
+  ingestHeat(bytes: Uint8Array): boolean {
+    const why =
+      bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES
+        ? `frame size ${bytes.byteLength} out of range`
+        : bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3]
+          ? 'not a tickframe frame (identifier)'
+          : this.input
+            ? this.input.ingestHeat(bytes)
+            : 'no engine memory to write into';
+    if (typeof why === 'string') this.reject(why);
+    return typeof why !== 'string';
+  }
+
   /** @deprecated Renamed {@link FramingCheck.ingest}; goes with the `BinaryFrameParser` alias. */
   parse(data: unknown, receivedMs: number): ParseOutcome {
     return this.ingest(data, receivedMs);

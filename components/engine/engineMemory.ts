@@ -10,17 +10,36 @@ import { rejectedCode, type Engine } from './initEngine.js';
 import {
   BAR_SCALE,
   BAR_SCALE_STRIDE,
+  HEAT_INFO,
   LEVEL,
   LEVEL_STRIDE,
   LEVEL_VOLUME,
+  MARK,
+  MARK_STRIDE,
+  PALETTE_LEN,
   ROW,
   ROW_FLAG,
   ROW_STRIDE,
   SUMMARY,
+  TOUCH_STRIDE,
   VOLUME_STRIDE,
 } from './engineLayout.generated.js';
 
-export { BAR_SCALE_STRIDE, LEVEL_STRIDE, LEVEL_VOLUME, ROW, ROW_FLAG, ROW_STRIDE, SUMMARY, VOLUME_STRIDE };
+export {
+  BAR_SCALE_STRIDE,
+  HEAT_INFO,
+  LEVEL_STRIDE,
+  LEVEL_VOLUME,
+  MARK,
+  MARK_STRIDE,
+  PALETTE_LEN,
+  ROW,
+  ROW_FLAG,
+  ROW_STRIDE,
+  SUMMARY,
+  TOUCH_STRIDE,
+  VOLUME_STRIDE,
+};
 
 /**
  * `count` laid-out levels from `from`, read from a copy of the levels view (`levelsAndScales`), each
@@ -85,6 +104,32 @@ export function tapeRows(engine: Engine, memory: WebAssembly.Memory, rows: numbe
   return new Float64Array(memory.buffer, ptr, rows * ROW_STRIDE).slice();
 }
 
+/** The heatmap's info slots (`HEAT_INFO`), copied. */
+export function heatInfo(engine: Engine, memory: WebAssembly.Memory): Float64Array {
+  const ptr = engine.heat_info_ptr();
+  return new Float64Array(memory.buffer, ptr, HEAT_INFO.LEN).slice();
+}
+
+/** The painted pixels as a view for `putImageData` (valid until the engine's next call: blit at once). */
+export function heatPixels(engine: Engine, memory: WebAssembly.Memory): Uint8ClampedArray<ArrayBuffer> {
+  const len = engine.heat_pixels_len();
+  const ptr = engine.heat_pixels_ptr();
+  return new Uint8ClampedArray(memory.buffer as ArrayBuffer, ptr, len);
+}
+
+/** The last paint's print marks (`MARK_STRIDE` each) and touch line (`TOUCH_STRIDE` per column), copied. */
+export function heatOverlay(engine: Engine, memory: WebAssembly.Memory, marks: number, touch: number): { marks: Float64Array; touch: Float64Array } {
+  const marksPtr = engine.heat_marks_ptr();
+  const touchPtr = engine.heat_touch_ptr();
+  return {
+    marks: new Float64Array(memory.buffer, marksPtr, marks * MARK_STRIDE).slice(),
+    touch: new Float64Array(memory.buffer, touchPtr, touch * TOUCH_STRIDE).slice(),
+  };
+}
+
+/** Bytes the engine's palette takes: `PALETTE_LEN` RGBA entries and the hatching's. */
+export const PALETTE_BYTES = (PALETTE_LEN + 1) * 4;
+
 /**
  * Frames written straight into the engine's input buffer: no allocation per frame. The buffer only
  * grows and stays put until it does, so in steady state a frame is one copy and one call.
@@ -99,6 +144,19 @@ export class EngineInput {
 
   /** Ingest `bytes`: the engine's outcome code, or its error text when it rejected the frame. */
   ingest(bytes: Uint8Array, receivedMs: number): number | string {
+    this.place(bytes);
+    const code = this.engine.ingest_input(bytes.byteLength, receivedMs);
+    return code === rejectedCode() ? this.engine.last_error() : code;
+  }
+
+  /** Only the frame's heat columns and prints into the heatmap's history (a seek's rebuild): 0, or the error text. */
+  ingestHeat(bytes: Uint8Array): number | string {
+    this.place(bytes);
+    const code = this.engine.ingest_heat_input(bytes.byteLength);
+    return code === rejectedCode() ? this.engine.last_error() : code;
+  }
+
+  private place(bytes: Uint8Array) {
     let view = this.view;
     if (!view || view.buffer !== this.memory.buffer || view.length < bytes.byteLength) {
       // Grow (or find) the buffer first: that call may move it or grow (detach) memory.
@@ -106,7 +164,5 @@ export class EngineInput {
       view = this.view = new Uint8Array(this.memory.buffer, ptr, Math.max(bytes.byteLength, view?.length ?? 0));
     }
     view.set(bytes);
-    const code = this.engine.ingest_input(bytes.byteLength, receivedMs);
-    return code === rejectedCode() ? this.engine.last_error() : code;
   }
 }

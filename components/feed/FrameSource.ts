@@ -31,9 +31,11 @@ export interface FrameSourceEvents {
   /**
    * The stream jumps to another point in time (a replay's seek or rewind): what was kept from the
    * frames before it — the tape of prints — is forgotten and rebuilt from the frames that follow. A
-   * reconnect is not a jump: prints seen before it stay, each kept once.
+   * reconnect is not a jump: prints seen before it stay, each kept once. `before`: the frames
+   * leading up to the jump point (a replay gives the last minute's), from which views that show
+   * the past — the heatmap's columns — rebuild it.
    */
-  jumped?(): void;
+  jumped?(before?: readonly Uint8Array[]): void;
   /**
    * A replay started, paused or changed speed.
    * @deprecated A replay's state is its observable progress (`FrameSource.subscribe` / `getProgress`),

@@ -19,7 +19,14 @@ export interface ReplaySourceOptions {
   autoplay?: boolean;
   /** What the recording may make the page hold (bytes, records); see {@link ReadRecordingLimits}. */
   limits?: ReadRecordingLimits;
+  /**
+   * How far back (recorded ms) a seek hands the frames before its point to views that show the past
+   * (the heatmap rebuilds its columns from them). Default 60000: a default heatmap's history.
+   */
+  historyMs?: number;
 }
+
+const DEFAULT_HISTORY_MS = 60_000;
 
 /**
  * Plays a recording through the same path as a live socket (`frame` events into the parser), at the
@@ -101,7 +108,7 @@ export class ReplaySource implements FrameSource {
     // Going anywhere but forward by one restarts sequences: announce it like a reconnect, and as a
     // jump (the tape is rebuilt from the frame shown).
     this.state('open');
-    this.events?.jumped?.();
+    this.events?.jumped?.(this.framesBefore(i));
     this.index = i;
     this.deliver();
     if (this.clock.playing) this.scheduleNext();
@@ -171,6 +178,16 @@ export class ReplaySource implements FrameSource {
         `tickframe: recording ${this.recording.stopped.reason === 'record-limit' ? 'over its record limit' : this.recording.stopped.reason} at byte ${this.recording.stopped.offset}; playing the ${this.recording.frames.length} whole frames before it`,
       );
     }
+  }
+
+  /** The frames of the `historyMs` before frame `i` (what a seek hands views that show the past). */
+  private framesBefore(i: number): Uint8Array[] {
+    const rec = this.recording;
+    if (!rec || i === 0) return [];
+    const from = rec.frames[i].receivedMs - (this.options.historyMs ?? DEFAULT_HISTORY_MS);
+    let j = i;
+    while (j > 0 && rec.frames[j - 1].receivedMs >= from) j--;
+    return rec.frames.slice(j, i).map((r) => r.frame);
   }
 
   private rewind(): void {

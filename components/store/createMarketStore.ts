@@ -15,8 +15,26 @@ import { LatencyTracker, type Latency } from './latency.js';
 import { createPaintScheduler } from './paintScheduler.js';
 import { isStale, watchStaleness } from './staleness.js';
 import type { TapePicture, TapeView } from './tapePicture.js';
+import type { HeatPaint, HeatReadout, HeatState, HeatViewport } from './heatPicture.js';
 
 export type { ImbalanceWindow, TapePicture, TapeView };
+
+/**
+ * The heatmap's way into the store's engine (`LiquidityHeatmap` uses it; so can a custom view).
+ * Every call is a no-op returning null until the engine has loaded, and after `dispose()`.
+ */
+export interface HeatmapAccess {
+  /** Paint the history into the engine's pixel buffer and read back what to draw. */
+  paint(viewport: HeatViewport): HeatPaint | null;
+  /** What is under (x, y) of the last paint. */
+  readout(x: number, y: number): HeatReadout | null;
+  /** The history as the last frame left it, without painting. */
+  state(): HeatState | null;
+  /** The colours: 256 RGBA entries low to high, then the hatching's (1028 bytes). */
+  setPalette(rgba: Uint8Array): void;
+  /** Keep the last `n` columns (default 600, at most 3600); forgets the history. */
+  setCapacity(n: number): void;
+}
 
 export interface MarketState {
   /** Transport state of the source. */
@@ -89,6 +107,8 @@ export interface MarketStore extends StoreApi<MarketState> {
   measureImbalance(window: ImbalanceWindow): () => void;
   /** Change how the tape is aggregated, filtered and flagged (merged into the current `tapeView`). */
   setTapeView(view: TapeView): void;
+  /** The heatmap's history and painter in this store's engine. */
+  heatmap: HeatmapAccess;
   /** Stop the source, timers and animation frames and free the engine's memory. */
   dispose(): void;
 }
@@ -183,8 +203,9 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
       replay(replay) {
         store.setState({ replay });
       },
-      jumped() {
+      jumped(before) {
         session?.resetTape();
+        session?.rebuildHeat(before ?? []);
         latency.reset();
         changed();
       },
@@ -207,8 +228,30 @@ export function createMarketStore(options: MarketStoreOptions): MarketStore {
   const ready = options.autoStart === false ? Promise.resolve() : start();
   ready.catch((e) => store.setState({ lastError: `engine failed to load: ${e instanceof Error ? e.message : e}` }));
 
+  // Palette and capacity asked for before the engine loaded are applied once it has.
+  let heatPalette: Uint8Array | null = null;
+  let heatCapacity: number | null = null;
+  void ready.then(() => {
+    if (heatCapacity !== null) session?.setHeatCapacity(heatCapacity);
+    if (heatPalette) session?.setHeatPalette(heatPalette);
+  });
+  const heatmap: HeatmapAccess = {
+    paint: (v) => (disposed ? null : (session?.paintHeat(v) ?? null)),
+    readout: (x, y) => (disposed ? null : (session?.heatReadout(x, y) ?? null)),
+    state: () => (disposed ? null : (session?.heatState() ?? null)),
+    setPalette(rgba) {
+      heatPalette = rgba;
+      session?.setHeatPalette(rgba);
+    },
+    setCapacity(n) {
+      heatCapacity = n;
+      session?.setHeatCapacity(n);
+    },
+  };
+
   return Object.assign(store, {
     ready,
+    heatmap,
     setGrouping(multiple: number) {
       const g = Math.max(1, Math.floor(multiple) || 1);
       store.setState({ grouping: g });

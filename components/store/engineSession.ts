@@ -5,11 +5,12 @@
  */
 import { Engine, initEngine, type EngineSource } from '../engine/initEngine.js';
 import { FramingCheck } from '../engine/FramingCheck.js';
-import { SUMMARY as S, summaryView } from '../engine/engineMemory.js';
+import { heatInfo, SUMMARY as S, summaryView } from '../engine/engineMemory.js';
 import { readBook, readEngineStale, readStats, stillEasing, type BookPicture, type FeedStats } from './bookPicture.js';
 
 import { engineWindow, type ImbalanceWindow, type ImbalanceWindows } from './imbalanceWindow.js';
 import { DEFAULT_TAPE_CAPACITY, readTape, type TapePicture, type TapeView } from './tapePicture.js';
+import { paintHeat, readHeatReadout, readHeatState, type HeatPaint, type HeatReadout, type HeatState, type HeatViewport } from './heatPicture.js';
 
 export type { ImbalanceWindow };
 
@@ -87,6 +88,41 @@ export class EngineSession {
   /** The stream jumped (a replay seek): forget the prints kept, the next frames rebuild the tape. */
   resetTape() {
     this.engine?.reset_tape();
+  }
+
+  /**
+   * The stream jumped: forget the heat history and rebuild it from `before`, the frames leading up
+   * to the jump point (their heat columns and prints only; the book is the next frame's).
+   */
+  rebuildHeat(before: readonly Uint8Array[]) {
+    if (!this.engine) return;
+    this.engine.reset_heat();
+    for (const f of before) this.framing.ingestHeat(f);
+  }
+
+  /** Keep the last `n` heat columns (forgets the history). */
+  setHeatCapacity(n: number) {
+    this.engine?.set_heat_capacity(Math.max(1, Math.floor(n) || 1));
+  }
+
+  /** The heatmap's colours: `PALETTE_LEN` RGBA entries then the hatching's. */
+  setHeatPalette(rgba: Uint8Array) {
+    this.engine?.set_heat_palette(rgba);
+  }
+
+  /** Paint the heatmap (see `HeatViewport`); null once freed. */
+  paintHeat(v: HeatViewport): HeatPaint | null {
+    return this.engine ? paintHeat(this.engine, this.memory, v) : null;
+  }
+
+  /** The heat history as the last frame left it (no paint). */
+  heatState(): HeatState | null {
+    return this.engine ? readHeatState(heatInfo(this.engine, this.memory)) : null;
+  }
+
+  /** What is under (x, y) of the last paint. */
+  heatReadout(x: number, y: number): HeatReadout | null {
+    return this.engine ? readHeatReadout(this.engine, this.memory, x, y) : null;
   }
 
   setGrouping(multiple: number) {

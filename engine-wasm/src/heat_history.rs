@@ -593,7 +593,8 @@ impl HeatHistory {
         }
         // Pixel column px belongs to the c-th column from the right when px is in [w − (c+1)·cw, w − c·cw).
         let c = ((view.width - 1 - x.floor() as usize) / view.column_px) as u64;
-        let price = view.price_top - (y + 0.5) / view.height as f64 * (view.price_top - view.price_bottom);
+        // The pixel row's centre, as the paint samples it.
+        let price = view.price_top - (y.floor() + 0.5) / view.height as f64 * (view.price_top - view.price_bottom);
         let Some(seq) = right.checked_sub(c) else { return };
         self.info[heat_info::READOUT_SEQ] = seq as f64;
         let Some(i) = self.slot(seq) else {

@@ -2,7 +2,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 export { BookStatus } from '../../schema/generated/ts/tickframe/schema';
-import { BookStatus, OrderbookFrame, PriceLevel, Trade, TradeSide } from '../../schema/generated/ts/tickframe/schema';
+import { BookStatus, HeatColumn, OrderbookFrame, PriceLevel, Trade, TradeSide } from '../../schema/generated/ts/tickframe/schema';
 
 /** A print for a test frame: price, size, the taker's side, its `seq`. */
 export type TestPrint = { price: number; size: number; buy: boolean; seq: number; timeMs?: number; flags?: number };
@@ -17,6 +17,26 @@ export function printsFrom(t0: number) {
     buy,
     flags,
   });
+}
+
+/** A heat column for a test frame: its bins as lots (quantised here as the server does). */
+export type TestHeatColumn = {
+  seq: number;
+  endMs: number;
+  lowPrice: number;
+  binSize: number;
+  bestBid: number;
+  bestAsk: number;
+  status?: BookStatus;
+  /** Bit 0: no book for the whole interval. */
+  flags?: number;
+  intervalMs?: number;
+  lots: ArrayLike<number>;
+};
+
+/** The server's quantisation: round(ln(1 + lots) × 1024), saturating (server/src/engine/heat_columns.rs). */
+export function quantiseLots(lots: number): number {
+  return lots <= 0 ? 0 : Math.min(65535, Math.max(1, Math.round(Math.log1p(lots) * 1024)));
 }
 
 export function buildFrameTs(opts: {
@@ -36,6 +56,8 @@ export function buildFrameTs(opts: {
   receivedTimeUs?: number;
   /** How long the book had been unchanged (ms). */
   bookUnchangedMs?: number;
+  /** Heat columns the frame carries (oldest first). */
+  heat?: TestHeatColumn[];
 }): Uint8Array {
   const b = new flatbuffers.Builder(1024);
   const symbol = b.createString(opts.symbol ?? 'TS-USD');
@@ -55,6 +77,33 @@ export function buildFrameTs(opts: {
       Trade.createTrade(b, t.price, t.size, t.timeMs ?? 1.7e12 + t.seq, BigInt(t.seq), t.buy ? TradeSide.Buy : TradeSide.Sell, t.flags ?? 0);
     }
     trades = b.endVector();
+  }
+  const columns = opts.heat ?? [];
+  let heat = 0;
+  let heatBins = 0;
+  if (columns.length > 0) {
+    const q: number[] = columns.flatMap((c) => Array.from(c.lots, quantiseLots));
+    OrderbookFrame.startHeatBinsVector(b, q.length);
+    for (let i = q.length - 1; i >= 0; i--) b.addInt16(q[i]);
+    heatBins = b.endVector();
+    OrderbookFrame.startHeatVector(b, columns.length);
+    for (let i = columns.length - 1; i >= 0; i--) {
+      const c = columns[i];
+      HeatColumn.createHeatColumn(
+        b,
+        BigInt(c.seq),
+        BigInt(Math.round(c.endMs)),
+        c.lowPrice,
+        c.binSize,
+        c.bestBid,
+        c.bestAsk,
+        c.lots.length,
+        c.status ?? BookStatus.Live,
+        c.flags ?? 0,
+        c.intervalMs ?? 100,
+      );
+    }
+    heat = b.endVector();
   }
   const bidTotal = opts.bids.reduce((s, l) => s + l[1], 0);
   const askTotal = opts.asks.reduce((s, l) => s + l[1], 0);
@@ -91,6 +140,10 @@ export function buildFrameTs(opts: {
       prints.filter((t) => !t.buy).reduce((s, t) => s + t.size, 0),
     );
     OrderbookFrame.addTradeCount(b, BigInt(prints.length));
+  }
+  if (columns.length > 0) {
+    OrderbookFrame.addHeat(b, heat);
+    OrderbookFrame.addHeatBins(b, heatBins);
   }
   const frame = OrderbookFrame.endOrderbookFrame(b);
   b.finish(frame, 'TKFR');

@@ -17,10 +17,12 @@ it('imports and renders on the server without window or document', async () => {
       <kit.DepthChart store={store} />
       <kit.ConnectionStatus store={store} />
       <kit.TradeTape store={store} />
+      <kit.LiquidityHeatmap store={store} />
     </>,
   );
   expect(html).toContain('Waiting for data');
   expect(html).toContain('Waiting for a two-sided book');
   expect(html).toContain('aria-label="Trades"');
+  expect(html).toContain('aria-label="Liquidity heatmap"');
   store.dispose();
 });
