@@ -43,8 +43,8 @@ function scripted(columns: TestHeatColumn[], then?: 'closed'): () => FrameSource
 function EdgeHeatmap({ source, staleAfterMs }: { source: () => FrameSource; staleAfterMs?: number }) {
   const store = useMarketStore(source, [], { staleAfterMs });
   if (!store) return null;
-  // One bin a pixel row, one column 4 px: the picture's rows are the bins, top = 100.15.
-  return <LiquidityHeatmap store={store} width={240} height={BINS} columnPx={4} pricePerPx={0.01} showTouch={false} follow />;
+  // One bin a pixel row, one column 4 px: row y is bin 31 − y (the top row 100.15, the bottom 99.84).
+  return <LiquidityHeatmap store={store} width={240} height={BINS} columnPx={4} priceRange={{ top: 100.155, bottom: 99.835 }} showTouch={false} />;
 }
 const meta = { title: 'Edge cases/Heatmap', component: EdgeHeatmap } satisfies Meta<typeof EdgeHeatmap>;
 export default meta;
@@ -62,17 +62,21 @@ export const ResyncInTheMiddle: EdgeStory = {
   ),
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(columnsShown(canvasElement)).toBe(50), { timeout: 15_000 });
+    // (the summary lags the picture by at most a second; the pixels are there by then)
     await waitFor(() => expect(paintedPixels(canvasElement)).toBeGreaterThan(1000));
     // The newest column (rightmost 4 px): its largest bin, at the top row, is --tf-heat-4.
     const w = 240;
     const top = pixel(canvasElement, w - 2, 0);
-    await expect(near(top, themeRgba(canvasElement, '--tf-heat-4'))).toBe(true);
+    // (Within two palette entries: the scale's head is the window's p99 bucket, at or just above the largest.)
+    const want = themeRgba(canvasElement, '--tf-heat-4');
+    await expect({ top, near: near(top, want, 10) }).toEqual({ top, near: true });
+    await expect(want).toEqual([255, 255, 255, 255]);
     // Column 25 (resyncing) sits 25 columns from the right: only hatch and grey there.
     const x = w - (50 - 25) * 4 - 2;
     const hatch = themeRgba(canvasElement, '--tf-heat-hatch');
     const marked = Array.from({ length: BINS }, (_, y) => pixel(canvasElement, x, y));
-    await expect(marked.some((p) => near(p, hatch, 3))).toBe(true);
-    await expect(marked.every((p) => near(p, hatch, 3) || (p[0] === p[1] && p[1] === p[2]))).toBe(true);
+    await expect({ hatch, hatched: marked.filter((p) => near(p, hatch, 3)).length > 0 }).toEqual({ hatch, hatched: true });
+    await expect(marked.filter((p) => !near(p, hatch, 3) && !(p[0] === p[1] && p[1] === p[2]))).toEqual([]);
   },
 };
 
@@ -88,8 +92,16 @@ export const StaleFeed: EdgeStory = {
     />
   ),
   play: async ({ canvasElement }) => {
-    await waitFor(() => expect(within(canvasElement).getByText('stale')).toBeTruthy(), { timeout: 15_000 });
-    await expect(canvasElement.querySelector('.tf-heatmap__pixels')!.getAttribute('aria-label')).toMatch(/5 intervals resyncing or stale/);
+    await waitFor(() => expect(columnsShown(canvasElement)).toBeGreaterThan(0), { timeout: 15_000 });
+    await waitFor(() => expect(within(canvasElement).queryByText('stale')).toBeNull());
+    // The summary is refreshed once a second: within a few, it counts the stale intervals.
+    await waitFor(
+      () => expect(canvasElement.querySelector('.tf-heatmap__pixels')!.getAttribute('aria-label')).toMatch(/5 intervals resyncing or stale/),
+      {
+        timeout: 5_000,
+      },
+    );
+    await waitFor(() => expect(within(canvasElement).getByText('stale')).toBeTruthy(), { timeout: 5_000 });
   },
 };
 

@@ -116,14 +116,16 @@ export const Replay: StoryObj<typeof ReplayHeatmap> = {
   render: () => <ReplayHeatmap />,
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(columnsShown(canvasElement)).toBeGreaterThan(20), { timeout: 20_000 });
-    const slider = within(canvasElement).getByRole('slider');
+    const canvas = within(canvasElement);
+    await fireEvent.click(canvas.getByRole('button', { name: 'Pause' }));
+    const slider = canvas.getByRole('slider');
     // To the start: the history before it is nothing.
     fireEvent.change(slider, { target: { value: '0' } });
-    await waitFor(() => expect(columnsShown(canvasElement)).toBeLessThan(5));
-    // Halfway: the columns before the point are there at once, not grown from the seek.
+    await waitFor(() => expect(columnsShown(canvasElement)).toBeLessThan(3), { timeout: 5_000 });
+    // Halfway: the columns before the point are there at once (a column per 100 ms), not grown from the seek.
     const half = Math.floor(Number(slider.getAttribute('max')) / 2);
     fireEvent.change(slider, { target: { value: String(half) } });
-    await waitFor(() => expect(columnsShown(canvasElement)).toBeGreaterThanOrEqual(Math.floor(half / 100) - 10));
+    await waitFor(() => expect(columnsShown(canvasElement)).toBeGreaterThanOrEqual(Math.floor(half / 100) - 10), { timeout: 5_000 });
   },
 };
 

@@ -14,20 +14,20 @@ export function HeatmapControls({ following, onFollow, onZoomPrice, onZoomTime }
       <button type="button" aria-pressed={following} onClick={() => onFollow(!following)} title="Follow the market (F)">
         {following ? 'Following' : 'Paused'}
       </button>
-      <span className="tf-heatmap__zoom" aria-label="Price zoom">
-        <button type="button" onClick={() => onZoomPrice(-1)} aria-label="Zoom out in price (−)">
-          P−
+      <span className="tf-heatmap__zoom">
+        <button type="button" onClick={() => onZoomPrice(-1)} title="Zoom out in price (−)">
+          Price −
         </button>
-        <button type="button" onClick={() => onZoomPrice(1)} aria-label="Zoom in in price (+)">
-          P+
+        <button type="button" onClick={() => onZoomPrice(1)} title="Zoom in in price (+)">
+          Price +
         </button>
       </span>
-      <span className="tf-heatmap__zoom" aria-label="Time zoom">
-        <button type="button" onClick={() => onZoomTime(-1)} aria-label="Narrower columns: more time ([)">
-          T−
+      <span className="tf-heatmap__zoom">
+        <button type="button" onClick={() => onZoomTime(-1)} title="Narrower columns: more time ([)">
+          Time −
         </button>
-        <button type="button" onClick={() => onZoomTime(1)} aria-label="Wider columns: less time (])">
-          T+
+        <button type="button" onClick={() => onZoomTime(1)} title="Wider columns: less time (])">
+          Time +
         </button>
       </span>
     </div>

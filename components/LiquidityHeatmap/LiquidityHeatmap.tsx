@@ -31,6 +31,11 @@ export interface LiquidityHeatmapProps {
    * (px) covers `grouping × tickSize`, so pass `grouping * tickSize / rowHeight`. Default: from `binPx`.
    */
   pricePerPx?: number;
+  /**
+   * A fixed price window (top and bottom edge, quote currency) instead of following the mid: to line
+   * the rows up exactly with a view beside it. Default: follow the mid.
+   */
+  priceRange?: PriceWindow;
   /** Start following the market (the newest column at the right edge, centred on the mid). Default true. */
   follow?: boolean;
   /** Draw the prints as circles (area by notional, colour by the taker's side). Default true. */
@@ -83,6 +88,7 @@ export function LiquidityHeatmap({
   columnPx: columnPxProp = 2,
   binPx: binPxProp = 2,
   pricePerPx,
+  priceRange,
   follow = true,
   showTrades = true,
   showTouch = true,
@@ -112,6 +118,15 @@ export function LiquidityHeatmap({
   const colours = useRef<OverlayColours | null>(null);
   const reducedMotion = useRef(false);
   const summaryAt = useRef(-Infinity);
+  const summaryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (summaryTimer.current !== null) clearTimeout(summaryTimer.current);
+    },
+    [],
+  );
+  // The fixed window by value: a new object with the same prices is the same window.
+  const [rangeTop, rangeBottom] = [priceRange?.top, priceRange?.bottom];
 
   const priceFmt = fixedFormatter(decimalsOf(tickSize), locale);
   const sizeFmt = fixedFormatter(Math.min(8, decimalsOf(lotSize)), locale);
@@ -153,12 +168,23 @@ export function LiquidityHeatmap({
       const now = performance.now();
       if (!force && reducedMotion.current && now - lastPaint.current.at < REDUCED_MOTION_PAINT_MS) return;
       const state = store.heatmap.state();
-      if (!state || state.columns === 0 || state.binSize <= 0) return;
+      if (!state) return;
+      if (state.columns === 0 || state.binSize <= 0) {
+        // Nothing kept (before the first column, or a seek to the start): an empty picture, said so.
+        if (lastPaint.current.paint) {
+          canvas.getContext('2d')?.clearRect(0, 0, width, height);
+          over.getContext('2d')?.clearRect(0, 0, width, height);
+          lastPaint.current = { at: now, paint: null };
+        }
+        setSummary(heatSummary(state, symbol, null, fmtPrice, fmtSize));
+        return;
+      }
       const ppp = pricePerPx && pricePerPx > 0 ? pricePerPx : state.binSize / binPx;
       const book = store.getState().book;
       const mid =
         book && book.mid > 0 ? book.mid : (state.newestBid + state.newestAsk) / 2 || state.newestLowPrice + (state.bins * state.binSize) / 2;
-      if (following || !windowRef.current) windowRef.current = followWindow(windowRef.current, mid, height, ppp, state.binSize);
+      if (rangeTop !== undefined && rangeBottom !== undefined && rangeTop > rangeBottom) windowRef.current = { top: rangeTop, bottom: rangeBottom };
+      else if (following || !windowRef.current) windowRef.current = followWindow(windowRef.current, mid, height, ppp, state.binSize);
       const w = windowRef.current;
       const p = store.heatmap.paint({ width, height, columnPx, priceTop: w.top, priceBottom: w.bottom, rightSeq: following ? 0 : pausedAt.current });
       if (!p) return;
@@ -166,16 +192,37 @@ export function LiquidityHeatmap({
       const octx = over.getContext('2d');
       if (ctx && (p.changed || force) && p.pixels.length === width * height * 4) ctx.putImageData(new ImageData(p.pixels, width, height), 0, 0);
       if (octx && colours.current) drawOverlay(octx, p, width, height, colours.current, { showTouch, showTrades, crosshair: pointer.current });
-      // The summary for screen readers changes with every column: it is re-rendered at most once a
-      // second, so the heatmap adds no commit of its own to a paint.
-      if (now - summaryAt.current >= 1000 || force) {
-        summaryAt.current = now;
-        setSummary(heatSummary(p.state, symbol, w, fmtPrice, fmtSize));
-      }
       lastPaint.current = { at: now, paint: p };
+      // The summary for screen readers changes with every column: it is re-rendered at most once a
+      // second (the heatmap adds no commit of its own to a paint), and once more after the last paint.
+      const refresh = () => {
+        summaryAt.current = performance.now();
+        const last = lastPaint.current.paint;
+        if (last && windowRef.current) setSummary(heatSummary(last.state, symbol, windowRef.current, fmtPrice, fmtSize));
+      };
+      if (summaryTimer.current !== null) clearTimeout(summaryTimer.current);
+      summaryTimer.current = null;
+      if (now - summaryAt.current >= 1000 || force) refresh();
+      else summaryTimer.current = setTimeout(refresh, 1000);
       if (pointer.current) updateReadout();
     },
-    [store, width, height, columnPx, binPx, pricePerPx, following, showTouch, showTrades, symbol, fmtPrice, fmtSize, updateReadout],
+    [
+      store,
+      width,
+      height,
+      columnPx,
+      binPx,
+      pricePerPx,
+      rangeTop,
+      rangeBottom,
+      following,
+      showTouch,
+      showTrades,
+      symbol,
+      fmtPrice,
+      fmtSize,
+      updateReadout,
+    ],
   );
 
   // One paint per store publish (the store publishes once per animation frame with new frames).
