@@ -54,6 +54,7 @@ const result = (await page.evaluate(() => (window as unknown as { __bench: unkno
     speedup: number;
   }[];
   render: { frameIntervals: number[]; [k: string]: unknown };
+  heatmap: Record<string, any>;
 };
 await browser.close();
 await server.close();
@@ -93,7 +94,14 @@ const perCall = JSON.parse(
 };
 
 const { frameIntervals, ...render } = result.render;
-const report = { date: new Date().toISOString(), chromium: browser.version(), ingest: result.ingest, ingestPerCallNode: perCall, render };
+const report = {
+  date: new Date().toISOString(),
+  chromium: browser.version(),
+  ingest: result.ingest,
+  ingestPerCallNode: perCall,
+  render,
+  heatmap: result.heatmap,
+};
 writeFileSync(path.join(out, 'client.json'), JSON.stringify(report, null, 2));
 
 // SVG: frame intervals over the run, with the 16.7 ms (60 fps) line.
@@ -115,6 +123,7 @@ writeFileSync(
 
 const f = (x: number) => x.toFixed(2);
 const r = render as Record<string, any>;
+const hm = result.heatmap;
 const md = `# Client benchmark (${report.date})
 
 Headless Chromium ${report.chromium}. Targets from issue #4 are shown beside each number; nothing here fails a build.
@@ -177,6 +186,23 @@ ${perCall.results.map((i) => `| ${i.levels} | ${f(i.flatbuffersJsUs.p50)} / ${f(
 | JS heap start → end (after a full GC) | ${(r.heapBytes.start / 1e6).toFixed(2)} MB → ${(r.heapBytes.end / 1e6).toFixed(2)} MB (${(r.heapBytes.change * 100).toFixed(1)}%); every 10 s: ${r.heapBytes.samples.map((b: number) => (b / 1e6).toFixed(2)).join(', ')} MB | within 5% |
 
 ![frame intervals](client-frames.svg)
+
+## LiquidityHeatmap: ${hm.columns} columns × ${hm.bins} bins, frames at ${hm.feedHz} Hz, ${f(hm.seconds)} s
+
+A ${hm.width} × ${hm.height} px picture (2 px a column and a bin) joined with ${hm.columns} columns of history, then a new
+column every 100 ms; the component paints on each store publish (one per animation frame with new frames).
+"Paint" is its main-thread time per paint: the engine's paint (a scroll and the new column, or a full
+redraw when the scale or window moved), \`putImageData\` and the overlay (touch lines, prints).
+
+| metric | value | target |
+|---|---|---|
+| paints / s (pixels changed / s) | ${f(hm.paintsPerSecond)} (${f(hm.pixelChangesPerSecond)}) | ≤ animation frames / s (${f(hm.animationFramesPerSecond)}) |
+| paint p50 / p95 / p99 / max ms | ${f(hm.paintMs.p50)} / ${f(hm.paintMs.p95)} / ${f(hm.paintMs.p99)} / ${f(hm.paintMs.max)} | p95 ≤ 2 |
+| commits per animation frame (mean), beyond the first | ${f(hm.commitsPerAnimationFrame)}, ${hm.commitsBeyondOnePerFrame} | ≤ 1, 0 |
+| long tasks | ${hm.longTasks.count} (${f(hm.longTasks.totalMs)} ms) | 0 |
+| JS heap start → end (after a full GC) | ${(hm.heapBytes.start / 1e6).toFixed(2)} MB → ${(hm.heapBytes.end / 1e6).toFixed(2)} MB (${(hm.heapBytes.change * 100).toFixed(1)}%) | within 5% |
+| the whole picture redrawn: engine + putImageData p50 / p95 ms | ${f(hm.fullRedrawMs.engine.p50)} / ${f(hm.fullRedrawMs.engine.p95)} | — |
+| the whole picture as one fillRect per cell p50 / p95 ms | ${f(hm.fullRedrawMs.fillRect.p50)} / ${f(hm.fullRedrawMs.fillRect.p95)} (${f(hm.fullRedrawMs.fillRect.p50 / Math.max(1e-3, hm.fullRedrawMs.engine.p50))}× the engine's) | — |
 `;
 writeFileSync(path.join(out, 'client.md'), md);
 console.log(md);

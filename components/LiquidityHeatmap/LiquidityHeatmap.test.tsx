@@ -33,9 +33,8 @@ describe('LiquidityHeatmap', () => {
     vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
     const { store, push } = await startStore();
     render(<LiquidityHeatmap store={store} width={64} height={32} locale="en-US" />);
-    for (let s = 1; s <= 20; s++) push(frame(s));
-    act(() => advance(1100)); // the summary is refreshed at most once a second
-    push(frame(21));
+    for (let s = 1; s <= 21; s++) push(frame(s));
+    act(() => advance(1100)); // the summary is refreshed at most once a second, and after the last paint
     const picture = screen.getByRole('application', { name: 'Liquidity heatmap TS-USD' });
     const img = screen.getByRole('img');
     expect(img.getAttribute('aria-label')).toMatch(/Liquidity heatmap of TS-USD: the last 2 s in 21 columns of 100 ms/);

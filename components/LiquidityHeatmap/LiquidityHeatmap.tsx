@@ -52,6 +52,11 @@ export interface LiquidityHeatmapProps {
   label?: string;
   /** Show the follow / zoom buttons. Default true. */
   showControls?: boolean;
+  /**
+   * Called after each paint with its main-thread time (ms: the engine's paint, the blit and the
+   * overlay) and whether the pixels changed — for a performance panel or a benchmark. Default none.
+   */
+  onPaint?: (ms: number, pixelsChanged: boolean) => void;
 }
 
 /** Under `prefers-reduced-motion` the picture moves at most this often (ms): steps, not a scroll. */
@@ -97,6 +102,7 @@ export function LiquidityHeatmap({
   locale,
   label,
   showControls = true,
+  onPaint,
 }: LiquidityHeatmapProps) {
   const symbol = useMarket(store, (s) => s.book?.symbol ?? '');
   const tickSize = useMarket(store, (s) => s.book?.tickSize ?? 0.01);
@@ -193,6 +199,7 @@ export function LiquidityHeatmap({
       if (ctx && (p.changed || force) && p.pixels.length === width * height * 4) ctx.putImageData(new ImageData(p.pixels, width, height), 0, 0);
       if (octx && colours.current) drawOverlay(octx, p, width, height, colours.current, { showTouch, showTrades, crosshair: pointer.current });
       lastPaint.current = { at: now, paint: p };
+      onPaint?.(performance.now() - now, p.changed);
       // The summary for screen readers changes with every column: it is re-rendered at most once a
       // second (the heatmap adds no commit of its own to a paint), and once more after the last paint.
       const refresh = () => {
@@ -222,12 +229,17 @@ export function LiquidityHeatmap({
       fmtPrice,
       fmtSize,
       updateReadout,
+      onPaint,
     ],
   );
 
   // One paint per store publish (the store publishes once per animation frame with new frames).
   useEffect(() => store.subscribe(() => paint(false)), [store, paint]);
-  useEffect(() => paint(true), [paint]);
+  // And once more in the next animation frame whenever a setting changed (zoom, pause, size, theme).
+  useEffect(() => {
+    const id = requestAnimationFrame(() => paint(true));
+    return () => cancelAnimationFrame(id);
+  }, [paint]);
 
   const setFollow = (f: boolean) => {
     if (!f) pausedAt.current = lastPaint.current.paint?.state.rightSeq || store.heatmap.state()?.newestSeq || 0;
