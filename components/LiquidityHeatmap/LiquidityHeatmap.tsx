@@ -199,6 +199,8 @@ export function LiquidityHeatmap({
       if (ctx && (p.changed || force) && p.pixels.length === width * height * 4) ctx.putImageData(new ImageData(p.pixels, width, height), 0, 0);
       if (octx && colours.current) drawOverlay(octx, p, width, height, colours.current, { showTouch, showTrades, crosshair: pointer.current });
       lastPaint.current = { at: now, paint: p };
+      // The newest column painted, on the element (no render): tests and tools can read what is shown.
+      if (root.current) root.current.dataset.newestColumn = String(p.state.rightSeq);
       onPaint?.(performance.now() - now, p.changed);
       // The summary for screen readers changes with every column: it is re-rendered at most once a
       // second (the heatmap adds no commit of its own to a paint), and once more after the last paint.

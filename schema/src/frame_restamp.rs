@@ -3,7 +3,7 @@
 
 use flatbuffers::FlatBufferBuilder;
 
-use crate::{finish_orderbook_frame_buffer, BookStatus, OrderbookFrame, OrderbookFrameArgs};
+use crate::{finish_orderbook_frame_buffer, BookStatus, HeatColumn, OrderbookFrame, OrderbookFrameArgs};
 
 /// What a restamp changes; everything else (symbol, sizes, levels, derived numbers) is copied.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +23,17 @@ impl Restamp {
 
 /// Re-encode `frame` into `b` (reset first) with `stamp`'s metadata, and return the finished bytes.
 pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBufferBuilder<'static>) -> &'a [u8] {
+    restamp_with_heat(frame, stamp, None, b)
+}
+
+/// [`restamp`], with `heat` (columns and their bins) in place of the frame's own heat columns: an
+/// edge's join frame carries the history it kept.
+pub fn restamp_with_heat<'a>(
+    frame: &OrderbookFrame<'_>,
+    stamp: Restamp,
+    heat: Option<(&[HeatColumn], &[u16])>,
+    b: &'a mut FlatBufferBuilder<'static>,
+) -> &'a [u8] {
     b.reset();
     let symbol = frame.symbol().map(|s| b.create_string(s));
     // Levels are 16-byte structs, pushed straight from the old buffer into the new one.
@@ -31,8 +42,10 @@ pub fn restamp<'a>(frame: &OrderbookFrame<'_>, stamp: Restamp, b: &'a mut FlatBu
     // The recent prints travel with the book: an edge drops none of them.
     let trades = frame.trades().map(|v| b.create_vector_from_iter(v.iter().copied()));
     // And the heat columns: a relayed frame's column is not lost at the edge either.
-    let heat = frame.heat().map(|v| b.create_vector_from_iter(v.iter().copied()));
-    let heat_bins = frame.heat_bins().map(|v| b.create_vector_from_iter(v.iter()));
+    let (heat, heat_bins) = match heat {
+        Some((columns, bins)) => (Some(b.create_vector(columns)), Some(b.create_vector(bins))),
+        None => (frame.heat().map(|v| b.create_vector_from_iter(v.iter().copied())), frame.heat_bins().map(|v| b.create_vector_from_iter(v.iter()))),
+    };
     let out = OrderbookFrame::create(
         b,
         &OrderbookFrameArgs {
@@ -140,5 +153,15 @@ mod tests {
         }
         // The same stamp gives the same bytes: two edges restamping one frame agree byte for byte.
         assert_eq!(restamp(&before, stamp, &mut b), &bytes[..]);
+        // With another history of heat columns in place of the frame's own.
+        let history = [
+            HeatColumn::new(1, 100, 99.0, 0.5, 100.5, 101.0, 1, BookStatus::Stale, 0, 100),
+            HeatColumn::new(2, 200, 99.0, 0.5, 100.5, 101.0, 1, BookStatus::Live, 0, 100),
+        ];
+        let joined = restamp_with_heat(&before, stamp, Some((&history, &[5, 6])), &mut b).to_vec();
+        let j = decode_frame(&joined).unwrap();
+        assert_eq!(j.heat().unwrap().iter().copied().collect::<Vec<_>>(), history.to_vec());
+        assert_eq!(j.heat_bins().unwrap().iter().collect::<Vec<_>>(), vec![5, 6]);
+        assert_eq!(j.bids().unwrap().len(), 2, "and the same book");
     }
 }

@@ -85,6 +85,56 @@ it('the Live story shows the best bid of a frame this test received from the sam
   ws.close();
 });
 
+it("the Live story's heatmap follows the server: its newest column is one this test received, and fresh", async () => {
+  // Heat columns by number, and when this test's own socket had each (one every 100 ms).
+  const columnAt = new Map<number, number>();
+  const ws = new WebSocket(`ws://${server.addr}/ws`);
+  ws.binaryType = 'arraybuffer';
+  ws.onmessage = (ev) => {
+    const f = OrderbookFrame.getRootAsOrderbookFrame(new flatbuffers.ByteBuffer(new Uint8Array(ev.data as ArrayBuffer)));
+    for (let i = 0; i < f.heatLength(); i++) {
+      const seq = Number(f.heat(i)!.seq());
+      if (!columnAt.has(seq)) columnAt.set(seq, Date.now());
+    }
+  };
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const wsUrl = encodeURIComponent(`ws://${server.addr}/ws`);
+  await page.goto(`${site.url}/iframe.html?id=live-orderbookladder--live&viewMode=story&ws=${wsUrl}`);
+  await page.waitForFunction(() => Number((document.querySelector('.tf-heatmap') as HTMLElement | null)?.dataset.newestColumn ?? 0) > 0, null, {
+    timeout: 30_000,
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  const shown: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { at, seq } = await page.evaluate(() => ({
+      at: Date.now(),
+      seq: Number((document.querySelector('.tf-heatmap') as HTMLElement).dataset.newestColumn),
+    }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(columnAt.has(seq), `the test received heat column ${seq}`).toBe(true);
+    // Fresh: no column newer than the shown one had reached the test more than MAX_LAG_MS before.
+    const newer = [...columnAt].filter(([s, t]) => s > seq && t <= at).map(([, t]) => at - t);
+    expect(Math.max(0, ...newer), `column ${seq} shown`).toBeLessThanOrEqual(MAX_LAG_MS);
+    shown.push(seq);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(shown[shown.length - 1]).toBeGreaterThan(shown[0]); // the heatmap moves with the server
+  // And it painted a book: pixels of the picture are not all empty.
+  const painted = await page.evaluate(() => {
+    const c = document.querySelector('.tf-heatmap__pixels') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  expect(painted).toBeGreaterThan(1000);
+  expect(errors).toEqual([]);
+  ws.close();
+  await page.close();
+});
+
 it('the static Storybook build, served as plain files, shows a recorded story priced by the WASM engine', async () => {
   const page = await browser.newPage();
   const wasmTypes: string[] = [];

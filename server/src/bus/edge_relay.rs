@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use flatbuffers::FlatBufferBuilder;
-use tickframe_schema::frame_restamp::{restamp, Restamp};
-use tickframe_schema::BookStatus;
+use tickframe_schema::frame_restamp::{restamp, restamp_with_heat, Restamp};
+use tickframe_schema::{BookStatus, HeatColumn};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -74,6 +74,8 @@ pub async fn run_relay(
         bad_input: LogThrottle::default(),
         held: HeldFrames::default(),
         account,
+        heat: EdgeHeat::default(),
+        join_cache: None,
     };
     loop {
         let stale_due = relay.heard + deadline;
@@ -82,6 +84,7 @@ pub async fn run_relay(
             msg = input.recv() => {
                 let Some(msg) = msg else {
                     relay.account.budget.release(relay.held.total());
+                    relay.heat.clear(&relay.account.budget);
                     return;
                 };
                 let n = msg.len();
@@ -93,7 +96,7 @@ pub async fn run_relay(
                 }
             }
             Some(reply) = join_requests.recv() => {
-                let _ = reply.send(relay.latest.clone());
+                let _ = reply.send(relay.join_frame());
             }
             _ = tokio::time::sleep_until(stale_due), if relay.latest.is_some() && !relay.stale => relay.mark_stale(),
         }
@@ -119,9 +122,80 @@ struct Relay {
     /// The frames the fan-out holds for clients, charged to the edge's budget.
     held: HeldFrames,
     account: RelayAccount,
+    /// The heat columns the relayed frames carried, for late joiners' history.
+    heat: EdgeHeat,
+    /// The last join frame built (joiners between two relayed frames share it).
+    join_cache: Option<Frame>,
+}
+
+/// Heat columns an edge keeps for its late joiners: the newest [`EDGE_HEAT_HISTORY`] relayed, each
+/// `seq` once, their bytes charged to the edge's budget (a column that does not fit is not kept).
+#[derive(Default)]
+struct EdgeHeat {
+    columns: std::collections::VecDeque<(HeatColumn, Vec<u16>)>,
+    bytes: usize,
+}
+
+/// Columns an edge keeps per symbol: the ingest side's default history (`--heat-history`).
+pub const EDGE_HEAT_HISTORY: usize = crate::engine::heat_columns::DEFAULT_HISTORY;
+
+impl EdgeHeat {
+    fn size(bins: usize) -> usize {
+        std::mem::size_of::<HeatColumn>() + 2 * bins
+    }
+
+    fn take(&mut self, frame: &tickframe_schema::OrderbookFrame<'_>, budget: &ByteBudget) {
+        let (Some(heat), Some(bins)) = (frame.heat(), frame.heat_bins()) else { return };
+        let mut at = 0usize;
+        for c in heat.iter() {
+            let n = c.bin_count() as usize;
+            let Some(end) = at.checked_add(n).filter(|&e| e <= bins.len()) else { return };
+            let newest = self.columns.back().map_or(0, |(k, _)| k.seq());
+            // A column numbered far below the newest is another stream's (a new ingest node): start again.
+            if c.seq() + EDGE_HEAT_HISTORY as u64 <= newest {
+                self.clear(budget);
+            }
+            if c.seq() > self.columns.back().map_or(0, |(k, _)| k.seq()) && budget.try_charge(Self::size(n)) {
+                self.columns.push_back((*c, (at..end).map(|i| bins.get(i)).collect()));
+                self.bytes += Self::size(n);
+                while self.columns.len() > EDGE_HEAT_HISTORY {
+                    if let Some((_, old)) = self.columns.pop_front() {
+                        self.bytes -= Self::size(old.len());
+                        budget.release(Self::size(old.len()));
+                    }
+                }
+            }
+            at = end;
+        }
+    }
+
+    fn clear(&mut self, budget: &ByteBudget) {
+        budget.release(self.bytes);
+        self.columns.clear();
+        self.bytes = 0;
+    }
 }
 
 impl Relay {
+    /// What a late joiner gets: the newest relayed frame, with the heat history in place of its own
+    /// columns (one column at most) when this edge kept any.
+    fn join_frame(&mut self) -> Option<Frame> {
+        let latest = self.latest.as_ref()?;
+        if self.heat.columns.len() <= 1 {
+            return Some(latest.clone());
+        }
+        if let Some(cached) = self.join_cache.as_ref().filter(|f| f.seq == latest.seq) {
+            return Some(cached.clone());
+        }
+        let frame = tickframe_schema::decode_frame(&latest.bytes).ok()?;
+        let columns: Vec<HeatColumn> = self.heat.columns.iter().map(|(c, _)| *c).collect();
+        let bins: Vec<u16> = self.heat.columns.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+        let bytes = restamp_with_heat(&frame, Restamp::of(&frame), Some((&columns, &bins)), &mut self.builder);
+        let joined = Frame::new(latest.seq, bytes);
+        self.join_cache = Some(joined.clone());
+        Some(joined)
+    }
+
     fn offer(&mut self, bytes: Bytes, newest: bool) {
         self.metrics.bus_frames_received.fetch_add(1, Ordering::Relaxed);
         let (sequence, timestamp_ms, symbol_ok) = match tickframe_schema::decode_frame(&bytes) {
@@ -145,6 +219,9 @@ impl Relay {
         if self.latest.is_some() && !self.accepts(sequence) {
             self.metrics.bus_frames_dropped.fetch_add(1, Ordering::Relaxed);
             return;
+        }
+        if let Ok(f) = tickframe_schema::decode_frame(&bytes) {
+            self.heat.take(&f, &self.account.budget);
         }
         self.relay(&bytes, sequence);
         // A stored frame from an ingest node that has since gone quiet is not a live book.
@@ -211,7 +288,7 @@ mod tests {
     use super::*;
     use crate::bus::stream_epoch::sequence_in;
     use crate::fanout::fanout;
-    use tickframe_schema::{finish_orderbook_frame_buffer, OrderbookFrame, OrderbookFrameArgs, PriceLevel};
+    use tickframe_schema::{finish_orderbook_frame_buffer, HeatColumn, OrderbookFrame, OrderbookFrameArgs, PriceLevel};
 
     fn frame(sequence: u64, timestamp_ms: u64) -> Bytes {
         let mut b = FlatBufferBuilder::new();
@@ -321,6 +398,71 @@ mod tests {
         }
         assert_eq!(metrics.bus_frames_rejected.load(Ordering::Relaxed) - before, 2);
         assert_eq!(last, MAX_SEQUENCE, "the stale mark after the highest sequence stays at the bound");
+    }
+
+    /// A frame carrying heat column `column` (4 bins).
+    fn heat_frame(sequence: u64, column: u64) -> Bytes {
+        let mut b = FlatBufferBuilder::new();
+        let symbol = b.create_string("X-USD");
+        let heat = b.create_vector(&[HeatColumn::new(column, column * 100, 98.0, 1.0, 99.0, 101.0, 4, BookStatus::Live, 0, 100)]);
+        let bins = b.create_vector(&[column as u16, 1, 2, 3]);
+        let f = OrderbookFrame::create(
+            &mut b,
+            &OrderbookFrameArgs {
+                sequence,
+                timestamp_ms: now_ms(),
+                symbol: Some(symbol),
+                tick_size: 1.0,
+                lot_size: 1.0,
+                heat: Some(heat),
+                heat_bins: Some(bins),
+                ..Default::default()
+            },
+        );
+        finish_orderbook_frame_buffer(&mut b, f);
+        Bytes::copy_from_slice(b.finished_data())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_joiner_on_an_edge_gets_the_heat_history_the_edge_kept() {
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut out = handle.subscribe();
+        let account = RelayAccount { budget: ByteBudget::new(1 << 20), ..Default::default() };
+        let budget = account.budget.clone();
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), Arc::default(), account));
+        for k in 1..=EDGE_HEAT_HISTORY as u64 + 20 {
+            let f = heat_frame(sequence_in(1, k), k);
+            budget.charge(f.len()); // as the subscriber does for what it queues
+            tx.send(RelayInput::Live(f)).await.unwrap();
+            out.recv().await.unwrap();
+        }
+        let join = handle.join_frame().await.expect("a join frame");
+        let j = tickframe_schema::decode_frame(&join.bytes).unwrap();
+        let seqs: Vec<u64> = j.heat().unwrap().iter().map(|c| c.seq()).collect();
+        assert_eq!(seqs, (21..=EDGE_HEAT_HISTORY as u64 + 20).collect::<Vec<_>>(), "the newest columns, oldest first, each once");
+        let bins: Vec<u16> = j.heat_bins().unwrap().iter().collect();
+        assert_eq!(&bins[..8], &[21, 1, 2, 3, 22, 1, 2, 3], "each with its own bins");
+        assert_eq!(j.sequence(), sequence_in(1, EDGE_HEAT_HISTORY as u64 + 20), "the newest frame's sequence: the next broadcast follows it");
+        // A relayed frame itself is forwarded byte for byte (one column, not the history).
+        let f = heat_frame(sequence_in(1, 1_000), 1_000);
+        budget.charge(f.len());
+        tx.send(RelayInput::Live(f)).await.unwrap();
+        let next = out.recv().await.unwrap();
+        assert_eq!(tickframe_schema::decode_frame(&next.bytes).unwrap().heat().unwrap().len(), 1);
+        // The history is charged to the edge's budget (600 columns of 4 bins, and the frames held).
+        assert!(budget.used() >= EDGE_HEAT_HISTORY * (56 + 8), "{} bytes charged", budget.used());
+        // A budget with no room keeps no history: joiners get the newest frame as it is.
+        let (tx, rx) = mpsc::channel(16);
+        let (publisher, handle, snaps) = fanout();
+        let mut out = handle.subscribe();
+        tokio::spawn(run_relay("X-USD".into(), rx, snaps, publisher, Duration::from_secs(3), Arc::default(), RelayAccount::default()));
+        for k in 1..=5 {
+            tx.send(RelayInput::Live(heat_frame(sequence_in(1, k), k))).await.unwrap();
+            out.recv().await.unwrap();
+        }
+        let join = handle.join_frame().await.expect("a join frame");
+        assert_eq!(tickframe_schema::decode_frame(&join.bytes).unwrap().heat().unwrap().len(), 1);
     }
 
     #[tokio::test(start_paused = true)]
