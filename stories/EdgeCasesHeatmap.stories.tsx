@@ -102,6 +102,13 @@ export const StaleFeed: EdgeStory = {
       },
     );
     await waitFor(() => expect(within(canvasElement).getByText('stale')).toBeTruthy(), { timeout: 5_000 });
+    // The stale intervals (the newest five, at the right) are hatched over grey, never the live colours.
+    const hatch = themeRgba(canvasElement, '--tf-heat-hatch');
+    const stale = Array.from({ length: BINS }, (_, y) => pixel(canvasElement, 240 - 2, y));
+    await expect(stale.filter((p) => !near(p, hatch, 3) && !(p[0] === p[1] && p[1] === p[2]))).toEqual([]);
+    await expect(stale.some((p) => near(p, hatch, 3))).toBe(true);
+    // A live one before them is the palette's: its largest bin, at the top, the scale's head.
+    await expect(near(pixel(canvasElement, 240 - 6 * 4 - 2, 0), themeRgba(canvasElement, '--tf-heat-4'), 10)).toBe(true);
   },
 };
 

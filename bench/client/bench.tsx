@@ -133,6 +133,55 @@ class TimerSource implements FrameSource {
   }
 }
 
+/** The live JS heap (Chromium started with --expose-gc: measured after a full GC, not garbage). */
+function liveHeap(): number {
+  (window as unknown as { gc?: () => void }).gc?.();
+  return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
+}
+
+/**
+ * One measured run: after a 10 s warm-up, `reset()` the caller's counters, then count animation frames
+ * (and their intervals), long tasks and the heap every 10 s for `seconds`.
+ */
+async function measureRun(reset: () => void) {
+  await new Promise((r) => setTimeout(r, 10_000)); // warm up: JIT, first renders, pools and caches filled
+  const longTasks: number[] = [];
+  const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
+  obs.observe({ type: 'longtask', buffered: false });
+  const heapStart = liveHeap();
+  // Preallocated, so the benchmark's own bookkeeping does not grow the heap it measures.
+  const frameTimes = new Float64Array(Math.ceil(seconds * 250));
+  let frameCount = 0;
+  const heapSamples: number[] = [heapStart];
+  const sampler = setInterval(() => heapSamples.push(liveHeap()), 10_000);
+  reset();
+  const rafStart = performance.now();
+  let rafs = 0;
+  await new Promise<void>((done) => {
+    let last = performance.now();
+    const loop = (now: number) => {
+      if (frameCount < frameTimes.length) frameTimes[frameCount++] = now - last;
+      last = now;
+      rafs++;
+      if (now - rafStart < seconds * 1000) requestAnimationFrame(loop);
+      else done();
+    };
+    requestAnimationFrame(loop);
+  });
+  const elapsed = (performance.now() - rafStart) / 1000;
+  obs.disconnect();
+  clearInterval(sampler);
+  const heapEnd = liveHeap();
+  heapSamples.push(heapEnd);
+  return {
+    elapsed,
+    rafs,
+    frames: Array.from(frameTimes.subarray(0, frameCount)),
+    longTasks: { count: longTasks.length, totalMs: longTasks.reduce((a, b) => a + b, 0) },
+    heapBytes: { start: heapStart, end: heapEnd, change: heapStart ? (heapEnd - heapStart) / heapStart : 0, samples: heapSamples },
+  };
+}
+
 async function renderPhase() {
   const store = createMarketStore({ source: new TimerSource(100, 50) });
   await store.ready;
@@ -140,7 +189,7 @@ async function renderPhase() {
   let nestedUpdates = 0;
   let framesWithExtraCommits = 0;
   let lastCommitFrame: CSSNumberish | null = null;
-  // Preallocated (like frameTimes below): the benchmark's bookkeeping must not grow the heap it measures.
+  // Preallocated (like the frame times in measureRun): the benchmark's bookkeeping must not grow the heap it measures.
   const commitMs = new Float64Array(Math.ceil((seconds + 20) * 250));
   const root = createRoot(document.getElementById('root')!);
   root.render(
@@ -168,42 +217,12 @@ async function renderPhase() {
       </div>
     </Profiler>,
   );
-  const heap = () => {
-    (window as unknown as { gc?: () => void }).gc?.(); // Chromium started with --expose-gc: measure live heap, not garbage
-    return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
-  };
-  await new Promise((r) => setTimeout(r, 10_000)); // warm up: JIT, first renders, pools and caches filled
-  const longTasks: number[] = [];
-  const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
-  obs.observe({ type: 'longtask', buffered: false });
-  const heapStart = heap();
-  // Preallocated, so the benchmark's own bookkeeping does not grow the heap it measures.
-  const frameTimes = new Float64Array(Math.ceil(seconds * 250));
-  let frameCount = 0;
-  const heapSamples: number[] = [heapStart];
-  const sampler = setInterval(() => heapSamples.push(heap()), 10_000);
-  commits = 0;
-  nestedUpdates = 0;
-  framesWithExtraCommits = 0;
-  const rafStart = performance.now();
-  let rafs = 0;
-  await new Promise<void>((done) => {
-    let last = performance.now();
-    const loop = (now: number) => {
-      if (frameCount < frameTimes.length) frameTimes[frameCount++] = now - last;
-      last = now;
-      rafs++;
-      if (now - rafStart < seconds * 1000) requestAnimationFrame(loop);
-      else done();
-    };
-    requestAnimationFrame(loop);
+  const run = await measureRun(() => {
+    commits = 0;
+    nestedUpdates = 0;
+    framesWithExtraCommits = 0;
   });
-  const elapsed = (performance.now() - rafStart) / 1000;
-  obs.disconnect();
-  clearInterval(sampler);
-  const heapEnd = heap();
-  heapSamples.push(heapEnd);
-  const frames = Array.from(frameTimes.subarray(0, frameCount));
+  const { elapsed, rafs, frames } = run;
   root.unmount();
   store.dispose();
   return {
@@ -219,8 +238,8 @@ async function renderPhase() {
       const ms = Array.from(commitMs.subarray(0, Math.min(commits, commitMs.length)));
       return { p50: pct(ms, 50), p95: pct(ms, 95), max: Math.max(0, ...ms) };
     })(),
-    longTasks: { count: longTasks.length, totalMs: longTasks.reduce((a, b) => a + b, 0) },
-    heapBytes: { start: heapStart, end: heapEnd, change: heapStart ? (heapEnd - heapStart) / heapStart : 0, samples: heapSamples },
+    longTasks: run.longTasks,
+    heapBytes: run.heapBytes,
     frameIntervals: frames,
   };
 }
@@ -315,36 +334,13 @@ async function heatmapPhase() {
       />
     </Profiler>,
   );
-  const heap = () => {
-    (window as unknown as { gc?: () => void }).gc?.();
-    return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
-  };
-  await new Promise((r) => setTimeout(r, 10_000));
-  const longTasks: number[] = [];
-  const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
-  obs.observe({ type: 'longtask', buffered: false });
-  const heapStart = heap();
-  const heapSamples: number[] = [heapStart];
-  const sampler = setInterval(() => heapSamples.push(heap()), 10_000);
-  commits = 0;
-  framesWithExtraCommits = 0;
-  paints = 0;
-  changedPaints = 0;
-  const rafStart = performance.now();
-  let rafs = 0;
-  await new Promise<void>((done) => {
-    const loop = (now: number) => {
-      rafs++;
-      if (now - rafStart < seconds * 1000) requestAnimationFrame(loop);
-      else done();
-    };
-    requestAnimationFrame(loop);
+  const run = await measureRun(() => {
+    commits = 0;
+    framesWithExtraCommits = 0;
+    paints = 0;
+    changedPaints = 0;
   });
-  const elapsed = (performance.now() - rafStart) / 1000;
-  obs.disconnect();
-  clearInterval(sampler);
-  const heapEnd = heap();
-  heapSamples.push(heapEnd);
+  const { elapsed, rafs } = run;
   const ms = Array.from(paintMs.subarray(0, Math.min(paints, paintMs.length)));
   root.unmount();
   store.dispose();
@@ -388,8 +384,8 @@ async function heatmapPhase() {
     paintMs: { p50: pct(ms, 50), p95: pct(ms, 95), p99: pct(ms, 99), max: Math.max(0, ...ms) },
     commitsPerAnimationFrame: commits / rafs,
     commitsBeyondOnePerFrame: framesWithExtraCommits,
-    longTasks: { count: longTasks.length, totalMs: longTasks.reduce((a, b) => a + b, 0) },
-    heapBytes: { start: heapStart, end: heapEnd, change: heapStart ? (heapEnd - heapStart) / heapStart : 0, samples: heapSamples },
+    longTasks: run.longTasks,
+    heapBytes: run.heapBytes,
     fullRedrawMs: { engine: { p50: pct(engineFull, 50), p95: pct(engineFull, 95) }, fillRect: { p50: pct(fillRect, 50), p95: pct(fillRect, 95) } },
   };
 }
