@@ -291,6 +291,9 @@ impl HeatHistory {
                 self.store(c, bins.iter().skip(offset).take(n));
                 offset = end;
             }
+            if !heat.is_empty() {
+                self.recount();
+            }
         }
         // Prints each once, with the column that is open as they arrive.
         let trade_seq = frame.trade_seq();
@@ -362,6 +365,10 @@ impl HeatHistory {
             s[heat_info::NEWEST_BID] = c.best_bid();
             s[heat_info::NEWEST_ASK] = c.best_ask();
         }
+    }
+
+    /// The kept-column counts in the info (once per frame: a join frame's history is counted once).
+    fn recount(&mut self) {
         let oldest = self.newest.saturating_sub(self.capacity as u64 - 1).max(1);
         let kept = (oldest..=self.newest).filter(|&s| self.slot(s).is_some());
         let (mut count, mut not_live, mut first) = (0.0, 0.0, 0u64);

@@ -130,7 +130,8 @@ declare_metrics! {
     always clients_rejected_per_ip: counter "clients_rejected_per_ip_total", "WebSocket clients refused at the per-IP limit.";
     always http_connections: gauge "http_connections", "Open TCP connections (not yet upgraded + WebSocket clients).";
     always http_pending: gauge "http_pending_connections", "Connections that have not upgraded to a WebSocket.";
-    always connections_evicted: counter "connections_evicted_total", "Pending connections closed (oldest first) to make room.";
+    always connections_evicted: counter "connections_evicted_total", "Pending connections closed (oldest first, stalled ones only) to make room.";
+    always accepts_deferred: counter "accepts_deferred_total", "Times the accept loop waited: every pending connection was still completing its handshake (a reconnect storm).";
     always connections_refused: counter "connections_refused_total", "Connections closed at accept: the budget was all clients.";
     always handshake_timeouts: counter "handshake_timeouts_total", "Connections closed for not sending complete request headers in time.";
     always accept_errors: counter "accept_errors_total", "accept() failures (e.g. out of descriptors).";

@@ -290,11 +290,23 @@ pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Bind `--listen` and print the address line (machine-readable: tests and `npm start` parse it).
 async fn bind_and_announce(args: &ServeArgs) -> Result<tokio::net::TcpListener, String> {
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = listen(args.listen).map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("tickframe-server listening on http://{addr} (WebSocket: ws://{addr}/ws)");
     tracing::info!(%addr, "listening");
     Ok(listener)
+}
+
+/// Connections the kernel queues before they are accepted (capped by `net.core.somaxconn`): a
+/// reconnect storm waits there while the pending set is full of handshakes still completing.
+pub const ACCEPT_BACKLOG: u32 = 4096;
+
+/// Bind and listen with [`ACCEPT_BACKLOG`] (tokio's `bind` listens with 1024).
+pub fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(ACCEPT_BACKLOG)
 }
 
 /// Resolves on Ctrl-C or SIGTERM (a supervisor's stop): both end the server cleanly.

@@ -6,12 +6,54 @@
 //! descriptor budget — is reached, the **oldest** pending connection is closed to make room: a
 //! flood of idle sockets can then never keep a real request such as `/healthz` out, since a real
 //! request completes in milliseconds and the flood's sockets are the old ones.
+//!
+//! But only one that has *stalled*: its connection task has been reading it for [`STALLED_AFTER`]
+//! and it has still not completed a request. A reconnect storm (thousands of real clients at once
+//! after a deploy or a failover) fills the cap with connections whose requests are already in the
+//! kernel, waiting only for their task to run — and a real request, once read, upgrades in
+//! microseconds; closing those loses clients. So a connection whose task has not started, or started
+//! less than that ago, is never closed for another: when only such are pending, the accept loop waits
+//! ([`ConnectionGate::make_room`]) — new connections wait in the kernel's accept queue — until one
+//! upgrades, ends, or stalls. Idle sockets and slowloris peers (a header byte at a time) are the
+//! stalled ones: still closed for a new connection, and at the handshake deadline at the latest.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::Notify;
+
+use super::client_wait::ClientWait;
+
+/// A pending connection that has kept the server waiting this long for the rest of a request it
+/// started is stalled (a slowloris trickling its header): a real client sends its request in one go.
+pub const STALLED_AFTER: Duration = Duration::from_secs(1);
+/// One that has sent nothing at all is stalled (an idle socket) after this: longer, because in a
+/// storm a real client on a machine as busy as the server can take a moment between its connect and
+/// its request (measured: up to ~1 s with 5,000 clients and the server on two cores).
+pub const IDLE_AFTER: Duration = Duration::from_secs(2);
+
+/// How long `wait`'s connection may keep the server waiting before it counts as stalled.
+fn patience(wait: &ClientWait) -> Duration {
+    if wait.sent() > 0 {
+        STALLED_AFTER
+    } else {
+        IDLE_AFTER
+    }
+}
+
+/// What [`ConnectionGate::make_room`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// Accept the next connection (room was there, or a stalled one was closed for it).
+    Free,
+    /// Full of connections still completing their handshakes: wait until one leaves (the gate's
+    /// [`ConnectionGate::freed`] is notified) or this long, when the oldest is stalled.
+    Wait(Duration),
+}
 
 use crate::metrics::Metrics;
 
@@ -24,13 +66,18 @@ pub struct ConnectionGate {
     max_pending: usize,
     state: Mutex<GateState>,
     metrics: Arc<Metrics>,
+    /// Notified whenever a connection leaves the pending set or closes (the accept loop may go on).
+    pub freed: Notify,
+    /// The clock's zero for the connections' [`ClientWait`]s.
+    epoch: Instant,
 }
 
 #[derive(Debug, Default)]
 struct GateState {
     next_id: u64,
-    /// Pending connections by admission order (oldest first), each with its eviction signal.
-    pending: BTreeMap<u64, Arc<Notify>>,
+    /// Pending connections by admission order (oldest first), each with its eviction signal and
+    /// whether (and how long) it keeps the server waiting.
+    pending: BTreeMap<u64, (Arc<Notify>, Arc<ClientWait>)>,
     open: u64,
 }
 
@@ -39,6 +86,8 @@ struct GateState {
 pub struct Admission {
     /// Notified when this connection is evicted to make room.
     pub evicted: Arc<Notify>,
+    /// Noted by the connection's socket ([`super::client_wait::WatchedStream`]): whether it keeps the server waiting.
+    pub wait: Arc<ClientWait>,
     /// Held while the connection is pending (dropped by the connection task when it ends or upgrades).
     pub pending: PendingEntry,
     /// Held by everything that keeps the socket open (the HTTP task, then the WebSocket session).
@@ -47,7 +96,41 @@ pub struct Admission {
 
 impl ConnectionGate {
     pub fn new(max_open: u64, max_pending: usize, metrics: Arc<Metrics>) -> Arc<Self> {
-        Arc::new(Self { max_open: max_open.max(1), max_pending: max_pending.max(1), state: Mutex::default(), metrics })
+        Arc::new(Self {
+            max_open: max_open.max(1),
+            max_pending: max_pending.max(1),
+            state: Mutex::default(),
+            metrics,
+            freed: Notify::new(),
+            epoch: Instant::now(),
+        })
+    }
+
+    /// Before accepting: is there room for one more connection? When full, the oldest pending
+    /// connection is closed if it has stalled ([`STALLED_AFTER`]); if every pending one is younger
+    /// (a storm of real handshakes), the caller waits instead of closing any of them.
+    pub fn make_room(&self) -> Room {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let full = st.pending.len() >= self.max_pending || st.open >= self.max_open;
+        if !full || st.pending.is_empty() {
+            return Room::Free; // room, or only clients (`admit` then refuses)
+        }
+        // The oldest stalled one: it has kept the server waiting for its request for STALLED_AFTER.
+        let now = Instant::now();
+        let stalled = st.pending.iter().find(|(_, (_, wait))| wait.stalled_for(now).is_some_and(|d| d >= patience(wait))).map(|(&id, _)| id);
+        let Some(id) = stalled else {
+            // Every pending one has its request in (the server is working on it) or has waited
+            // less than that: wait for one to finish, or for the first to stall.
+            self.metrics.accepts_deferred.fetch_add(1, Ordering::Relaxed);
+            let soonest = st.pending.values().filter_map(|(_, wait)| Some(patience(wait).saturating_sub(wait.stalled_for(now)?))).min();
+            return Room::Wait(soonest.unwrap_or(STALLED_AFTER / 4).max(Duration::from_millis(5)));
+        };
+        if let Some((evict, _)) = st.pending.remove(&id) {
+            evict.notify_one();
+            self.metrics.connections_evicted.fetch_add(1, Ordering::Relaxed);
+            self.metrics.http_pending.store(st.pending.len() as u64, Ordering::Relaxed);
+        }
+        Room::Free
     }
 
     /// Admit a new connection, evicting the oldest pending one when full. `None`: full and nothing
@@ -57,7 +140,7 @@ impl ConnectionGate {
         let full = st.pending.len() >= self.max_pending || st.open >= self.max_open;
         if full {
             match st.pending.pop_first() {
-                Some((_, evict)) => {
+                Some((_, (evict, _))) => {
                     // The evicted task closes its socket as soon as it runs; until then the budget
                     // runs one over, which FD_RESERVE covers.
                     evict.notify_one();
@@ -73,11 +156,12 @@ impl ConnectionGate {
         let id = st.next_id;
         st.next_id += 1;
         let evicted = Arc::new(Notify::new());
-        st.pending.insert(id, evicted.clone());
+        let wait = ClientWait::new(self.epoch);
+        st.pending.insert(id, (evicted.clone(), wait.clone()));
         st.open += 1;
         self.metrics.http_pending.store(st.pending.len() as u64, Ordering::Relaxed);
         self.metrics.http_connections.store(st.open, Ordering::Relaxed);
-        Some(Admission { evicted, pending: PendingEntry { gate: self.clone(), id }, open: Arc::new(OpenConnection { gate: self.clone() }) })
+        Some(Admission { evicted, wait, pending: PendingEntry { gate: self.clone(), id }, open: Arc::new(OpenConnection { gate: self.clone() }) })
     }
 
     /// Connections not yet upgraded, and open connections.
@@ -99,6 +183,8 @@ impl Drop for PendingEntry {
         let mut st = self.gate.state.lock().unwrap_or_else(|p| p.into_inner());
         st.pending.remove(&self.id);
         self.gate.metrics.http_pending.store(st.pending.len() as u64, Ordering::Relaxed);
+        drop(st);
+        self.gate.freed.notify_one();
     }
 }
 
@@ -113,6 +199,8 @@ impl Drop for OpenConnection {
         let mut st = self.gate.state.lock().unwrap_or_else(|p| p.into_inner());
         st.open -= 1;
         self.gate.metrics.http_connections.store(st.open, Ordering::Relaxed);
+        drop(st);
+        self.gate.freed.notify_one();
     }
 }
 
@@ -136,6 +224,34 @@ mod tests {
         drop(open);
         drop(third);
         assert_eq!(gate.counts(), (0, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_gate_of_young_handshakes_waits_and_closes_only_a_stalled_one() {
+        let gate = ConnectionGate::new(100, 2, Arc::default());
+        let first = gate.admit().unwrap();
+        let second = gate.admit().unwrap();
+        // Neither has kept the server waiting (their requests are in, or not read yet): nobody is
+        // closed, the next waits.
+        assert!(matches!(gate.make_room(), Room::Wait(_)), "a storm's handshakes are not evicted");
+        // One keeps the server waiting, not yet for long: still not closed.
+        second.wait.note_for_test(true);
+        tokio::time::advance(IDLE_AFTER / 2).await;
+        let Room::Wait(d) = gate.make_room() else { panic!("not stalled yet") };
+        assert!(d <= IDLE_AFTER / 2 + Duration::from_millis(5));
+        // One upgrades: room, and the accept loop is told.
+        let notified = gate.freed.notified();
+        drop(first);
+        tokio::time::timeout(Duration::from_millis(1), notified).await.expect("the loop is woken");
+        assert_eq!(gate.make_room(), Room::Free);
+        let third = gate.admit().unwrap();
+        // Later, the one keeping the server waiting (sending nothing) has stalled: it is closed for
+        // the next; the one whose request is in is not.
+        tokio::time::advance(IDLE_AFTER).await;
+        assert_eq!(gate.make_room(), Room::Free);
+        tokio::time::timeout(Duration::from_millis(1), second.evicted.notified()).await.expect("the stalled one is closed");
+        assert_eq!(gate.counts().0, 1, "the stalled one left; the unread one stays");
+        drop((second, third));
     }
 
     #[test]

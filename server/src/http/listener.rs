@@ -18,7 +18,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::connection_gate::{Admission, ConnectionGate, OpenConnection};
+use super::client_wait::WatchedStream;
+use super::connection_gate::{Admission, ConnectionGate, OpenConnection, Room};
 use crate::log_throttle::{LogDecision, LogThrottle};
 use crate::metrics::Metrics;
 
@@ -60,6 +61,24 @@ pub async fn serve_http(
     let mut tasks = JoinSet::new();
     let mut accept_errors = LogThrottle::default();
     loop {
+        // Room first: while the pending set is full of handshakes still completing (a reconnect
+        // storm), new connections wait in the kernel's accept queue rather than close one of them.
+        loop {
+            let wait = match gate.make_room() {
+                Room::Free => break,
+                Room::Wait(d) => d,
+            };
+            tokio::select! {
+                _ = gate.freed.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = &mut shutdown => {
+                    let _ = stop_tx.send(true);
+                    let _ = tokio::time::timeout(timeouts.handshake, async { while tasks.join_next().await.is_some() {} }).await;
+                    return Ok(());
+                }
+            }
+            while tasks.try_join_next().is_some() {}
+        }
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -101,7 +120,7 @@ async fn serve_connection(
     mut stop: tokio::sync::watch::Receiver<bool>,
     metrics: Arc<Metrics>,
 ) {
-    let Admission { evicted, pending, open } = admission;
+    let Admission { evicted, wait, pending, open } = admission;
     let hold = ConnectionHold(open);
     let service = tower::ServiceExt::map_request(router, move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -112,7 +131,8 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(timeouts.handshake)
         .max_buf_size(timeouts.max_request_head_bytes.max(8192))
-        .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service))
+        // Reads noted: a connection that keeps the server waiting for its request is the gate's to close.
+        .serve_connection(TokioIo::new(WatchedStream::new(tcp, wait)), TowerToHyperService::new(service))
         .with_upgrades();
     let mut conn = std::pin::pin!(conn);
     let lifetime = tokio::time::sleep(timeouts.http_lifetime);
@@ -133,10 +153,8 @@ async fn serve_connection(
 }
 
 /// Close after the request in flight, if any, within `deadline`.
-async fn finish<F>(
-    mut conn: std::pin::Pin<&mut hyper::server::conn::http1::UpgradeableConnection<TokioIo<tokio::net::TcpStream>, F>>,
-    deadline: Duration,
-) where
+async fn finish<F>(mut conn: std::pin::Pin<&mut hyper::server::conn::http1::UpgradeableConnection<TokioIo<WatchedStream>, F>>, deadline: Duration)
+where
     F: hyper::service::HttpService<Incoming>,
     F::ResBody: 'static,
     <F::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

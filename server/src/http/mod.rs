@@ -8,6 +8,7 @@
 //! the limits and their defaults.
 
 pub mod client_session;
+pub mod client_wait;
 pub mod client_slots;
 pub mod connection_gate;
 pub mod fd_limit;
@@ -195,9 +196,9 @@ async fn ws_handler(
         let (metrics, limits) = (s.metrics.clone(), s.limits.session);
         // The listener serves plain TCP: take the socket back and use its halves directly (no lock
         // between reading and writing); anything else goes through a generic split.
-        let end = match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+        let end = match upgraded.downcast::<TokioIo<client_wait::WatchedStream>>() {
             Ok(parts) => {
-                let mut tcp = parts.io.into_inner();
+                let mut tcp = parts.io.into_inner().into_inner();
                 let (r, w) = tcp.split();
                 run_client_session(r, w, &parts.read_buf, fanout, metrics, limits).await
             }
