@@ -12,7 +12,17 @@ import '../theme/tickframe.css';
 import { drawOverlay, type OverlayColours } from './heatOverlay.js';
 import { HeatmapControls } from './HeatmapControls.js';
 import { themePalette } from './heatPalette.js';
-import { BIN_PX_STEPS, COLUMN_PX_STEPS, followWindow, heatSummary, panWindow, readoutText, zoomStep, type PriceWindow } from './heatmapModel.js';
+import {
+  BIN_PX_STEPS,
+  COLUMN_PX_STEPS,
+  followWindow,
+  heatAxes,
+  heatSummary,
+  panWindow,
+  readoutText,
+  zoomStep,
+  type PriceWindow,
+} from './heatmapModel.js';
 import './LiquidityHeatmap.css';
 
 export interface LiquidityHeatmapProps {
@@ -52,11 +62,18 @@ export interface LiquidityHeatmapProps {
   label?: string;
   /** Show the follow / zoom buttons. Default true. */
   showControls?: boolean;
+  /** Price labels at the right edge (whole bins) and time labels along the bottom (`timeZone`). Default true. */
+  showAxes?: boolean;
   /**
    * Called after each paint with its main-thread time (ms: the engine's paint, the blit and the
    * overlay) and whether the pixels changed — for a performance panel or a benchmark. Default none.
    */
   onPaint?: (ms: number, pixelsChanged: boolean) => void;
+}
+
+/** The end time of the picture's rightmost column (its right edge), from the newest column's end. */
+function rightEndMs(p: HeatPaint): number {
+  return p.state.newestEndMs - (p.state.newestSeq - p.state.rightSeq) * p.state.intervalMs;
 }
 
 /** Under `prefers-reduced-motion` the picture moves at most this often (ms): steps, not a scroll. */
@@ -71,6 +88,9 @@ function overlayColours(el: Element): OverlayColours {
     buy: v('--tf-heat-buy', v('--tf-bid', '#26a69a')),
     sell: v('--tf-heat-sell', v('--tf-ask', '#ef5350')),
     crosshair: v('--tf-heat-crosshair', v('--tf-fg', '#d9dee4')),
+    label: v('--tf-fg', '#d9dee4'),
+    labelBg: v('--tf-heat-label-bg', 'rgba(0, 0, 0, 0.55)'),
+    font: `11px ${v('--tf-font', 'monospace')}`,
   };
 }
 
@@ -102,6 +122,7 @@ export function LiquidityHeatmap({
   locale,
   label,
   showControls = true,
+  showAxes = true,
   onPaint,
 }: LiquidityHeatmapProps) {
   const symbol = useMarket(store, (s) => s.book?.symbol ?? '');
@@ -139,6 +160,8 @@ export function LiquidityHeatmap({
   const fmtPrice = useCallback((p: number) => priceFmt.format(p), [priceFmt]);
   const fmtSize = useCallback((q: number) => sizeFmt.format(q), [sizeFmt]);
   const fmtTime = useCallback((ms: number) => formatClock(ms, timeZone), [timeZone]);
+  // Axis labels to the second: HH:MM:SS of the readout's clock.
+  const fmtAxisTime = useCallback((ms: number) => formatClock(ms, timeZone).slice(0, 8), [timeZone]);
 
   useEffect(() => store.heatmap.setCapacity(capacity), [store, capacity]);
 
@@ -197,7 +220,18 @@ export function LiquidityHeatmap({
       const ctx = canvas.getContext('2d');
       const octx = over.getContext('2d');
       if (ctx && (p.changed || force) && p.pixels.length === width * height * 4) ctx.putImageData(new ImageData(p.pixels, width, height), 0, 0);
-      if (octx && colours.current) drawOverlay(octx, p, width, height, colours.current, { showTouch, showTrades, crosshair: pointer.current });
+      if (octx && colours.current) {
+        const axes = showAxes ? heatAxes(w, height, p.state.binSize, rightEndMs(p), p.state.intervalMs, width, columnPx) : null;
+        drawOverlay(octx, p, width, height, colours.current, {
+          showTouch,
+          showTrades,
+          crosshair: pointer.current,
+          axes: axes && {
+            prices: axes.prices.map((m) => ({ y: m.y, text: fmtPrice(m.value) })),
+            times: axes.times.map((m) => ({ x: m.x, text: fmtAxisTime(m.ms) })),
+          },
+        });
+      }
       lastPaint.current = { at: now, paint: p };
       // The newest column painted, on the element (no render): tests and tools can read what is shown.
       if (root.current) root.current.dataset.newestColumn = String(p.state.rightSeq);
@@ -230,6 +264,8 @@ export function LiquidityHeatmap({
       symbol,
       fmtPrice,
       fmtSize,
+      fmtAxisTime,
+      showAxes,
       updateReadout,
       onPaint,
     ],

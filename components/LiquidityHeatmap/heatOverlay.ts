@@ -12,6 +12,10 @@ export interface OverlayColours {
   buy: string;
   sell: string;
   crosshair: string;
+  /** The axes' labels and their backing. */
+  label: string;
+  labelBg: string;
+  font: string;
 }
 
 export interface OverlayOptions {
@@ -19,6 +23,8 @@ export interface OverlayOptions {
   showTrades: boolean;
   /** The crosshair's point, or null. */
   crosshair: { x: number; y: number } | null;
+  /** Axis labels: prices at rows (drawn at the right edge), times at columns (at the bottom). */
+  axes: { prices: { y: number; text: string }[]; times: { x: number; text: string }[] } | null;
 }
 
 export function drawOverlay(ctx: CanvasRenderingContext2D, p: HeatPaint, width: number, height: number, c: OverlayColours, o: OverlayOptions) {
@@ -59,6 +65,29 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, p: HeatPaint, width: 
       ctx.lineWidth = 1;
       ctx.stroke();
     }
+  }
+  if (o.axes) {
+    ctx.font = c.font;
+    ctx.textBaseline = 'middle';
+    for (const p of o.axes.prices) {
+      const w = ctx.measureText(p.text).width + 6;
+      ctx.fillStyle = c.labelBg;
+      ctx.fillRect(width - w, p.y - 7, w, 14);
+      ctx.fillStyle = c.label;
+      ctx.textAlign = 'right';
+      ctx.fillText(p.text, width - 3, p.y);
+    }
+    ctx.textBaseline = 'bottom';
+    ctx.textAlign = 'center';
+    for (const t of o.axes.times) {
+      const w = ctx.measureText(t.text).width + 6;
+      ctx.fillStyle = c.labelBg;
+      ctx.fillRect(t.x - w / 2, height - 14, w, 14);
+      ctx.fillStyle = c.label;
+      ctx.fillText(t.text, t.x, height - 2);
+    }
+    ctx.textAlign = 'start';
+    ctx.textBaseline = 'alphabetic';
   }
   if (o.crosshair) {
     ctx.strokeStyle = c.crosshair;

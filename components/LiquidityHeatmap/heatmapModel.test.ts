@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { BIN_PX_STEPS, followWindow, heatSummary, panWindow, priceOfY, readoutText, yOfPrice, zoomStep } from './heatmapModel';
+import { BIN_PX_STEPS, followWindow, heatAxes, heatSummary, panWindow, priceOfY, readoutText, yOfPrice, zoomStep } from './heatmapModel';
 import type { HeatState } from '../store/heatPicture';
 
 const state: HeatState = {
@@ -58,5 +58,17 @@ describe('heatmapModel', () => {
       '12:00:00.100 · 90000.00 · 1.50 resting (stale)',
     );
     expect(readoutText({ seq: 5, endMs: NaN, status: 'gap', price: 90_000, size: NaN }, fmt, fmt, time)).toBe('90000.00: no data for this interval');
+  });
+
+  it('puts price labels on whole bins and time labels on round seconds', () => {
+    const axes = heatAxes({ top: 90_400, bottom: 89_600 }, 320, 5, Date.UTC(2026, 7, 9, 21, 6, 7, 300), 100, 600, 2);
+    expect(axes.prices.length).toBeGreaterThanOrEqual(4);
+    for (const p of axes.prices) {
+      expect(p.value % 5).toBe(0);
+      expect(p.y).toBeCloseTo(((90_400 - p.value) / 800) * 320, 9);
+    }
+    // 50 ms a pixel: a label every 10 s (200 px), at round times, the right edge at 21:06:07.300.
+    expect(axes.times.map((t) => new Date(t.ms).toISOString().slice(11, 19))).toEqual(['21:05:40', '21:05:50', '21:06:00']);
+    expect(axes.times[2].x).toBeCloseTo(600 - 7_300 / 50, 9);
   });
 });

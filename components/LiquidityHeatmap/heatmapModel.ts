@@ -3,6 +3,7 @@
  * or panned by hand), price ↔ pixel row, and the texts a screen reader hears. The engine computes
  * every pixel and mark; this decides only what window it is asked to draw.
  */
+import { niceMarks } from '../DepthChart/axisMarks.js';
 import type { HeatReadout, HeatState } from '../store/heatPicture.js';
 
 /** Column widths (px per heat interval) the time zoom steps through. */
@@ -85,4 +86,41 @@ export function readoutText(
   const size = Number.isFinite(r.size) ? fmtSize(r.size) : '—';
   const status = r.status === 'live' ? '' : ` (${r.status})`;
   return `${fmtTime(r.endMs)} · ${fmtPrice(r.price)} · ${size} resting${status}`;
+}
+
+/** Time steps the time axis picks from (ms): round seconds and minutes. */
+const TIME_STEPS = [1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+
+/** Where the axes' labels go: prices at pixel rows (multiples of the bin size), times at pixel columns. */
+export interface HeatAxes {
+  prices: { y: number; value: number }[];
+  times: { x: number; ms: number }[];
+}
+
+/**
+ * The axis marks for a picture whose right edge is the end of the column ending at `rightEndMs`:
+ * about one price label per 40 px (whole bins, so every label is a bin's price) and one time label
+ * per ~120 px on a round second or minute.
+ */
+export function heatAxes(
+  w: PriceWindow,
+  heightPx: number,
+  binSize: number,
+  rightEndMs: number,
+  intervalMs: number,
+  widthPx: number,
+  columnPx: number,
+): HeatAxes {
+  const prices = niceMarks(w.bottom, w.top, Math.max(1, Math.floor(heightPx / 40)), binSize > 0 ? binSize : 0).values.map((value) => ({
+    y: yOfPrice(w, heightPx, value),
+    value,
+  }));
+  const times: HeatAxes['times'] = [];
+  if (intervalMs > 0 && columnPx > 0 && Number.isFinite(rightEndMs) && rightEndMs > 0) {
+    const msPerPx = intervalMs / columnPx;
+    const step = TIME_STEPS.find((s) => s / msPerPx >= 120) ?? TIME_STEPS[TIME_STEPS.length - 1];
+    const leftMs = rightEndMs - widthPx * msPerPx;
+    for (let t = Math.ceil(leftMs / step) * step; t <= rightEndMs; t += step) times.push({ x: widthPx - (rightEndMs - t) / msPerPx, ms: t });
+  }
+  return { prices, times };
 }

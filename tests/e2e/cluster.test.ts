@@ -90,10 +90,16 @@ it('a store whose edge dies carries on from the other edge, never showing a wron
     await until('a live book from edge A', 20_000, () => showsLive(store.getState()));
     const before = store.getState().book!;
     await stopGroup(edgeA.proc, 'SIGKILL');
-    // Live again from edge B: a newer frame of the same stream, fresh.
+    // Live again from edge B: a newer frame of the same stream, fresh. (Frames edge A had already
+    // sent before it died can still arrive and be newer than `before`: the store must be on B.)
     const took = await until('live from edge B', 10_000, () => {
       const s = store.getState();
-      return showsLive(s) && s.book!.sequence > before.sequence && Date.now() - s.book!.timestampMs < 1_000;
+      return (
+        pipeline.currentUrl() === `ws://${edgeB.addr}/ws` &&
+        showsLive(s) &&
+        s.book!.sequence > before.sequence &&
+        Date.now() - s.book!.timestampMs < 1_000
+      );
     });
     console.log(`store live again on edge B ${took} ms after edge A was killed`);
     expect(pipeline.currentUrl()).toBe(`ws://${edgeB.addr}/ws`);
