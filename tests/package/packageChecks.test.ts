@@ -8,7 +8,10 @@ import { beforeAll, expect, it } from 'vitest';
 import { root } from '../e2e/harness';
 import { packageWork, packKit, run } from './packKit';
 
-const JS_BUDGET_GZ = 40 * 1024;
+// The kit's JavaScript, every component and the vanilla core, gzipped: 40.3 KB with LiquidityHeatmap
+// (#24 added ≈ 3 KB: component, model, palette, overlay, controls, the store's heatmap access). A
+// budget, not a target: it catches an accidental dependency or a duplicated module.
+const JS_BUDGET_GZ = 44 * 1024;
 const WASM_BUDGET_GZ = 80 * 1024;
 
 let tarball: string;
