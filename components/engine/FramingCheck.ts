@@ -14,6 +14,14 @@ const IDENTIFIER = [0x54, 0x4b, 0x46, 0x52]; // "TKFR" at offset 4
 export type ParseOutcome = 'applied' | 'applied-after-gap' | 'duplicate' | 'out-of-order' | 'rejected';
 const OUTCOMES: ParseOutcome[] = ['applied', 'applied-after-gap', 'duplicate', 'out-of-order'];
 
+/** Why `bytes` cannot be a tickframe frame by size or identifier, or null. */
+function framingError(bytes: Uint8Array): string | null {
+  if (bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES) return `frame size ${bytes.byteLength} out of range`;
+  if (bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3])
+    return 'not a tickframe frame (identifier)';
+  return null;
+}
+
 export class FramingCheck {
   /** Frames rejected before or by the engine. */
   rejected = 0;
@@ -50,9 +58,8 @@ export class FramingCheck {
             ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
             : null;
     if (!bytes) return this.reject(`expected a binary frame, got ${typeof data}`);
-    if (bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES) return this.reject(`frame size ${bytes.byteLength} out of range`);
-    if (bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3])
-      return this.reject('not a tickframe frame (identifier)');
+    const framing = framingError(bytes);
+    if (framing) return this.reject(framing);
     try {
       const code = this.input ? this.input.ingest(bytes, receivedMs) : this.engine.ingest_frame(bytes, receivedMs);
       if (typeof code === 'string') return this.reject(code);
@@ -67,14 +74,7 @@ export class FramingCheck {
    * minutes before the point it shows). The same checks; a frame that fails them is counted.
    */
   ingestHeat(bytes: Uint8Array): boolean {
-    const why =
-      bytes.byteLength < 8 || bytes.byteLength > MAX_FRAME_BYTES
-        ? `frame size ${bytes.byteLength} out of range`
-        : bytes[4] !== IDENTIFIER[0] || bytes[5] !== IDENTIFIER[1] || bytes[6] !== IDENTIFIER[2] || bytes[7] !== IDENTIFIER[3]
-          ? 'not a tickframe frame (identifier)'
-          : this.input
-            ? this.input.ingestHeat(bytes)
-            : 'no engine memory to write into';
+    const why = framingError(bytes) ?? (this.input ? this.input.ingestHeat(bytes) : 'no engine memory to write into');
     if (typeof why === 'string') this.reject(why);
     return typeof why !== 'string';
   }

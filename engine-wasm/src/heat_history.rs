@@ -280,7 +280,7 @@ impl HeatHistory {
                     self.clear();
                     self.bin_count = n;
                 }
-                if c.seq() + (self.capacity as u64) <= self.newest || c.seq() == 0 {
+                if c.seq().saturating_add(self.capacity as u64) <= self.newest || c.seq() == 0 {
                     offset = end;
                     continue; // older than the ring
                 }
@@ -304,7 +304,7 @@ impl HeatHistory {
         }
         if let Some(trades) = frame.trades() {
             for t in trades.iter().filter(|t| t.seq() > self.last_print_seq) {
-                let p = Print { column: self.newest + 1, price: t.price(), size: t.size(), sell: t.side().0 == 1 };
+                let p = Print { column: self.newest.saturating_add(1), price: t.price(), size: t.size(), sell: t.side().0 == 1 };
                 if self.prints.len() < PRINT_CAPACITY {
                     self.prints.push(p);
                 } else {
@@ -351,7 +351,7 @@ impl HeatHistory {
             }
         }
         if seq > self.newest {
-            if self.newest > 0 && seq > self.newest + 1 {
+            if self.newest > 0 && seq > self.newest.saturating_add(1) {
                 self.info[heat_info::MISSED] += (seq - self.newest - 1) as f64;
             }
             self.newest = seq;
@@ -428,8 +428,17 @@ impl HeatHistory {
         }
         let visible = view.columns();
         let right = view.right_seq.unwrap_or(self.newest).min(self.newest.max(1));
-        let (mut low, mut high) = self.scale(right, visible);
         let len = view.width * view.height * 4;
+        // Nothing new for the picture (most paints: a column comes every 100 ms, paints every 16 ms):
+        // its scale is the one it was drawn with, not worth a pass over every visible bin.
+        let (mut low, mut high) = match self.painted {
+            Some((v, l, h, r))
+                if v == Viewport { right_seq: v.right_seq, ..view } && r == right && !self.older_changed && self.pixels.len() == len =>
+            {
+                (l, h)
+            }
+            _ => self.scale(right, visible),
+        };
         // The scale in use stands while the window's moves less than 3 % of its span: the picture
         // scrolls instead of being redrawn for every column.
         let incremental = match self.painted {
@@ -568,7 +577,7 @@ impl HeatHistory {
         }
         self.info[heat_info::TOUCH_POINTS] = (self.touch.len() / TOUCH_STRIDE) as f64;
         // Radius by notional: the largest visible print gets 3 columns' width (at least 8 px).
-        let in_view = |p: &Print| p.column >= oldest && p.column <= right + 1;
+        let in_view = |p: &Print| p.column >= oldest && p.column <= right.saturating_add(1);
         let largest = self.prints.iter().filter(|p| in_view(p)).map(|p| p.price * p.size).fold(0.0, f64::max);
         if largest <= 0.0 {
             self.info[heat_info::MARKS] = 0.0;
@@ -577,7 +586,7 @@ impl HeatHistory {
         let max_r = (view.column_px as f64 * 3.0).max(8.0);
         for p in self.prints.iter().filter(|p| in_view(p)) {
             let notional = p.price * p.size;
-            let c = (right + 1).saturating_sub(p.column) as f64; // the open column sits at the right edge
+            let c = right.saturating_add(1).saturating_sub(p.column) as f64; // the open column sits at the right edge
             let x = view.width as f64 - (c - 0.5) * view.column_px as f64;
             let y = Self::y_of(view, p.price);
             if !(0.0..=view.height as f64).contains(&y) || x < 0.0 {

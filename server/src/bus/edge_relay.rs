@@ -150,12 +150,11 @@ impl EdgeHeat {
         for c in heat.iter() {
             let n = c.bin_count() as usize;
             let Some(end) = at.checked_add(n).filter(|&e| e <= bins.len()) else { return };
-            let newest = self.columns.back().map_or(0, |(k, _)| k.seq());
             // A column numbered far below the newest is another stream's (a new ingest node): start again.
-            if c.seq() + EDGE_HEAT_HISTORY as u64 <= newest {
+            if c.seq().saturating_add(EDGE_HEAT_HISTORY as u64) <= self.newest() {
                 self.clear(budget);
             }
-            if c.seq() > self.columns.back().map_or(0, |(k, _)| k.seq()) && budget.try_charge(Self::size(n)) {
+            if c.seq() > self.newest() && budget.try_charge(Self::size(n)) {
                 self.columns.push_back((*c, (at..end).map(|i| bins.get(i)).collect()));
                 self.bytes += Self::size(n);
                 while self.columns.len() > EDGE_HEAT_HISTORY {
@@ -167,6 +166,10 @@ impl EdgeHeat {
             }
             at = end;
         }
+    }
+
+    fn newest(&self) -> u64 {
+        self.columns.back().map_or(0, |(k, _)| k.seq())
     }
 
     fn clear(&mut self, budget: &ByteBudget) {
@@ -198,14 +201,15 @@ impl Relay {
 
     fn offer(&mut self, bytes: Bytes, newest: bool) {
         self.metrics.bus_frames_received.fetch_add(1, Ordering::Relaxed);
-        let (sequence, timestamp_ms, symbol_ok) = match tickframe_schema::decode_frame(&bytes) {
-            Ok(f) => (f.sequence(), f.timestamp_ms(), f.symbol() == Some(self.symbol.as_str())),
+        let frame = match tickframe_schema::decode_frame(&bytes) {
+            Ok(f) => f,
             Err(e) => {
                 self.reject(&format!("not a frame: {e:?}"));
                 return;
             }
         };
-        if !symbol_ok {
+        let (sequence, timestamp_ms) = (frame.sequence(), frame.timestamp_ms());
+        if frame.symbol() != Some(self.symbol.as_str()) {
             self.reject("frame for another symbol on this subject");
             return;
         }
@@ -220,9 +224,7 @@ impl Relay {
             self.metrics.bus_frames_dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if let Ok(f) = tickframe_schema::decode_frame(&bytes) {
-            self.heat.take(&f, &self.account.budget);
-        }
+        self.heat.take(&frame, &self.account.budget);
         self.relay(&bytes, sequence);
         // A stored frame from an ingest node that has since gone quiet is not a live book.
         if newest && now_ms().saturating_sub(timestamp_ms) > self.deadline.as_millis() as u64 {

@@ -283,7 +283,7 @@ impl HeatColumns {
         self.sums.iter_mut().for_each(|s| *s = 0);
         // Bids round down to their bin, asks up. Both walks start at the touch and stop past the band.
         for (p, lots) in book.bids() {
-            let i = (p - low).div_euclid(bin);
+            let i = p.saturating_sub(low).div_euclid(bin);
             if i < 0 {
                 break;
             }
@@ -292,7 +292,8 @@ impl HeatColumns {
             }
         }
         for (p, lots) in book.asks() {
-            let i = (p - low).div_euclid(bin) + i64::from((p - low).rem_euclid(bin) != 0);
+            let d = p.saturating_sub(low);
+            let i = d.div_euclid(bin) + i64::from(d.rem_euclid(bin) != 0);
             if i >= n {
                 break;
             }

@@ -25,13 +25,11 @@ pub struct ClientWait {
     first_wait_ms: AtomicU64,
     /// Bytes the peer has sent since the last complete head.
     sent: AtomicU64,
-    /// The last 3 bytes read (for a `\r\n\r\n` split across reads).
-    tail: std::sync::Mutex<[u8; 3]>,
 }
 
 impl ClientWait {
     pub fn new(epoch: Instant) -> Arc<Self> {
-        Arc::new(Self { epoch, waiting: AtomicBool::new(false), first_wait_ms: AtomicU64::new(0), sent: AtomicU64::new(0), tail: Default::default() })
+        Arc::new(Self { epoch, waiting: AtomicBool::new(false), first_wait_ms: AtomicU64::new(0), sent: AtomicU64::new(0) })
     }
 
     /// How long the peer has kept the server waiting, if it is doing so now: from the first read
@@ -57,24 +55,13 @@ impl ClientWait {
         self.note(pending);
     }
 
-    /// Bytes read: count them, and at the end of a request head start the clock again.
-    fn saw(&self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        let Ok(mut tail) = self.tail.lock() else { return };
-        let mut window = [0, tail[0], tail[1], tail[2]];
-        let mut head_ended = false;
-        for &b in bytes {
-            window = [window[1], window[2], window[3], b];
-            head_ended |= &window == b"\r\n\r\n";
-        }
-        *tail = [window[1], window[2], window[3]];
+    /// Bytes read: count them, and at the end of a request head (`head_ended`) start the clock again.
+    fn saw(&self, n: usize, head_ended: bool) {
         if head_ended {
             self.sent.store(0, Ordering::Release);
             self.first_wait_ms.store(0, Ordering::Release);
         } else {
-            self.sent.fetch_add(bytes.len() as u64, Ordering::AcqRel);
+            self.sent.fetch_add(n as u64, Ordering::AcqRel);
         }
     }
 
@@ -92,11 +79,13 @@ impl ClientWait {
 pub struct WatchedStream {
     inner: TcpStream,
     wait: Arc<ClientWait>,
+    /// The last 3 bytes read (a `\r\n\r\n` split across reads still ends a head).
+    tail: [u8; 3],
 }
 
 impl WatchedStream {
     pub fn new(inner: TcpStream, wait: Arc<ClientWait>) -> Self {
-        Self { inner, wait }
+        Self { inner, wait, tail: [0; 3] }
     }
 
     /// The socket back (an upgraded WebSocket reads and writes it directly).
@@ -110,7 +99,17 @@ impl AsyncRead for WatchedStream {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
-            self.wait.saw(&buf.filled()[before..]);
+            let bytes = &buf.filled()[before..];
+            if !bytes.is_empty() {
+                let mut window = [0, self.tail[0], self.tail[1], self.tail[2]];
+                let mut head_ended = false;
+                for &b in bytes {
+                    window = [window[1], window[2], window[3], b];
+                    head_ended |= &window == b"\r\n\r\n";
+                }
+                self.tail = [window[1], window[2], window[3]];
+                self.wait.saw(bytes.len(), head_ended);
+            }
         }
         self.wait.note(polled.is_pending());
         polled
