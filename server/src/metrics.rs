@@ -173,6 +173,8 @@ declare_metrics! {
     always frames_sent: counter "frames_sent_total", "Frames written to clients.";
     always bytes_sent: counter "bytes_sent_total", "Frame bytes written to clients.";
     always lag_skips: counter "lag_skips_total", "Times a lagging client skipped to the newest frame.";
+    always writer_loop_clients: gauge "writer_loop_clients", "Clients whose frames a writer loop writes (the others are joining or on their slow path).";
+    always slow_path_entries: counter "slow_path_entries_total", "Times a client's socket took only part of a frame (or none) and it left its writer loop for its slow path.";
     always slow_client_disconnects: counter "slow_client_disconnects_total", "Clients dropped for exceeding the send timeout.";
     always inbound_messages_ignored: counter "inbound_ignored_total", "Client messages ignored (the protocol is server-to-client).";
     always ticks_serialized: counter "ticks_serialized_total", "Ticks that serialized a frame.";

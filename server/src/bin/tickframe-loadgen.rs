@@ -32,6 +32,22 @@ struct Args {
     frame_bytes: usize,
     #[arg(long, default_value_t = 50)]
     hz: u32,
+    /// Processes whose CPU time (user and kernel, from /proc) over the measurement window is
+    /// reported as `cpu` — the server under test, measured over exactly the window the deliveries are.
+    #[arg(long = "cpu-pid")]
+    cpu_pids: Vec<u32>,
+}
+
+/// User and kernel CPU seconds of `pids` together, from /proc/<pid>/stat (Linux; zero elsewhere).
+fn cpu_times(pids: &[u32]) -> (f64, f64) {
+    const CLK_TCK: f64 = 100.0; // USER_HZ
+    pids.iter().fold((0.0, 0.0), |(u, s), pid| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th.
+        let rest: Vec<&str> = stat.rsplit_once(") ").map_or("", |(_, r)| r).split(' ').collect();
+        let field = |i: usize| rest.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / CLK_TCK;
+        (u + field(11), s + field(12))
+    })
 }
 
 fn now_us() -> u64 {
@@ -150,8 +166,10 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(500)).await; // settle: snapshots, first frames
     measuring.store(true, Ordering::Relaxed);
     let t0 = Instant::now();
+    let cpu0 = cpu_times(&args.cpu_pids);
     tokio::time::sleep(Duration::from_secs_f64(args.seconds)).await;
     measuring.store(false, Ordering::Relaxed);
+    let cpu1 = cpu_times(&args.cpu_pids);
     let elapsed = t0.elapsed().as_secs_f64();
     stopping.store(true, Ordering::Relaxed);
     stop.notify_waiters();
@@ -174,6 +192,7 @@ async fn main() {
         "bytes_per_s": stats.bytes.load(Ordering::Relaxed) as f64 / elapsed,
         "skipped_frames": stats.skipped.load(Ordering::Relaxed),
         "latency_ms": { "p50": pct(0.5), "p99": pct(0.99), "max": all.last().map_or(0.0, |v| *v as f64 / 1000.0), "samples": all.len() },
+        "cpu": { "user_s": cpu1.0 - cpu0.0, "system_s": cpu1.1 - cpu0.1 },
     });
     println!("{out}");
     std::process::exit(0); // raw-mode writers are still running

@@ -3,6 +3,7 @@
 
 pub mod check_capture;
 
+use crate::fanout::writer_loops::WriterIo;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -99,6 +100,13 @@ pub struct ServeArgs {
     /// Simulator prints per update (default: now and then, about one update in three; 0: none).
     #[arg(long)]
     pub sim_prints: Option<u32>,
+    /// Threads that write frames to clients' sockets (writer loops; 0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub writer_loops: usize,
+    /// How writer loops send: `write` (one send(2) per socket) or `uring` (one io_uring submission
+    /// per frame; falls back to `write` where io_uring is refused).
+    #[arg(long, default_value = "uring", value_parser = parse_writer_io)]
+    pub writer_io: WriterIo,
     /// Maximum concurrent WebSocket clients.
     #[arg(long, default_value_t = ServerLimits::default().max_clients)]
     pub max_clients: u64,
@@ -201,6 +209,7 @@ fn source_help() -> String {
 
 /// Serve: build the sources, start recording if asked, bind, print the address line, run until Ctrl-C.
 pub async fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    crate::fanout::writer_loops::configure(args.writer_loops, args.writer_io);
     let mut options = ServeOptions::new("");
     options.tick = TickLoopConfig { tick_hz: args.tick_hz, ..Default::default() };
     options.limits = ServerLimits {
@@ -315,6 +324,14 @@ async fn ctrl_c() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+    }
+}
+
+fn parse_writer_io(s: &str) -> Result<WriterIo, String> {
+    match s {
+        "write" => Ok(WriterIo::Write),
+        "uring" => Ok(WriterIo::Uring),
+        _ => Err(format!("{s:?}: expected write or uring")),
     }
 }
 

@@ -8,6 +8,7 @@
 //! the limits and their defaults.
 
 pub mod client_session;
+pub mod client_socket;
 pub mod client_wait;
 pub mod client_slots;
 pub mod connection_gate;
@@ -194,17 +195,15 @@ async fn ws_handler(
         let _hold = hold; // the socket stays counted as open while the session runs
         let Ok(upgraded) = upgrade.await else { return };
         let (metrics, limits) = (s.metrics.clone(), s.limits.session);
-        // The listener serves plain TCP: take the socket back and use its halves directly (no lock
-        // between reading and writing); anything else goes through a generic split.
+        // The listener serves plain TCP: take the socket back (a writer loop writes its descriptor).
         let end = match upgraded.downcast::<TokioIo<client_wait::WatchedStream>>() {
             Ok(parts) => {
-                let mut tcp = parts.io.into_inner().into_inner();
-                let (r, w) = tcp.split();
-                run_client_session(r, w, &parts.read_buf, fanout, metrics, limits).await
+                let tcp = parts.io.into_inner().into_inner();
+                run_client_session(tcp, &parts.read_buf, fanout, metrics, limits).await
             }
-            Err(upgraded) => {
-                let (r, w) = tokio::io::split(TokioIo::new(upgraded));
-                run_client_session(r, w, &[], fanout, metrics, limits).await
+            Err(_) => {
+                tracing::error!(%peer, "upgraded connection is not the listener's TCP socket: closing");
+                return;
             }
         };
         tracing::debug!(%peer, ?end, "client left");
