@@ -6,7 +6,7 @@ bootstrap_node
 bootstrap_npm
 bootstrap_bun # the uWebSockets relay contestant
 cd "$TICKFRAME_ROOT"
-# 5000 clients need 5000+ sockets per process (10 000 for the raw-TCP run, which holds both ends).
+# 5000 clients need 5000+ sockets per process (the load generator holds one per client).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 node bench/server/run.ts
 node bench/server/window.ts

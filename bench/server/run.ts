@@ -30,12 +30,12 @@ const points = (process.env.BENCH_POINTS ?? '500x100,2000x50,5000x20').split(','
   const [clients, hz] = p.split('x').map(Number);
   return { clients, hz };
 });
-const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,bun-uws,node-ws,floor-write,floor-uring').split(',') as Contestant[];
-type Contestant = 'tickframe' | 'node-ws' | 'bun-uws' | 'floor-write' | 'floor-uring';
+const contestants = (process.env.BENCH_CONTESTANTS ?? 'tickframe,tickframe-write,bun-uws,node-ws,floor-write,floor-uring').split(',') as Contestant[];
+type Contestant = 'tickframe' | 'tickframe-write' | 'node-ws' | 'bun-uws' | 'floor-write' | 'floor-uring';
 const clientCounts = points.map((p) => p.clients);
 const rates = [...new Set(points.map((p) => p.hz))];
 
-async function startServer(hz: number): Promise<{ pid: number; addr: string; stop(): void }> {
+async function startServer(hz: number, extra: string[] = []): Promise<{ pid: number; addr: string; stop(): void }> {
   const { proc, match } = await spawnUntil(
     bin('tickframe-server'),
     [
@@ -46,6 +46,7 @@ async function startServer(hz: number): Promise<{ pid: number; addr: string; sto
       '--depth',
       '50',
       ...serverBenchArgs,
+      ...extra,
       ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean),
     ],
     /http:\/\/(127\.0\.0\.1:\d+)/,
@@ -79,8 +80,10 @@ async function startRelay(kind: 'node-ws' | 'bun-uws', upstream: string): Promis
 /** The process measured (a relay's upstream server is not counted) and its URL. */
 async function start(contestant: Contestant, hz: number): Promise<{ pid: number; url: string; stop(): void }> {
   if (contestant === 'floor-write' || contestant === 'floor-uring') return startFloor(hz, contestant === 'floor-write' ? 'write' : 'uring');
-  const upstream = await startServer(hz);
-  if (contestant === 'tickframe') return { pid: upstream.pid, url: `ws://${upstream.addr}/ws`, stop: upstream.stop };
+  // tickframe-write: the same server with its writer loops sending by write(2), not io_uring.
+  const upstream = await startServer(hz, contestant === 'tickframe-write' ? ['--writer-io', 'write'] : []);
+  if (contestant === 'tickframe' || contestant === 'tickframe-write')
+    return { pid: upstream.pid, url: `ws://${upstream.addr}/ws`, stop: upstream.stop };
   const relay = await startRelay(contestant, `ws://${upstream.addr}/ws`);
   return { pid: relay.pid, url: relay.url, stop: () => (relay.stop(), upstream.stop()) };
 }
@@ -164,7 +167,8 @@ compete for the same cores. ${runs} run(s) of ${seconds} s per point, contestant
 time from /proc over exactly the window the deliveries are counted in. Latency: frame \`timestamp_ms\` (millisecond
 resolution, so up to 1 ms is rounding) → receive in the client.
 
-Contestants: **tickframe** (tickframe-server, writer loops); **bun-uws** and **node-ws**, relays re-broadcasting one
+Contestants: **tickframe** (tickframe-server: writer loops sending by io_uring, the default) and **tickframe-write**
+(the same with \`--writer-io write\`: one \`send\` per socket); **bun-uws** and **node-ws**, relays re-broadcasting one
 upstream tickframe-server connection (their CPU is the relay process's alone, receiving the upstream feed included;
 their latency includes the upstream hop); **floor-write** and **floor-uring** (\`tickframe-floor\`: one thread writing
 the message to every socket each tick, by one non-blocking \`send\` each or one io_uring submission of all of them).
@@ -174,6 +178,17 @@ the message to every socket each tick, by one non-blocking \`send\` each or one 
 | point | tickframe ÷ bun-uws, deliveries per CPU-s (≥ 1.1) | tickframe CPU per delivery ÷ floor-write's (≤ 1.3) | p99 ms tickframe / bun-uws | tickframe skipped | connected |
 |---|---|---|---|---|---|
 ${targetLines.join('\n')}
+
+io_uring against write in the same writer loops (tickframe ÷ tickframe-write, deliveries per CPU-second, same run):
+${points
+  .map((p) => {
+    const pairs = of('tickframe', p)
+      .map((r) => [r, of('tickframe-write', p).find((w) => w.run === r.run)] as const)
+      .filter(([, w]) => w && w.deliveriesPerCpuSecond > 0)
+      .map(([r, w]) => r.deliveriesPerCpuSecond / w!.deliveriesPerCpuSecond);
+    return `${p.clients} × ${p.hz} Hz: ${range(pairs)}`;
+  })
+  .join('; ')}.
 
 ## Every run
 
@@ -249,6 +264,7 @@ writeFileSync(
 );
 const palette: Record<Contestant, string> = {
   tickframe: '#2a6fdb',
+  'tickframe-write': '#74a0ea',
   'node-ws': '#2f9e44',
   'bun-uws': '#d9480f',
   'floor-write': '#555555',

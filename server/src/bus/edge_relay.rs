@@ -236,10 +236,14 @@ impl Relay {
     /// the bus has been silent past the deadline, any frame: the stream it carried is gone (its node
     /// died, the bus lost its memory of it) — or it was a forged frame far ahead of the real stream,
     /// which would otherwise hold every later honest frame off as "older" for good. So one forged
-    /// frame costs at most one deadline of stale book.
+    /// frame costs at most one deadline of stale book. Never the sequence just relayed: the stale
+    /// mark took the next one, and an ingest node's frames held in its client while the bus was
+    /// away arrive with it when the bus is back (clients would see one sequence twice).
     fn accepts(&self, sequence: u64) -> bool {
         let (epoch, current) = (epoch_of(sequence), epoch_of(self.last_sequence));
-        epoch > current || (epoch == current && sequence > self.last_sequence) || self.heard.elapsed() >= self.deadline
+        epoch > current
+            || (epoch == current && sequence > self.last_sequence)
+            || (self.heard.elapsed() >= self.deadline && sequence != self.last_sequence)
     }
 
     fn relay(&mut self, payload: &[u8], sequence: u64) {
@@ -349,9 +353,13 @@ mod tests {
         let stale = out.recv().await.unwrap();
         assert_eq!(seq_status(&stale), (sequence_in(2, 12), BookStatus::Stale));
         assert_eq!(handle.join_frame().await.map(|f| seq_status(&f)), Some((sequence_in(2, 12), BookStatus::Stale)));
+        // The ingest node's frame with the stale mark's sequence (held while the bus was away):
+        // dropped, so no client sees a sequence twice.
+        tx.send(RelayInput::Live(frame(sequence_in(2, 12), now))).await.unwrap();
         // After that silence an older epoch is a new stream (the bus forgot the newer one): accepted.
         tx.send(RelayInput::Live(frame(sequence_in(1, 3), now))).await.unwrap();
         assert_eq!(seq_status(&out.recv().await.unwrap()), (sequence_in(1, 3), BookStatus::Live));
+        assert_eq!(metrics.bus_frames_dropped.load(Ordering::Relaxed), 3);
         // Not a frame, or another symbol's: rejected and counted, never relayed.
         tx.send(RelayInput::Live(Bytes::from_static(b"garbage"))).await.unwrap();
         tx.send(RelayInput::Live(frame(sequence_in(1, 4), now))).await.unwrap();

@@ -126,7 +126,8 @@ pub struct ServeArgs {
     /// that does not pass client addresses).
     #[arg(long, default_value_t = ServerLimits::default().max_clients_per_ip)]
     pub max_clients_per_ip: u32,
-    /// Maximum connections that have not upgraded to a WebSocket; when full, the oldest is closed.
+    /// Maximum connections that have not upgraded to a WebSocket; when full, the oldest stalled one
+    /// is closed for a new one (see SECURITY.md), and while none has stalled new ones wait.
     #[arg(long, default_value_t = ServerLimits::default().max_pending_connections)]
     pub max_pending_connections: usize,
     /// A connection must send complete request headers (e.g. the WebSocket handshake) within this

@@ -323,7 +323,9 @@ impl Sender {
         self.outcomes.clear();
         #[cfg(target_os = "linux")]
         if let Some(ring) = self.ring.as_mut() {
-            send_batched(ring, clients, frame, &mut self.outcomes);
+            if send_batched(ring, clients, frame, &mut self.outcomes).is_err() {
+                self.ring = None;
+            }
             return &self.outcomes;
         }
         self.outcomes.extend(clients.iter().map(|c| (frame.seq > c.last_seq).then(|| send_now(c.fd, &frame.wire))));
@@ -334,13 +336,13 @@ impl Sender {
 /// All the sends of a frame in one submission (per [`RING_ENTRIES`] clients), waited for whole: the
 /// frame and the sockets outlive every entry that points at them.
 #[cfg(target_os = "linux")]
-fn send_batched(ring: &mut io_uring::IoUring, clients: &[LoopClient], frame: &Frame, outcomes: &mut Vec<Option<Sent>>) {
+fn send_batched(ring: &mut io_uring::IoUring, clients: &[LoopClient], frame: &Frame, outcomes: &mut Vec<Option<Sent>>) -> Result<(), ()> {
     use io_uring::{opcode, types};
     let wire: &[u8] = &frame.wire;
     outcomes.resize(clients.len(), None);
     let Ok(len) = u32::try_from(wire.len()) else {
         outcomes.iter_mut().zip(clients).for_each(|(o, c)| *o = (frame.seq > c.last_seq).then(|| send_now(c.fd, wire)));
-        return;
+        return Ok(());
     };
     let due: Vec<usize> = (0..clients.len()).filter(|&i| frame.seq > clients[i].last_seq).collect();
     for chunk in due.chunks(RING_ENTRIES as usize) {
@@ -357,26 +359,43 @@ fn send_batched(ring: &mut io_uring::IoUring, clients: &[LoopClient], frame: &Fr
                 outcomes[i] = Some(send_now(clients[i].fd, wire));
             }
         }
-        if let Err(e) = ring.submit_and_wait(pushed) {
-            tracing::warn!(error = %e, "io_uring submit failed: this frame's sends are retried by the sessions");
-        }
-        for cqe in ring.completion() {
-            let r = cqe.result();
-            let outcome = match usize::try_from(r) {
-                Ok(n) if n == wire.len() => Sent::Whole,
-                Ok(n) => Sent::Part(n),
-                Err(_) if r == -libc::EAGAIN || r == -libc::EINTR => Sent::Part(0),
-                Err(_) => Sent::Failed,
-            };
-            if let Some(o) = outcomes.get_mut(cqe.user_data() as usize) {
-                *o = Some(outcome);
+        // Every entry is waited for: none may still point at the frame once this returns.
+        let mut reaped = 0;
+        while reaped < pushed {
+            match ring.submit_and_wait(pushed - reaped) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    reap(ring, wire.len(), outcomes);
+                    tracing::warn!(error = %e, "io_uring submit failed: this writer loop sends by write from now on");
+                    chunk.iter().for_each(|&i| _ = outcomes[i].get_or_insert(Sent::Part(0))); // its sessions finish these
+                    return Err(());
+                }
             }
-        }
-        // An entry the kernel never completed (a failed submit): its session finishes the send.
-        for &i in chunk {
-            outcomes[i].get_or_insert(Sent::Part(0));
+            reaped += reap(ring, wire.len(), outcomes);
         }
     }
+    Ok(())
+}
+
+/// Take the ring's completions into `outcomes`; how many there were.
+#[cfg(target_os = "linux")]
+fn reap(ring: &mut io_uring::IoUring, len: usize, outcomes: &mut [Option<Sent>]) -> usize {
+    let mut n = 0;
+    for cqe in ring.completion() {
+        n += 1;
+        let r = cqe.result();
+        let outcome = match usize::try_from(r) {
+            Ok(sent) if sent == len => Sent::Whole,
+            Ok(sent) => Sent::Part(sent),
+            Err(_) if r == -libc::EAGAIN || r == -libc::EINTR => Sent::Part(0),
+            Err(_) => Sent::Failed,
+        };
+        if let Some(o) = outcomes.get_mut(cqe.user_data() as usize) {
+            *o = Some(outcome);
+        }
+    }
+    n
 }
 
 fn send_now(fd: RawFd, bytes: &[u8]) -> Sent {
@@ -494,6 +513,18 @@ mod tests {
                 Some(Sent::Part(n)) => assert!(n > 0 && n < big.wire.len(), "{io:?}: {n}"),
                 _ => panic!("{io:?}: an 8 MiB frame fitted a socket buffer"),
             }
+            // A full socket takes nothing, and says so at once (io_uring must not park the send
+            // until the socket drains: MSG_DONTWAIT makes it fail with EAGAIN instead).
+            while matches!(send_now(clients[0].fd, &big.wire), Sent::Part(n) if n > 0) {}
+            let (done, finished) = std::sync::mpsc::channel();
+            let blocked = std::thread::spawn(move || {
+                let outcome = sender.send_all(&clients[..1], &big).to_vec();
+                let _ = done.send(outcome);
+                (sender, clients, big)
+            });
+            let outcomes = finished.recv_timeout(std::time::Duration::from_secs(5)).expect("a send to a full socket returned at once");
+            assert!(matches!(outcomes[0], Some(Sent::Part(0))), "{io:?}");
+            let (mut sender, clients, big) = blocked.join().unwrap();
             // A socket whose peer is gone fails.
             drop(peers);
             let outcomes = sender.send_all(&clients[1..2], &big).to_vec();

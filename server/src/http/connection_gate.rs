@@ -3,7 +3,7 @@
 //! ones an attacker opens by the thousand and then leaves idle or feeds a byte at a time.
 //!
 //! So connections that have not upgraded ("pending") are capped, and when the cap — or the
-//! descriptor budget — is reached, the **oldest** pending connection is closed to make room: a
+//! descriptor budget — is reached, the oldest *stalled* pending connection is closed to make room: a
 //! flood of idle sockets can then never keep a real request such as `/healthz` out, since a real
 //! request completes in milliseconds and the flood's sockets are the old ones.
 //!
@@ -16,6 +16,7 @@
 //! ([`ConnectionGate::make_room`]) — new connections wait in the kernel's accept queue — until one
 //! upgrades, ends, or stalls. Idle sockets and slowloris peers (a header byte at a time) are the
 //! stalled ones: still closed for a new connection, and at the handshake deadline at the latest.
+//! [`ConnectionGate::admit`] itself never closes anything: full, it refuses the new connection.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -130,28 +131,22 @@ impl ConnectionGate {
             self.metrics.connections_evicted.fetch_add(1, Ordering::Relaxed);
             self.metrics.http_pending.store(st.pending.len() as u64, Ordering::Relaxed);
         }
+        if st.open >= self.max_open {
+            // The open-connection budget binds: room comes when the closed one's socket is gone
+            // (`freed` wakes the loop), not before.
+            return Room::Wait(STALLED_AFTER / 4);
+        }
         Room::Free
     }
 
-    /// Admit a new connection, evicting the oldest pending one when full. `None`: full and nothing
-    /// to evict (every open connection is a WebSocket client): the caller closes the new one.
+    /// Admit a new connection, or `None` when the gate is full: the caller closes the new one. It
+    /// never closes a pending connection to make room — that is [`make_room`](Self::make_room)'s,
+    /// and only for a stalled one.
     pub fn admit(self: &Arc<Self>) -> Option<Admission> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let full = st.pending.len() >= self.max_pending || st.open >= self.max_open;
-        if full {
-            match st.pending.pop_first() {
-                Some((_, (evict, _))) => {
-                    // The evicted task closes its socket as soon as it runs; until then the budget
-                    // runs one over, which FD_RESERVE covers.
-                    evict.notify_one();
-                    self.metrics.connections_evicted.fetch_add(1, Ordering::Relaxed);
-                    self.metrics.http_pending.store(st.pending.len() as u64, Ordering::Relaxed);
-                }
-                None => {
-                    self.metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
-                    return None;
-                }
-            }
+        if st.pending.len() >= self.max_pending || st.open >= self.max_open {
+            self.metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+            return None;
         }
         let id = st.next_id;
         st.next_id += 1;
@@ -209,20 +204,19 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn the_oldest_pending_connection_makes_room() {
+    async fn a_full_gate_refuses_and_never_closes_a_pending_connection_for_a_new_one() {
         let gate = ConnectionGate::new(100, 2, Arc::default());
         let first = gate.admit().unwrap();
         let second = gate.admit().unwrap();
-        let third = gate.admit().unwrap(); // evicts `first`
-        tokio::time::timeout(std::time::Duration::from_secs(1), first.evicted.notified()).await.expect("oldest evicted");
-        assert_eq!(gate.counts().0, 2);
-        drop(first);
+        assert!(gate.admit().is_none(), "full: the new one is refused");
+        assert!(tokio::time::timeout(Duration::from_millis(20), first.evicted.notified()).await.is_err(), "the oldest is not closed");
+        assert_eq!(gate.counts(), (2, 2));
         // An upgraded connection leaves the pending set but stays open.
         let Admission { pending, open, .. } = second;
         drop(pending);
         assert_eq!(gate.counts(), (1, 2));
-        drop(open);
-        drop(third);
+        let third = gate.admit().expect("room again");
+        drop((open, first, third));
         assert_eq!(gate.counts(), (0, 0));
     }
 
