@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! source (simulator | exchange | capture) → inbox (bounded) → tick loop: ServerEngine::ingest / tick
-//!   → Bytes (one allocation per tick) → fan-out (broadcast + latest) → client sessions → /ws
+//!   → Bytes (one allocation per tick) → fan-out → writer loops (one per core: every client socket) → /ws
 //! ```
 //!
 //! It is also a library: implement [`ServerEngine`] for your own state and serve it with the same
