@@ -8,7 +8,6 @@ use flatbuffers::FlatBufferBuilder;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tickframe_server::adapters::book_image::{encode_image, BookImageAdapter};
 
-use tickframe_server::book::Side;
 use tickframe_server::engine::heat_columns::{HeatBand, HeatConfig};
 use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::exchange::exchange_book::ExchangeBook;
@@ -18,16 +17,7 @@ use tickframe_server::ServerEngine;
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("tick");
     for depth in [50usize, 500] {
-        let mut book = ExchangeBook::new();
-        let levels: Vec<(Side, String, String)> = (1..=depth)
-            .flat_map(|i| {
-                [
-                    (Side::Bid, format!("{:.2}", 1000.0 - i as f64 * 0.01), format!("{:.4}", 0.5 + i as f64 * 0.001)),
-                    (Side::Ask, format!("{:.2}", 1000.0 + i as f64 * 0.01), "1.2500".into()),
-                ]
-            })
-            .collect();
-        book.set_many(levels.iter().map(|(s, p, q)| (*s, p.as_str(), q.as_str()))).expect("valid");
+        let book = ExchangeBook::sample(depth);
         let inst = Instrument { symbol: "BENCH".into(), price_decimals: 0, tick_units: 1, size_decimals: 0, lot_units: 1 };
         let mut engine = OrderbookEngine::new(BookImageAdapter::new(), inst.clone(), depth).with_clock(|| 1);
         assert!(engine.ingest(&encode_image(&book, depth, true, Default::default())));

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::{Parser, ValueEnum};
 use flatbuffers::FlatBufferBuilder;
 use tickframe_server::adapters::book_image::{encode_image, BookImageAdapter};
-use tickframe_server::book::Side;
 use tickframe_server::engine::orderbook_engine::OrderbookEngine;
 use tickframe_server::exchange::exchange_book::ExchangeBook;
 use tickframe_server::instrument::Instrument;
@@ -87,16 +86,7 @@ fn main() {
 /// An engine over a fixed 50-level (or `depth`) book, clocked by the wall clock: each tick is a
 /// real frame with its own sequence and `timestamp_ms`.
 fn frame_engine(depth: usize) -> impl ServerEngine {
-    let mut book = ExchangeBook::new();
-    let levels: Vec<(Side, String, String)> = (1..=depth)
-        .flat_map(|i| {
-            [
-                (Side::Bid, format!("{:.2}", 1000.0 - i as f64 * 0.01), format!("{:.4}", 0.5 + i as f64 * 0.001)),
-                (Side::Ask, format!("{:.2}", 1000.0 + i as f64 * 0.01), "1.2500".into()),
-            ]
-        })
-        .collect();
-    let _ = book.set_many(levels.iter().map(|(s, p, q)| (*s, p.as_str(), q.as_str())));
+    let book = ExchangeBook::sample(depth);
     let inst = Instrument { symbol: "FLOOR".into(), price_decimals: 2, tick_units: 1, size_decimals: 4, lot_units: 1 };
     let now_ms = || SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let mut engine = OrderbookEngine::new(BookImageAdapter::new(), inst, depth).with_clock(now_ms);

@@ -19,6 +19,23 @@ impl ExchangeBook {
         Self::default()
     }
 
+    /// A fixed book of `depth` levels a side around 1000.00 (0.01 apart, sizes to 4 decimals): the
+    /// book the serialization benchmark and the fan-out floor (`tickframe-floor`) frame.
+    pub fn sample(depth: usize) -> Self {
+        let levels: Vec<(Side, String, String)> = (1..=depth)
+            .flat_map(|i| {
+                [
+                    (Side::Bid, format!("{:.2}", 1000.0 - i as f64 * 0.01), format!("{:.4}", 0.5 + i as f64 * 0.001)),
+                    (Side::Ask, format!("{:.2}", 1000.0 + i as f64 * 0.01), "1.2500".into()),
+                ]
+            })
+            .collect();
+        let mut book = Self::new();
+        // Valid text by construction: a failure would leave the book empty, never panic.
+        let _ = book.set_many(levels.iter().map(|(s, p, q)| (*s, p.as_str(), q.as_str())));
+        book
+    }
+
     /// Set a level from its price and size text; size 0 deletes. Returns whether the book changed.
     pub fn set_text(&mut self, side: Side, price: &str, size: &str) -> Result<bool, String> {
         let (p, s) = (Decimal::parse(price)?, Decimal::parse(size)?);
