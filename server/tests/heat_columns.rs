@@ -4,14 +4,12 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use tickframe_schema::{decode_frame, BookStatus, OrderbookFrame};
 use tickframe_server::engine::heat_columns::dequantise;
 use tickframe_server::recording::read_recording;
-use tokio_tungstenite::tungstenite::Message;
 
 mod support;
-use support::{fixtures, start};
+use support::{fixtures, next_binary, start};
 
 /// The size in a column's bin `i` (lots → base units).
 fn bin_size(f: &OrderbookFrame<'_>, offset: usize, i: usize) -> f64 {
@@ -48,13 +46,7 @@ async fn a_replay_sends_every_column_once_in_the_captures_time_and_a_late_joiner
     // A late joiner: its join frame carries the newest 120 columns.
     let url = format!("ws://{}/ws?symbol=BTC-USD", server.1);
     let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connects");
-    let join = loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a join frame within 10 s") {
-            Some(Ok(Message::Binary(b))) => break b.to_vec(),
-            Some(Ok(_)) => continue,
-            other => panic!("closed: {other:?}"),
-        }
-    };
+    let join = next_binary(&mut ws).await;
     let join_seq = decode_frame(&join).expect("a valid join frame").sequence();
     // The recording up to the join frame's sequence (the recorder writes as the server sends).
     let bytes = loop {

@@ -12,13 +12,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use tickframe_schema::decode_frame;
 use tickframe_server::recording::read_recording;
-use tokio_tungstenite::tungstenite::Message;
 
 mod support;
-use support::{fixtures, start};
+use support::{fixtures, next_binary, start};
 
 /// A print as a client keeps it: price, size, time and side bits, by `seq`.
 type Tape = BTreeMap<u64, (u64, u64, u64, u8, u8)>;
@@ -53,19 +51,6 @@ fn sequence(bytes: &[u8]) -> u64 {
 
 fn trade_count(bytes: &[u8]) -> u64 {
     decode_frame(bytes).expect("a valid frame").trade_count()
-}
-
-async fn next_binary<S>(ws: &mut S) -> Vec<u8>
-where
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame within 10 s") {
-            Some(Ok(Message::Binary(b))) => return b.to_vec(),
-            Some(Ok(_)) => continue,
-            other => panic!("the server closed the client: {other:?}"),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -288,6 +288,9 @@ enum Sent {
 /// A loop's way to the kernel, and the outcomes of its last frame (reused: no allocation per frame).
 struct Sender {
     outcomes: Vec<Option<Sent>>,
+    /// The clients a frame is due to (reused: no allocation per frame).
+    #[cfg(target_os = "linux")]
+    due: Vec<usize>,
     #[cfg(target_os = "linux")]
     ring: Option<io_uring::IoUring>,
 }
@@ -314,6 +317,8 @@ impl Sender {
         Self {
             outcomes: Vec::new(),
             #[cfg(target_os = "linux")]
+            due: Vec::new(),
+            #[cfg(target_os = "linux")]
             ring,
         }
     }
@@ -323,7 +328,7 @@ impl Sender {
         self.outcomes.clear();
         #[cfg(target_os = "linux")]
         if let Some(ring) = self.ring.as_mut() {
-            if send_batched(ring, clients, frame, &mut self.outcomes).is_err() {
+            if send_batched(ring, clients, frame, &mut self.due, &mut self.outcomes).is_err() {
                 self.ring = None;
             }
             return &self.outcomes;
@@ -336,7 +341,13 @@ impl Sender {
 /// All the sends of a frame in one submission (per [`RING_ENTRIES`] clients), waited for whole: the
 /// frame and the sockets outlive every entry that points at them.
 #[cfg(target_os = "linux")]
-fn send_batched(ring: &mut io_uring::IoUring, clients: &[LoopClient], frame: &Frame, outcomes: &mut Vec<Option<Sent>>) -> Result<(), ()> {
+fn send_batched(
+    ring: &mut io_uring::IoUring,
+    clients: &[LoopClient],
+    frame: &Frame,
+    due: &mut Vec<usize>,
+    outcomes: &mut Vec<Option<Sent>>,
+) -> Result<(), ()> {
     use io_uring::{opcode, types};
     let wire: &[u8] = &frame.wire;
     outcomes.resize(clients.len(), None);
@@ -344,7 +355,8 @@ fn send_batched(ring: &mut io_uring::IoUring, clients: &[LoopClient], frame: &Fr
         outcomes.iter_mut().zip(clients).for_each(|(o, c)| *o = (frame.seq > c.last_seq).then(|| send_now(c.fd, wire)));
         return Ok(());
     };
-    let due: Vec<usize> = (0..clients.len()).filter(|&i| frame.seq > clients[i].last_seq).collect();
+    due.clear();
+    due.extend((0..clients.len()).filter(|&i| frame.seq > clients[i].last_seq));
     for chunk in due.chunks(RING_ENTRIES as usize) {
         let mut pushed = 0;
         for &i in chunk {

@@ -35,6 +35,23 @@ pub fn start(args: &[&str]) -> Server {
     Server(child, addr)
 }
 
+/// The next binary message on a client WebSocket within 10 s (other messages skipped); panics if
+/// the server closes the client or none comes.
+pub async fn next_binary<S>(ws: &mut S) -> Vec<u8>
+where
+    S: futures_util::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("a frame within 10 s") {
+            Some(Ok(Message::Binary(b))) => return b.to_vec(),
+            Some(Ok(_)) => continue,
+            other => panic!("the server closed the client: {other:?}"),
+        }
+    }
+}
+
 /// GET a path from a server under test, within 5 s: (status, body).
 pub async fn http_get(addr: &str, path: &str) -> Result<(u16, String), String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
