@@ -66,8 +66,11 @@ pub enum SessionEnd {
     PongTimeout,
 }
 
-/// Read buffer per client: clients send little (pongs), and a bigger message is read in pieces.
+/// Bytes read from a client at a time: clients send little (pongs), and a bigger message is read in
+/// pieces. On the stack of the read (never held across an await): an idle client costs no buffer.
 pub const INBOUND_READ_BUFFER: usize = 4 * 1024;
+/// Bytes read at a time while lingering after a close (its own, smaller, buffer for that moment).
+const LINGER_READ_BUFFER: usize = 512;
 
 /// Serve one client until it leaves, errors, is too slow, or the server stops. `socket` is past the
 /// handshake; `early_input` is what the client sent with it.
@@ -112,12 +115,11 @@ impl<S: ClientSocket> Session<S> {
         }
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + limits.ping_interval, limits.ping_interval);
         let mut heard = tokio::time::Instant::now();
-        let mut buf = vec![0u8; INBOUND_READ_BUFFER];
         loop {
             while let Some(event) = inbound.next_event() {
                 if let Some(end) = self.answer(event, &mut heard).await {
                     if matches!(end, SessionEnd::ClientClosed | SessionEnd::MessageTooBig | SessionEnd::ProtocolError) {
-                        self.linger(&mut buf).await;
+                        self.linger().await;
                     }
                     return Err(end);
                 }
@@ -143,6 +145,7 @@ impl<S: ClientSocket> Session<S> {
                     if ready.is_err() {
                         return Err(SessionEnd::ClientClosed);
                     }
+                    let mut buf = [0u8; INBOUND_READ_BUFFER];
                     match self.socket.try_read(&mut buf) {
                         Ok(0) => return Err(SessionEnd::ClientClosed),
                         Ok(n) => inbound.feed(&buf[..n]),
@@ -242,10 +245,11 @@ impl<S: ClientSocket> Session<S> {
     /// The closing handshake's tail: no more writes (FIN), then read and discard until the client
     /// closes too, for a bounded time and byte count (a client still sending a message the server
     /// refused would otherwise get a reset, not the close frame).
-    async fn linger(&mut self, buf: &mut [u8]) {
+    async fn linger(&mut self) {
         if self.reclaim().await.is_err() {
             return;
         }
+        let mut buf = vec![0u8; LINGER_READ_BUFFER];
         shut_writes(&*self.socket);
         let mut left = self.limits.close_linger_bytes;
         let socket = &self.socket;
@@ -254,7 +258,7 @@ impl<S: ClientSocket> Session<S> {
                 if socket.readable().await.is_err() {
                     return;
                 }
-                match socket.try_read(buf) {
+                match socket.try_read(&mut buf) {
                     Ok(0) => return,
                     Ok(n) => left = left.saturating_sub(n),
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
@@ -326,6 +330,17 @@ mod tests {
     fn start(handle: FanoutHandle, metrics: Arc<Metrics>, limits: SessionLimits) -> (tokio::task::JoinHandle<SessionEnd>, UnixStream) {
         let (server, client) = UnixStream::pair().unwrap();
         (tokio::spawn(async move { run_client_session(server, &[], handle, metrics, limits).await }), client)
+    }
+
+    /// What an idle client costs the server between reads is its session's state: the read buffer is
+    /// on the stack of each read, not held across an await (it would add its 4 KiB here).
+    #[tokio::test]
+    async fn an_idle_session_holds_no_read_buffer() {
+        let (_publisher, handle, _) = crate::fanout::fanout();
+        let (server, _client) = UnixStream::pair().unwrap();
+        let session = run_client_session(server, &[], handle, Arc::default(), limits());
+        let size = std::mem::size_of_val(&session);
+        assert!(size < INBOUND_READ_BUFFER, "a session's state is {size} bytes");
     }
 
     /// Pings go out on schedule, and a peer that never answers is disconnected (its socket closed:
