@@ -103,8 +103,8 @@ pub struct ServeArgs {
     /// Threads that write frames to clients' sockets (writer loops; 0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub writer_loops: usize,
-    /// How writer loops send: `write` (one send(2) per socket) or `uring` (one io_uring submission
-    /// per frame; falls back to `write` where io_uring is refused).
+    /// How writer loops send: `write` (one send(2) per socket) or `uring` (a frame's sends as io_uring
+    /// submissions of up to 256; falls back to `write` where io_uring is refused).
     #[arg(long, default_value = "uring", value_parser = parse_writer_io)]
     pub writer_io: WriterIo,
     /// Maximum concurrent WebSocket clients.
