@@ -278,7 +278,7 @@ fn hand_back(h: Handback) {
 }
 
 /// How one non-blocking send went.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Sent {
     Whole,
     Part(usize),
@@ -497,6 +497,37 @@ mod tests {
     fn client(socket: UnixStream, last_seq: u64) -> LoopClient {
         let (back, _) = mpsc::channel(1);
         LoopClient::new(Arc::new(socket), last_seq, back)
+    }
+
+    /// A group bigger than one submission is sent in several, and each outcome is its own client's:
+    /// every one of them gets the frame whole, and one that already had it is not sent it again.
+    #[test]
+    fn a_group_bigger_than_a_submission_gets_the_frame_in_batches() {
+        let n = RING_ENTRIES as usize + 44;
+        for io in [WriterIo::Write, WriterIo::Uring] {
+            let mut sender = Sender::new(io);
+            let frame = Frame::new(9, &[3u8; 600]);
+            let had_it = |i: usize| i % 7 == 3; // across the batch boundary too
+            let mut peers = Vec::new();
+            let mut clients = Vec::new();
+            for i in 0..n {
+                let (ours, theirs) = UnixStream::pair().unwrap();
+                ours.set_nonblocking(true).unwrap();
+                clients.push(client(ours, if had_it(i) { 9 } else { 8 }));
+                peers.push(theirs);
+            }
+            let outcomes = sender.send_all(&clients, &frame).to_vec();
+            for (i, (outcome, peer)) in outcomes.iter().zip(&mut peers).enumerate() {
+                if had_it(i) {
+                    assert!(outcome.is_none(), "{io:?}: client {i} had the frame");
+                    continue;
+                }
+                assert!(matches!(outcome, Some(Sent::Whole)), "{io:?}: client {i}: {outcome:?}");
+                let mut got = vec![0u8; frame.wire.len()];
+                peer.read_exact(&mut got).unwrap();
+                assert_eq!(got, &frame.wire[..], "{io:?}: client {i}'s bytes");
+            }
+        }
     }
 
     /// `write` and io_uring send the same bytes to every client that has not had the frame, and
