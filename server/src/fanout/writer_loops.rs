@@ -360,7 +360,8 @@ fn send_batched(
     };
     due.clear();
     due.extend((0..clients.len()).filter(|&i| frame.seq > clients[i].last_seq));
-    for chunk in due.chunks(RING_ENTRIES as usize) {
+    let batch = RING_ENTRIES as usize;
+    for (k, chunk) in due.chunks(batch).enumerate() {
         let mut pushed = 0;
         for &i in chunk {
             let send = opcode::Send::new(types::Fd(clients[i].fd), wire.as_ptr(), len)
@@ -384,6 +385,8 @@ fn send_batched(
                     reap(ring, wire.len(), outcomes);
                     tracing::warn!(error = %e, "io_uring submit failed: this writer loop sends by write from now on");
                     chunk.iter().for_each(|&i| _ = outcomes[i].get_or_insert(Sent::Part(0))); // its sessions finish these
+                                                                                              // The later batches were never pushed: they go by write, as the loop will from now on.
+                    due.iter().skip((k + 1) * batch).for_each(|&i| outcomes[i] = Some(send_now(clients[i].fd, wire)));
                     return Err(());
                 }
             }
